@@ -1,0 +1,197 @@
+"""Read-only facts about one account in one region: tier, spend limits, verified destinations.
+
+Everything here is a read through `pinpoint-sms-voice-v2`. `read_tier` is the one read the filing
+pipeline cannot do without, so it raises; `read_region_facts` (for `status`) never raises for an
+AWS refusal: each failed read becomes one line in `problems` and its fields stay `None`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox.errors import AwsError, UsageError
+
+# DescribeAccountAttributes returns a free string; only "PRODUCTION" is known to mean production.
+PRODUCTION_TIER = "PRODUCTION"
+TIER_ATTRIBUTE = "ACCOUNT_TIER"
+VERIFIED_LIMIT_NAME = "VERIFIED_DESTINATION_NUMBERS"
+
+# DESIGN.md "Sandbox limits": shown by `status` and the docs.
+_SANDBOX_LIMITS: dict[str, tuple[str, ...]] = {
+    "sms": (
+        "SMS spend: at most $1 per month",
+        "MMS spend: at most $1 per month",
+        "Send only to verified destination numbers (at most 10)",
+        "US traffic still needs a registered US origination number",
+    ),
+    "voice": (
+        "At most 20 voice messages per day",
+        "At most 5 messages to one recipient per 24 hours",
+        "At most 5 calls per minute",
+        "At most 30 seconds per message",
+        "Call only verified destination numbers",
+    ),
+}
+
+
+@dataclass
+class SpendLimit:
+    """One DescribeSpendLimits entry; amounts are whole US dollars per month."""
+
+    name: str
+    enforced: int
+    max: int
+    overridden: bool
+
+    @property
+    def effective(self) -> int:
+        """What AWS enforces: the override only counts when `overridden` is set."""
+        return self.enforced if self.overridden else self.max
+
+
+@dataclass
+class RegionFacts:
+    region: str
+    tier: str | None = None  # raw ACCOUNT_TIER value, None when unreadable
+    in_production: bool = False
+    spend_limits: list[SpendLimit] = field(default_factory=list)
+    verified_destinations: int | None = None
+    verified_destinations_max: int | None = None
+    voice_numbers: int | None = None  # ACTIVE numbers with VOICE capability
+    problems: list[str] = field(default_factory=list)
+
+
+def sandbox_limits(channel: str) -> list[str]:
+    """Human-readable sandbox limits of a channel (DESIGN.md, top)."""
+    try:
+        return list(_SANDBOX_LIMITS[channel])
+    except KeyError:
+        raise UsageError(f"Unknown channel {channel!r}; use sms or voice.") from None
+
+
+def _aws_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+def is_production(tier: str | None) -> bool:
+    return tier is not None and tier.strip().upper() == PRODUCTION_TIER
+
+
+def _tier_from_pages(client: Any) -> str | None:
+    for page in client.get_paginator("describe_account_attributes").paginate():
+        for attribute in page.get("AccountAttributes", []):
+            if attribute.get("Name") == TIER_ATTRIBUTE:
+                return str(attribute.get("Value"))
+    return None
+
+
+def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
+    """(raw ACCOUNT_TIER value, in production). Raises AwsError when it cannot be read."""
+    client = account.client(SMS_VOICE, region)
+    try:
+        tier = _tier_from_pages(client)
+    except _aws_errors() as exc:
+        raise AwsError(
+            f"Could not read the account tier in {region} (DescribeAccountAttributes): "
+            f"{error_message(exc)}"
+        ) from exc
+    return tier, is_production(tier)
+
+
+def _spend_limits(client: Any) -> list[SpendLimit]:
+    limits: list[SpendLimit] = []
+    for page in client.get_paginator("describe_spend_limits").paginate():
+        for item in page.get("SpendLimits", []):
+            limits.append(
+                SpendLimit(
+                    name=str(item.get("Name")),
+                    enforced=int(item.get("EnforcedLimit", 0)),
+                    max=int(item.get("MaxLimit", 0)),
+                    overridden=bool(item.get("Overridden", False)),
+                )
+            )
+    return limits
+
+
+def _verified_limit(client: Any) -> tuple[int | None, int | None]:
+    """(Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits."""
+    for page in client.get_paginator("describe_account_limits").paginate():
+        for item in page.get("AccountLimits", []):
+            if item.get("Name") == VERIFIED_LIMIT_NAME:
+                return int(item.get("Used", 0)), int(item.get("Max", 0))
+    return None, None
+
+
+def _count_verified(client: Any) -> int:
+    pages = client.get_paginator("describe_verified_destination_numbers").paginate(
+        Filters=[{"Name": "status", "Values": ["VERIFIED"]}]
+    )
+    # Filter again locally: a server that ignores Filters must not inflate the count.
+    return sum(
+        1
+        for page in pages
+        for item in page.get("VerifiedDestinationNumbers", [])
+        if item.get("Status") == "VERIFIED"
+    )
+
+
+def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
+    """ACTIVE phone numbers with VOICE capability (raw DescribePhoneNumbers items)."""
+    client = account.client(SMS_VOICE, region)
+    pages = client.get_paginator("describe_phone_numbers").paginate(
+        Filters=[
+            {"Name": "number-capability", "Values": ["VOICE"]},
+            {"Name": "status", "Values": ["ACTIVE"]},
+        ]
+    )
+    return [
+        item
+        for page in pages
+        for item in page.get("PhoneNumbers", [])
+        if item.get("Status") == "ACTIVE" and "VOICE" in item.get("NumberCapabilities", [])
+    ]
+
+
+def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
+    """Everything `status` shows for one region; failed reads go to `problems`, never raise."""
+    client = account.client(SMS_VOICE, region)
+    facts = RegionFacts(region=region)
+    errors = _aws_errors()
+
+    def problem(operation: str, exc: Exception) -> None:
+        facts.problems.append(f"{operation}: {error_message(exc)}")
+
+    try:
+        facts.tier = _tier_from_pages(client)
+        facts.in_production = is_production(facts.tier)
+    except errors as exc:
+        problem("DescribeAccountAttributes", exc)
+
+    try:
+        facts.spend_limits = _spend_limits(client)
+    except errors as exc:
+        problem("DescribeSpendLimits", exc)
+
+    used: int | None = None
+    try:
+        used, facts.verified_destinations_max = _verified_limit(client)
+    except errors as exc:
+        problem("DescribeAccountLimits", exc)
+
+    try:
+        facts.verified_destinations = _count_verified(client)
+    except errors as exc:
+        problem("DescribeVerifiedDestinationNumbers", exc)
+        # The account limit's "Used" also counts pending numbers, but it beats nothing.
+        facts.verified_destinations = used
+
+    try:
+        facts.voice_numbers = len(voice_numbers(account, region))
+    except errors as exc:
+        problem("DescribePhoneNumbers", exc)
+
+    return facts

@@ -1,0 +1,71 @@
+"""Manual backend, for Basic-plan accounts: write the rendered case to a file, point the user at
+the console form, and record the target in the ledger as awaiting the user.
+
+No AWS write call is made. A rerun sees the ledger entry and does not prepare the case twice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pinpoint_sandbox.backends.base import Backend, Existing, Filed, FilingContext
+from pinpoint_sandbox.paths import manual_cases_dir
+from pinpoint_sandbox.targets import RenderedCase, Target
+
+CONSOLE_URL = "https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase"
+
+# What to pick in the console form, field by field (AWS's current form names).
+FORM_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "sms": [
+        ("Case type", "Service limit increase"),
+        ("Service", "Service Quotas (older form: Pinpoint SMS)"),
+        ("Category", "AWS End User Messaging SMS (Pinpoint)"),
+        ("Requests → Resource type", "General Limits"),
+        ("Requests → Quota", "SMS Production Access"),
+        ("Requests → New quota value", "1"),
+    ],
+    "voice": [
+        ("Case type", "Service limit increase"),
+        ("Service", "Service Quotas (older form: Pinpoint Voice)"),
+        ("Category", "AWS End User Messaging Voice (Pinpoint)"),
+        ("Requests → Resource type", "General Limits"),
+        ("Requests → Quota", "Production Access"),
+        ("Requests → New quota value", "1"),
+    ],
+}
+
+
+def manual_case_path(target: Target) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{target.account_id}-{target.region}-{target.channel}")
+    return manual_cases_dir() / f"{name}.md"
+
+
+def form_fields(target: Target, language: str) -> list[tuple[str, str]]:
+    rows = [("Requests → Region", target.region), *FORM_FIELDS[target.channel]]
+    rows.append(("Contact language", "Japanese" if language == "ja" else "English"))
+    rows.append(("Case description", f"paste the contents of {manual_case_path(target)}"))
+    return rows
+
+
+def write_case_file(target: Target, case: RenderedCase) -> Path:
+    path = manual_case_path(target)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"Subject: {case.subject}\n\n{case.description}", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+class ManualBackend(Backend):
+    name = "manual"
+
+    def find_existing(self, ctx: FilingContext) -> Existing | None:
+        return None  # AWS cannot tell us about a case the user has not filed yet; the ledger can.
+
+    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
+        path = write_case_file(ctx.target, case)
+        return Filed(
+            "awaiting_user",
+            note=f"case written to {path}; file it at {CONSOLE_URL} (region {ctx.target.region})",
+            extra={"case_file": str(path), "console_url": CONSOLE_URL},
+        )

@@ -1,0 +1,157 @@
+"""Support API backend: `CreateCase` on the global endpoint, one case per target.
+
+Service and category codes come from `DescribeServices` (AWS: "always use the codes it
+returns"), never guessed. The subject carries `Target.tag`, so `find_existing` can recognise our
+own cases with `DescribeCases`, which has no server-side filter.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_message
+from pinpoint_sandbox.backends.base import (
+    Backend,
+    Existing,
+    Filed,
+    FilingContext,
+    WriteRefused,
+    classify_write_error,
+)
+from pinpoint_sandbox.errors import AwsError
+from pinpoint_sandbox.targets import Channel, RenderedCase
+
+LIMIT_SERVICE_CODE = "service-limit-increase"
+ISSUE_TYPE = "service-limit-increase"
+SEVERITY = "low"
+CASES_PER_HOUR = 10
+# Category codes seen in AWS-authored code; used only to pick among what DescribeServices returns.
+CATEGORY_HINTS: dict[str, tuple[str, ...]] = {
+    "sms": ("service-code-pinpoint-sms", "pinpoint-sms", "sms"),
+    "voice": ("pinpoint-voice", "voice"),
+}
+
+
+@dataclass(frozen=True)
+class CaseCodes:
+    service_code: str
+    category_code: str
+    category_name: str
+
+
+def support_plan(account: AwsAccount) -> str:
+    """'business' when the Support API answers, 'basic' on SubscriptionRequiredException."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pinpoint_sandbox.aws import error_code
+
+    try:
+        account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
+    except ClientError as exc:
+        if error_code(exc) == "SubscriptionRequiredException":
+            return "basic"
+        return "unknown"
+    except BotoCoreError:
+        return "unknown"
+    return "business"
+
+
+def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
+    for service in services:
+        if service.get("code") != LIMIT_SERVICE_CODE:
+            continue
+        categories = service.get("categories", [])
+        for hint in CATEGORY_HINTS[channel]:
+            for cat in categories:
+                code, name = str(cat.get("code", "")), str(cat.get("name", ""))
+                exact = code == hint
+                fuzzy = hint in code.lower() or (
+                    hint == channel
+                    and channel in name.lower()
+                    and ("pinpoint" in name.lower() or "end user messaging" in name.lower())
+                )
+                if exact or fuzzy:
+                    return CaseCodes(LIMIT_SERVICE_CODE, code, name)
+    return None
+
+
+class SupportBackend(Backend):
+    name = "support"
+
+    def __init__(self) -> None:
+        self._codes: dict[tuple[int, Channel], CaseCodes] = {}
+        self._lock = threading.Lock()
+
+    def case_codes(self, account: AwsAccount, channel: Channel) -> CaseCodes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = (id(account), channel)
+        with self._lock:
+            if key in self._codes:
+                return self._codes[key]
+        try:
+            services = account.client(SUPPORT, SUPPORT_REGION).describe_services(
+                serviceCodeList=[LIMIT_SERVICE_CODE], language="en"
+            )["services"]
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"Support DescribeServices: {error_message(exc)}") from exc
+        codes = pick_category(services, channel)
+        if codes is None:
+            raise AwsError(
+                f"Support DescribeServices lists no End User Messaging {channel} category under "
+                f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
+            )
+        with self._lock:
+            self._codes[key] = codes
+        return codes
+
+    def find_existing(self, ctx: FilingContext) -> Existing | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = ctx.account.client(SUPPORT, SUPPORT_REGION)
+        try:
+            pages = client.get_paginator("describe_cases").paginate(
+                includeResolvedCases=False, includeCommunications=False
+            )
+            for page in pages:
+                for found in page.get("cases", []):
+                    if ctx.target.tag in str(found.get("subject", "")):
+                        return Existing(
+                            "support", None, found.get("caseId"), found.get("status")
+                        )
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+        return None
+
+    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from pinpoint_sandbox.aws import error_code
+
+        codes = self.case_codes(ctx.account, ctx.target.channel)
+        params: dict[str, Any] = {
+            "subject": case.subject,
+            "communicationBody": case.description,
+            "serviceCode": codes.service_code,
+            "categoryCode": codes.category_code,
+            "severityCode": SEVERITY,
+            "issueType": ISSUE_TYPE,
+            "language": ctx.contact_language,
+        }
+        if ctx.cc_emails:
+            params["ccEmailAddresses"] = ctx.cc_emails
+        try:
+            response = ctx.account.write_client(SUPPORT, SUPPORT_REGION).create_case(**params)
+        except ClientError as exc:
+            if error_code(exc) == "CaseCreationLimitExceeded":
+                raise WriteRefused(
+                    "Support API limit of 10 new cases per hour reached",
+                    code="CaseCreationLimitExceeded",
+                    retry_after=3600.0,
+                ) from exc
+            raise classify_write_error(exc, "CreateCase") from exc
+        except BotoCoreError as exc:
+            raise classify_write_error(exc, "CreateCase") from exc
+        return Filed("filed", case_id=response.get("caseId"))

@@ -1,0 +1,115 @@
+"""The `pinpoint-sandbox` console script: a thin Typer app, one module per command.
+
+Every library error carries its exit code (errors.py); `HandledGroup.invoke` is the one place
+that turns an error into one line on stderr and that exit code (`--debug` adds the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from pinpoint_sandbox import __version__
+from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
+
+DEBUG = {"on": False}
+
+
+def _print_error(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        sys.stderr.write(f"Error: {line}\n")
+
+
+class HandledGroup(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PinpointSandboxError as exc:
+            if DEBUG["on"]:
+                traceback.print_exc()
+            _print_error(exc.message)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted: nothing more was filed.\n")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Exception as exc:
+            if DEBUG["on"]:
+                traceback.print_exc()
+            # Unexpected: one line, no locals, no credentials.
+            _print_error(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)")
+            raise typer.Exit(int(ExitCode.AWS_FAILED)) from None
+
+
+app = typer.Typer(
+    cls=HandledGroup,
+    name="pinpoint-sandbox",
+    help=(
+        "Take AWS End User Messaging SMS/MMS and Voice accounts out of the sandbox: "
+        "one production-access case per account, region and channel, never two."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pinpoint-sandbox {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show tracebacks for errors.", envvar="PINPOINT_SANDBOX_DEBUG"
+        ),
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    DEBUG["on"] = debug
+
+
+def _register() -> None:
+    from pinpoint_sandbox.cli import (
+        batch,
+        check,
+        iam_policy,
+        init,
+        lint,
+        request,
+        simulator,
+        status,
+    )
+
+    app.add_typer(request.app, name="request")
+    batch.register(app)
+    status.register(app)
+    check.register(app)
+    lint.register(app)
+    init.register(app)
+    iam_policy.register(app)
+    app.add_typer(simulator.app, name="simulator")
+
+
+_register()
+
+
+def normalize_argv(args: list[str]) -> list[str]:
+    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise)."""
+    return ["--simulate=default" if a == "--simulate" else a for a in args]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = normalize_argv(list(sys.argv[1:] if argv is None else argv))
+    app(args, prog_name="pinpoint-sandbox")

@@ -1,0 +1,65 @@
+"""`batch FILE`: every target of a YAML batch file, validated as a whole before the first call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli.output import RichReporter, print_results
+
+
+def batch(
+    file: Annotated[Path, typer.Argument(help="Batch file (YAML, see README).")],
+    dry_run: common.DryRunOpt = False,
+    yes: common.YesOpt = False,
+    no_input: common.NoInputOpt = False,
+    output: common.OutputOpt = common.OutputFormat.text,
+    simulate: common.SimulateOpt = None,
+    templates_dir: common.TemplatesDirOpt = None,
+    quota_code: common.QuotaCodeOpt = None,
+    ledger: common.LedgerOpt = None,
+    backend: Annotated[
+        common.BackendChoice | None,
+        typer.Option("--backend", help="Override the batch file's backend for every request."),
+    ] = None,
+    wait: common.WaitOpt = False,
+) -> None:
+    """File every (account, region, channel) target of a batch file, once each."""
+    from pinpoint_sandbox.batchfile import load_batch, request_answers
+    from pinpoint_sandbox.plan import Request, RunOptions, run
+
+    templates = common.validate_templates_dir(templates_dir)
+    spec = load_batch(file)  # every request's answers are validated here, before any AWS call
+    answers = [request_answers(spec, i) for i in range(len(spec.requests))]
+    common.start_simulator(simulate)
+    requests = []
+    for index, item in enumerate(spec.requests):
+        chosen = backend.value if backend else (item.backend or spec.defaults.backend or "auto")
+        requests.append(
+            Request(
+                channel=item.channel,
+                account=common.account_for(item.profile, item.role_arn),
+                regions=list(answers[index].regions),
+                answers=answers[index],
+                backend=chosen,
+            )
+        )
+    json_output = output == common.OutputFormat.json
+    reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
+                            show_cases=len(requests) <= 3)
+    report = run(
+        requests,
+        RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
+                   ledger=ledger, wait_for_case_limit=wait),
+        reporter,
+    )
+    print_results(report.results, json_output=json_output)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)

@@ -1,0 +1,133 @@
+"""Options shared by several commands (AWS CLI conventions) and the pieces that act on them.
+
+Declared once as Annotated aliases so every command spells them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pinpoint_sandbox.errors import UsageError
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class BackendChoice(StrEnum):
+    auto = "auto"
+    service_quotas = "service-quotas"
+    support = "support"
+    manual = "manual"
+
+
+class ChannelChoice(StrEnum):
+    sms = "sms"
+    voice = "voice"
+
+
+RegionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region", "-r", help="AWS region; repeat it or give a comma list.", show_default=False
+    ),
+]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (default: boto3's credential chain).")
+]
+OutputOpt = Annotated[
+    OutputFormat, typer.Option("--output", "-o", help="text, or one JSON document on stdout.")
+]
+SimulateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--simulate",
+        help="Use the built-in AWS simulator: --simulate or --simulate=SCENARIO (name or file).",
+        envvar="PINPOINT_SANDBOX_SIMULATE",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Preview only: no write call is made.")
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="File without asking to confirm.")]
+NoInputOpt = Annotated[
+    bool,
+    typer.Option("--no-input", help="Never prompt (implied when stdin is not a terminal)."),
+]
+AnswersOpt = Annotated[
+    Path | None, typer.Option("--answers", "-a", help="Answers file (YAML).", show_default=False)
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="KEY=VALUE answer; beats the answers file. Repeatable.",
+                 show_default=False),
+]
+BackendOpt = Annotated[
+    BackendChoice, typer.Option("--backend", help="How to file: auto picks per region.")
+]
+TemplatesDirOpt = Annotated[
+    Path | None,
+    typer.Option("--templates-dir", help="Directory whose same-named templates override ours."),
+]
+QuotaCodeOpt = Annotated[
+    str | None,
+    typer.Option("--quota-code", help="Pin the Service Quotas production-access quota code."),
+]
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option("--ledger", help="Ledger file (default: state dir; env PINPOINT_SANDBOX_LEDGER)."),
+]
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait", help="At the Support API's 10 cases/hour limit, wait instead of stopping."
+    ),
+]
+
+
+def start_simulator(simulate: str | None) -> None:
+    """Start the in-process simulator when --simulate was given; it sets boto3's env vars."""
+    if simulate is None:
+        return
+    from pinpoint_sandbox.simulator import start_in_process
+
+    scenario = None if simulate in ("", "default", "1", "true") else simulate
+    start_in_process(scenario)
+
+
+def interactive(no_input: bool) -> bool:
+    return not no_input and sys.stdin is not None and sys.stdin.isatty()
+
+
+def validate_templates_dir(path: Path | None) -> Path | None:
+    if path is not None and not path.is_dir():
+        raise UsageError(f"--templates-dir {path} is not a directory.")
+    return path
+
+
+def account_for(profile: str | None, role_arn: str | None = None) -> Any:
+    from pinpoint_sandbox.aws import AwsAccount
+
+    return AwsAccount(profile=profile, role_arn=role_arn)
+
+
+def default_regions(profile: str | None) -> list[str]:
+    """The profile's (or AWS_REGION's) region, when the user gave none."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        return [region]
+    try:
+        from pinpoint_sandbox.aws import AwsAccount
+
+        found = AwsAccount(profile=profile).default_region()
+    except Exception:
+        return []
+    return [found] if found else []

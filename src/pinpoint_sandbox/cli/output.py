@@ -1,0 +1,119 @@
+"""What the user sees: rich panels and tables on stderr, JSON on stdout.
+
+Messages and progress always go to stderr so `--output json` keeps stdout parseable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import Progress
+from rich.table import Table
+
+from pinpoint_sandbox.errors import NoTerminalError
+from pinpoint_sandbox.preflight import TargetPlan
+from pinpoint_sandbox.targets import Result
+
+STYLE = {"previewed": "cyan", "filed": "green", "skipped": "yellow", "blocked": "red",
+         "failed": "bold red"}
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+class RichReporter:
+    """plan.Reporter for the terminal."""
+
+    def __init__(self, *, json_output: bool, can_prompt: bool, show_cases: bool = True) -> None:
+        self.console = stderr_console()
+        self.json_output = json_output
+        self.can_prompt = can_prompt
+        self.show_cases = show_cases
+
+    def message(self, text: str) -> None:
+        self.console.print(text, markup=False)
+
+    def preview(self, plans: Sequence[TargetPlan]) -> None:
+        if self.show_cases:
+            for plan in plans:
+                if plan.ready and plan.case is not None:
+                    title = (
+                        f"{plan.target.channel} · {plan.target.region} · {plan.target.account_id}"
+                        f" · backend {plan.backend} ({plan.backend_reason})"
+                    )
+                    body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
+                    self.console.print(Panel(body, title=title, expand=False), markup=False)
+        table = Table(title="Plan", show_lines=False)
+        for col in ("account", "region", "channel", "will", "backend", "why"):
+            table.add_column(col)
+        for plan in plans:
+            action = "file" if plan.ready else (plan.decided or "")
+            table.add_row(
+                plan.target.account_id, plan.target.region, plan.target.channel,
+                f"[{STYLE.get(plan.decided or 'previewed', '')}]{action}[/]",
+                plan.backend or "-", escape(plan.reason or plan.backend_reason or ""),
+            )
+        self.console.print(table)
+
+    def confirm(self, count: int) -> bool:
+        if not self.can_prompt:
+            raise NoTerminalError(
+                f"{count} case(s) ready to file but there is no terminal to confirm on: "
+                "pass --yes to file, or --dry-run to preview."
+            )
+        from pinpoint_sandbox.questions.engine import confirm
+
+        return confirm(f"File {count} production-access request(s) now?", default=False)
+
+    def progress(self, description: str, total: int) -> Callable[[], None]:
+        if total <= 3 or not self.console.is_terminal:
+            return lambda: None
+        progress = Progress(console=self.console, transient=True)
+        task = progress.add_task(description, total=total)
+        progress.start()
+        done = {"n": 0}
+
+        def tick() -> None:
+            done["n"] += 1
+            progress.advance(task)
+            if done["n"] >= total:
+                progress.stop()
+
+        return tick
+
+    def countdown(self, seconds: float, why: str) -> None:
+        end = time.monotonic() + seconds
+        with self.console.status(why) as status:
+            while (left := end - time.monotonic()) > 0:
+                status.update(f"{why}: {int(left)} s")
+                time.sleep(min(1.0, left))
+
+
+def print_results(results: Sequence[Result], *, json_output: bool) -> None:
+    if json_output:
+        doc = {"results": [r.to_json() for r in results]}
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        return
+    console = Console(highlight=False)
+    table = Table(title="Results")
+    for col in ("account", "region", "channel", "action", "backend", "id", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        ident = r.case_id or r.request_id or ""
+        table.add_row(
+            r.account_id, r.region, r.channel, f"[{STYLE.get(r.action, '')}]{r.action}[/]",
+            r.backend or "-", ident, escape(r.reason or ""),
+        )
+    console.print(table)
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")

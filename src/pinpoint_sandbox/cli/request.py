@@ -1,0 +1,159 @@
+"""`request sms` / `request voice`: questionnaire → checks → render → preview → confirm → file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli.output import RichReporter, print_results
+from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.targets import Channel
+
+app = typer.Typer(help="File production-access requests for one channel, one case per region.",
+                  no_args_is_help=True)
+
+SaveAnswersOpt = Annotated[
+    Path | None, typer.Option("--save-answers", help="Also write the final answers to this file.")
+]
+SendTestCallOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--send-test-call",
+        help="Voice only: first send one real voice message to this verified +E164 number.",
+    ),
+]
+
+
+def run_request(
+    channel: Channel,
+    *,
+    region: list[str] | None,
+    profile: str | None,
+    answers: Path | None,
+    set_: list[str] | None,
+    backend: common.BackendChoice,
+    dry_run: bool,
+    yes: bool,
+    no_input: bool,
+    output: common.OutputFormat,
+    simulate: str | None,
+    templates_dir: Path | None,
+    quota_code: str | None,
+    ledger: Path | None,
+    save_answers: Path | None,
+    wait: bool,
+    send_test_call: str | None = None,
+) -> int:
+    from pinpoint_sandbox.answers import resolve_answers
+    from pinpoint_sandbox.plan import Request, RunOptions, run
+    from pinpoint_sandbox.regions import parse_regions
+
+    templates = common.validate_templates_dir(templates_dir)
+    regions = parse_regions(region or []) or None
+    can_prompt = common.interactive(no_input)
+    validated = resolve_answers(
+        channel,
+        answers_file=answers,
+        sets=set_ or [],
+        regions=regions,
+        interactive=can_prompt,
+        save_to=save_answers,
+        preselect_regions=regions or common.default_regions(profile),
+    )
+    common.start_simulator(simulate)
+    account = common.account_for(profile)
+    if send_test_call:
+        _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
+                        can_prompt=can_prompt)
+    json_output = output == common.OutputFormat.json
+    reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
+    report = run(
+        [Request(channel, account, list(validated.regions), validated, backend.value)],
+        RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
+                   ledger=ledger, wait_for_case_limit=wait),
+        reporter,
+    )
+    print_results(report.results, json_output=json_output)
+    return report.exit_code
+
+
+def _send_test_call(account: object, regions: list[str], number: str, *, yes: bool,
+                    can_prompt: bool) -> None:
+    from pinpoint_sandbox.errors import Interrupted, NoTerminalError, UsageError
+    from pinpoint_sandbox.test_call import send_test_call, validate_e164
+
+    destination = validate_e164(number)
+    if len(regions) != 1:
+        raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
+    if not yes:
+        if not can_prompt:
+            raise NoTerminalError("--send-test-call needs a confirmation: add --yes.")
+        from pinpoint_sandbox.questions.engine import confirm
+
+        if not confirm(f"Send one real voice message to {destination} from {regions[0]}?"):
+            raise Interrupted("No test call was sent; nothing was filed.")
+    account.prepare(regions)  # type: ignore[attr-defined]
+    message_id = send_test_call(account, regions[0], destination)  # type: ignore[arg-type]
+    RichReporter(json_output=True, can_prompt=False).message(
+        f"Test voice message sent to {destination} from {regions[0]} (message id {message_id})."
+    )
+
+
+def _exit(code: int) -> None:
+    if code != ExitCode.OK:
+        raise typer.Exit(code)
+
+
+@app.command("sms")
+def sms(
+    region: common.RegionOpt = None,
+    profile: common.ProfileOpt = None,
+    answers: common.AnswersOpt = None,
+    set_: common.SetOpt = None,
+    backend: common.BackendOpt = common.BackendChoice.auto,
+    dry_run: common.DryRunOpt = False,
+    yes: common.YesOpt = False,
+    no_input: common.NoInputOpt = False,
+    output: common.OutputOpt = common.OutputFormat.text,
+    simulate: common.SimulateOpt = None,
+    templates_dir: common.TemplatesDirOpt = None,
+    quota_code: common.QuotaCodeOpt = None,
+    ledger: common.LedgerOpt = None,
+    save_answers: SaveAnswersOpt = None,
+    wait: common.WaitOpt = False,
+) -> None:
+    """Request SMS/MMS production access (one case per region)."""
+    _exit(run_request("sms", region=region, profile=profile, answers=answers, set_=set_,
+                      backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
+                      simulate=simulate, templates_dir=templates_dir, quota_code=quota_code,
+                      ledger=ledger, save_answers=save_answers, wait=wait))
+
+
+@app.command("voice")
+def voice(
+    region: common.RegionOpt = None,
+    profile: common.ProfileOpt = None,
+    answers: common.AnswersOpt = None,
+    set_: common.SetOpt = None,
+    backend: common.BackendOpt = common.BackendChoice.auto,
+    dry_run: common.DryRunOpt = False,
+    yes: common.YesOpt = False,
+    no_input: common.NoInputOpt = False,
+    output: common.OutputOpt = common.OutputFormat.text,
+    simulate: common.SimulateOpt = None,
+    templates_dir: common.TemplatesDirOpt = None,
+    quota_code: common.QuotaCodeOpt = None,
+    ledger: common.LedgerOpt = None,
+    save_answers: SaveAnswersOpt = None,
+    wait: common.WaitOpt = False,
+    send_test_call: SendTestCallOpt = None,
+) -> None:
+    """Request Voice production access (one case per region; needs one voice message sent)."""
+    _exit(run_request("voice", region=region, profile=profile, answers=answers, set_=set_,
+                      backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
+                      simulate=simulate, templates_dir=templates_dir, quota_code=quota_code,
+                      ledger=ledger, save_answers=save_answers, wait=wait,
+                      send_test_call=send_test_call))

@@ -1,0 +1,67 @@
+"""`status`: per account × region — tier, spend limits, verified destinations, requests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli.output import print_json
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.status import RegionStatus
+
+
+def status(
+    region: common.RegionOpt = None,
+    all_regions: Annotated[
+        bool, typer.Option("--all-regions", help="Every region with the SMS and Voice API.")
+    ] = False,
+    profile: common.ProfileOpt = None,
+    output: common.OutputOpt = common.OutputFormat.text,
+    simulate: common.SimulateOpt = None,
+    ledger: common.LedgerOpt = None,
+) -> None:
+    """Show where each region stands: sandbox or production, limits, open and filed requests."""
+    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    from pinpoint_sandbox.status import collect_status
+
+    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
+    regions = regions or common.default_regions(profile)
+    if not regions:
+        from pinpoint_sandbox.errors import UsageError
+
+        raise UsageError("No region given: pass --region REGION or --all-regions.")
+    common.start_simulator(simulate)
+    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
+    if output == common.OutputFormat.json:
+        print_json({"regions": [row.to_json() for row in rows]})
+        return
+    _print_table(rows)
+
+
+def _print_table(rows: list[RegionStatus]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="pinpoint-sandbox status")
+    for col in ("account", "region", "tier", "SMS spend $/mo", "voice spend $/mo",
+                "verified numbers", "requests"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
+            row.verified_text(), escape("; ".join(row.requests) or "-"),
+        )
+    Console(highlight=False).print(table)
+    for row in rows:
+        for problem in row.problems:
+            Console(stderr=True, highlight=False).print(
+                f"{row.region}: {problem}", markup=False
+            )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)

@@ -1,0 +1,212 @@
+"""The ledger: an append-only JSON-lines journal of every write the tool makes.
+
+Before each write call an *intent* line is written and fsynced; after it, an *outcome* line.
+A crash between the two leaves an intent without an outcome: the next run reconciles it against
+AWS (is there a case or request for this target?) before it may file anything again. Together
+with a process lock this keeps the rule: one case per target, never two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.targets import Target
+
+LEDGER_VERSION = 1
+
+# filed: AWS has the case/request.  awaiting_user: the manual backend wrote the case for the user.
+# refused: AWS said no before creating anything (safe to retry).  unknown: the write may or may
+# not have happened (lost response) and reconciling found nothing yet.
+OutcomeStatus = Literal["filed", "awaiting_user", "refused", "unknown"]
+DONE_STATUSES: frozenset[str] = frozenset({"filed", "awaiting_user"})
+
+
+@dataclass
+class Entry:
+    """The latest knowledge about one target, folded from its lines."""
+
+    target: Target
+    intent_id: str
+    backend: str
+    time: str
+    status: OutcomeStatus | None = None  # None: intent without outcome
+    request_id: str | None = None
+    case_id: str | None = None
+    detail: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def needs_reconcile(self) -> bool:
+        return self.status is None or self.status == "unknown"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _target_json(target: Target) -> dict[str, str]:
+    return {"account_id": target.account_id, "region": target.region, "channel": target.channel}
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock_fd: int | None = None
+
+    # -- locking: one filing run per ledger at a time ---------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[Ledger]:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise UsageError(
+                f"Another pinpoint-sandbox run is filing with the ledger {self.path}; "
+                "wait for it to finish, then rerun."
+            ) from exc
+        self._lock_fd = fd
+        try:
+            yield self
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            self._lock_fd = None
+
+    # -- reading ----------------------------------------------------------------------------
+    def lines(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out: list[dict[str, Any]] = []
+        with self.path.open(encoding="utf-8") as fh:
+            for number, raw in enumerate(fh, 1):
+                raw = raw.strip()
+                if not raw:
+                    continue
+                try:
+                    out.append(json.loads(raw))
+                except json.JSONDecodeError:
+                    # A torn last line from a crash mid-write: the intent before it still counts.
+                    if fh.read().strip():
+                        raise UsageError(
+                            f"Ledger {self.path} line {number} is not valid JSON; "
+                            "fix or move the file (it is the record of what was filed)."
+                        ) from None
+        return out
+
+    def entries(self) -> dict[Target, Entry]:
+        """Latest entry per target (later lines win)."""
+        by_intent: dict[str, Entry] = {}
+        latest: dict[Target, Entry] = {}
+        for line in self.lines():
+            t = line.get("target") or {}
+            try:
+                target = Target(str(t["account_id"]), str(t["region"]), t["channel"])
+            except KeyError:
+                continue
+            if line.get("type") == "intent":
+                entry = Entry(target, line["id"], line.get("backend", "?"), line.get("time", ""))
+                by_intent[line["id"]] = entry
+                latest[target] = entry
+            elif line.get("type") == "outcome":
+                entry = by_intent.get(line.get("id", "")) or Entry(
+                    target, line.get("id", ""), line.get("backend", "?"), line.get("time", "")
+                )
+                entry.status = line.get("status")
+                entry.request_id = line.get("request_id")
+                entry.case_id = line.get("case_id")
+                entry.detail = line.get("detail")
+                entry.extra = line.get("extra") or {}
+                entry.time = line.get("time", entry.time)
+                latest[target] = entry
+        return latest
+
+    def entry(self, target: Target) -> Entry | None:
+        return self.entries().get(target)
+
+    def filed_since(self, account_id: str, backend: str, since: dt.datetime) -> int:
+        """Write calls of one backend for one account since a time (the Support 10/hour cap)."""
+        count = 0
+        for line in self.lines():
+            if line.get("type") != "intent" or line.get("backend") != backend:
+                continue
+            if (line.get("target") or {}).get("account_id") != account_id:
+                continue
+            try:
+                when = dt.datetime.fromisoformat(line["time"])
+            except (KeyError, ValueError):
+                continue
+            if when >= since:
+                count += 1
+        return count
+
+    # -- writing ----------------------------------------------------------------------------
+    def _append(self, record: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def record_intent(self, target: Target, backend: str, subject: str) -> str:
+        intent_id = uuid.uuid4().hex
+        self._append(
+            {
+                "v": LEDGER_VERSION,
+                "type": "intent",
+                "id": intent_id,
+                "time": _now(),
+                "target": _target_json(target),
+                "backend": backend,
+                "subject": subject,
+            }
+        )
+        return intent_id
+
+    def record_outcome(
+        self,
+        intent_id: str,
+        target: Target,
+        backend: str,
+        status: OutcomeStatus,
+        *,
+        request_id: str | None = None,
+        case_id: str | None = None,
+        detail: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self._append(
+            {
+                "v": LEDGER_VERSION,
+                "type": "outcome",
+                "id": intent_id,
+                "time": _now(),
+                "target": _target_json(target),
+                "backend": backend,
+                "status": status,
+                "request_id": request_id,
+                "case_id": case_id,
+                "detail": detail,
+                "extra": extra or {},
+            }
+        )

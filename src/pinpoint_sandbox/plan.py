@@ -1,0 +1,319 @@
+"""Turn requests into targets and run them: render → preflight (parallel reads) → preview →
+confirm → file (serial writes, ledger around each) → results.
+
+This is the library entry point (`run`); the CLI only builds `Request`s and a `Reporter`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.backends.base import WriteOutcomeUnknown, WriteRefused
+from pinpoint_sandbox.backends.choose import backend_by_name
+from pinpoint_sandbox.backends.support import CASES_PER_HOUR
+from pinpoint_sandbox.errors import ExitCode, Interrupted, UsageError
+from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.paths import ledger_path
+from pinpoint_sandbox.preflight import PlanCache, TargetPlan, find_existing_at_aws, run_preflight
+from pinpoint_sandbox.targets import Channel, Result, Target
+
+MAX_READ_WORKERS = 8
+
+
+@dataclass
+class Request:
+    """One channel for one set of credentials over some regions, with validated answers."""
+
+    channel: Channel
+    account: AwsAccount
+    regions: list[str]
+    answers: Any
+    backend: str = "auto"
+
+
+@dataclass
+class RunOptions:
+    dry_run: bool = False
+    yes: bool = False
+    templates_dir: Path | None = None
+    quota_code: str | None = None
+    ledger: Path | None = None
+    wait_for_case_limit: bool = False
+
+
+class Reporter(Protocol):
+    def message(self, text: str) -> None: ...
+    def preview(self, plans: Sequence[TargetPlan]) -> None: ...
+    def confirm(self, count: int) -> bool: ...
+    def progress(self, description: str, total: int) -> Callable[[], None]: ...
+    def countdown(self, seconds: float, why: str) -> None: ...
+
+
+class SilentReporter:
+    """For library use: no output; confirmation only through RunOptions.yes."""
+
+    def message(self, text: str) -> None:
+        pass
+
+    def preview(self, plans: Sequence[TargetPlan]) -> None:
+        pass
+
+    def confirm(self, count: int) -> bool:
+        return False
+
+    def progress(self, description: str, total: int) -> Callable[[], None]:
+        return lambda: None
+
+    def countdown(self, seconds: float, why: str) -> None:
+        time.sleep(seconds)
+
+
+@dataclass
+class RunReport:
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return int(exit_code_for(self.results))
+
+
+def exit_code_for(results: Sequence[Result]) -> ExitCode:
+    actions = [r.action for r in results]
+    failed = actions.count("failed")
+    if failed:
+        return ExitCode.PARTIAL if failed < len(actions) else ExitCode.AWS_FAILED
+    if "blocked" in actions:
+        return ExitCode.PREREQUISITE
+    return ExitCode.OK
+
+
+def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
+    """Targets from requests, duplicates removed (first request wins), accounts resolved."""
+    plans: list[TargetPlan] = []
+    seen: dict[Target, int] = {}
+    for index, request in enumerate(requests):
+        account_id = request.account.account_id(request.regions[0] if request.regions else None)
+        for region in request.regions:
+            target = Target(account_id, region, request.channel)
+            if target in seen:
+                reporter.message(
+                    f"request {index + 1}: {target.key} already comes from request "
+                    f"{seen[target] + 1}; filing it once"
+                )
+                continue
+            seen[target] = index
+            plans.append(TargetPlan(target, request.account, request.answers, request.backend))
+    if not plans:
+        raise UsageError("No regions to work on: pass --region or set `regions` in the answers.")
+    return plans
+
+
+def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:
+    from pinpoint_sandbox.render import render_case
+
+    for plan in plans:
+        data = plan.answers.model_dump(mode="json")
+        plan.case = render_case(plan.target, data, templates_dir=templates_dir)
+
+
+def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Result:
+    existing = plan.existing
+    fields: dict[str, Any] = {
+        "backend": plan.backend,
+        "reason": plan.reason,
+        "request_id": existing.request_id if existing else None,
+        "case_id": existing.case_id if existing else None,
+        "subject": plan.case.subject if plan.case else None,
+        "description": plan.case.description if plan.case else None,
+    }
+    fields.update(kwargs)
+    return Result.for_target(plan.target, action or plan.decided or "previewed", **fields)  # type: ignore[arg-type]
+
+
+def run(
+    requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
+) -> RunReport:
+    reporter = reporter or SilentReporter()
+    ledger = Ledger(options.ledger or ledger_path())
+    plans = build_plans(requests, reporter)
+    render_all(plans, options.templates_dir)  # template problems stop everything, before any call
+    with ledger.locked():
+        _reconcile(plans, ledger.entries(), ledger, reporter)
+        preflight_all(plans, ledger, options, reporter)
+        reporter.preview(plans)
+        ready = [p for p in plans if p.ready]
+        if options.dry_run or not ready:
+            return RunReport([result_for(p) for p in plans])
+        if not options.yes and not reporter.confirm(len(ready)):
+            raise Interrupted("Nothing was filed: not confirmed.")
+        return RunReport(_file_all(plans, ready, ledger, options, reporter))
+
+
+def check(
+    requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
+) -> list[TargetPlan]:
+    """Prerequisites only (the `check` command): read-only, nothing rendered or filed."""
+    reporter = reporter or SilentReporter()
+    plans = build_plans(requests, reporter)
+    preflight_all(plans, Ledger(options.ledger or ledger_path()), options, reporter)
+    return plans
+
+
+def preflight_all(
+    plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
+) -> None:
+    """Build clients in this thread, then run every target's read-only checks in parallel."""
+    for account in {id(p.account): p.account for p in plans}.values():
+        account.prepare(sorted({p.target.region for p in plans if p.account is account}))
+    entries = ledger.entries()
+    caches = PlanCache()
+    tick = reporter.progress("Checking prerequisites", len(plans))
+
+    def one(plan: TargetPlan) -> TargetPlan:
+        try:
+            return run_preflight(
+                plan, ledger_entry=entries.get(plan.target), plans=caches,
+                quota_code=options.quota_code,
+            )
+        finally:
+            tick()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(plans)))) as pool:
+        list(pool.map(one, plans))
+
+
+def _reconcile(
+    plans: Sequence[TargetPlan], entries: dict[Target, Any], ledger: Ledger, reporter: Reporter
+) -> None:
+    """An intent without a known outcome: look at AWS before anything may be filed again."""
+    caches = PlanCache()
+    for plan in plans:
+        entry = entries.get(plan.target)
+        if entry is None or not entry.needs_reconcile:
+            continue
+        reporter.message(f"{plan.target.key}: an earlier run was interrupted; checking AWS first")
+        if entry.backend == "manual":
+            continue  # nothing reached AWS; preparing the file again is harmless
+        plan.support_plan = caches.support_plan(plan.account)
+        if entry.backend == "service-quotas":
+            from pinpoint_sandbox.backends.service_quotas import discover_quota
+
+            plan.quota = discover_quota(plan.account, plan.target.region, plan.target.channel)
+        found = find_existing_at_aws(plan)
+        if found:
+            ledger.record_outcome(
+                entry.intent_id,
+                plan.target,
+                entry.backend,
+                "filed",
+                request_id=found.request_id,
+                case_id=found.case_id,
+                detail="reconciled: found at AWS after an interrupted run",
+            )
+        else:
+            ledger.record_outcome(
+                entry.intent_id,
+                plan.target,
+                entry.backend,
+                "refused",
+                detail="reconciled: nothing found at AWS after an interrupted run",
+            )
+
+
+def _file_all(
+    plans: Sequence[TargetPlan],
+    ready: Sequence[TargetPlan],
+    ledger: Ledger,
+    options: RunOptions,
+    reporter: Reporter,
+) -> list[Result]:
+    outcomes: dict[Target, Result] = {}
+    tick = reporter.progress("Filing", len(ready))
+    stopped: str | None = None
+    for plan in ready:
+        if stopped:
+            outcomes[plan.target] = result_for(plan, "failed", reason=stopped)
+            continue
+        if plan.backend == "support":
+            stopped = _respect_case_limit(plan, ledger, options, reporter)
+            if stopped:
+                outcomes[plan.target] = result_for(plan, "failed", reason=stopped)
+                continue
+        try:
+            outcomes[plan.target] = _file_one(plan, ledger)
+        except KeyboardInterrupt as exc:
+            raise Interrupted(
+                "Interrupted while filing: the ledger records what was sent; rerun to resume."
+            ) from exc
+        finally:
+            tick()
+    return [outcomes.get(p.target) or result_for(p) for p in plans]
+
+
+def _respect_case_limit(
+    plan: TargetPlan, ledger: Ledger, options: RunOptions, reporter: Reporter
+) -> str | None:
+    """The Support API allows 10 new cases per hour per account: wait or stop resumably."""
+    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    while ledger.filed_since(plan.target.account_id, "support", hour_ago) >= CASES_PER_HOUR:
+        if not options.wait_for_case_limit:
+            return (
+                f"Support API limit of {CASES_PER_HOUR} cases per hour reached for account "
+                f"{plan.target.account_id}; rerun later (or pass --wait) to file the rest"
+            )
+        reporter.countdown(60.0, "Support API case limit: waiting for a free slot")
+        hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return None
+
+
+def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
+    assert plan.case is not None and plan.backend is not None
+    backend = backend_by_name(plan.backend)
+    ctx = plan.filing_context()
+    intent = ledger.record_intent(plan.target, plan.backend, plan.case.subject)
+    try:
+        filed = backend.file(ctx, plan.case)
+    except WriteRefused as exc:
+        if exc.code == "ResourceAlreadyExistsException":
+            found = backend.find_existing(ctx)
+            if found:
+                ledger.record_outcome(
+                    intent, plan.target, plan.backend, "filed",
+                    request_id=found.request_id, case_id=found.case_id,
+                    detail="already open at AWS",
+                )
+                plan.existing = found
+                return result_for(plan, "skipped", reason=found.describe())
+        ledger.record_outcome(intent, plan.target, plan.backend, "refused", detail=str(exc))
+        return result_for(plan, "failed", reason=str(exc))
+    except WriteOutcomeUnknown as exc:
+        found = backend.find_existing(ctx)
+        if found:
+            ledger.record_outcome(
+                intent, plan.target, plan.backend, "filed",
+                request_id=found.request_id, case_id=found.case_id,
+                detail=f"answer lost, found at AWS: {exc}",
+            )
+            return result_for(
+                plan, "filed", request_id=found.request_id, case_id=found.case_id, reason=None
+            )
+        ledger.record_outcome(intent, plan.target, plan.backend, "unknown", detail=str(exc))
+        return result_for(
+            plan, "failed",
+            reason=f"{exc}; it may have been filed: rerun to check AWS before filing again",
+        )
+    ledger.record_outcome(
+        intent, plan.target, plan.backend, filed.status,
+        request_id=filed.request_id, case_id=filed.case_id, detail=filed.note, extra=filed.extra,
+    )
+    return result_for(
+        plan, "filed", request_id=filed.request_id, case_id=filed.case_id, reason=filed.note,
+        extra=filed.extra,
+    )

@@ -1,0 +1,173 @@
+"""Read-only checks for one target, run in worker threads before anything is filed.
+
+Order (DESIGN "Filing"): account tier → voice prerequisite → what is already open (ledger, then
+AWS) → support plan and quota discovery → which backend `auto` picks. Every call here is a read;
+a failure turns the target into `failed` with one line, never into a write.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.backends.base import Existing, FilingContext
+from pinpoint_sandbox.backends.choose import backend_by_name, choose_backend
+from pinpoint_sandbox.backends.service_quotas import Quota, discover_quota
+from pinpoint_sandbox.backends.support import support_plan
+from pinpoint_sandbox.errors import PinpointSandboxError
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.targets import Action, RenderedCase, Target
+
+
+@dataclass
+class TargetPlan:
+    """One target on its way through the pipeline; preflight fills in the middle part."""
+
+    target: Target
+    account: AwsAccount
+    answers: Any  # answers.SmsAnswers | answers.VoiceAnswers
+    requested_backend: str
+    case: RenderedCase | None = None
+    tier: str | None = None
+    support_plan: str = "unknown"
+    quota: Quota | None = None
+    backend: str | None = None
+    backend_reason: str = ""
+    existing: Existing | None = None
+    evidence: Any = None  # voice_evidence.VoiceEvidence
+    decided: Action | None = None  # skipped / blocked / failed when preflight settles it
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return self.decided is None
+
+    def settle(self, action: Action, reason: str) -> None:
+        self.decided, self.reason = action, reason
+
+    def filing_context(self) -> FilingContext:
+        return FilingContext(
+            account=self.account,
+            target=self.target,
+            contact_language=str(getattr(self.answers, "contact_language", "en") or "en"),
+            cc_emails=list(getattr(self.answers, "contact_emails", None) or []),
+            quota=self.quota,
+            support_plan=self.support_plan,
+        )
+
+
+class PlanCache:
+    """Per-account facts shared by that account's targets (support plan is account-wide)."""
+
+    def __init__(self) -> None:
+        self._plans: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def support_plan(self, account: AwsAccount) -> str:
+        with self._lock:
+            if id(account) in self._plans:
+                return self._plans[id(account)]
+        plan = support_plan(account)
+        with self._lock:
+            self._plans[id(account)] = plan
+        return plan
+
+
+def existing_from_ledger(entry: Entry | None) -> Existing | None:
+    if entry is None or not entry.done:
+        return None
+    status = "awaiting you in the console" if entry.status == "awaiting_user" else entry.status
+    return Existing("ledger", entry.request_id, entry.case_id, status)
+
+
+def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
+    """Ask every backend that can know (quota history, our tagged Support cases)."""
+    ctx = plan.filing_context()
+    if plan.quota is not None:
+        found = backend_by_name("service-quotas").find_existing(ctx)
+        if found:
+            return found
+    if plan.support_plan == "business":
+        return backend_by_name("support").find_existing(ctx)
+    return None
+
+
+def run_preflight(
+    plan: TargetPlan,
+    *,
+    ledger_entry: Entry | None,
+    plans: PlanCache,
+    quota_code: str | None = None,
+) -> TargetPlan:
+    try:
+        _preflight(plan, ledger_entry, plans, quota_code)
+    except PinpointSandboxError as exc:
+        if exc.exit_code == 2:
+            raise  # bad input (e.g. a wrong --quota-code) stops the whole run
+        plan.settle("failed", exc.message)
+    return plan
+
+
+def _preflight(
+    plan: TargetPlan, entry: Entry | None, plans: PlanCache, quota_code: str | None
+) -> None:
+    from pinpoint_sandbox.account_facts import read_tier
+
+    target, account = plan.target, plan.account
+
+    done = existing_from_ledger(entry)
+    if done:
+        plan.existing = done
+        plan.settle("skipped", done.describe())
+        return
+
+    raw_tier, in_production = read_tier(account, target.region)
+    plan.tier = raw_tier
+    if in_production:
+        plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
+        return
+
+    if target.channel == "voice":
+        from pinpoint_sandbox.voice_evidence import voice_available, voice_evidence
+
+        if voice_available(account, target.region) is False:
+            plan.settle("blocked", f"voice messaging is not available in {target.region}")
+            return
+        attestation = bool(getattr(plan.answers, "voice_message_sent", False))
+        plan.evidence = voice_evidence(account, target.region, attestation=attestation)
+        if not plan.evidence.found:
+            plan.settle(
+                "blocked",
+                f"no voice message has been sent from this account in {target.region}: "
+                f"{plan.evidence.detail}",
+            )
+            return
+
+    plan.support_plan = plans.support_plan(account)
+    if plan.requested_backend in ("auto", "service-quotas"):
+        plan.quota = discover_quota(account, target.region, target.channel, quota_code)
+
+    existing = find_existing_at_aws(plan)
+    if existing:
+        plan.existing = existing
+        plan.settle("skipped", existing.describe())
+        return
+
+    plan.backend, plan.backend_reason = choose_backend(
+        plan.requested_backend, quota_found=plan.quota is not None, support_plan=plan.support_plan
+    )
+    if plan.backend == "service-quotas" and plan.quota is None:
+        plan.settle(
+            "blocked",
+            f"Service Quotas lists no {target.channel} production-access quota in "
+            f"{target.region}; use --backend auto, support or manual",
+        )
+    elif plan.backend == "support" and plan.support_plan == "basic":
+        plan.settle(
+            "blocked",
+            "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan; "
+            "use --backend manual",
+        )

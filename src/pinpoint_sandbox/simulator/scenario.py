@@ -1,0 +1,292 @@
+"""Scenario files: the starting state of the simulated AWS accounts, validated with pydantic.
+
+A scenario names accounts (profile, access key, support plan), per-region settings (defaults plus
+overrides), existing quota requests and support cases, voice evidence for CloudWatch/CloudTrail,
+and fault knobs. Built-in scenarios live next to this module in `scenarios/*.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pinpoint_sandbox.errors import UsageError
+
+DEFAULT_SCENARIO = "fresh-sandbox"
+
+Tier = Literal["SANDBOX", "PRODUCTION"]
+Capability = Literal["SMS", "VOICE", "MMS", "RCS"]
+DEFAULT_CAPABILITIES: tuple[Capability, ...] = ("SMS", "VOICE")
+SupportPlan = Literal["basic", "developer", "business", "enterprise"]
+QuotaStatus = Literal[
+    "PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST"
+]
+CaseStatus = Literal[
+    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress"
+]
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class ScenarioError(UsageError):
+    """A scenario (or simulator state file) could not be read or is invalid; the message is
+    one line: file, key path, problem. A UsageError, so the CLI exits 2."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpendLimits(_Strict):
+    """Account spend limits (MaxLimit, USD/month) per message type; the sandbox gives $1."""
+
+    text: int = 1
+    voice: int = 1
+    media: int = 1
+    notify: int = 1
+
+
+class PhoneNumber(_Strict):
+    number: str
+    capabilities: list[Capability] = Field(default_factory=lambda: list(DEFAULT_CAPABILITIES))
+    status: Literal["PENDING", "ACTIVE", "ASSOCIATING", "DISASSOCIATING", "DELETED"] = "ACTIVE"
+    number_type: Literal["SHORT_CODE", "LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"] = (
+        "LONG_CODE"
+    )
+    iso_country_code: str = "US"
+    message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not _E164.match(value):
+            raise ValueError(f"{value!r} is not an E.164 phone number like +12065550100")
+        return value
+
+
+class VerifiedDestination(_Strict):
+    number: str
+    status: Literal["PENDING", "VERIFIED", "UNSUPPORTED"] = "VERIFIED"
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not _E164.match(value):
+            raise ValueError(f"{value!r} is not an E.164 phone number like +12065550100")
+        return value
+
+
+class QuotaRequestSeed(_Strict):
+    """An existing Service Quotas request (and its support case) in one region."""
+
+    quota: Literal["sms", "voice", "text-spend", "voice-spend", "media-spend"]
+    status: QuotaStatus = "CASE_OPENED"
+    days_ago: float = 1
+    desired_value: float = 1
+
+
+class CaseSeed(_Strict):
+    """An existing support case; put `[pinpoint-sandbox <channel> <region> <account>]` in the
+    subject to simulate one the tool filed earlier."""
+
+    subject: str
+    body: str = "Filed before the simulator started."
+    status: CaseStatus = "opened"
+    days_ago: float = 1
+    service_code: str = "service-limit-increase"
+    category_code: str = "service-code-pinpoint-sms"
+    severity_code: str = "low"
+
+
+class RegionSettings(_Strict):
+    tier: Tier = "SANDBOX"
+    spend_limits: SpendLimits = Field(default_factory=SpendLimits)
+    # Voice spend for this month is used up: SendVoiceMessage answers MONTHLY_SPEND_LIMIT_REACHED.
+    voice_spend_limit_reached: bool = False
+    voice_available: bool = True
+    verified_destinations: list[str | VerifiedDestination] = Field(default_factory=list)
+    phone_numbers: list[str | PhoneNumber] = Field(default_factory=list)
+    # Voice evidence: days ago a voice message was sent. `voice_messages_sent_days_ago` feeds both
+    # CloudWatch (VoiceMessageMonthlySpend, 15 months) and CloudTrail (SendVoiceMessage, 90 days);
+    # the two specific lists feed only one of them.
+    voice_messages_sent_days_ago: list[float] = Field(default_factory=list)
+    cloudwatch_voice_spend_days_ago: list[float] = Field(default_factory=list)
+    cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
+    cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
+    quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
+
+
+class RegionOverride(RegionSettings):
+    """Same keys as `region_defaults`; only the keys given replace the defaults."""
+
+
+class Account(_Strict):
+    account_id: str
+    profile: str | None = None
+    access_key_id: str | None = None  # default AKIASIM<account_id>
+    secret_access_key: str | None = None
+    support_plan: SupportPlan = "basic"
+    # Whether Service Quotas lists "SMS production access" / "Voice production access".
+    production_access_quotas: bool = True
+    # Role names AssumeRole accepts for this account; "*" = any.
+    assumable_roles: list[str] = Field(default_factory=lambda: ["*"])
+    # When set, the profile is written as an assume-role profile sourced from this other profile.
+    source_profile: str | None = None
+    role_name: str = "OrganizationAccountAccessRole"
+    region_defaults: RegionSettings = Field(default_factory=RegionSettings)
+    regions: dict[str, RegionOverride] = Field(default_factory=dict)
+    support_cases: list[CaseSeed] = Field(default_factory=list)
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _twelve_digits(cls, value: Any) -> Any:
+        text = str(value)
+        if not _ACCOUNT_ID.match(text):
+            raise ValueError(f"{value!r} is not a 12-digit AWS account id")
+        return text
+
+    @property
+    def access_key(self) -> str:
+        return self.access_key_id or f"AKIASIM{self.account_id}"
+
+    @property
+    def secret_key(self) -> str:
+        return self.secret_access_key or f"simulator-secret-{self.account_id}"
+
+    def region_settings(self, region: str) -> RegionSettings:
+        base = self.region_defaults.model_dump(exclude_unset=True)
+        override = self.regions.get(region)
+        if override is not None:
+            base.update(override.model_dump(exclude_unset=True))
+        return RegionSettings.model_validate(base)
+
+
+class Faults(_Strict):
+    latency_ms: int = Field(default=0, ge=0, le=60_000)
+    throttle_rate: float = Field(default=0.0, ge=0, le=1)
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    seed: int | None = None
+    # Limit latency/throttle/error faults to these operation names (all when empty).
+    operations: list[str] = Field(default_factory=list)
+    # Perform the operation, then answer HTTP 500 for the next N calls of it (a lost response).
+    lose_response: dict[str, int] = Field(default_factory=dict)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    default_account: str | None = None
+    default_region: str = "us-east-1"
+    accounts: list[Account] = Field(min_length=1)
+    faults: Faults = Field(default_factory=Faults)
+
+    @field_validator("default_account", mode="before")
+    @classmethod
+    def _account_text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        ids = [a.account_id for a in self.accounts]
+        if len(set(ids)) != len(ids):
+            raise ValueError("accounts: an account_id appears twice")
+        profiles = [a.profile for a in self.accounts if a.profile]
+        if len(set(profiles)) != len(profiles):
+            raise ValueError("accounts: a profile name appears twice")
+        keys = [a.access_key for a in self.accounts]
+        if len(set(keys)) != len(keys):
+            raise ValueError("accounts: an access_key_id appears twice")
+        if self.default_account is None:
+            self.default_account = ids[0]
+        elif self.default_account not in ids:
+            raise ValueError(f"default_account: {self.default_account} is not in accounts")
+        for account in self.accounts:
+            if account.source_profile and account.source_profile not in profiles:
+                raise ValueError(
+                    f"accounts: source_profile {account.source_profile!r} of "
+                    f"{account.account_id} is not a profile of another account"
+                )
+        return self
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.account_id == account_id), None)
+
+
+def builtin_dir() -> Path:
+    return Path(str(files("pinpoint_sandbox.simulator") / "scenarios"))
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}:{where} is not valid YAML.") from exc
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (not allowed)"
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{location}: {message}{suffix}"
+
+
+def parse_scenario(source: str | Path | dict[str, Any] | None) -> Scenario:
+    """Resolve and validate a scenario: None, a built-in name, a YAML path, or a parsed dict."""
+    origin: str
+    if source is None:
+        source = DEFAULT_SCENARIO
+    if isinstance(source, dict):
+        data: Any = source
+        origin = "scenario"
+    else:
+        path = Path(source)
+        text = str(source)
+        if isinstance(source, str) and not text.endswith((".yaml", ".yml")) and "/" not in text:
+            candidate = builtin_dir() / f"{text}.yaml"
+            if not candidate.exists():
+                raise ScenarioError(
+                    f"{text}: no such built-in scenario; choose one of "
+                    f"{', '.join(builtin_names())} or give a YAML file path."
+                )
+            path = candidate
+        elif not path.exists():
+            raise ScenarioError(f"{path}: scenario file not found.")
+        data = _read_yaml(path)
+        origin = str(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{origin}: a scenario must be a YAML mapping with name and accounts.")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(f"{origin}: {_describe(exc)}") from exc
+
+
+def load_scenario(source: str | Path | dict[str, Any] | None) -> dict[str, Any]:
+    """The validated scenario as a plain dict. Keys the file left out stay out, so per-region
+    overrides stay partial when the dict is validated again (e.g. from a state file)."""
+    scenario = parse_scenario(source)
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    data["default_account"] = scenario.default_account
+    data["default_region"] = scenario.default_region
+    return data

@@ -1,0 +1,742 @@
+"""Operations of sts, pinpoint-sms-voice-v2, service-quotas and support, over SimulatorState.
+
+Each handler takes a `Call` and returns the response dict in the shape of the botocore model,
+or raises `ApiError`. The server holds the state lock around each call, so handlers mutate freely.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pinpoint_sandbox.simulator.api import ApiError, Call, Handler, paginate, require, ts
+from pinpoint_sandbox.simulator.state import (
+    DAY,
+    OPEN_QUOTA_STATUSES,
+    PRODUCTION_ACCESS_QUOTAS,
+    QUOTAS,
+    SMS_VOICE_SERVICE_CODE,
+    SMS_VOICE_SERVICE_NAME,
+    new_id,
+)
+
+# ------------------------------------------------------------------------------------ sts
+
+_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
+
+
+def sts_get_caller_identity(call: Call) -> dict[str, Any]:
+    return {
+        "UserId": (call.access_key or "AIDASIMULATOR") + ":simulator",
+        "Account": call.account_id,
+        "Arn": call.state.caller_arn(call.account_id, call.access_key),
+    }
+
+
+def sts_assume_role(call: Call) -> dict[str, Any]:
+    require(call, "RoleArn", "RoleSessionName")
+    role_arn = str(call.params["RoleArn"])
+    session_name = str(call.params["RoleSessionName"])
+    match = _ROLE_ARN.match(role_arn)
+    if not match:
+        raise ApiError("ValidationError", f"{role_arn} is invalid")
+    account_id, role_name = match.groups()
+    spec = call.state.scenario.account(account_id)
+    denied = ApiError(
+        "AccessDenied",
+        f"User: {call.state.caller_arn(call.account_id, call.access_key)} is not authorized to "
+        f"perform: sts:AssumeRole on resource: {role_arn}",
+        status=403,
+    )
+    if spec is None or not ({"*", role_name} & set(spec.assumable_roles)):
+        raise denied
+    access_key = f"ASIASIM{account_id}{new_id(8).upper()}"
+    arn = f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+    call.state.data["sessions"][access_key] = {"account_id": account_id, "arn": arn}
+    duration = int(call.params.get("DurationSeconds") or 3600)
+    return {
+        "Credentials": {
+            "AccessKeyId": access_key,
+            "SecretAccessKey": "simulator-secret-" + new_id(24),
+            "SessionToken": "simulator-session-" + new_id(48),
+            "Expiration": ts(call.now + duration),
+        },
+        "AssumedRoleUser": {"AssumedRoleId": f"AROASIM{account_id}:{session_name}", "Arn": arn},
+        "PackedPolicySize": 0,
+    }
+
+
+# ------------------------------------------------------------------------ sms-voice v2
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+ACCOUNT_LIMIT_MAX = {
+    "PHONE_NUMBERS": 10,
+    "POOLS": 4,
+    "CONFIGURATION_SETS": 25,
+    "OPT_OUT_LISTS": 25,
+    "SENDER_IDS": 100,
+    "REGISTRATIONS": 5,
+    "REGISTRATION_ATTACHMENTS": 50,
+    "VERIFIED_DESTINATION_NUMBERS": 10,
+}
+VOICE_DAILY_LIMIT = 20
+VOICE_PER_RECIPIENT_LIMIT = 5
+
+
+def _filters(call: Call, allowed: dict[str, str]) -> list[tuple[str, set[str]]]:
+    """Filters as (record key, accepted values); unknown filter names are a ValidationException."""
+    found = []
+    for item in call.params.get("Filters") or []:
+        name = item.get("Name")
+        if name not in allowed:
+            raise ApiError(
+                "ValidationException",
+                f"Invalid filter name {name!r}; valid names: {', '.join(sorted(allowed))}",
+                Reason="INVALID_FILTER_VALUES",
+            )
+        found.append((allowed[name], {str(v) for v in item.get("Values") or []}))
+    return found
+
+
+def _matches(record: dict[str, Any], filters: list[tuple[str, set[str]]]) -> bool:
+    """Case-insensitive: a record matches when, for every filter, one of its values is wanted."""
+    for key, wanted in filters:
+        value = record.get(key)
+        have = value if isinstance(value, list) else [value]
+        if not {str(v).lower() for v in have} & {w.lower() for w in wanted}:
+            return False
+    return True
+
+
+def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
+    return {"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": call.region_state()["tier"]}]}
+
+
+def smsv_describe_spend_limits(call: Call) -> dict[str, Any]:
+    limits = call.region_state()["spend_limits"]
+    items = [
+        {"Name": name, "EnforcedLimit": int(value), "MaxLimit": int(value), "Overridden": False}
+        for name, value in limits.items()
+    ]
+    page, token = paginate(items, call.params)
+    return {"SpendLimits": page, **({"NextToken": token} if token else {})}
+
+
+def smsv_describe_account_limits(call: Call) -> dict[str, Any]:
+    region = call.region_state()
+    used = {
+        "PHONE_NUMBERS": len(region["phone_numbers"]),
+        "VERIFIED_DESTINATION_NUMBERS": len(region["verified_destinations"]),
+    }
+    items = [
+        {"Name": name, "Used": used.get(name, 0), "Max": limit}
+        for name, limit in ACCOUNT_LIMIT_MAX.items()
+    ]
+    page, token = paginate(items, call.params)
+    return {"AccountLimits": page, **({"NextToken": token} if token else {})}
+
+
+def smsv_describe_verified_destination_numbers(call: Call) -> dict[str, Any]:
+    items = list(call.region_state()["verified_destinations"])
+    ids = call.params.get("VerifiedDestinationNumberIds") or []
+    numbers = call.params.get("DestinationPhoneNumbers") or []
+    if ids:
+        known = {i["VerifiedDestinationNumberId"] for i in items}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"Verified destination number {missing[0]} not found",
+                ResourceType="verified-destination-number",
+                ResourceId=missing[0],
+            )
+        items = [i for i in items if i["VerifiedDestinationNumberId"] in ids]
+    if numbers:
+        items = [i for i in items if i["DestinationPhoneNumber"] in numbers]
+    filters = _filters(call, {"status": "Status"})
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {
+        "VerifiedDestinationNumbers": [{**i, "CreatedTimestamp": ts(i["CreatedTimestamp"])}
+                                       for i in page],
+        **({"NextToken": token} if token else {}),
+    }
+
+
+def smsv_describe_phone_numbers(call: Call) -> dict[str, Any]:
+    items = list(call.region_state()["phone_numbers"])
+    ids = call.params.get("PhoneNumberIds") or []
+    if ids:
+        known = {i["PhoneNumberId"] for i in items} | {i["PhoneNumberArn"] for i in items}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"Phone number {missing[0]} not found",
+                ResourceType="phone-number",
+                ResourceId=missing[0],
+            )
+        items = [i for i in items if {i["PhoneNumberId"], i["PhoneNumberArn"]} & set(ids)]
+    filters = _filters(
+        call,
+        {
+            "status": "Status",
+            "iso-country-code": "IsoCountryCode",
+            "message-type": "MessageType",
+            "number-capability": "NumberCapabilities",
+            "number-type": "NumberType",
+            "two-way-enabled": "TwoWayEnabled",
+        },
+    )
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {
+        "PhoneNumbers": [{**i, "CreatedTimestamp": ts(i["CreatedTimestamp"])} for i in page],
+        **({"NextToken": token} if token else {}),
+    }
+
+
+def smsv_send_voice_message(call: Call) -> dict[str, Any]:
+    require(call, "DestinationPhoneNumber", "OriginationIdentity")
+    region = call.region_state()
+    destination = str(call.params["DestinationPhoneNumber"])
+    origination = str(call.params["OriginationIdentity"])
+    if not region["voice_available"]:
+        raise ApiError(
+            "ValidationException",
+            f"Voice messaging is not available in {call.region}.",
+            Reason="VOICE_CAPABILITY_NOT_AVAILABLE",
+        )
+    if not _E164.match(destination):
+        raise ApiError(
+            "ValidationException",
+            f"DestinationPhoneNumber {destination} is not a valid E.164 phone number.",
+            Reason="INVALID_PARAMETER",
+        )
+    number = next(
+        (
+            n
+            for n in region["phone_numbers"]
+            if origination in (n["PhoneNumber"], n["PhoneNumberId"], n["PhoneNumberArn"])
+        ),
+        None,
+    )
+    if number is None:
+        raise ApiError(
+            "ResourceNotFoundException",
+            f"Origination identity {origination} was not found in {call.region}.",
+            ResourceType="phone-number",
+            ResourceId=origination,
+        )
+    if number["Status"] != "ACTIVE":
+        raise ApiError(
+            "ValidationException",
+            f"Origination identity {origination} is {number['Status']}, not ACTIVE.",
+            Reason="RESOURCE_NOT_ACCESSIBLE",
+        )
+    if "VOICE" not in number["NumberCapabilities"]:
+        raise ApiError(
+            "ValidationException",
+            f"Origination identity {origination} does not have the VOICE capability.",
+            Reason="INVALID_PARAMETER",
+        )
+    sandbox = region["tier"] != "PRODUCTION"
+    if sandbox:
+        verified = {
+            d["DestinationPhoneNumber"]
+            for d in region["verified_destinations"]
+            if d["Status"] == "VERIFIED"
+        }
+        if destination not in verified:
+            raise ApiError(
+                "ConflictException",
+                f"In the sandbox, {destination} must be a verified destination number.",
+                Reason="DESTINATION_PHONE_NUMBER_NOT_VERIFIED",
+                ResourceType="verified-destination-number",
+                ResourceId=destination,
+            )
+    if region["voice_spend_limit_reached"]:
+        raise ApiError(
+            "ServiceQuotaExceededException",
+            "The monthly spend limit for voice messages has been reached.",
+            Reason="MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE",
+        )
+    recent = [s for s in region["voice_sends"] if s["time"] > call.now - DAY]
+    to_recipient = [s for s in recent if s["destination"] == destination]
+    if len(to_recipient) >= VOICE_PER_RECIPIENT_LIMIT or (
+        sandbox and len(recent) >= VOICE_DAILY_LIMIT
+    ):
+        raise ApiError(
+            "ServiceQuotaExceededException",
+            "The daily voice message limit was reached (20 per day, 5 per recipient per 24 "
+            "hours in the sandbox).",
+            Reason="DAILY_DESTINATION_CALL_LIMIT",
+        )
+    message_id = str(uuid.uuid4())
+    if call.params.get("DryRun"):
+        return {"MessageId": message_id}
+    region["voice_sends"].append(
+        {"time": call.now, "destination": destination, "origination": origination,
+         "message_id": message_id}
+    )
+    # What AWS does on a send: a spend datapoint in CloudWatch and an event in CloudTrail.
+    region["metrics"]["VoiceMessageMonthlySpend"].append([call.now, 0.013])
+    region["events"].append(
+        call.state.cloudtrail_event(call.account_id, call.region, call.now, call.access_key)
+    )
+    return {"MessageId": message_id}
+
+
+# ------------------------------------------------------------------------ service-quotas
+
+SQ_SERVICES = [
+    ("cloudwatch", "Amazon CloudWatch"),
+    ("ec2", "Amazon Elastic Compute Cloud (Amazon EC2)"),
+    ("lambda", "AWS Lambda"),
+    ("pinpoint", "Amazon Pinpoint"),
+    ("ses", "Amazon Simple Email Service (Amazon SES)"),
+    (SMS_VOICE_SERVICE_CODE, SMS_VOICE_SERVICE_NAME),
+    ("sns", "Amazon Simple Notification Service (Amazon SNS)"),
+    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)"),
+]
+
+
+def _quota_keys(call: Call) -> list[str]:
+    spec = call.state.account_spec(call.account_id)
+    keys = ["text-spend", "voice-spend", "media-spend"]
+    if spec.production_access_quotas:
+        keys = [*PRODUCTION_ACCESS_QUOTAS, *keys]
+    return keys
+
+
+def _quota(call: Call, key: str, applied: bool) -> dict[str, Any]:
+    quota = QUOTAS[key]
+    region = call.region_state()
+    if key in PRODUCTION_ACCESS_QUOTAS:
+        value = 1.0 if applied and region["tier"] == "PRODUCTION" else 0.0
+        description = f"Whether this account can send {quota['channel'].upper()} messages " \
+            "outside the sandbox in this Region."
+    else:
+        limit_name = {
+            "text-spend": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+            "voice-spend": "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT",
+            "media-spend": "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT",
+        }[key]
+        value = float(region["spend_limits"][limit_name]) if applied else 1.0
+        description = "The maximum monthly spend, in US dollars."
+    return {
+        "ServiceCode": SMS_VOICE_SERVICE_CODE,
+        "ServiceName": SMS_VOICE_SERVICE_NAME,
+        "QuotaArn": f"arn:aws:servicequotas:{call.region}:{call.account_id}:"
+        f"{SMS_VOICE_SERVICE_CODE}/{quota['code']}",
+        "QuotaCode": quota["code"],
+        "QuotaName": quota["name"],
+        "Value": value,
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaAppliedAtLevel": "ACCOUNT",
+        "Description": description,
+    }
+
+
+def _require_service(call: Call) -> None:
+    require(call, "ServiceCode", error="IllegalArgumentException")
+    if call.params["ServiceCode"] not in {code for code, _ in SQ_SERVICES}:
+        raise ApiError("NoSuchResourceException",
+                       f"Service {call.params['ServiceCode']} not found.")
+
+
+def sq_list_services(call: Call) -> dict[str, Any]:
+    items = [{"ServiceCode": c, "ServiceName": n} for c, n in SQ_SERVICES]
+    page, token = paginate(items, call.params, default_size=100,
+                           invalid_token="InvalidPaginationTokenException")
+    return {"Services": page, **({"NextToken": token} if token else {})}
+
+
+def _list_quotas(call: Call, applied: bool) -> dict[str, Any]:
+    _require_service(call)
+    items: list[dict[str, Any]] = []
+    if call.params["ServiceCode"] == SMS_VOICE_SERVICE_CODE:
+        items = [_quota(call, key, applied) for key in _quota_keys(call)]
+        if call.params.get("QuotaCode"):
+            items = [q for q in items if q["QuotaCode"] == call.params["QuotaCode"]]
+    page, token = paginate(items, call.params, default_size=100,
+                           invalid_token="InvalidPaginationTokenException")
+    return {"Quotas": page, **({"NextToken": token} if token else {})}
+
+
+def sq_list_aws_default_service_quotas(call: Call) -> dict[str, Any]:
+    return _list_quotas(call, applied=False)
+
+
+def sq_list_service_quotas(call: Call) -> dict[str, Any]:
+    return _list_quotas(call, applied=True)
+
+
+def sq_get_service_quota(call: Call) -> dict[str, Any]:
+    _require_service(call)
+    require(call, "QuotaCode", error="IllegalArgumentException")
+    return {"Quota": _quota(call, _find_quota_key(call), applied=True)}
+
+
+def _find_quota_key(call: Call) -> str:
+    code = call.params.get("QuotaCode")
+    if call.params.get("ServiceCode") == SMS_VOICE_SERVICE_CODE:
+        for key in _quota_keys(call):
+            if QUOTAS[key]["code"] == code:
+                return key
+    raise ApiError(
+        "NoSuchResourceException",
+        f"The request failed because the specified quota {code} of service "
+        f"{call.params.get('ServiceCode')} does not exist.",
+    )
+
+
+def _public_request(request: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in request.items() if k != "Region"}
+    shown["Created"] = ts(request["Created"])
+    shown["LastUpdated"] = ts(request["LastUpdated"])
+    return shown
+
+
+def _region_requests(call: Call) -> list[dict[str, Any]]:
+    call.region_state()  # seeds this region's scenario requests on first use
+    return [
+        q for q in call.account_state()["quota_requests"] if q["Region"] == call.region
+    ]
+
+
+def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
+    require(call, "ServiceCode", "QuotaCode", "DesiredValue", error="IllegalArgumentException")
+    _require_service(call)
+    key = _find_quota_key(call)
+    code = QUOTAS[key]["code"]
+    if any(
+        q["QuotaCode"] == code and q["Status"] in OPEN_QUOTA_STATUSES
+        for q in _region_requests(call)
+    ):
+        raise ApiError(
+            "ResourceAlreadyExistsException",
+            "Only one open service quota increase request is allowed per quota",
+        )
+    with_case = call.params.get("SupportCaseAllowed", True) is not False
+    request = call.state.add_quota_request(
+        call.account_id,
+        call.region,
+        quota_key=key,
+        desired_value=float(call.params["DesiredValue"]),
+        status="CASE_OPENED" if with_case else "PENDING",
+        created=call.now,
+        with_case=with_case,
+    )
+    return {"RequestedQuota": _public_request(request)}
+
+
+def _find_request(call: Call) -> dict[str, Any]:
+    require(call, "RequestId", error="IllegalArgumentException")
+    for request in call.account_state()["quota_requests"]:
+        if request["Id"] == call.params["RequestId"]:
+            return request
+    raise ApiError("NoSuchResourceException", f"Request {call.params['RequestId']} not found.")
+
+
+def sq_get_requested_service_quota_change(call: Call) -> dict[str, Any]:
+    return {"RequestedQuota": _public_request(_find_request(call))}
+
+
+def sq_create_support_case(call: Call) -> dict[str, Any]:
+    request = _find_request(call)
+    if request.get("CaseId"):
+        raise ApiError("ResourceAlreadyExistsException",
+                       f"A support case already exists for request {request['Id']}.")
+    if request["Status"] != "PENDING":
+        raise ApiError("InvalidResourceStateException",
+                       f"Request {request['Id']} is {request['Status']}, not PENDING.")
+    request["CaseId"] = call.state.quota_case(call.account_id, request)["caseId"]
+    request["Status"] = "CASE_OPENED"
+    request["LastUpdated"] = call.now
+    return {}
+
+
+def _history(call: Call, items: list[dict[str, Any]]) -> dict[str, Any]:
+    if call.params.get("Status"):
+        items = [q for q in items if q["Status"] == call.params["Status"]]
+    # AWS: "Responses include any open or closed requests within 90 days".
+    items = [q for q in items if q["Created"] >= call.now - 90 * DAY]
+    items.sort(key=lambda q: q["Created"], reverse=True)
+    page, token = paginate(items, call.params, default_size=100,
+                           invalid_token="InvalidPaginationTokenException")
+    return {
+        "RequestedQuotas": [_public_request(q) for q in page],
+        **({"NextToken": token} if token else {}),
+    }
+
+
+def sq_list_requested_service_quota_change_history(call: Call) -> dict[str, Any]:
+    items = _region_requests(call)
+    if call.params.get("ServiceCode"):
+        _require_service(call)
+        items = [q for q in items if q["ServiceCode"] == call.params["ServiceCode"]]
+    return _history(call, items)
+
+
+def sq_list_requested_service_quota_change_history_by_quota(call: Call) -> dict[str, Any]:
+    require(call, "ServiceCode", "QuotaCode", error="IllegalArgumentException")
+    _require_service(call)
+    code = call.params["QuotaCode"]
+    items = [q for q in _region_requests(call) if q["QuotaCode"] == code
+             and q["ServiceCode"] == call.params["ServiceCode"]]
+    return _history(call, items)
+
+
+# -------------------------------------------------------------------------------- support
+
+SUPPORT_SERVICES: list[dict[str, Any]] = [
+    {
+        "code": "service-limit-increase",
+        "name": "Service Limit Increase",
+        "categories": [
+            {"code": "service-code-pinpoint-sms", "name": "AWS End User Messaging SMS (Pinpoint)"},
+            {"code": "pinpoint-voice", "name": "AWS End User Messaging Voice (Pinpoint)"},
+            {"code": "service-code-sns-text-messaging", "name": "SNS Text Messaging"},
+            {"code": "service-code-ses", "name": "SES Sending Limits"},
+        ],
+    },
+    {
+        "code": "amazon-pinpoint",
+        "name": "Amazon Pinpoint",
+        "categories": [
+            {"code": "sms", "name": "SMS"},
+            {"code": "voice", "name": "Voice"},
+            {"code": "other", "name": "Other"},
+        ],
+    },
+    {
+        "code": "account-management",
+        "name": "Account Management",
+        "categories": [{"code": "billing", "name": "Billing"}, {"code": "other", "name": "Other"}],
+    },
+    {
+        "code": "general-info",
+        "name": "General Info and Getting Started",
+        "categories": [{"code": "using-aws", "name": "Using AWS & Services"}],
+    },
+]
+SEVERITY_LEVELS = [
+    {"code": "low", "name": "General guidance"},
+    {"code": "normal", "name": "System impaired"},
+    {"code": "high", "name": "Production system impaired"},
+    {"code": "urgent", "name": "Production system down"},
+    {"code": "critical", "name": "Business-critical system down"},
+]
+CASE_LIMIT_PER_HOUR = 10
+BODY_MAX = 8000
+
+
+def support_gate(call: Call) -> None:
+    """Basic and Developer plans have no Support API (every operation)."""
+    if call.state.account_spec(call.account_id).support_plan in ("basic", "developer"):
+        raise ApiError(
+            "SubscriptionRequiredException",
+            "Amazon Web Services Premium Support Subscription is required to use this service.",
+        )
+
+
+def support_describe_services(call: Call) -> dict[str, Any]:
+    wanted = call.params.get("serviceCodeList") or []
+    services = [s for s in SUPPORT_SERVICES if not wanted or s["code"] in wanted]
+    return {"services": services}
+
+
+def support_describe_severity_levels(call: Call) -> dict[str, Any]:
+    return {"severityLevels": SEVERITY_LEVELS}
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError("InvalidParameterValueException", message)
+
+
+def support_create_case(call: Call) -> dict[str, Any]:
+    params = call.params
+    for name in ("subject", "communicationBody"):
+        if not params.get(name):
+            raise _invalid(f"Missing required parameter: {name}")
+    body = str(params["communicationBody"])
+    if len(body) > BODY_MAX:
+        raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
+    service_code = params.get("serviceCode") or "general-info"
+    service = next((s for s in SUPPORT_SERVICES if s["code"] == service_code), None)
+    if service is None:
+        raise _invalid(f"Invalid service code: {service_code}")
+    category_code = params.get("categoryCode") or service["categories"][0]["code"]
+    if category_code not in {c["code"] for c in service["categories"]}:
+        raise _invalid(f"Invalid category code {category_code} for service {service_code}")
+    severity = params.get("severityCode") or "low"
+    if severity not in {s["code"] for s in SEVERITY_LEVELS}:
+        raise _invalid(f"Invalid severity code: {severity}")
+    cc = list(params.get("ccEmailAddresses") or [])
+    if len(cc) > 10:
+        raise _invalid("ccEmailAddresses accepts at most 10 addresses.")
+    language = params.get("language") or "en"
+    if language not in ("en", "ja", "zh", "ko"):
+        raise _invalid(f"Invalid language: {language}")
+    recent = [
+        c for c in call.account_state()["cases"]
+        if c["origin"] == "support-api" and c["timeCreated"] > call.now - 3600
+    ]
+    if len(recent) >= CASE_LIMIT_PER_HOUR:
+        raise ApiError("CaseCreationLimitExceeded",
+                       "You have exceeded your limit of 10 cases per hour")
+    if params.get("dryRun"):
+        raise ApiError("DryRunOperationException", "The request would have succeeded.")
+    case = call.state.add_case(
+        call.account_id,
+        subject=str(params["subject"]),
+        body=body,
+        service_code=service_code,
+        category_code=category_code,
+        severity_code=severity,
+        created=call.now,
+        cc=cc,
+        language=language,
+        origin="support-api",
+    )
+    case["issueType"] = params.get("issueType") or "technical"
+    return {"caseId": case["caseId"]}
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _parse_time(value: Any) -> float | None:
+    if value in (None, ""):
+        return None
+    text = str(value).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _invalid(f"Invalid time: {value}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _public_case(case: dict[str, Any], with_communications: bool) -> dict[str, Any]:
+    shown = {
+        key: case[key]
+        for key in ("caseId", "displayId", "subject", "status", "serviceCode", "categoryCode",
+                    "severityCode", "submittedBy", "ccEmailAddresses", "language")
+    }
+    shown["timeCreated"] = _iso(case["timeCreated"])
+    if with_communications:
+        shown["recentCommunications"] = {
+            "communications": [
+                {"caseId": case["caseId"], "body": c["body"], "submittedBy": c["submittedBy"],
+                 "timeCreated": _iso(c["timeCreated"])}
+                for c in reversed(case["communications"][-5:])
+            ]
+        }
+    return shown
+
+
+def _find_case(call: Call) -> dict[str, Any]:
+    case_id = call.params.get("caseId")
+    for case in call.account_state()["cases"]:
+        if case["caseId"] == case_id:
+            return case
+    raise ApiError("CaseIdNotFound", f"Case {case_id} not found")
+
+
+def support_describe_cases(call: Call) -> dict[str, Any]:
+    params = call.params
+    cases = list(call.account_state()["cases"])
+    ids = params.get("caseIdList") or []
+    if len(ids) > 100:
+        raise _invalid("caseIdList accepts at most 100 case ids.")
+    if ids:
+        known = {c["caseId"] for c in cases}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError("CaseIdNotFound", f"Case {missing[0]} not found")
+        cases = [c for c in cases if c["caseId"] in ids]
+    if params.get("displayId"):
+        cases = [c for c in cases if c["displayId"] == params["displayId"]]
+    if not params.get("includeResolvedCases"):
+        cases = [c for c in cases if c["status"] != "resolved"]
+    after, before = _parse_time(params.get("afterTime")), _parse_time(params.get("beforeTime"))
+    if after is not None:
+        cases = [c for c in cases if c["timeCreated"] >= after]
+    if before is not None:
+        cases = [c for c in cases if c["timeCreated"] <= before]
+    cases.sort(key=lambda c: c["timeCreated"], reverse=True)
+    size = params.get("maxResults")
+    if size is not None and not 10 <= int(size) <= 100:
+        raise _invalid("maxResults must be between 10 and 100.")
+    page, token = paginate(cases, params, token_key="nextToken", max_key="maxResults",
+                           default_size=100, invalid_token="InvalidParameterValueException")
+    with_comms = params.get("includeCommunications", True) is not False
+    return {
+        "cases": [_public_case(c, with_comms) for c in page],
+        **({"nextToken": token} if token else {}),
+    }
+
+
+def support_add_communication_to_case(call: Call) -> dict[str, Any]:
+    if not call.params.get("communicationBody"):
+        raise _invalid("Missing required parameter: communicationBody")
+    body = str(call.params["communicationBody"])
+    if len(body) > BODY_MAX:
+        raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
+    case = _find_case(call)
+    case["communications"].append(
+        {"body": body, "submittedBy": f"simulator@{call.account_id}.example.com",
+         "timeCreated": call.now}
+    )
+    for address in call.params.get("ccEmailAddresses") or []:
+        if address not in case["ccEmailAddresses"]:
+            case["ccEmailAddresses"].append(address)
+    return {"result": True}
+
+
+def support_resolve_case(call: Call) -> dict[str, Any]:
+    case = _find_case(call)
+    initial = case["status"]
+    case["status"] = "resolved"
+    return {"initialCaseStatus": initial, "finalCaseStatus": "resolved"}
+
+
+OPERATIONS: dict[str, dict[str, Handler]] = {
+    "sts": {"GetCallerIdentity": sts_get_caller_identity, "AssumeRole": sts_assume_role},
+    "pinpoint-sms-voice-v2": {
+        "DescribeAccountAttributes": smsv_describe_account_attributes,
+        "DescribeSpendLimits": smsv_describe_spend_limits,
+        "DescribeAccountLimits": smsv_describe_account_limits,
+        "DescribeVerifiedDestinationNumbers": smsv_describe_verified_destination_numbers,
+        "DescribePhoneNumbers": smsv_describe_phone_numbers,
+        "SendVoiceMessage": smsv_send_voice_message,
+    },
+    "service-quotas": {
+        "ListServices": sq_list_services,
+        "ListAWSDefaultServiceQuotas": sq_list_aws_default_service_quotas,
+        "ListServiceQuotas": sq_list_service_quotas,
+        "GetServiceQuota": sq_get_service_quota,
+        "RequestServiceQuotaIncrease": sq_request_service_quota_increase,
+        "GetRequestedServiceQuotaChange": sq_get_requested_service_quota_change,
+        "ListRequestedServiceQuotaChangeHistory": sq_list_requested_service_quota_change_history,
+        "ListRequestedServiceQuotaChangeHistoryByQuota":
+            sq_list_requested_service_quota_change_history_by_quota,
+        "CreateSupportCase": sq_create_support_case,
+    },
+    "support": {
+        "DescribeServices": support_describe_services,
+        "DescribeSeverityLevels": support_describe_severity_levels,
+        "CreateCase": support_create_case,
+        "DescribeCases": support_describe_cases,
+        "AddCommunicationToCase": support_add_communication_to_case,
+        "ResolveCase": support_resolve_case,
+    },
+}

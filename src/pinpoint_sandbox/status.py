@@ -1,0 +1,85 @@
+"""Read-only view of each region of one account: tier, spend limits, verified destinations,
+and what is open or filed for each channel (ledger and AWS)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.paths import ledger_path
+from pinpoint_sandbox.targets import CHANNELS, Target
+
+
+@dataclass
+class RegionStatus:
+    account_id: str
+    region: str
+    tier: str | None
+    in_production: bool
+    spend_limits: list[dict[str, Any]] = field(default_factory=list)
+    verified_destinations: int | None = None
+    verified_destinations_max: int | None = None
+    requests: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def spend(self, prefix: str) -> str:
+        for limit in self.spend_limits:
+            if str(limit.get("name", "")).startswith(prefix):
+                value = limit["enforced"] if limit.get("overridden") else limit["max"]
+                return str(value)
+        return "?"
+
+    def verified_text(self) -> str:
+        if self.verified_destinations is None:
+            return "?"
+        cap = f"/{self.verified_destinations_max}" if self.verified_destinations_max else ""
+        return f"{self.verified_destinations}{cap}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def collect_status(
+    account: AwsAccount, regions: list[str], *, ledger_file: Path | None = None
+) -> list[RegionStatus]:
+    from pinpoint_sandbox.account_facts import read_region_facts
+    from pinpoint_sandbox.backends.service_quotas import discover_quota
+    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
+
+    account_id = account.account_id(regions[0])
+    account.prepare(regions)
+    entries = Ledger(ledger_file or ledger_path()).entries()
+    plan_name = support_plan(account)
+
+    def one(region: str) -> RegionStatus:
+        facts = read_region_facts(account, region)
+        row = RegionStatus(
+            account_id, region, facts.tier, facts.in_production,
+            [asdict(s) for s in facts.spend_limits],
+            facts.verified_destinations, facts.verified_destinations_max,
+            problems=list(facts.problems),
+        )
+        for channel in CHANNELS:
+            target = Target(account_id, region, channel)
+            entry = entries.get(target)
+            if entry is not None:
+                ident = entry.case_id or entry.request_id or "no id"
+                row.requests.append(f"{channel}: {entry.status or 'in progress'} ({ident}, ledger)")
+            try:
+                plan = TargetPlan(target, account, None, "auto", support_plan=plan_name)
+                plan.quota = discover_quota(account, region, channel)
+                found = find_existing_at_aws(plan)
+            except Exception as exc:  # a read failed: show it, keep the other regions
+                row.problems.append(f"{channel} requests: {exc}")
+                continue
+            if found and (entry is None or found.case_id != entry.case_id):
+                row.requests.append(f"{channel}: {found.describe()}")
+        return row
+
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        return list(pool.map(one, regions))

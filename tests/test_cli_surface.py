@@ -1,0 +1,66 @@
+"""The command-line surface: every DESIGN command exists, is documented, and `--help` is cheap."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from helpers import REPO, cli
+from pinpoint_sandbox.cli import app
+
+DESIGN_COMMANDS = ["request sms", "request voice", "batch", "status", "check", "lint", "init",
+                   "iam-policy", "simulator serve", "simulator reset"]
+
+
+def _command_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names: list[str] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        if sub:
+            names.extend(f"{name} {child}" for child in sub)
+        else:
+            names.append(name)
+    return names
+
+
+def test_every_design_command_is_registered() -> None:
+    names = _command_names()
+    for command in DESIGN_COMMANDS:
+        assert command in names
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    for command in _command_names():
+        head = command.split()[0]
+        assert re.search(rf"`{re.escape(command)}|`{re.escape(head)}", readme), command
+
+
+@pytest.mark.parametrize("command", DESIGN_COMMANDS)
+def test_help_works_for_every_command(command: str) -> None:
+    run = cli(*command.split(), "--help")
+    assert run.exit_code == 0, run
+    assert "Usage" in run.stdout
+
+
+def test_help_does_not_import_boto3_or_questionary() -> None:
+    code = (
+        "import sys\n"
+        "from pinpoint_sandbox.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('boto3', 'botocore', 'questionary', 'moto') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in out.stdout, out.stdout
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    run = cli("status", "--no-such-flag")
+    assert run.exit_code == 2

@@ -1,0 +1,88 @@
+"""The ledger: intents before writes, outcomes after, folded per target; lock; torn lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.targets import Target
+
+T = Target("111122223333", "eu-west-1", "sms")
+
+
+def test_intent_without_outcome_needs_reconcile(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    ledger.record_intent(T, "support", "subject")
+    entry = ledger.entry(T)
+    assert entry is not None and entry.status is None
+    assert entry.needs_reconcile and not entry.done
+
+
+def test_outcome_folds_into_its_intent(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    intent = ledger.record_intent(T, "support", "subject")
+    ledger.record_outcome(intent, T, "support", "filed", case_id="case-1")
+    entry = ledger.entry(T)
+    assert entry is not None and entry.done and entry.case_id == "case-1"
+    assert not entry.needs_reconcile
+    lines = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert [x["type"] for x in lines] == ["intent", "outcome"]
+    assert lines[0]["id"] == lines[1]["id"]
+
+
+def test_later_intent_wins_and_other_targets_are_separate(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    first = ledger.record_intent(T, "support", "s")
+    ledger.record_outcome(first, T, "support", "refused", detail="limit")
+    ledger.record_intent(T, "support", "s")
+    other = Target("111122223333", "us-east-1", "sms")
+    ledger.record_outcome(ledger.record_intent(other, "manual", "s"), other, "manual",
+                          "awaiting_user")
+    entries = ledger.entries()
+    assert entries[T].status is None
+    assert entries[other].done
+
+
+def test_torn_last_line_is_ignored_but_corruption_in_the_middle_is_an_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "l.jsonl"
+    ledger = Ledger(path)
+    ledger.record_intent(T, "support", "s")
+    with path.open("a") as fh:
+        fh.write('{"type": "outc')  # crash mid-write
+    assert ledger.entry(T) is not None
+    with path.open("a") as fh:
+        fh.write("\n" + json.dumps({"type": "intent"}) + "\n")
+    with pytest.raises(UsageError, match="not valid JSON"):
+        ledger.entries()
+
+
+def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    second = Ledger(tmp_path / "l.jsonl")
+    with (
+        ledger.locked(),
+        pytest.raises(UsageError, match="Another pinpoint-sandbox run"),
+        second.locked(),
+    ):
+        pass
+    with ledger.locked():  # released after the first block
+        pass
+
+
+def test_filed_since_counts_only_that_account_and_backend(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    for region in ("us-east-1", "eu-west-1"):
+        ledger.record_intent(Target("111122223333", region, "sms"), "support", "s")
+    ledger.record_intent(Target("999988887777", "us-east-1", "sms"), "support", "s")
+    ledger.record_intent(Target("111122223333", "us-west-2", "sms"), "manual", "s")
+    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    assert ledger.filed_since("111122223333", "support", hour_ago) == 2
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    assert ledger.filed_since("111122223333", "support", future) == 0

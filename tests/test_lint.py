@@ -1,0 +1,328 @@
+"""Content review: each rule fires on the answer it targets, and good answers pass clean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.lint import Finding, count_levels, lint_answers
+
+GOOD_OPT_IN = (
+    "Customers opt in on the Example Corp checkout web form by ticking a checkbox that is "
+    "unchecked by default and separate from our terms. The text next to it reads: "
+    "\"Get order updates from Example Corp by SMS. Msg frequency varies, up to 5 msgs per order. "
+    "Msg & data rates may apply. Reply HELP for help, STOP to cancel. Terms: "
+    "https://example.com/terms Privacy: https://example.com/privacy\""
+)
+
+
+def good_sms(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "company_name": "Example Corp",
+        "website_url": "https://www.example.com",
+        "message_type": "transactional",
+        "regions": ["eu-west-1"],
+        "destination_countries": ["GB", "DE"],
+        "opt_in_process": GOOD_OPT_IN,
+        "message_templates": [
+            "Example Corp: order 1234 has shipped. Track it at example.com/t. Reply STOP to opt out.",
+            "Example Corp: your parcel arrives today 10:00-12:00. Reply STOP to opt out.",
+        ],
+        "use_case_description": (
+            "Order and delivery notifications for customers of example.com in the UK and Germany."
+        ),
+        "contact_language": "en",
+        "spend_limit_usd": 500,
+        "contact_emails": ["sms-ops@example.com"],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def good_voice(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "company_name": "Clinic Ltd",
+        "website_url": "https://clinic.example.org",
+        "service_description": (
+            "Clinic Ltd books appointments online; a voice call reminds patients the day before."
+        ),
+        "regions": ["us-east-1"],
+        "max_messages_per_day": 600,
+        "average_call_duration_seconds": 40,
+        "number_sourcing": "Patients enter their own number when they book on our website.",
+        "dedicated_numbers": 3,
+        "dedicated_numbers_reason": "One number per clinic site.",
+        "calls_per_number": {"count": 1400, "period": "week"},
+        "consent_process": (
+            "Patients tick an unchecked 'Call me with reminders from Clinic Ltd' box on the "
+            "booking form."
+        ),
+        "opt_out_process": (
+            "Press 9 during any call or switch reminders off in account settings; the number is "
+            "removed from the call list within 24 hours."
+        ),
+        "contact_language": "en",
+        "contact_emails": ["ops@clinic.example.org"],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def rules(findings: list[Finding], level: str | None = None) -> set[str]:
+    return {f.rule for f in findings if level is None or f.level == level}
+
+
+def find(findings: list[Finding], rule: str) -> Finding:
+    matches = [f for f in findings if f.rule == rule]
+    assert matches, f"{rule} did not fire: {findings}"
+    return matches[0]
+
+
+def test_good_sms_answers_are_clean() -> None:
+    assert lint_answers("sms", good_sms()) == []
+
+
+def test_good_voice_answers_are_clean() -> None:
+    assert lint_answers("voice", good_voice()) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["N/A", "TBD", "users opt in", "Lorem ipsum dolor sit amet, consectetur adipiscing."]
+)
+def test_placeholder_opt_in_is_one_error(text: str) -> None:
+    findings = lint_answers("sms", good_sms(opt_in_process=text))
+    finding = find(findings, "vague-answer")
+    assert (finding.level, finding.key) == ("error", "opt_in_process")
+    # The other opt-in rules stay quiet: one clear message, not six.
+    assert not {f.rule for f in findings if f.rule.startswith("opt-in")}
+
+
+def test_short_answer_is_error() -> None:
+    findings = lint_answers("sms", good_sms(use_case_description="We send order updates."))
+    finding = find(findings, "too-short")
+    assert (finding.level, finding.key) == ("error", "use_case_description")
+    assert "22 characters" in finding.message
+
+
+def test_opt_in_without_brand() -> None:
+    text = GOOD_OPT_IN.replace("Example Corp", "us")
+    finding = find(lint_answers("sms", good_sms(opt_in_process=text)), "opt-in-brand")
+    assert finding.level == "error"
+    assert "'Example Corp'" in finding.message
+
+
+def test_opt_in_without_method() -> None:
+    text = "Example Corp customers agree to get texts. Reply STOP to cancel, HELP for help."
+    findings = lint_answers("sms", good_sms(opt_in_process=text))
+    assert find(findings, "opt-in-method").level == "error"
+
+
+def test_opt_in_prechecked_is_error_but_negated_is_not() -> None:
+    text = GOOD_OPT_IN.replace("unchecked by default", "pre-checked")
+    assert find(lint_answers("sms", good_sms(opt_in_process=text)), "opt-in-prechecked").level == (
+        "error"
+    )
+    negated = GOOD_OPT_IN.replace("unchecked by default", "not pre-checked")
+    assert "opt-in-prechecked" not in rules(lint_answers("sms", good_sms(opt_in_process=negated)))
+
+
+def test_opt_in_bundled_with_terms() -> None:
+    text = GOOD_OPT_IN + " Customers consent by accepting our terms of service."
+    assert find(lint_answers("sms", good_sms(opt_in_process=text)), "opt-in-bundled").level == (
+        "error"
+    )
+    fine = GOOD_OPT_IN + " Consent is not a condition of purchase."
+    assert "opt-in-bundled" not in rules(lint_answers("sms", good_sms(opt_in_process=fine)))
+
+
+def test_opt_in_without_stop() -> None:
+    text = GOOD_OPT_IN.replace("STOP to cancel", "'end' to cancel")
+    assert find(lint_answers("sms", good_sms(opt_in_process=text)), "opt-in-stop").level == "error"
+
+
+@pytest.mark.parametrize(
+    ("remove", "rule"),
+    [
+        ("Msg frequency varies, up to 5 msgs per order. ", "opt-in-frequency"),
+        ("Msg & data rates may apply. ", "opt-in-rates"),
+        ("Reply HELP for help, ", "opt-in-help"),
+        (
+            " Terms: https://example.com/terms Privacy: https://example.com/privacy",
+            "opt-in-terms-privacy",
+        ),
+        (" that is unchecked by default", "opt-in-unchecked"),
+    ],
+)
+def test_opt_in_disclosures_are_warnings(remove: str, rule: str) -> None:
+    assert remove in GOOD_OPT_IN
+    findings = lint_answers("sms", good_sms(opt_in_process=GOOD_OPT_IN.replace(remove, "")))
+    finding = find(findings, rule)
+    assert (finding.level, finding.key) == ("warning", "opt_in_process")
+    assert count_levels(findings)[0] == 0
+
+
+def test_one_template_is_warning_none_is_error() -> None:
+    answers = good_sms()
+    one = lint_answers("sms", good_sms(message_templates=answers["message_templates"][:1]))
+    assert find(one, "templates-count").level == "warning"
+    none = lint_answers("sms", good_sms(message_templates=[]))
+    assert find(none, "templates-count").level == "error"
+
+
+def test_template_without_brand_or_opt_out() -> None:
+    findings = lint_answers(
+        "sms", good_sms(message_templates=["Your appointment is today at 10:00 AM", "x"])
+    )
+    brand = find(findings, "template-brand")
+    assert (brand.level, brand.key) == ("error", "message_templates[0]")
+    opt_out = find(findings, "template-opt-out")
+    assert opt_out.level == "error"
+    assert {f.key for f in findings if f.rule == "template-opt-out"} == {
+        "message_templates[0]",
+        "message_templates[1]",
+    }
+
+
+def test_otp_template_without_opt_out_is_only_a_warning() -> None:
+    findings = lint_answers(
+        "sms",
+        good_sms(
+            message_type="one_time_password",
+            message_templates=[
+                "Example Corp: your login code is 123456.",
+                "Example Corp: code 654321 confirms your new phone.",
+            ],
+        ),
+    )
+    assert find(findings, "template-opt-out").level == "warning"
+    assert count_levels(findings) == (0, 2)
+
+
+@pytest.mark.parametrize("word", ["SALE", "20% off", "discount", "special offer", "promo code"])
+def test_promotional_words_in_transactional_templates(word: str) -> None:
+    template = f"Example Corp: order shipped. {word} on your next order! Reply STOP to opt out."
+    answers = good_sms(message_templates=[template, good_sms()["message_templates"][1]])
+    finding = find(lint_answers("sms", answers), "type-promotional-content")
+    assert (finding.level, finding.key) == ("error", "message_templates[0]")
+    promotional = lint_answers("sms", {**answers, "message_type": "promotional"})
+    assert "type-promotional-content" not in rules(promotional)
+
+
+def test_promotional_rule_ignores_words_containing_sale() -> None:
+    template = "Example Corp: your wholesale order shipped. Reply STOP to opt out."
+    answers = good_sms(message_templates=[template, template])
+    assert "type-promotional-content" not in rules(lint_answers("sms", answers))
+
+
+@pytest.mark.parametrize(
+    ("url", "rule", "level"),
+    [
+        ("http://www.example.com", "website-https", "warning"),
+        ("https://mybiz.wixsite.com/shop", "website-free-host", "warning"),
+        ("https://bit.ly/abc", "website-free-host", "warning"),
+        ("example", "website-url", "error"),
+    ],
+)
+def test_website_rules(url: str, rule: str, level: str) -> None:
+    finding = find(lint_answers("sms", good_sms(website_url=url)), rule)
+    assert (finding.level, finding.key) == (level, "website_url")
+
+
+def test_free_mail_contacts_warn() -> None:
+    findings = lint_answers(
+        "voice", good_voice(contact_emails=["ops@clinic.example.org", "Bob@Gmail.com"])
+    )
+    finding = find(findings, "free-email")
+    assert (finding.level, finding.key) == ("warning", "contact_emails[1]")
+    assert len([f for f in findings if f.rule == "free-email"]) == 1
+
+
+def test_high_spend_warns() -> None:
+    assert "high-spend" not in rules(lint_answers("sms", good_sms(spend_limit_usd=10_000)))
+    finding = find(lint_answers("sms", good_sms(spend_limit_usd=25_000)), "high-spend")
+    assert finding.level == "warning"
+    assert "per-country" in finding.message
+
+
+def test_us_destination_warns_about_origination() -> None:
+    finding = find(
+        lint_answers("sms", good_sms(destination_countries=["GB", "us"])), "us-origination"
+    )
+    assert finding.level == "warning"
+    assert "toll-free" in finding.message
+
+
+def test_voice_vague_answers() -> None:
+    findings = lint_answers("voice", good_voice(number_sourcing="TBD", consent_process="N/A"))
+    assert {f.key for f in findings if f.rule == "vague-answer"} == {
+        "number_sourcing",
+        "consent_process",
+    }
+    assert "voice-consent-method" not in rules(findings)
+
+
+def test_voice_consent_without_method() -> None:
+    text = "Clinic Ltd patients are happy to get reminder calls about their visits."
+    finding = find(lint_answers("voice", good_voice(consent_process=text)), "voice-consent-method")
+    assert finding.level == "error"
+
+
+def test_voice_consent_without_brand_warns() -> None:
+    text = "Patients tick an unchecked 'Call me with reminders' box on the booking form."
+    finding = find(lint_answers("voice", good_voice(consent_process=text)), "voice-consent-brand")
+    assert finding.level == "warning"
+
+
+def test_voice_opt_out_needs_method_and_timing() -> None:
+    no_method = lint_answers(
+        "voice", good_voice(opt_out_process="We honour all requests within 24 hours.")
+    )
+    assert find(no_method, "voice-opt-out-method").level == "error"
+    no_timing = lint_answers(
+        "voice", good_voice(opt_out_process="Patients press 9 during the call to opt out.")
+    )
+    assert find(no_timing, "voice-opt-out-timing").level == "warning"
+    assert "voice-opt-out-method" not in rules(no_timing)
+
+
+def test_voice_volume_too_low_for_max_per_day() -> None:
+    findings = lint_answers("voice", good_voice(calls_per_number={"count": 10, "period": "day"}))
+    finding = find(findings, "voice-volume")
+    assert (finding.level, finding.key) == ("warning", "calls_per_number")
+    assert "fewer than max_messages_per_day (600)" in finding.message
+
+
+def test_voice_volume_one_number_above_max_per_day() -> None:
+    findings = lint_answers("voice", good_voice(calls_per_number={"count": 5000, "period": "day"}))
+    assert "more than max_messages_per_day" in find(findings, "voice-volume").message
+
+
+def test_voice_volume_other_period_is_not_compared() -> None:
+    findings = lint_answers("voice", good_voice(calls_per_number={"count": 1, "period": "other"}))
+    assert "voice-volume" not in rules(findings)
+
+
+def test_long_calls_warn() -> None:
+    assert "voice-call-duration" not in rules(
+        lint_answers("voice", good_voice(average_call_duration_seconds=300))
+    )
+    finding = find(
+        lint_answers("voice", good_voice(average_call_duration_seconds=301)), "voice-call-duration"
+    )
+    assert finding.level == "warning"
+
+
+def test_errors_come_first_and_json_shape() -> None:
+    findings = lint_answers(
+        "sms", good_sms(website_url="http://example.com", use_case_description="short")
+    )
+    levels = [f.level for f in findings]
+    assert levels == sorted(levels, key=lambda level: level != "error")
+    assert findings[0].to_json().keys() == {"level", "key", "message", "rule"}
+
+
+def test_unknown_channel_is_usage_error() -> None:
+    with pytest.raises(UsageError, match="Unknown channel 'fax'"):
+        lint_answers("fax", {})

@@ -1,0 +1,245 @@
+"""Case rendering: every answer reaches the case verbatim, overrides work, and every template
+mistake a user can make is one UsageError line naming the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.render import (
+    SUBJECT_LIMIT,
+    SUPPORT_BODY_LIMIT,
+    packaged_templates_dir,
+    render_case,
+    template_names,
+)
+from pinpoint_sandbox.targets import Target
+
+SMS_TARGET = Target("111122223333", "eu-west-1", "sms")
+VOICE_TARGET = Target("111122223333", "us-east-1", "voice")
+
+
+def sms_answers(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "company_name": "Example Corp",
+        "website_url": "https://www.example.com/app",
+        "message_type": "transactional",
+        "regions": ["eu-west-1", "eu-central-1"],
+        "destination_countries": ["GB", "DE", "XK"],
+        "opt_in_process": (
+            "Customers tick an unchecked box on the Example Corp checkout web form.\n"
+            "Msg & data rates may apply; reply STOP to cancel."
+        ),
+        "message_templates": [
+            "Example Corp: order {order_id} has shipped. Reply STOP to opt out.",
+            "Example Corp: your parcel arrives today between {start} and {end}. "
+            "Reply STOP to opt out.",
+        ],
+        "use_case_description": "Shipping notifications for orders placed on example.com.",
+        "contact_language": "en",
+        "spend_limit_usd": None,
+        "contact_emails": ["ops@example.com", "sms-team@example.com"],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def voice_answers(**overrides: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "company_name": "Clinic Ltd",
+        "website_url": "https://clinic.example.org",
+        "service_description": "Appointment reminders read aloud to patients the day before.",
+        "regions": ["us-east-1"],
+        "max_messages_per_day": 1234,
+        "average_call_duration_seconds": 47,
+        "number_sourcing": "Patients give their phone number when they book online.",
+        "dedicated_numbers": 3,
+        "dedicated_numbers_reason": "One number per clinic site so patients recognise it.",
+        "calls_per_number": {"count": 411, "period": "week"},
+        "consent_process": "Patients tick an unchecked 'call me' box on the booking form.",
+        "opt_out_process": "Press 9 during the call; removed from the list within 24 hours.",
+        "contact_language": "ja",
+        "voice_message_sent": True,
+        "contact_emails": ["desk@clinic.example.org"],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    if value is None or isinstance(value, bool):
+        return []
+    return [str(value)]
+
+
+def test_sms_case_has_every_answer_verbatim() -> None:
+    answers = sms_answers(spend_limit_usd=250)
+    case = render_case(SMS_TARGET, answers)
+    for key, value in answers.items():
+        for text in strings_in(value):
+            assert text in case.description, f"{key}: {text!r} missing"
+    assert "Transactional" in case.description  # human label for message_type
+    assert "English" in case.description
+    assert "GB (United Kingdom)" in case.description
+    assert "- XK\n" in case.description  # unknown code printed alone
+    assert "| eu-west-1 | General Limits | SMS Production Access | 1 |" in case.description
+    assert "eu-west-1, eu-central-1" in case.description  # all regions being requested
+
+
+def test_voice_case_has_every_answer_verbatim() -> None:
+    answers = voice_answers()
+    case = render_case(VOICE_TARGET, answers)
+    for key, value in answers.items():
+        for text in strings_in(value):
+            assert text in case.description, f"{key}: {text!r} missing"
+    assert "411 messages per week" in case.description
+    assert "| us-east-1 | General Limits | Production Access | 1 |" in case.description
+    assert "Japanese" in case.description
+    assert "already sent at least one voice message" in case.description
+    assert case.subject.startswith("Voice Production Access")
+
+
+def test_voice_without_optional_answers_renders() -> None:
+    answers = voice_answers()
+    del answers["voice_message_sent"], answers["contact_emails"]
+    case = render_case(VOICE_TARGET, answers)
+    assert "already sent" not in case.description
+    assert "Additional contacts" not in case.description
+
+
+def test_spend_row_only_when_spend_limit_given() -> None:
+    without = render_case(SMS_TARGET, sms_answers()).description
+    assert "TextMessageMonthlySpend" not in without
+    absent = sms_answers()
+    del absent["spend_limit_usd"], absent["contact_emails"]
+    assert "TextMessageMonthlySpend" not in render_case(SMS_TARGET, absent).description
+
+    with_spend = render_case(SMS_TARGET, sms_answers(spend_limit_usd=500.0)).description
+    assert (
+        "| eu-west-1 | General Limits | Account Spend Threshold Increase "
+        "(TextMessageMonthlySpend) | 500 USD per month |"
+    ) in with_spend
+
+
+def test_subject_is_one_line_with_tag() -> None:
+    case = render_case(SMS_TARGET, sms_answers())
+    assert case.subject.endswith("[pinpoint-sandbox sms eu-west-1 111122223333]")
+    assert "\n" not in case.subject
+    assert "Example Corp" in case.subject
+
+
+def test_long_company_name_shortens_subject_but_keeps_tag() -> None:
+    case = render_case(SMS_TARGET, sms_answers(company_name="A" * 400))
+    assert len(case.subject) == SUBJECT_LIMIT
+    assert case.subject.endswith(SMS_TARGET.tag)
+
+
+def test_extra_context_reaches_templates(tmp_path: Path) -> None:
+    (tmp_path / "subject.txt.j2").write_text("{{ backend }}/{{ quota_code }} {{ tag }}\n")
+    case = render_case(
+        SMS_TARGET,
+        sms_answers(),
+        templates_dir=tmp_path,
+        extra={"backend": "support", "quota_code": "L-1234"},
+    )
+    assert case.subject == f"support/L-1234 {SMS_TARGET.tag}"
+
+
+def test_user_override_by_file_name(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("Custom body for {{ company_name }} in {{ region }}\n")
+    case = render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    assert case.description == "Custom body for Example Corp in eu-west-1\n"
+    # The subject was not overridden: the packaged one is still used.
+    assert case.subject.startswith("SMS Production Access request")
+
+
+def test_override_that_drops_the_tag_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "subject.txt.j2").write_text("Please let us out\n")
+    with pytest.raises(UsageError, match=r"dropped the tag \[pinpoint-sandbox sms eu-west-1"):
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+
+
+def test_undefined_variable_names_file_line_and_name(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("line one\nline two\nHello {{ foo }}\n")
+    with pytest.raises(UsageError) as info:
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    message = info.value.message
+    assert message.startswith("template sms_case.md.j2 (line 3): 'foo' is undefined")
+    assert f"fix the template in {tmp_path} or remove it" in message
+    assert "\n" not in message
+
+
+def test_missing_answer_in_builtin_template_is_usage_error() -> None:
+    answers = sms_answers()
+    del answers["opt_in_process"]
+    with pytest.raises(UsageError, match=r"sms_case.md.j2 \(line \d+\): 'opt_in_process'"):
+        render_case(SMS_TARGET, answers)
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "voice_case.md.j2").write_text("ok\n{% if company_name %}\nno endif\n")
+    with pytest.raises(UsageError) as info:
+        render_case(VOICE_TARGET, voice_answers(), templates_dir=tmp_path)
+    message = info.value.message
+    assert message.startswith("template voice_case.md.j2 (line ")
+    assert "syntax error" in message
+    assert str(tmp_path) in message
+
+
+def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("{{ ''.__class__.__mro__ }}\n")
+    with pytest.raises(UsageError, match=r"template sms_case.md.j2 \(line 1\).*unsafe"):
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+
+
+def test_sandbox_blocks_unsafe_calls(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("{{ company_name.format.__globals__ }}\n")
+    with pytest.raises(UsageError, match=r"sms_case\.md\.j2.*unsafe"):
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+
+
+def test_type_error_in_user_template_is_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("x\n{{ company_name + 1 }}\n")
+    with pytest.raises(UsageError, match=r"template sms_case.md.j2 \(line 2\)"):
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+
+
+def test_templates_dir_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is not a directory"):
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path / "missing")
+
+
+def test_too_long_body_names_the_longest_answer() -> None:
+    answers = sms_answers(use_case_description="x" * 9000)
+    with pytest.raises(UsageError) as info:
+        render_case(SMS_TARGET, answers)
+    message = info.value.message
+    assert f"over the Support API's {SUPPORT_BODY_LIMIT:,} limit" in message
+    assert "'use_case_description' (9,000 characters)" in message
+
+
+def test_longest_answer_counts_list_items() -> None:
+    answers = sms_answers(message_templates=["Example Corp: " + "y" * 3000] * 3)
+    with pytest.raises(UsageError, match="'message_templates' \\(9,042 characters\\)"):
+        render_case(SMS_TARGET, answers)
+
+
+def test_packaged_templates_found_via_importlib_resources() -> None:
+    root = packaged_templates_dir()
+    for channel in ("sms", "voice"):
+        for name in template_names(channel):
+            assert (root / name).is_file(), name
+            assert "{{" in (root / name).read_text(encoding="utf-8")
+
+
+def test_template_names_rejects_unknown_channel() -> None:
+    assert template_names("sms") == ("subject.txt.j2", "sms_case.md.j2")
+    with pytest.raises(UsageError, match="Unknown channel 'fax'"):
+        template_names("fax")

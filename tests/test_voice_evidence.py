@@ -1,0 +1,177 @@
+"""voice_evidence and voice_available against the built-in simulator, over HTTP through boto3."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.voice_evidence import VoiceEvidence, voice_available, voice_evidence
+
+ACCOUNT = "111122223333"
+
+
+def scenario(
+    regions: dict[str, Any] | None = None, faults: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": "voice-evidence",
+        "accounts": [{"account_id": ACCOUNT, "regions": regions or {}}],
+        "faults": faults or {},
+    }
+
+
+def operations(sim: Any, service: str) -> list[str]:
+    return [r.operation for r in sim.requests if r.service == service]
+
+
+def test_cloudwatch_datapoint_is_evidence(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [3]}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+
+    assert evidence.found is True
+    assert evidence.source == "cloudwatch"
+    expected_day = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%d")
+    assert expected_day in evidence.detail
+    assert len(evidence.checked) == 1 and evidence.checked[0].startswith("cloudwatch:")
+
+
+def test_old_datapoint_found_although_list_metrics_hides_it(simulator: Any) -> None:
+    # 200 days idle: ListMetrics (14-day window) shows nothing, GetMetricData still has it.
+    sim = simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [200]}}))
+    client = AwsAccount().client("cloudwatch", "eu-west-1")
+    listed = client.list_metrics(Namespace="AWS/SMSVoice", MetricName="VoiceMessageMonthlySpend")
+    assert listed["Metrics"] == []
+
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+    assert evidence.found and evidence.source == "cloudwatch"
+    assert "GetMetricData" in operations(sim, "cloudwatch")
+
+
+def test_datapoint_older_than_retention_is_not_evidence(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [500]}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+    assert evidence.found is False
+
+
+def test_text_spend_is_not_voice_evidence(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudwatch_text_spend_days_ago": [2]}}))
+    assert voice_evidence(AwsAccount(), "eu-west-1").found is False
+
+
+def test_cloudtrail_event_is_evidence(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudtrail_voice_sends_days_ago": [10]}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+
+    assert evidence.found is True
+    assert evidence.source == "cloudtrail"
+    assert "SendVoiceMessage" in evidence.detail
+    assert evidence.checked[0].startswith("cloudwatch: no VoiceMessageMonthlySpend datapoints")
+    assert evidence.checked[1].startswith("cloudtrail: SendVoiceMessage event at ")
+
+
+def test_cloudtrail_only_looks_back_90_days(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudtrail_voice_sends_days_ago": [120]}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+    assert evidence.found is False
+    assert "cloudtrail: no SendVoiceMessage in 90 days" in evidence.checked
+
+
+def test_cloudtrail_pages_are_followed(simulator: Any) -> None:
+    # 60 events > one LookupEvents page of 50: the first page is enough, and is used.
+    sends = [1 + i * 0.5 for i in range(60)]
+    simulator(scenario({"eu-west-1": {"cloudtrail_voice_sends_days_ago": sends}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+    assert evidence.source == "cloudtrail"
+
+
+def test_attestation_when_aws_shows_nothing(simulator: Any) -> None:
+    simulator(scenario())
+    evidence = voice_evidence(AwsAccount(), "eu-west-1", attestation=True)
+
+    assert evidence.found is True
+    assert evidence.source == "attestation"
+    assert "voice_message_sent" in evidence.detail
+    # AWS was still asked first, and said so.
+    assert [line.split(":")[0] for line in evidence.checked] == [
+        "cloudwatch",
+        "cloudtrail",
+        "attestation",
+    ]
+
+
+def test_api_evidence_beats_attestation(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"voice_messages_sent_days_ago": [5]}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1", attestation=True)
+    assert evidence.source == "cloudwatch"
+
+
+def test_no_evidence_says_how_to_fix(simulator: Any) -> None:
+    simulator(scenario())
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+
+    assert evidence == VoiceEvidence(False, None, evidence.detail, evidence.checked)
+    assert "--send-test-call" in evidence.detail
+    assert "voice_message_sent: true" in evidence.detail
+    assert evidence.checked == (
+        "cloudwatch: no VoiceMessageMonthlySpend datapoints in 455 days",
+        "cloudtrail: no SendVoiceMessage in 90 days",
+    )
+
+
+def test_failed_cloudwatch_read_falls_through_to_cloudtrail(simulator: Any) -> None:
+    simulator(
+        scenario(
+            {"eu-west-1": {"voice_messages_sent_days_ago": [5]}},
+            faults={"throttle_rate": 1.0, "operations": ["GetMetricData", "ListMetrics"]},
+        )
+    )
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+
+    assert evidence.found is True
+    assert evidence.source == "cloudtrail"
+    assert any("could not read VoiceMessageMonthlySpend" in line for line in evidence.checked)
+
+
+def test_every_source_failing_is_not_a_crash(simulator: Any) -> None:
+    simulator(
+        scenario(
+            {"eu-west-1": {"voice_messages_sent_days_ago": [5]}},
+            faults={"error_rate": 1.0, "operations": ["GetMetricData", "LookupEvents"]},
+        )
+    )
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+
+    assert evidence.found is False
+    assert any(line.startswith("cloudwatch: could not read") for line in evidence.checked)
+    assert any(line.startswith("cloudtrail: could not look up") for line in evidence.checked)
+
+
+def test_now_moves_the_window(simulator: Any) -> None:
+    simulator(scenario({"eu-west-1": {"cloudtrail_voice_sends_days_ago": [10]}}))
+    # From 30 days ago, the send 10 days ago is in the future: nothing to find.
+    earlier = datetime.now(UTC) - timedelta(days=30)
+    assert voice_evidence(AwsAccount(), "eu-west-1", now=earlier).found is False
+
+
+def test_voice_available(simulator: Any) -> None:
+    sim = simulator(
+        scenario(
+            {
+                "eu-west-1": {
+                    "phone_numbers": ["+12065550100"],
+                    "verified_destinations": ["+14255550101"],
+                },
+                "eu-west-2": {"phone_numbers": ["+12065550100"], "voice_available": False},
+            }
+        )
+    )
+    account = AwsAccount()
+    assert voice_available(account, "eu-west-1") is True
+    assert voice_available(account, "eu-west-2") is False
+    assert voice_available(account, "eu-central-1") is None  # no voice number to probe with
+
+    probes = [r for r in sim.requests if r.operation == "SendVoiceMessage"]
+    assert probes and all(r.params.get("DryRun") is True for r in probes)
+    # A DryRun sends nothing, so it must not create evidence.
+    assert voice_evidence(account, "eu-west-1").found is False
