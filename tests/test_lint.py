@@ -27,7 +27,7 @@ def good_sms(**overrides: Any) -> dict[str, Any]:
         "destination_countries": ["GB", "DE"],
         "opt_in_process": GOOD_OPT_IN,
         "message_templates": [
-            "Example Corp: order 1234 has shipped. Track it at example.com/t. Reply STOP to opt out.",
+            "Example Corp: order 1234 has shipped, track it at example.com/t. Reply STOP to end.",
             "Example Corp: your parcel arrives today 10:00-12:00. Reply STOP to opt out.",
         ],
         "use_case_description": (
@@ -326,3 +326,93 @@ def test_errors_come_first_and_json_shape() -> None:
 def test_unknown_channel_is_usage_error() -> None:
     with pytest.raises(UsageError, match="Unknown channel 'fax'"):
         lint_answers("fax", {})
+
+
+# ---- the `lint` command ----------------------------------------------------------------------
+
+
+def lint_app() -> Any:
+    import typer
+
+    from pinpoint_sandbox.cli.lint import register
+
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Keeps `lint` a subcommand, as in the real app."""
+
+    register(app)
+    return app
+
+
+def write_answers(tmp_path: Any, data: dict[str, Any], name: str = "answers.yaml") -> Any:
+    import yaml
+
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_lint(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    pytest.importorskip("pinpoint_sandbox.answers")
+    return CliRunner().invoke(lint_app(), ["lint", *args])
+
+
+def test_cli_good_file_exits_0(tmp_path: Any) -> None:
+    path = write_answers(tmp_path, good_sms())
+    result = run_lint(str(path))
+    assert result.exit_code == 0, result.output
+    assert "answers.yaml: no problems found (sms)." in result.stdout
+
+
+def test_cli_errors_exit_2_with_table_and_summary(tmp_path: Any) -> None:
+    path = write_answers(
+        tmp_path, good_sms(message_templates=["Your appointment is today at 10:00 AM"])
+    )
+    result = run_lint(str(path))
+    assert result.exit_code == 2
+    assert "message_templates[0]" in result.stdout  # printed as written, not eaten as markup
+    assert "template-brand" in result.stdout
+    assert "answers.yaml: 2 errors, 1 warning (sms) — fix the errors before filing." in (
+        result.stdout
+    )
+
+
+def test_cli_json_output(tmp_path: Any) -> None:
+    import json
+
+    path = write_answers(tmp_path, good_voice(average_call_duration_seconds=600), "voice.yaml")
+    result = run_lint(str(path), "--output", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["file"] == str(path)
+    assert doc["channel"] == "voice"  # inferred from voice-only keys
+    assert (doc["errors"], doc["warnings"]) == (0, 1)
+    assert doc["findings"][0]["rule"] == "voice-call-duration"
+    assert "1 warning (voice)" in result.stderr
+
+
+def test_cli_channel_option_overrides_inference(tmp_path: Any) -> None:
+    path = write_answers(tmp_path, good_sms())
+    result = run_lint(str(path), "--channel", "voice")
+    # Validated as voice answers: SMS keys are unknown there.
+    assert isinstance(result.exception, UsageError)
+    assert result.exception.exit_code == 2
+
+
+def test_cli_invalid_answers_are_usage_error(tmp_path: Any) -> None:
+    data = good_sms()
+    del data["company_name"]
+    result = run_lint(str(write_answers(tmp_path, data)))
+    assert isinstance(result.exception, UsageError)
+    assert "company_name" in result.exception.message
+
+
+def test_cli_mixed_keys_ask_for_channel(tmp_path: Any) -> None:
+    data = {**good_sms(), "consent_process": good_voice()["consent_process"]}
+    result = run_lint(str(write_answers(tmp_path, data)))
+    assert isinstance(result.exception, UsageError)
+    assert "pass --channel" in result.exception.message

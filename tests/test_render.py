@@ -243,3 +243,19 @@ def test_template_names_rejects_unknown_channel() -> None:
     assert template_names("sms") == ("subject.txt.j2", "sms_case.md.j2")
     with pytest.raises(UsageError, match="Unknown channel 'fax'"):
         template_names("fax")
+
+
+@pytest.mark.parametrize(
+    ("target", "answers"), [(SMS_TARGET, sms_answers()), (VOICE_TARGET, voice_answers())]
+)
+def test_renders_validated_answers_with_optional_keys_left_out(
+    target: Target, answers: dict[str, Any]
+) -> None:
+    module = pytest.importorskip("pinpoint_sandbox.answers")
+    data = {k: v for k, v in answers.items() if v is not None}
+    validated = module.to_data(module.validate_answers(target.channel, data))
+    case = render_case(target, validated)
+    assert target.tag in case.subject
+    assert validated["opt_in_process" if target.channel == "sms" else "opt_out_process"] in (
+        case.description
+    )

@@ -103,8 +103,15 @@ def test_no_voice_number_is_a_prerequisite(simulator: Any) -> None:
 
 
 def test_pick_origination_prefers_destination_country(simulator: Any) -> None:
-    simulator(scenario({"eu-west-2": {"phone_numbers": [ORIGIN, {"number": "+442079460000",
-                                                                   "iso_country_code": "GB"}]}}))
+    simulator(
+        scenario(
+            {
+                "eu-west-2": {
+                    "phone_numbers": [ORIGIN, {"number": "+442079460000", "iso_country_code": "GB"}]
+                }
+            }
+        )
+    )
     account = AwsAccount()
     assert pick_origination(account, "eu-west-2", destination="+442079460958") == "+442079460000"
     assert pick_origination(account, "eu-west-2") == ORIGIN
@@ -178,7 +185,9 @@ def test_unknown_origination(simulator: Any) -> None:
 def test_server_error_is_not_retried(simulator: Any) -> None:
     # Every SendVoiceMessage answers 500: the read client would retry, the send must not.
     sim = simulator(
-        scenario({"us-east-1": READY}, faults={"error_rate": 1.0, "operations": ["SendVoiceMessage"]})
+        scenario(
+            {"us-east-1": READY}, faults={"error_rate": 1.0, "operations": ["SendVoiceMessage"]}
+        )
     )
     with pytest.raises(AwsError) as caught:
         send_test_call(AwsAccount(), "us-east-1", VERIFIED)
@@ -187,13 +196,26 @@ def test_server_error_is_not_retried(simulator: Any) -> None:
     assert len(sends(sim)) == 1
 
 
+def test_throttled_send_is_not_retried(simulator: Any) -> None:
+    sim = simulator(
+        scenario(
+            {"us-east-1": READY}, faults={"throttle_rate": 1.0, "operations": ["SendVoiceMessage"]}
+        )
+    )
+    with pytest.raises(AwsError) as caught:
+        send_test_call(AwsAccount(), "us-east-1", VERIFIED)
+    assert "ThrottlingException" in one_line(caught)
+    assert len(sends(sim)) == 1
+
+
 def test_lost_response_is_reported_not_resent(simulator: Any) -> None:
     sim = simulator(
         scenario({"us-east-1": READY}, faults={"lose_response": {"SendVoiceMessage": 1}})
     )
     account = AwsAccount()
-    with pytest.raises(AwsError):
+    with pytest.raises(AwsError) as caught:
         send_test_call(account, "us-east-1", VERIFIED)
+    assert "may or may not have been placed" in one_line(caught)
     assert len(sends(sim)) == 1
     # The call did go out: the evidence shows it, so a rerun of the request needs no new call.
     assert voice_evidence(account, "us-east-1").found is True

@@ -203,6 +203,14 @@ def required_keys(channel: str) -> list[str]:
     return [k for k in answer_keys(channel) if fields[k].is_required()]
 
 
+def max_items(channel: str, key: str) -> int | None:
+    """The most items a list answer may hold, when the model caps it directly."""
+    from annotated_types import MaxLen
+
+    info = _model(channel).model_fields[key]
+    return next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+
+
 def to_data(answers: Answers) -> dict[str, Any]:
     """Plain YAML/JSON-ready dict of the answers, optional keys left out when unset."""
     return answers.model_dump(mode="json", exclude_none=True)
@@ -249,12 +257,13 @@ def _error_text(error: Mapping[str, Any]) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
-        return f"is too long: at most {ctx.get('max_length')} characters (got {len(value)})"
+        return f"is too long: at most {ctx.get('max_length')} characters (got {len(str(value))})"
     if kind == "too_short":
         least = ctx.get("min_length")
         return f"needs at least {least} item{'' if least == 1 else 's'}"
     if kind == "too_long":
-        return f"has too many items: at most {ctx.get('max_length')} (got {ctx.get('actual_length')})"
+        most, actual = ctx.get("max_length"), ctx.get("actual_length")
+        return f"has too many items: at most {most} (got {actual})"
     if kind == "string_type":
         return f"must be text{got}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -356,7 +365,7 @@ def validate_answers(channel: str, data: Any, source: str = "answers") -> Answer
 @cache
 def _field_model(channel: str, key: str) -> type[BaseModel]:
     info = _model(channel).model_fields[key]
-    return create_model(f"_One_{channel}_{key}", **{key: (info.annotation, info)})  # type: ignore[call-overload, no-any-return]
+    return create_model(f"_One_{channel}_{key}", **{key: (info.annotation, info)})  # type: ignore[call-overload]
 
 
 def validate_field(channel: str, key: str, value: Any) -> str | None:
@@ -468,10 +477,33 @@ def deep_merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def dump_yaml(data: Mapping[str, Any]) -> str:
+@cache
+def _dumper() -> type[Any]:
     import yaml
 
-    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    class AnswersDumper(yaml.SafeDumper):
+        """Readable answers files: paragraphs folded (`>-`), short lists inline."""
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else (">" if len(value) > 100 else None)
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    def represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+        short = all(isinstance(v, str | int | float) and len(str(v)) <= 40 for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=short)
+
+    AnswersDumper.add_representer(str, represent_str)
+    AnswersDumper.add_representer(list, represent_list)
+    return AnswersDumper
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """YAML for answers files (saved answers, --save-answers, init skeleton)."""
+    import yaml
+
+    return yaml.dump(
+        dict(data), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=96
+    )
 
 
 def load_saved_answers(channel: str) -> dict[str, Any]:

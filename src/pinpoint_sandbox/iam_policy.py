@@ -36,8 +36,7 @@ PREFLIGHT: tuple[str, tuple[str, ...]] = (
         "sms-voice:DescribeAccountLimits",
         "sms-voice:DescribeVerifiedDestinationNumbers",
         "sms-voice:DescribePhoneNumbers",
-        # Open requests and cases for the same target, and the support-plan probe.
-        "servicequotas:ListRequestedServiceQuotaChangeHistory",
+        # Open cases for the same target, and the support-plan probe (every backend).
         "support:DescribeCases",
         "support:DescribeSeverityLevels",
     ),
@@ -50,6 +49,8 @@ SERVICE_QUOTAS: tuple[str, tuple[str, ...]] = (
         "servicequotas:ListServiceQuotas",
         "servicequotas:RequestServiceQuotaIncrease",
         "servicequotas:GetRequestedServiceQuotaChange",
+        "servicequotas:ListRequestedServiceQuotaChangeHistory",
+        # Open requests for the same target, once the quota is known.
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
         # The rendered description is attached to the case Service Quotas opens.
         "support:AddCommunicationToCase",

@@ -180,7 +180,7 @@ def preflight_all(
         try:
             return run_preflight(
                 plan, ledger_entry=entries.get(plan.target), plans=caches,
-                quota_code=options.quota_code,
+                quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
         finally:
             tick()

@@ -20,6 +20,9 @@ from pinpoint_sandbox.errors import PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry
 from pinpoint_sandbox.targets import Action, RenderedCase, Target
 
+# AWS GovCloud: "Text to voice messages are only supported in AWS GovCloud (US-West)".
+VOICE_UNAVAILABLE_REGIONS = frozenset({"us-gov-east-1"})
+
 
 @dataclass
 class TargetPlan:
@@ -101,9 +104,10 @@ def run_preflight(
     ledger_entry: Entry | None,
     plans: PlanCache,
     quota_code: str | None = None,
+    probe_voice: bool = True,
 ) -> TargetPlan:
     try:
-        _preflight(plan, ledger_entry, plans, quota_code)
+        _preflight(plan, ledger_entry, plans, quota_code, probe_voice)
     except PinpointSandboxError as exc:
         if exc.exit_code == 2:
             raise  # bad input (e.g. a wrong --quota-code) stops the whole run
@@ -112,7 +116,11 @@ def run_preflight(
 
 
 def _preflight(
-    plan: TargetPlan, entry: Entry | None, plans: PlanCache, quota_code: str | None
+    plan: TargetPlan,
+    entry: Entry | None,
+    plans: PlanCache,
+    quota_code: str | None,
+    probe_voice: bool,
 ) -> None:
     from pinpoint_sandbox.account_facts import read_tier
 
@@ -130,21 +138,8 @@ def _preflight(
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
         return
 
-    if target.channel == "voice":
-        from pinpoint_sandbox.voice_evidence import voice_available, voice_evidence
-
-        if voice_available(account, target.region) is False:
-            plan.settle("blocked", f"voice messaging is not available in {target.region}")
-            return
-        attestation = bool(getattr(plan.answers, "voice_message_sent", False))
-        plan.evidence = voice_evidence(account, target.region, attestation=attestation)
-        if not plan.evidence.found:
-            plan.settle(
-                "blocked",
-                f"no voice message has been sent from this account in {target.region}: "
-                f"{plan.evidence.detail}",
-            )
-            return
+    if target.channel == "voice" and not _voice_prerequisite_met(plan, probe=probe_voice):
+        return
 
     plan.support_plan = plans.support_plan(account)
     if plan.requested_backend in ("auto", "service-quotas"):
@@ -171,3 +166,32 @@ def _preflight(
             "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan; "
             "use --backend manual",
         )
+
+
+def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
+    """AWS refuses voice production access until one voice message was sent from the account.
+
+    CloudWatch or CloudTrail evidence also proves voice works in the region. Without it, a
+    DryRun SendVoiceMessage (validated, never sent) tells "voice unavailable here" apart from
+    "nothing sent yet"; `probe=False` (the --dry-run preview) skips that call.
+    """
+    from pinpoint_sandbox.voice_evidence import voice_available, voice_evidence
+
+    target, account = plan.target, plan.account
+    if target.region in VOICE_UNAVAILABLE_REGIONS:
+        plan.settle("blocked", f"voice messaging is not available in {target.region}")
+        return False
+    attestation = bool(getattr(plan.answers, "voice_message_sent", False))
+    plan.evidence = voice_evidence(account, target.region, attestation=attestation)
+    api_evidence = plan.evidence.found and plan.evidence.source != "attestation"
+    if not api_evidence and probe and voice_available(account, target.region) is False:
+        plan.settle("blocked", f"voice messaging is not available in {target.region}")
+        return False
+    if not plan.evidence.found:
+        plan.settle(
+            "blocked",
+            f"no voice message has been sent from this account in {target.region}: "
+            f"{plan.evidence.detail}",
+        )
+        return False
+    return True

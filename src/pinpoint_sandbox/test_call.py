@@ -71,8 +71,7 @@ def pick_origination(account: AwsAccount, region: str, *, destination: str | Non
         numbers = voice_numbers(account, region)
     except _aws_errors() as exc:
         raise AwsError(
-            f"Could not list phone numbers in {region} (DescribePhoneNumbers): "
-            f"{error_message(exc)}"
+            f"Could not list phone numbers in {region} (DescribePhoneNumbers): {error_message(exc)}"
         ) from exc
     if not numbers:
         raise PrerequisiteError(

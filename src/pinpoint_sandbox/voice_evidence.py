@@ -244,14 +244,17 @@ def _first_verified(client: Any) -> str | None:
     return None
 
 
-def voice_available(account: AwsAccount, region: str) -> bool | None:
+def voice_available(account: AwsAccount, region: str, *, probe: bool = True) -> bool | None:
     """False when AWS says voice is not available in `region`; None when it cannot tell.
 
-    No read API says so; a DryRun SendVoiceMessage (validated, never sent) from an ACTIVE voice
-    number is the only probe. Without such a number there is nothing to probe with: None.
+    No read API says so; a DryRun SendVoiceMessage (validated, never sent, but it needs the
+    sms-voice:SendVoiceMessage permission) from an ACTIVE voice number is the only probe.
+    Without such a number, or with `probe=False`, there is nothing to ask: None.
     """
     from pinpoint_sandbox.account_facts import voice_numbers
 
+    if not probe:
+        return None
     errors = _aws_errors()
     try:
         numbers = voice_numbers(account, region)

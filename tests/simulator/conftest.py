@@ -18,6 +18,6 @@ def client() -> Any:
 
         session = boto3.Session(profile_name=profile) if profile else boto3.Session()
         config = Config(retries={"mode": "standard", "total_max_attempts": attempts})
-        return session.client(service, region_name=region, config=config)
+        return session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
 
     return make

@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from sim_http import AUTH, raw_post
 
 
@@ -78,7 +77,7 @@ def test_assume_role_denied(simulator: Any, client: Any, role_arn: str) -> None:
 
 def test_unknown_sts_action_is_invalid_action(simulator: Any) -> None:
     sim = simulator()
-    status, headers, body = raw_post(
+    status, _, body = raw_post(
         sim.url, b"Action=GetSessionTokenX&Version=2011-06-15",
         {"Content-Type": "application/x-www-form-urlencoded",
          "Authorization": AUTH.format(service="sts")},

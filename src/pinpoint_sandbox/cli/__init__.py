@@ -13,6 +13,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+try:  # Typer ≥ 0.2x vendors click; usage errors must reach Typer's own handler (exit 2)
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[assignment]
+
 from pinpoint_sandbox import __version__
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 
@@ -33,7 +38,7 @@ class HandledGroup(TyperGroup):
                 traceback.print_exc()
             _print_error(exc.message)
             raise typer.Exit(int(exc.exit_code)) from None
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, ClickException):
             raise
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted: nothing more was filed.\n")

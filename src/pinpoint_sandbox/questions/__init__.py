@@ -99,8 +99,9 @@ class Questionnaire(BaseModel):
 
 @cache
 def load_questionnaire(channel: str) -> Questionnaire:
-    import yaml
     from importlib.resources import files
+
+    import yaml
 
     if channel not in ("sms", "voice"):
         raise UsageError(f"unknown channel {channel!r}: use 'sms' or 'voice'.")

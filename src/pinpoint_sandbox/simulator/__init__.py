@@ -45,11 +45,22 @@ def default_state_file() -> Path:
 
 
 def start_in_process(scenario: str | None = None) -> Simulator:
-    """For `--simulate`: start a simulator on the default state file (reused when it exists, so
-    state persists between commands) in a daemon thread, and point this process's boto3 at it."""
+    """For `--simulate`: start a simulator on the default state file in a daemon thread and point
+    this process's boto3 at it. An existing state file is reused, so state persists between
+    commands; only an explicit scenario with another name than the saved one starts afresh."""
     import os
 
-    sim = Simulator(scenario, state_file=default_state_file())
+    state_file = default_state_file()
+    if scenario is not None and state_file.exists():
+        # Asking for another scenario by name replaces the saved world instead of ignoring it.
+        wanted = load_scenario(scenario)["name"]
+        try:
+            saved = SimulatorState.load(state_file).scenario.name
+        except ScenarioError:
+            saved = None
+        if saved != wanted:
+            reset_state(state_file)
+    sim = Simulator(scenario, state_file=state_file)
     sim.start()
     profiles = {a.profile for a in sim.state.scenario.accounts if a.profile}
     # Settings that would send boto3 elsewhere or pick credentials the simulator does not know.

@@ -109,8 +109,9 @@ class RegionSettings(_Strict):
     # Voice spend for this month is used up: SendVoiceMessage answers MONTHLY_SPEND_LIMIT_REACHED.
     voice_spend_limit_reached: bool = False
     voice_available: bool = True
-    verified_destinations: list[str | VerifiedDestination] = Field(default_factory=list)
-    phone_numbers: list[str | PhoneNumber] = Field(default_factory=list)
+    # Each item: "+E164" text or a mapping with `number` and more keys.
+    verified_destinations: list[VerifiedDestination] = Field(default_factory=list)
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list)
     # Voice evidence: days ago a voice message was sent. `voice_messages_sent_days_ago` feeds both
     # CloudWatch (VoiceMessageMonthlySpend, 15 months) and CloudTrail (SendVoiceMessage, 90 days);
     # the two specific lists feed only one of them.
@@ -119,6 +120,13 @@ class RegionSettings(_Strict):
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
     quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
+
+    @field_validator("verified_destinations", "phone_numbers", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"number": item} if isinstance(item, str) else item for item in value]
+        return value
 
 
 class RegionOverride(RegionSettings):

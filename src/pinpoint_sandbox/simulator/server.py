@@ -302,6 +302,8 @@ class _Server(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A socket timeout: a client that sends less than Content-Length cannot hang a thread forever.
+    timeout = 30
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -465,7 +467,8 @@ class Simulator:
             "POST reset": self._reset_endpoint,
         }
         self._server = _Server(("127.0.0.1", self.port), self._engine, control)
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # A short poll interval keeps stop() (shutdown) fast.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="pinpoint-sandbox-simulator", daemon=True)
         self._thread.start()
         self._write_aws_files()
@@ -506,7 +509,12 @@ class Simulator:
         return {"reset": True}
 
     def write_calls(self) -> list[RequestRecord]:
-        return [r for r in self.requests if r.operation in WRITE_OPERATIONS]
+        """Requests of WRITE_OPERATIONS, minus dry runs (`DryRun`/`dryRun` true changes nothing)."""
+        return [
+            r for r in self.requests
+            if r.operation in WRITE_OPERATIONS
+            and not (r.params.get("DryRun") is True or r.params.get("dryRun") is True)
+        ]
 
     def reset(self) -> None:
         """Back to the scenario's starting state (the scenario that seeded the current state)."""

@@ -67,9 +67,9 @@ def new_id(length: int = 16) -> str:
     return secrets.token_hex(length // 2)
 
 
-def phone_number_record(spec: Any, account_id: str, region: str, now: float) -> dict[str, Any]:
-    if isinstance(spec, str):
-        spec = {"number": spec}
+def phone_number_record(
+    spec: dict[str, Any], account_id: str, region: str, now: float
+) -> dict[str, Any]:
     number_id = "phone-" + new_id(32)
     return {
         "PhoneNumberId": number_id,
@@ -249,9 +249,7 @@ class SimulatorState:
             "voice_available": settings.voice_available,
             "verified_destinations": [],
             "phone_numbers": [
-                phone_number_record(
-                    p if isinstance(p, str) else p.model_dump(), account_id, region, seeded_at
-                )
+                phone_number_record(p.model_dump(), account_id, region, seeded_at)
                 for p in settings.phone_numbers
             ],
             "voice_sends": [],
@@ -260,7 +258,7 @@ class SimulatorState:
         }
         regions[region] = found
         for dest in settings.verified_destinations:
-            spec = {"number": dest} if isinstance(dest, str) else dest.model_dump()
+            spec = dest.model_dump()
             vid = "verifieddestination-" + new_id(32)
             found["verified_destinations"].append(
                 {

@@ -1,0 +1,215 @@
+"""Batch files (DESIGN "Batch file"): many accounts × regions × channels in one YAML document.
+
+`load_batch` validates everything — the file's shape and every request's merged answers — and
+reports all problems at once, one line each, before anything is filed. Lines name the place to
+fix: `batch.yaml: requests[1].regions[0]: ...` (indexes count from 0, as in the file's list).
+
+Answer layers per request, later wins: question defaults < `defaults.answers` < `answers_file`
+< inline `answers`; the request's `regions`, when given, replace the answers' regions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from pinpoint_sandbox.answers import (
+    Answers,
+    Region,
+    _error_text,
+    _leaf_errors,
+    _loc_text,
+    _problems,
+    _question_defaults,
+    _read_yaml,
+    answer_keys,
+    deep_merge,
+    load_answers_file,
+    unknown_key_problem,
+)
+from pinpoint_sandbox.errors import AnswersError, UsageError
+
+BackendField = Literal["auto", "service-quotas", "support", "manual"]
+
+_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def _role_arn(value: str) -> str:
+    if not _ROLE_ARN.match(value):
+        raise ValueError(
+            f"must be an IAM role ARN like arn:aws:iam::111122223333:role/Name (got {value!r})"
+        )
+    return value
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["sms", "voice"]
+    profile: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    role_arn: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_role_arn)] | None = None  # noqa: E501
+    # Empty: use the regions of the merged answers.
+    regions: list[Region] = Field(default_factory=list)
+    answers_file: Path | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    backend: BackendField | None = None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> BatchRequest:
+        if self.profile and self.role_arn:
+            raise ValueError("give either profile or role_arn, not both")
+        return self
+
+
+class BatchDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: BackendField | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class BatchFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    defaults: BatchDefaults = Field(default_factory=BatchDefaults)
+    requests: list[BatchRequest] = Field(min_length=1)
+
+    _source: Path = PrivateAttr(default=Path("batch.yaml"))
+
+    @property
+    def source(self) -> Path:
+        return self._source
+
+
+def load_batch(path: Path) -> BatchFile:
+    """The validated batch; AnswersError lists every problem in the file and its answers."""
+    path = Path(path)
+    name = path.name
+    data = _read_yaml(path, "batch file")
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{name}: must be a YAML mapping with version, defaults and requests "
+            f"(got {type(data).__name__})"
+        )
+    try:
+        batch = BatchFile.model_validate(data)
+    except ValidationError as exc:
+        lines = _shape_problems(name, exc)
+        # Still check the answers of every request that is well-formed: all problems at once.
+        lines += _answers_problems_of_valid_parts(path, data)
+        raise AnswersError(lines, name) from None
+    batch._source = path
+    for request in batch.requests:
+        _resolve_answers_file(request, path)
+
+    problems = _defaults_problems(batch)
+    for index in range(len(batch.requests)):
+        problems += _request_problems(batch, index)[0]
+    if problems:
+        raise AnswersError(problems, name)
+    return batch
+
+
+def _resolve_answers_file(request: BatchRequest, batch_path: Path) -> None:
+    if request.answers_file is not None and not request.answers_file.is_absolute():
+        request.answers_file = batch_path.parent / request.answers_file
+
+
+def _shape_problems(name: str, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in _leaf_errors(exc.errors()):
+        where = _loc_text(error["loc"])
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{name}: {where}: unknown key")
+        elif error["type"] == "missing":
+            lines.append(f"{name}: {where}: is required")
+        else:
+            lines.append(f"{name}: {where}: {_error_text(error)}")
+    return lines
+
+
+def _answers_problems_of_valid_parts(path: Path, data: dict[str, Any]) -> list[str]:
+    try:
+        defaults = BatchDefaults.model_validate(data.get("defaults") or {})
+    except ValidationError:
+        return []  # defaults feed every request: their errors are already listed
+    raw_requests = data.get("requests")
+    if not isinstance(raw_requests, list):
+        return []
+    problems: list[str] = []
+    for index, raw in enumerate(raw_requests):
+        try:
+            request = BatchRequest.model_validate(raw)
+        except ValidationError:
+            continue  # already reported as a shape problem
+        _resolve_answers_file(request, path)
+        problems += _merge_problems(path.name, defaults, request, index)[0]
+    return problems
+
+
+def request_answers(batch: BatchFile, index: int) -> Answers:
+    """Fully validated answers of request `index` (defaults < answers_file < inline)."""
+    problems, answers = _request_problems(batch, index)
+    if answers is None:
+        raise AnswersError(problems, batch.source.name)
+    return answers
+
+
+def _defaults_problems(batch: BatchFile) -> list[str]:
+    # Defaults feed both channels, so a key is unknown only if neither channel has it.
+    known = list(dict.fromkeys(answer_keys("sms") + answer_keys("voice")))
+    return [
+        f"{batch.source.name}: defaults.answers: {unknown_key_problem(key, known)}"
+        for key in batch.defaults.answers
+        if key not in known
+    ]
+
+
+def _request_problems(batch: BatchFile, index: int) -> tuple[list[str], Answers | None]:
+    return _merge_problems(batch.source.name, batch.defaults, batch.requests[index], index)
+
+
+def _merge_problems(
+    name: str, batch_defaults: BatchDefaults, request: BatchRequest, index: int
+) -> tuple[list[str], Answers | None]:
+    here = f"{name}: requests[{index}]"
+    keys = answer_keys(request.channel)
+    origin: dict[str, str] = {}
+
+    question_defaults = _question_defaults(request.channel)
+    defaults = {k: v for k, v in batch_defaults.answers.items() if k in keys}
+    origin.update(dict.fromkeys(defaults, f"{name}: defaults.answers"))
+    from_file: dict[str, Any] = {}
+    if request.answers_file is not None:
+        try:
+            from_file = load_answers_file(request.answers_file)
+        except UsageError as exc:
+            return [f"{here}.answers_file: {exc.message}"], None
+        origin.update(dict.fromkeys(from_file, f"{request.answers_file.name} ({here})"))
+    origin.update(dict.fromkeys(request.answers, f"{here}.answers"))
+    override = {"regions": list(request.regions)} if request.regions else {}
+    origin.update(dict.fromkeys(override, here))
+
+    merged = deep_merge(question_defaults, defaults, from_file, request.answers, override)
+    return _problems(
+        request.channel,
+        merged,
+        lambda key: origin.get(key, here),
+        lambda key: (
+            f"missing answer for {key!r} — add it to this request's answers, its answers_file "
+            f"or defaults.answers"
+        ),
+    )

@@ -1,0 +1,46 @@
+"""`init sms|voice [FILE]`: write a commented answers-file skeleton (or print it to stdout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pinpoint_sandbox.cli.common import ChannelChoice
+from pinpoint_sandbox.errors import UsageError
+
+
+def init(
+    channel: Annotated[ChannelChoice, typer.Argument(help="sms or voice.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write the skeleton; stdout when omitted.",
+                       show_default=False),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Overwrite FILE if it exists.")
+    ] = False,
+) -> None:
+    """Write a commented answers-file skeleton: every question, its help text, an example."""
+    from pinpoint_sandbox.skeleton import render_skeleton
+
+    text = render_skeleton(channel.value)
+    if file is None:
+        typer.echo(text, nl=False)
+        return
+    if file.exists() and not force:
+        raise UsageError(f"{file} already exists: pass --force to overwrite it.")
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {file}: {exc.strerror or exc}") from None
+    typer.echo(
+        f"Wrote {file}. Edit every value, then: pinpoint-sandbox request {channel.value} "
+        f"--answers {file}",
+        err=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)

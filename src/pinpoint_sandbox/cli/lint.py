@@ -1,0 +1,118 @@
+"""`lint FILE`: review an answers file against AWS's published review criteria.
+
+Exit 0 when there is no error (warnings are fine), 2 when there is any error: the answers would
+likely be rejected, so nothing should be filed with them yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.lint import Finding
+
+
+def infer_channel(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> str:
+    """sms unless the file uses keys only voice answers have; both kinds → ask for --channel."""
+    only_sms = set(sms_keys) - set(voice_keys)
+    only_voice = set(voice_keys) - set(sms_keys)
+    has_sms, has_voice = bool(only_sms & data.keys()), bool(only_voice & data.keys())
+    if has_sms and has_voice:
+        raise UsageError(
+            "the answers file mixes SMS keys (e.g. "
+            f"{sorted(only_sms & data.keys())[0]}) and voice keys (e.g. "
+            f"{sorted(only_voice & data.keys())[0]}): pass --channel sms or --channel voice."
+        )
+    return "voice" if has_voice else "sms"
+
+
+def lint(
+    file: Annotated[
+        Path, typer.Argument(help="Answers file (YAML) to review.", show_default=False)
+    ],
+    channel: Annotated[
+        common.ChannelChoice | None,
+        typer.Option("--channel", help="sms or voice (default: guessed from the keys)."),
+    ] = None,
+    output: common.OutputOpt = common.OutputFormat.text,
+) -> None:
+    """Review an answers file against AWS's review criteria; exit 2 on any error."""
+    from pinpoint_sandbox.answers import answer_keys, load_answers_file, to_data, validate_answers
+    from pinpoint_sandbox.lint import count_levels, lint_answers
+
+    data = load_answers_file(file)
+    chosen = (
+        channel.value
+        if channel is not None
+        else infer_channel(data, answer_keys("sms"), answer_keys("voice"))
+    )
+    answers = to_data(validate_answers(chosen, data, source=file.name))
+    findings = lint_answers(chosen, answers)
+    errors, warnings = count_levels(findings)
+    summary = _summary(file, chosen, errors, warnings)
+
+    if output is common.OutputFormat.json:
+        from pinpoint_sandbox.cli.output import print_json, stderr_console
+
+        print_json(
+            {
+                "file": str(file),
+                "channel": chosen,
+                "findings": [f.to_json() for f in findings],
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
+        stderr_console().print(summary, markup=False)
+    else:
+        _print_table(findings, summary)
+    if errors:
+        raise typer.Exit(int(ExitCode.USAGE))
+
+
+def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
+    if not errors and not warnings:
+        return f"{file.name}: no problems found ({channel})."
+    verdict = "fix the errors before filing" if errors else "ready to file"
+    return (
+        f"{file.name}: {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)} ({channel}) — {verdict}."
+    )
+
+
+def _print_table(findings: Sequence[Finding], summary: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=False)
+    if findings:
+        table = Table(show_lines=False)
+        table.add_column("level")
+        table.add_column("key")
+        table.add_column("problem and fix", overflow="fold")
+        table.add_column("rule")
+        for finding in findings:
+            style = "red" if finding.level == "error" else "yellow"
+            # Text, not markup: keys like message_templates[0] must print as written.
+            table.add_row(
+                Text(finding.level, style=style),
+                Text(finding.key),
+                Text(finding.message),
+                Text(finding.rule),
+            )
+        console.print(table)
+    console.print(summary, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint)

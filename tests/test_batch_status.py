@@ -1,0 +1,96 @@
+"""`batch` over several accounts (profiles and an assumed role) and `status` afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers import SMS_ANSWERS, cli
+
+PROD_EU, PROD_US, STAGING = "210987654321", "123456789012", "999988887777"
+
+
+def write_batch(tmp_path: Path, requests: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({
+        "version": 1,
+        "defaults": {"backend": "auto", "answers": {"company_name": "Example Corp"}},
+        "requests": requests,
+    }))
+    return path
+
+
+def org_batch(tmp_path: Path) -> Path:
+    return write_batch(tmp_path, [
+        {"channel": "sms", "profile": "prod-eu", "regions": ["eu-west-1", "eu-central-1"],
+         "answers_file": str(SMS_ANSWERS), "answers": {"spend_limit_usd": 200}},
+        {"channel": "sms", "profile": "prod-us", "regions": ["us-east-1", "us-west-2"],
+         "answers_file": str(SMS_ANSWERS)},
+        {"channel": "sms", "profile": "staging", "regions": ["eu-west-1"],
+         "answers_file": str(SMS_ANSWERS)},
+        # the same target again: filed once
+        {"channel": "sms", "profile": "prod-eu", "regions": ["eu-west-1"],
+         "answers_file": str(SMS_ANSWERS)},
+    ])
+
+
+def test_batch_files_each_target_once_across_accounts(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator("organization")
+    batch = org_batch(tmp_path)
+    preview = cli("batch", batch, "--dry-run", "--output", "json")
+    assert preview.exit_code == 0, preview
+    assert sim.write_calls() == []
+    keyed = {(r["account_id"], r["region"]): r["action"] for r in preview.results}
+    assert keyed == {
+        (PROD_EU, "eu-west-1"): "previewed",
+        (PROD_EU, "eu-central-1"): "skipped",  # a tagged case is already open
+        (PROD_US, "us-east-1"): "skipped",  # already PRODUCTION
+        (PROD_US, "us-west-2"): "previewed",
+        (STAGING, "eu-west-1"): "previewed",
+    }
+    run = cli("batch", batch, "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    filed = {(r["account_id"], r["region"]) for r in run.results if r["action"] == "filed"}
+    assert filed == {(PROD_EU, "eu-west-1"), (PROD_US, "us-west-2"), (STAGING, "eu-west-1")}
+    writes = [w for w in sim.write_calls()
+              if w.operation in ("RequestServiceQuotaIncrease", "CreateCase")]
+    assert sorted((w.account_id, w.region) for w in writes) == sorted(filed)
+    spend = next(r for r in run.results if r["account_id"] == PROD_EU
+                 and r["region"] == "eu-west-1")
+    assert "200" in spend["description"]
+
+    again = cli("batch", batch, "--yes", "--output", "json")
+    assert again.exit_code == 0, again
+    assert {r["action"] for r in again.results} == {"skipped"}
+    assert len([w for w in sim.write_calls()
+                if w.operation in ("RequestServiceQuotaIncrease", "CreateCase")]) == 3
+
+
+def test_batch_with_one_bad_request_sends_nothing(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator("organization")
+    batch = write_batch(tmp_path, [
+        {"channel": "sms", "profile": "prod-eu", "regions": ["eu-west-1"],
+         "answers_file": str(SMS_ANSWERS)},
+        {"channel": "sms", "profile": "prod-us", "regions": ["us-east-1"],
+         "answers_file": str(SMS_ANSWERS), "answers": {"website_url": "http://x.example"}},
+    ])
+    run = cli("batch", batch, "--yes")
+    assert run.exit_code == 2, run
+    assert "requests[1]" in run.stderr and "website_url" in run.stderr
+    assert sim.requests == []
+
+
+def test_status_shows_tier_limits_and_what_was_filed(simulator: Any) -> None:
+    simulator("fresh-sandbox")
+    filed = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes",
+                "--output", "json")
+    assert filed.exit_code == 0, filed
+    run = cli("status", "-r", "eu-west-1", "-r", "us-east-1", "--output", "json")
+    assert run.exit_code == 0, run
+    rows = {row["region"]: row for row in run.json["regions"]}
+    assert rows["eu-west-1"]["tier"] == "SANDBOX" and not rows["eu-west-1"]["in_production"]
+    assert any("sms" in req for req in rows["eu-west-1"]["requests"])
+    assert rows["us-east-1"]["requests"] == []
+    assert rows["eu-west-1"]["verified_destinations_max"] == 10

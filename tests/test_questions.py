@@ -1,0 +1,267 @@
+"""Questions as data, and the questionary engine driven in-process through a pipe input.
+
+The pipe input and DummyOutput replace the terminal (engineering notes §3); `has_terminal` is
+patched to True in those tests because a pipe is not a TTY — that patches the environment, the
+prompts, validation and saving run unmodified.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from pinpoint_sandbox.answers import (
+    ANSWER_MODELS,
+    SmsAnswers,
+    VoiceAnswers,
+    load_saved_answers,
+    resolve_answers,
+    save_answers,
+    validate_answers,
+    validate_field,
+)
+from pinpoint_sandbox.errors import ExitCode, Interrupted, NoTerminalError
+from pinpoint_sandbox.questions import Condition, Question, engine, load_questions
+
+ENTER, DOWN, SPACE = "\r", "\x1b[B", " "
+FINISH = "\x1b\r"  # Esc, Enter: submits a multiline (long_text) prompt
+CLEAR = "\x15"  # Ctrl-U: erase the line typed so far
+CTRL_C = "\x03"
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipeInput]:
+    monkeypatch.setattr(engine, "has_terminal", lambda: True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_question_keys_equal_model_fields(channel: str) -> None:
+    keys = [q.key for q in load_questions(channel)]
+    assert keys == list(ANSWER_MODELS[channel].model_fields)
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_question_metadata_agrees_with_model(channel: str) -> None:
+    fields = ANSWER_MODELS[channel].model_fields
+    for question in load_questions(channel):
+        field = fields[question.key]
+        assert question.help.strip(), question.key
+        # Optional questions are exactly the model fields that may stay unset.
+        assert question.optional == (not field.is_required() and field.default is None), (
+            question.key
+        )
+        if question.default is not None:
+            assert validate_field(channel, question.key, question.default) is None
+        assert validate_field(channel, question.key, question.example) is None, question.key
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_examples_form_valid_answers(channel: str) -> None:
+    data = {q.key: q.example for q in load_questions(channel)}
+    assert validate_answers(channel, data).company_name == "Example Corp"
+
+
+def test_opt_in_help_carries_reviewer_guidance() -> None:
+    help_text = {q.key: q.help for q in load_questions("sms")}["opt_in_process"]
+    for phrase in ("brand", "not pre-checked", "Msg & data rates may apply", "STOP", "HELP",
+                   "privacy"):
+        assert phrase in help_text
+
+
+def test_condition_evaluator() -> None:
+    assert Condition(key="n", op=">", value=0).holds({"n": 2})
+    assert not Condition(key="n", op=">", value=0).holds({"n": 0})
+    assert not Condition(key="n", op=">", value=0).holds({})  # unanswered
+    assert not Condition(key="n", op=">", value=0).holds({"n": "text"})  # not comparable
+    assert Condition(key="t", op="in", value=["a", "b"]).holds({"t": "a"})
+    assert Condition(key="t", value="a").holds({"t": "a"})  # default op ==
+
+
+# --- the engine: every prompt type -------------------------------------------------------------
+
+
+def test_voice_questionnaire_every_type(
+    keys: PipeInput, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.send_text("Acme" + ENTER)  # text
+    keys.send_text("http://acme.example.com" + ENTER)  # rejected: asked again
+    keys.send_text(CLEAR + "https://www.acme.example.com" + ENTER)
+    keys.send_text("Clinic reminders." + FINISH)  # long_text
+    keys.send_text(DOWN + SPACE + ENTER)  # multiselect: eu-west-1 preselected, add eu-west-2
+    keys.send_text("many" + ENTER)  # integer rejected
+    keys.send_text(CLEAR + "100" + ENTER)
+    keys.send_text("20" + ENTER)
+    keys.send_text("Patients give their own number." + FINISH)
+    keys.send_text(ENTER)  # dedicated_numbers: default 1 accepted
+    keys.send_text("One number is enough." + FINISH)
+    keys.send_text("50" + ENTER + DOWN + ENTER)  # group: count, then period select → week
+    keys.send_text("Unchecked box." + FINISH)
+    keys.send_text("Press 9." + FINISH)
+    keys.send_text(DOWN + ENTER)  # select: contact_language → ja
+    keys.send_text("y")  # confirm
+    keys.send_text("a@example.com, b@example.com" + ENTER)  # list with separator
+
+    answered = engine.ask_missing("voice", {}, preselect_regions=["eu-west-1"])
+
+    assert answered == {
+        "company_name": "Acme",
+        "website_url": "https://www.acme.example.com",
+        "service_description": "Clinic reminders.",
+        "regions": ["eu-west-1", "eu-west-2"],
+        "max_messages_per_day": 100,
+        "average_call_duration_seconds": 20,
+        "number_sourcing": "Patients give their own number.",
+        "dedicated_numbers": 1,
+        "dedicated_numbers_reason": "One number is enough.",
+        "calls_per_number": {"count": 50, "period": "week"},
+        "consent_process": "Unchecked box.",
+        "opt_out_process": "Press 9.",
+        "contact_language": "ja",
+        "voice_message_sent": True,
+        "contact_emails": ["a@example.com", "b@example.com"],
+    }
+    assert isinstance(validate_answers("voice", answered), VoiceAnswers)
+    # Help texts are shown (on stderr, so stdout stays parseable).
+    err = capsys.readouterr().err
+    assert "Purchased, rented" in err
+
+
+def test_sms_list_items_and_optional_skips(keys: PipeInput) -> None:
+    known = {"company_name": "Acme", "website_url": "https://acme.example.com",
+             "regions": ["us-east-1"], "destination_countries": ["US"],
+             "opt_in_process": "Checkbox.", "use_case_description": "Alerts.",
+             "contact_language": "en"}
+    keys.send_text(DOWN + DOWN + ENTER)  # message_type select → transactional
+    keys.send_text(ENTER)  # empty first template is refused: at least one is needed
+    keys.send_text("Acme: shipped. Reply STOP to opt out." + ENTER)
+    keys.send_text("Acme: delivered. Reply STOP to opt out." + ENTER)
+    keys.send_text(ENTER)  # empty line ends the list
+    keys.send_text(ENTER)  # spend_limit_usd: optional, skipped
+    keys.send_text(ENTER)  # contact_emails: optional, skipped
+
+    answered = engine.ask_missing("sms", known)
+
+    assert answered == {
+        "message_type": "transactional",
+        "message_templates": ["Acme: shipped. Reply STOP to opt out.",
+                              "Acme: delivered. Reply STOP to opt out."],
+    }
+
+
+def test_prefill_from_saved_answers(keys: PipeInput) -> None:
+    save_answers("sms", {"company_name": "Saved Co", "message_templates": ["Saved: hi. STOP"],
+                         "spend_limit_usd": 75, "regions": ["ap-south-1"]})
+    known = {
+        "website_url": "https://a.example.com", "message_type": "promotional",
+        "destination_countries": ["IN"], "opt_in_process": "Box.",
+        "use_case_description": "Offers.", "contact_emails": ["x@example.com"],
+    }
+    keys.send_text(ENTER)  # company_name: saved value accepted
+    keys.send_text(ENTER)  # regions: saved selection accepted
+    keys.send_text(ENTER + ENTER)  # templates: saved first item, then done (no more saved)
+    keys.send_text(ENTER)  # contact_language: default en
+    keys.send_text(ENTER)  # spend_limit_usd: saved 75
+    answered = engine.ask_missing("sms", known)
+    assert answered["company_name"] == "Saved Co"
+    assert answered["regions"] == ["ap-south-1"]
+    assert answered["message_templates"] == ["Saved: hi. STOP"]
+    assert answered["contact_language"] == "en"
+    assert answered["spend_limit_usd"] == 75
+
+
+def test_when_condition_skips_questions(keys: PipeInput, monkeypatch: pytest.MonkeyPatch) -> None:
+    questions = [
+        Question(key="dedicated_numbers", prompt="How many?", help="h", type="integer"),
+        Question(key="dedicated_numbers_reason", prompt="Why?", help="h", type="text",
+                 when=Condition(key="dedicated_numbers", op=">", value=1)),
+        Question(key="company_name", prompt="Name?", help="h", type="text"),
+    ]
+    monkeypatch.setattr(engine, "load_questions", lambda channel: questions)
+    keys.send_text("1" + ENTER + "Acme" + ENTER)  # 1 is not > 1: the reason is not asked
+    assert engine.ask_missing("voice", {}) == {"dedicated_numbers": 1, "company_name": "Acme"}
+    keys.send_text("3" + ENTER + "Three regions." + ENTER + "Acme" + ENTER)
+    assert engine.ask_missing("voice", {})["dedicated_numbers_reason"] == "Three regions."
+
+
+def test_ctrl_c_saves_partial_answers_and_raises(keys: PipeInput) -> None:
+    save_answers("sms", {"use_case_description": "From an earlier run."})
+    keys.send_text("Acme" + ENTER)
+    keys.send_text(CTRL_C)
+    with pytest.raises(Interrupted) as info:
+        engine.ask_missing("sms", {})
+    assert info.value.exit_code == ExitCode.INTERRUPTED
+    saved = load_saved_answers("sms")
+    # What was typed is kept, and so is what an earlier run had saved.
+    assert saved == {"company_name": "Acme", "use_case_description": "From an earlier run."}
+
+    # Next time the partial answers come back as prefilled defaults.
+    keys.send_text(ENTER + CTRL_C)
+    with pytest.raises(Interrupted):
+        engine.ask_missing("sms", {})
+    assert load_saved_answers("sms")["company_name"] == "Acme"
+
+
+def test_no_terminal_raises_before_prompting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a TTY
+    assert engine.has_terminal() is False
+    with pytest.raises(NoTerminalError) as info:
+        engine.ask_missing("sms", {"company_name": "Acme"})
+    message = info.value.message
+    assert "pass --answers FILE or --set KEY=VALUE" in message
+    assert "missing: website_url, message_type, regions" in message
+    assert "company_name" not in message.split("missing:")[1]
+    assert "spend_limit_usd" not in message  # optional keys are not demanded
+    assert info.value.exit_code == ExitCode.USAGE
+    with pytest.raises(NoTerminalError, match="pass --yes"):
+        engine.confirm("File 3 cases?")
+
+
+def test_nothing_missing_needs_no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    known = {q.key: q.example for q in load_questions("sms")}
+    assert engine.ask_missing("sms", known) == {}
+
+
+def test_confirm_helper(keys: PipeInput) -> None:
+    keys.send_text("y")
+    assert engine.confirm("File 2 cases?") is True
+    keys.send_text(ENTER)
+    assert engine.confirm("File 2 cases?", default=False) is False
+    keys.send_text(CTRL_C)
+    with pytest.raises(Interrupted):
+        engine.confirm("File 2 cases?")
+
+
+def test_resolve_answers_interactive_prompts_only_the_rest(keys: PipeInput) -> None:
+    sets = ["company_name=Acme", "website_url=https://acme.example.com",
+            "message_type=promotional", "destination_countries=[us]",
+            "opt_in_process=Box on the site.", "use_case_description=Offers.",
+            "spend_limit_usd=20", "contact_emails=[ops@acme.example.com]"]
+    keys.send_text(SPACE + ENTER)  # regions: check the first listed region
+    keys.send_text("Acme: sale today. Reply STOP to opt out." + ENTER + ENTER)
+    keys.send_text(ENTER)  # contact_language default
+    answers = resolve_answers("sms", sets=sets, interactive=True)
+    assert isinstance(answers, SmsAnswers)
+    assert answers.regions == ["af-south-1"]
+    assert answers.destination_countries == ["US"]
+    assert load_saved_answers("sms")["message_templates"] == [
+        "Acme: sale today. Reply STOP to opt out."
+    ]
+
+
+def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeInput) -> None:
+    from pinpoint_sandbox.errors import AnswersError
+
+    with pytest.raises(AnswersError, match="--set: website_url: must start with https://"):
+        resolve_answers("sms", sets=["website_url=http://x.com"], interactive=True)
