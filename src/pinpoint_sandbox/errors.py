@@ -1,7 +1,8 @@
 """One exception hierarchy; each error carries the exit code the CLI returns (DESIGN "Exit codes").
 
-The CLI has a single handler (`cli.main`) that prints `error.message` as one line on stderr and
-exits with `error.exit_code`; `--debug` adds the traceback. Library users catch `PinpointSandboxError`.
+The CLI has a single handler (`cli.HandledGroup.invoke`) that prints `error.message` on stderr
+and exits with `error.exit_code`; `--debug` adds the traceback. Library users catch
+`PinpointSandboxError`.
 """
 
 from __future__ import annotations

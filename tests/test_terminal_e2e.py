@@ -1,0 +1,145 @@
+"""The real console script in a real terminal (tmux): a full interactive SMS request on the
+simulator, keystroke by keystroke, then a second run that files nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pinpoint_sandbox.simulator import SimulatorState
+
+SCRIPT = Path(sys.executable).with_name("pinpoint-sandbox")
+
+if shutil.which("tmux") is None:
+    if os.environ.get("CI"):
+        pytest.fail("tmux is missing: scripts/test.sh installs it", pytrace=False)
+    pytest.skip("tmux is not installed", allow_module_level=True)
+
+
+class Terminal:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", self.name],
+            capture_output=True, text=True, check=True,
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {text!r}; screen:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+
+
+@pytest.fixture
+def terminal(isolated_env: Path) -> Iterator[Callable[..., Terminal]]:
+    names: list[str] = []
+
+    def start(*args: str) -> Terminal:
+        name = f"pps-e2e-{uuid.uuid4().hex[:8]}"
+        env = " ".join(
+            f"{k}={v}" for k, v in os.environ.items()
+            if k.startswith(("PINPOINT_SANDBOX_", "AWS_"))
+        )
+        command = f"env -u NO_COLOR {env} {SCRIPT} {' '.join(args)}; echo EXIT=$?; sleep 120"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "180", "-y", "50", command],
+            check=True,
+        )
+        names.append(name)
+        return Terminal(name)
+
+    yield start
+    for name in names:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+OPT_IN = (
+    "Customers of Example Corp opt in at checkout on www.example.com by ticking an unchecked "
+    "box: Order updates by SMS from Example Corp, up to 4 msgs/month. Msg & data rates may "
+    "apply. Reply STOP to opt out, HELP for help. Terms https://www.example.com/terms"
+)
+
+
+def test_full_interactive_sms_request_in_a_real_terminal(
+    terminal: Callable[..., Terminal], isolated_env: Path
+) -> None:
+    term = terminal("request", "sms", "--simulate", "-r", "eu-west-1")
+    term.wait_for("Company or brand name")
+    term.type("Example Corp")
+    term.keys("Enter")
+    term.wait_for("Link to the website")
+    term.type("http://example.com")  # rejected: the prompt says why and asks again
+    term.keys("Enter")
+    term.wait_for("https://")
+    term.keys("C-u")
+    term.type("https://www.example.com")
+    term.keys("Enter")
+    term.wait_for("What type of messages")
+    term.keys("Down", "Down", "Enter")  # transactional
+    term.wait_for("Countries you will send to")
+    term.type("US, GB")
+    term.keys("Enter")
+    term.wait_for("How do your customers opt in")
+    term.type(OPT_IN)
+    term.keys("Escape", "Enter")
+    term.wait_for("Sample message")
+    term.type("Example Corp: order {order_id} has shipped. Reply STOP to opt out.")
+    term.keys("Enter")
+    term.wait_for("[2]")
+    term.type("Example Corp: your parcel arrives today. Reply STOP to opt out.")
+    term.keys("Enter")
+    term.wait_for("[3]")
+    term.keys("Enter")
+    term.wait_for("Describe your use case")
+    term.type("Example Corp sends order and delivery updates to opted-in customers, about "
+              "20,000 messages per month; STOP and HELP are handled automatically.")
+    term.keys("Escape", "Enter")
+    term.wait_for("Preferred contact language")
+    term.keys("Enter")
+    term.wait_for("Monthly SMS spend limit")
+    term.type("200")
+    term.keys("Enter")
+    term.wait_for("Extra email addresses")
+    term.keys("Enter")
+    screen = term.wait_for("production-access request(s) now?")
+    assert "SMS Production Access" in screen
+    assert "[pinpoint-sandbox sms eu-west-1 111122223333]" in screen
+    term.keys("y")
+    screen = term.wait_for("EXIT=")
+    assert "EXIT=0" in screen, screen
+    assert "filed" in screen
+
+    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    requests = state.quota_requests("111122223333")
+    assert [(r["Region"], r["QuotaName"]) for r in requests] == [
+        ("eu-west-1", "SMS production access")
+    ]
+
+    # Again without prompts: the answers saved by the first run fill every key; nothing new
+    # is filed, and the earlier request is reported.
+    again = terminal("request", "sms", "--simulate", "-r", "eu-west-1", "--yes", "--no-input")
+    screen = again.wait_for("EXIT=")
+    assert "EXIT=0" in screen, screen
+    assert "skipped" in screen
+    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    assert len(state.quota_requests("111122223333")) == 1
