@@ -227,3 +227,28 @@ def test_user_template_with_undefined_variable_is_exit_2_and_nothing_filed(
     assert run.exit_code == 2, run
     assert "no_such_answer" in run.stderr
     assert sim.write_calls() == []
+
+
+def test_auto_falls_back_when_service_quotas_cannot_be_read(simulator: Any) -> None:
+    sim = simulator(
+        scenario([account(plan="basic")],
+                 faults={"error_rate": 1.0, "operations": ["ListServices"]})
+    )
+    run = sms("--yes")
+    assert run.exit_code == 0, run
+    assert {r["backend"] for r in run.results} == {"manual"}
+    assert sim.write_calls() == []
+
+
+def test_explicit_service_quotas_backend_fails_cleanly_when_it_cannot_be_read(
+    simulator: Any,
+) -> None:
+    sim = simulator(
+        scenario([account(plan="basic")],
+                 faults={"error_rate": 1.0, "operations": ["ListServices"]})
+    )
+    run = sms("--yes", "--backend", "service-quotas")
+    assert run.exit_code == 4, run
+    assert set(run.actions().values()) == {"failed"}
+    assert all("Service Quotas" in r["reason"] for r in run.results)
+    assert sim.write_calls() == []

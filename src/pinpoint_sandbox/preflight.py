@@ -16,7 +16,7 @@ from pinpoint_sandbox.backends.base import Existing, FilingContext
 from pinpoint_sandbox.backends.choose import backend_by_name, choose_backend
 from pinpoint_sandbox.backends.service_quotas import Quota, discover_quota
 from pinpoint_sandbox.backends.support import support_plan
-from pinpoint_sandbox.errors import PinpointSandboxError
+from pinpoint_sandbox.errors import AwsError, PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry
 from pinpoint_sandbox.targets import Action, RenderedCase, Target
 
@@ -142,8 +142,14 @@ def _preflight(
         return
 
     plan.support_plan = plans.support_plan(account)
-    if plan.requested_backend in ("auto", "service-quotas"):
+    if plan.requested_backend == "service-quotas":
         plan.quota = discover_quota(account, target.region, target.channel, quota_code)
+    elif plan.requested_backend == "auto":
+        try:
+            plan.quota = discover_quota(account, target.region, target.channel, quota_code)
+        except AwsError as exc:
+            # auto can still file through Support or by hand; say why Service Quotas was skipped.
+            plan.notes.append(f"Service Quotas not usable: {exc.message}")
 
     existing = find_existing_at_aws(plan)
     if existing:
@@ -154,6 +160,8 @@ def _preflight(
     plan.backend, plan.backend_reason = choose_backend(
         plan.requested_backend, quota_found=plan.quota is not None, support_plan=plan.support_plan
     )
+    if plan.notes:
+        plan.backend_reason = "; ".join([plan.backend_reason, *plan.notes])
     if plan.backend == "service-quotas" and plan.quota is None:
         plan.settle(
             "blocked",

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
@@ -51,17 +50,24 @@ class RichReporter:
                     )
                     body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
                     self.console.print(Panel(body, title=title, expand=False), markup=False)
-        table = Table(title="Plan", show_lines=False)
-        for col in ("account", "region", "channel", "will", "backend", "why"):
+        table = Table(title="Plan")
+        for col in ("account", "region", "channel", "will", "backend"):
             table.add_column(col)
+        notes: list[str] = []
         for plan in plans:
             action = "file" if plan.ready else (plan.decided or "")
             table.add_row(
                 plan.target.account_id, plan.target.region, plan.target.channel,
                 f"[{STYLE.get(plan.decided or 'previewed', '')}]{action}[/]",
-                plan.backend or "-", escape(plan.reason or plan.backend_reason or ""),
+                plan.backend or "-",
             )
+            why = plan.reason or plan.backend_reason
+            if why:
+                notes.append(f"{plan.target.region} {plan.target.channel} "
+                             f"({plan.target.account_id}): {why}")
         self.console.print(table)
+        for note in notes:
+            self.console.print(f"  • {note}", markup=False)
 
     def confirm(self, count: int) -> bool:
         if not self.can_prompt:
@@ -104,15 +110,21 @@ def print_results(results: Sequence[Result], *, json_output: bool) -> None:
         return
     console = Console(highlight=False)
     table = Table(title="Results")
-    for col in ("account", "region", "channel", "action", "backend", "id", "reason"):
-        table.add_column(col, overflow="fold")
+    for col in ("account", "region", "channel", "action", "backend"):
+        table.add_column(col, no_wrap=True)
     for r in results:
-        ident = r.case_id or r.request_id or ""
         table.add_row(
             r.account_id, r.region, r.channel, f"[{STYLE.get(r.action, '')}]{r.action}[/]",
-            r.backend or "-", ident, escape(r.reason or ""),
+            r.backend or "-",
         )
     console.print(table)
+    for r in results:
+        ids = ", ".join(f"{k} {v}" for k, v in (("request", r.request_id), ("case", r.case_id))
+                        if v)
+        detail = "; ".join(x for x in (ids if r.action == "filed" else "", r.reason or "") if x)
+        if detail:
+            console.print(f"  • {r.region} {r.channel} ({r.account_id}): {detail}",
+                          markup=False)
 
 
 def print_json(doc: Any) -> None:
