@@ -11,8 +11,8 @@ import pytest
 from helpers import REPO, cli
 from pinpoint_sandbox.cli import app
 
-DESIGN_COMMANDS = ["request sms", "request voice", "batch", "status", "check", "lint", "init",
-                   "iam-policy", "simulator serve", "simulator reset"]
+DESIGN_COMMANDS = ["request", "batch", "status", "check", "lint", "init", "iam-policy",
+                   "simulator serve", "simulator reset"]
 
 
 def _command_names() -> list[str]:
@@ -47,6 +47,14 @@ def test_help_works_for_every_command(command: str) -> None:
     run = cli(*command.split(), "--help")
     assert run.exit_code == 0, run
     assert "Usage" in run.stdout
+
+
+def test_request_takes_the_channel_as_design_spells_it() -> None:
+    bad = cli("request", "email", "--no-input")
+    assert bad.exit_code == 2
+    only_voice = cli("request", "sms", "--send-test-call", "+12065550199", "--no-input")
+    assert only_voice.exit_code == 2
+    assert "request voice" in only_voice.stderr
 
 
 def test_help_does_not_import_boto3_or_questionary() -> None:

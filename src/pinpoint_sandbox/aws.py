@@ -144,11 +144,16 @@ class AwsAccount:
     def account_id(self, region: str | None = None) -> str:
         """The caller's account (sts GetCallerIdentity needs no permissions)."""
         if self._account_id is None:
-            from botocore.exceptions import BotoCoreError, ClientError
+            from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
             sts = self.client(STS, region or self.default_region() or SUPPORT_REGION)
             try:
                 self._account_id = str(sts.get_caller_identity()["Account"])
+            except NoCredentialsError as exc:
+                raise UsageError(
+                    "No AWS credentials found: configure a profile (aws configure, --profile, "
+                    "AWS_PROFILE) or try the built-in simulator with --simulate."
+                ) from exc
             except (ClientError, BotoCoreError) as exc:
                 raise AwsError(
                     f"Could not identify the AWS account for {self.label}: {error_message(exc)}"

@@ -97,7 +97,7 @@ def _register() -> None:
         status,
     )
 
-    app.add_typer(request.app, name="request")
+    request.register(app)
     batch.register(app)
     status.register(app)
     check.register(app)

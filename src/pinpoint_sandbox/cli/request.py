@@ -12,9 +12,6 @@ from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
 from pinpoint_sandbox.targets import Channel
 
-app = typer.Typer(help="File production-access requests for one channel, one case per region.",
-                  no_args_is_help=True)
-
 SaveAnswersOpt = Annotated[
     Path | None, typer.Option("--save-answers", help="Also write the final answers to this file.")
 ]
@@ -102,38 +99,8 @@ def _send_test_call(account: object, regions: list[str], number: str, *, yes: bo
     )
 
 
-def _exit(code: int) -> None:
-    if code != ExitCode.OK:
-        raise typer.Exit(code)
-
-
-@app.command("sms")
-def sms(
-    region: common.RegionOpt = None,
-    profile: common.ProfileOpt = None,
-    answers: common.AnswersOpt = None,
-    set_: common.SetOpt = None,
-    backend: common.BackendOpt = common.BackendChoice.auto,
-    dry_run: common.DryRunOpt = False,
-    yes: common.YesOpt = False,
-    no_input: common.NoInputOpt = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    templates_dir: common.TemplatesDirOpt = None,
-    quota_code: common.QuotaCodeOpt = None,
-    ledger: common.LedgerOpt = None,
-    save_answers: SaveAnswersOpt = None,
-    wait: common.WaitOpt = False,
-) -> None:
-    """Request SMS/MMS production access (one case per region)."""
-    _exit(run_request("sms", region=region, profile=profile, answers=answers, set_=set_,
-                      backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
-                      simulate=simulate, templates_dir=templates_dir, quota_code=quota_code,
-                      ledger=ledger, save_answers=save_answers, wait=wait))
-
-
-@app.command("voice")
-def voice(
+def request(
+    channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
     region: common.RegionOpt = None,
     profile: common.ProfileOpt = None,
     answers: common.AnswersOpt = None,
@@ -151,9 +118,20 @@ def voice(
     wait: common.WaitOpt = False,
     send_test_call: SendTestCallOpt = None,
 ) -> None:
-    """Request Voice production access (one case per region; needs one voice message sent)."""
-    _exit(run_request("voice", region=region, profile=profile, answers=answers, set_=set_,
-                      backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
-                      simulate=simulate, templates_dir=templates_dir, quota_code=quota_code,
-                      ledger=ledger, save_answers=save_answers, wait=wait,
-                      send_test_call=send_test_call))
+    """Request SMS/MMS or Voice production access: one case per region, never two."""
+    from pinpoint_sandbox.errors import UsageError
+
+    if send_test_call and channel != common.ChannelChoice.voice:
+        raise UsageError("--send-test-call is for `request voice` only.")
+    code = run_request(
+        channel.value, region=region, profile=profile, answers=answers, set_=set_,
+        backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
+        simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
+        save_answers=save_answers, wait=wait, send_test_call=send_test_call,
+    )
+    if code != ExitCode.OK:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("request")(request)
