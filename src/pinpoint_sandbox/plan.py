@@ -24,7 +24,7 @@ from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.preflight import PlanCache, TargetPlan, find_existing_at_aws, run_preflight
 from pinpoint_sandbox.targets import Channel, Result, Target
 
-MAX_READ_WORKERS = 8
+MAX_READ_WORKERS = 16
 
 
 @dataclass
