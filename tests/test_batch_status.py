@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from helpers import SMS_ANSWERS, cli
@@ -94,3 +97,41 @@ def test_status_shows_tier_limits_and_what_was_filed(simulator: Any) -> None:
     assert any("sms" in req for req in rows["eu-west-1"]["requests"])
     assert rows["us-east-1"]["requests"] == []
     assert rows["eu-west-1"]["verified_destinations_max"] == 10
+
+
+def test_batch_role_arn_files_in_the_assumed_account(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator("organization")
+    role = f"arn:aws:iam::{STAGING}:role/OrganizationAccountAccessRole"
+    batch = write_batch(tmp_path, [
+        {"channel": "sms", "role_arn": role, "regions": ["us-west-2"],
+         "answers_file": str(SMS_ANSWERS)},
+    ])
+    run = cli("batch", batch, "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    [result] = run.results
+    assert (result["account_id"], result["action"]) == (STAGING, "filed")
+    assert [w.account_id for w in sim.write_calls()] == [STAGING]
+
+
+@pytest.fixture
+def restore_environ() -> Iterator[None]:
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_simulate_flag_state_persists_between_commands(restore_environ: None) -> None:
+    filed = cli("request", "sms", "--simulate", "--answers", SMS_ANSWERS, "-r", "eu-west-1",
+                "--yes", "--output", "json")
+    assert filed.exit_code == 0, filed
+    assert filed.actions() == {"eu-west-1": "filed"}
+    request_id = filed.results[0]["request_id"]
+    status = cli("status", "--simulate", "-r", "eu-west-1", "--output", "json")
+    assert status.exit_code == 0, status
+    [row] = status.json["regions"]
+    assert any(request_id in line for line in row["requests"])
+    again = cli("request", "sms", "--simulate", "--answers", SMS_ANSWERS, "-r", "eu-west-1",
+                "--yes", "--output", "json")
+    assert again.actions() == {"eu-west-1": "skipped"}
+    assert again.results[0]["request_id"] == request_id

@@ -252,3 +252,20 @@ def test_explicit_service_quotas_backend_fails_cleanly_when_it_cannot_be_read(
     assert set(run.actions().values()) == {"failed"}
     assert all("Service Quotas" in r["reason"] for r in run.results)
     assert sim.write_calls() == []
+
+
+def test_unreadable_quota_history_still_never_files_twice(simulator: Any) -> None:
+    """Preflight cannot see the open request; Service Quotas' own guard is honoured."""
+    sim = simulator(scenario(
+        [account(regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
+        faults={"error_rate": 1.0,
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+    ))
+    run = sms("--yes")
+    assert run.exit_code == 0, run
+    assert run.actions() == {"us-east-1": "filed", "eu-west-1": "skipped"}
+    eu = [q for q in sim.state.quota_requests(ACCOUNT) if q["Region"] == "eu-west-1"]
+    assert len(eu) == 1
+    again = sms("--yes")
+    assert set(again.actions().values()) == {"skipped"}
+    assert len(sim.state.quota_requests(ACCOUNT)) == 2

@@ -15,10 +15,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.backends.base import WriteOutcomeUnknown, WriteRefused
+from pinpoint_sandbox.backends.base import (
+    Backend,
+    Existing,
+    FilingContext,
+    WriteOutcomeUnknown,
+    WriteRefused,
+)
 from pinpoint_sandbox.backends.choose import backend_by_name
 from pinpoint_sandbox.backends.support import CASES_PER_HOUR
-from pinpoint_sandbox.errors import ExitCode, Interrupted, UsageError
+from pinpoint_sandbox.errors import ExitCode, Interrupted, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.preflight import PlanCache, TargetPlan, find_existing_at_aws, run_preflight
@@ -273,6 +279,14 @@ def _respect_case_limit(
     return None
 
 
+def _look_up(backend: Backend, ctx: FilingContext) -> Existing | None:
+    """find_existing for use after a failed write: a failed lookup counts as "not known"."""
+    try:
+        return backend.find_existing(ctx)
+    except PinpointSandboxError:
+        return None
+
+
 def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
     assert plan.case is not None and plan.backend is not None
     backend = backend_by_name(plan.backend)
@@ -282,19 +296,19 @@ def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
         filed = backend.file(ctx, plan.case)
     except WriteRefused as exc:
         if exc.code == "ResourceAlreadyExistsException":
-            found = backend.find_existing(ctx)
-            if found:
-                ledger.record_outcome(
-                    intent, plan.target, plan.backend, "filed",
-                    request_id=found.request_id, case_id=found.case_id,
-                    detail="already open at AWS",
-                )
-                plan.existing = found
-                return result_for(plan, "skipped", reason=found.describe())
+            # Service Quotas' own guard: one open request per quota. Not ours to file again.
+            known = _look_up(backend, ctx) or Existing("service-quotas", status="open")
+            ledger.record_outcome(
+                intent, plan.target, plan.backend, "filed",
+                request_id=known.request_id, case_id=known.case_id,
+                detail="already open at AWS",
+            )
+            plan.existing = known
+            return result_for(plan, "skipped", reason=known.describe())
         ledger.record_outcome(intent, plan.target, plan.backend, "refused", detail=str(exc))
         return result_for(plan, "failed", reason=str(exc))
     except WriteOutcomeUnknown as exc:
-        found = backend.find_existing(ctx)
+        found = _look_up(backend, ctx)
         if found:
             ledger.record_outcome(
                 intent, plan.target, plan.backend, "filed",

@@ -87,10 +87,19 @@ def existing_from_ledger(entry: Entry | None) -> Existing | None:
 
 
 def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
-    """Ask every backend that can know (quota history, our tagged Support cases)."""
+    """Ask every backend that can know (quota history, our tagged Support cases).
+
+    A quota history that cannot be read is not fatal: Service Quotas itself refuses a second
+    open request on a quota (ResourceAlreadyExistsException), which filing handles. Support
+    has no such guard, so a DescribeCases failure stops the target.
+    """
     ctx = plan.filing_context()
     if plan.quota is not None:
-        found = backend_by_name("service-quotas").find_existing(ctx)
+        try:
+            found = backend_by_name("service-quotas").find_existing(ctx)
+        except AwsError as exc:
+            plan.notes.append(f"quota history unreadable ({exc.message})")
+            found = None
         if found:
             return found
     if plan.support_plan == "business":

@@ -68,8 +68,13 @@ def collect_status(
             target = Target(account_id, region, channel)
             entry = entries.get(target)
             if entry is not None:
-                ident = entry.case_id or entry.request_id or "no id"
-                row.requests.append(f"{channel}: {entry.status or 'in progress'} ({ident}, ledger)")
+                ids = ", ".join(
+                    f"{name} {value}"
+                    for name, value in (("request", entry.request_id), ("case", entry.case_id))
+                    if value
+                )
+                state = entry.status or "in progress"
+                row.requests.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
             try:
                 plan = TargetPlan(target, account, None, "auto", support_plan=plan_name)
                 plan.quota = discover_quota(account, region, channel)

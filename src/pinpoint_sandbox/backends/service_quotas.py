@@ -24,8 +24,9 @@ from pinpoint_sandbox.errors import AwsError, UsageError
 from pinpoint_sandbox.targets import Channel, RenderedCase
 
 OPEN_STATUSES = ("PENDING", "CASE_OPENED")
-SERVICE_CODE_HINTS = ("sms-voice",)
-SERVICE_NAME_HINTS = ("end user messaging",)
+# End User Messaging is `sms-voice`; older accounts may list its quotas under Pinpoint.
+SERVICE_CODE_HINTS = ("sms-voice", "pinpoint")
+SERVICE_NAME_HINTS = ("end user messaging", "pinpoint sms", "pinpoint voice")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class ServiceQuotasBackend(Backend):
                     QuotaCode=quota.quota_code,
                     Status=status,
                 )
+                found = [r for r in found if r.get("Status") in OPEN_STATUSES]
                 if found:
                     req = found[0]
                     return Existing(
