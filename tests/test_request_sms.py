@@ -269,3 +269,17 @@ def test_unreadable_quota_history_still_never_files_twice(simulator: Any) -> Non
     again = sms("--yes")
     assert set(again.actions().values()) == {"skipped"}
     assert len(sim.state.quota_requests(ACCOUNT)) == 2
+
+
+def test_support_case_falls_back_to_documented_issue_type_once(simulator: Any) -> None:
+    sim = simulator(scenario([account(plan="business", quotas=False,
+                                      support_issue_types=["technical", "customer-service"])]))
+    run = sms("--yes")
+    assert run.exit_code == 0, run
+    assert set(run.actions().values()) == {"filed"}
+    creates = [r for r in sim.requests if r.operation == "CreateCase"]
+    # per region: one refused attempt (nothing created), then one accepted
+    assert [r.error_code for r in creates] == [
+        "InvalidParameterValueException", None, "InvalidParameterValueException", None
+    ]
+    assert [c["issueType"] for c in sim.state.cases(ACCOUNT)] == ["customer-service"] * 2

@@ -24,7 +24,8 @@ from pinpoint_sandbox.errors import AwsError
 from pinpoint_sandbox.targets import Channel, RenderedCase
 
 LIMIT_SERVICE_CODE = "service-limit-increase"
-ISSUE_TYPE = "service-limit-increase"
+ISSUE_TYPE = "service-limit-increase"  # what AWS-authored quota tooling sends
+FALLBACK_ISSUE_TYPE = "customer-service"  # documented; the console's "Account and billing"
 SEVERITY = "low"
 CASES_PER_HOUR = 10
 # Category codes seen in AWS-authored code; used only to pick among what DescribeServices returns.
@@ -59,22 +60,30 @@ def support_plan(account: AwsAccount) -> str:
 
 
 def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
-    for service in services:
-        if service.get("code") != LIMIT_SERVICE_CODE:
-            continue
-        categories = service.get("categories", [])
-        for hint in CATEGORY_HINTS[channel]:
-            for cat in categories:
-                code, name = str(cat.get("code", "")), str(cat.get("name", ""))
-                exact = code == hint
-                fuzzy = hint in code.lower() or (
-                    hint == channel
-                    and channel in name.lower()
-                    and ("pinpoint" in name.lower() or "end user messaging" in name.lower())
-                )
-                if exact or fuzzy:
-                    return CaseCodes(LIMIT_SERVICE_CODE, code, name)
+    """The End User Messaging category for `channel`, preferring the limit-increase service.
+
+    Exact category codes first (those AWS's own quota cases use), then category names.
+    """
+    ordered = sorted(services, key=lambda svc: svc.get("code") != LIMIT_SERVICE_CODE)
+    for matcher in (_exact_code, _fuzzy_code, _by_name):
+        for service in ordered:
+            for cat in service.get("categories", []):
+                if matcher(str(cat.get("code", "")), str(cat.get("name", "")), channel):
+                    return CaseCodes(str(service.get("code")), str(cat["code"]), str(cat["name"]))
     return None
+
+
+def _exact_code(code: str, name: str, channel: Channel) -> bool:
+    return code == CATEGORY_HINTS[channel][0]
+
+
+def _fuzzy_code(code: str, name: str, channel: Channel) -> bool:
+    return any(hint in code.lower() for hint in CATEGORY_HINTS[channel][:2])
+
+
+def _by_name(code: str, name: str, channel: Channel) -> bool:
+    lowered = name.lower()
+    return channel in lowered and ("pinpoint" in lowered or "end user messaging" in lowered)
 
 
 class SupportBackend(Backend):
@@ -91,13 +100,16 @@ class SupportBackend(Backend):
         with self._lock:
             if key in self._codes:
                 return self._codes[key]
+        client = account.client(SUPPORT, SUPPORT_REGION)
         try:
-            services = account.client(SUPPORT, SUPPORT_REGION).describe_services(
+            services = client.describe_services(
                 serviceCodeList=[LIMIT_SERVICE_CODE], language="en"
             )["services"]
+            codes = pick_category(services, channel)
+            if codes is None:  # look through every service before giving up
+                codes = pick_category(client.describe_services(language="en")["services"], channel)
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"Support DescribeServices: {error_message(exc)}") from exc
-        codes = pick_category(services, channel)
         if codes is None:
             raise AwsError(
                 f"Support DescribeServices lists no End User Messaging {channel} category under "
@@ -142,8 +154,16 @@ class SupportBackend(Backend):
         }
         if ctx.cc_emails:
             params["ccEmailAddresses"] = ctx.cc_emails
+        client = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
         try:
-            response = ctx.account.write_client(SUPPORT, SUPPORT_REGION).create_case(**params)
+            try:
+                response = client.create_case(**params)
+            except ClientError as exc:
+                if not _issue_type_refused(exc):
+                    raise
+                # Refused before anything was created: file as the documented Account and
+                # billing type instead of the console's limit-increase type.
+                response = client.create_case(**{**params, "issueType": FALLBACK_ISSUE_TYPE})
         except ClientError as exc:
             if error_code(exc) == "CaseCreationLimitExceeded":
                 raise WriteRefused(
@@ -155,3 +175,15 @@ class SupportBackend(Backend):
         except BotoCoreError as exc:
             raise classify_write_error(exc, "CreateCase") from exc
         return Filed("filed", case_id=response.get("caseId"))
+
+
+def _issue_type_refused(exc: Exception) -> bool:
+    from pinpoint_sandbox.aws import error_code
+
+    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    code = error_code(exc) or ""
+    return (
+        status == 400
+        and ("Validation" in code or "InvalidParameter" in code)
+        and "issuetype" in str(exc).lower()
+    )

@@ -141,6 +141,9 @@ class Account(_Strict):
     support_plan: SupportPlan = "basic"
     # Whether Service Quotas lists "SMS production access" / "Voice production access".
     production_access_quotas: bool = True
+    # CreateCase issueType values accepted; empty = any (the API documents only
+    # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
+    support_issue_types: list[str] = Field(default_factory=list)
     # Role names AssumeRole accepts for this account; "*" = any.
     assumable_roles: list[str] = Field(default_factory=lambda: ["*"])
     # When set, the profile is written as an assume-role profile sourced from this other profile.

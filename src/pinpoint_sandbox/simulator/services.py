@@ -583,6 +583,10 @@ def support_create_case(call: Call) -> dict[str, Any]:
     language = params.get("language") or "en"
     if language not in ("en", "ja", "zh", "ko"):
         raise _invalid(f"Invalid language: {language}")
+    accepted = call.state.account_spec(call.account_id).support_issue_types
+    issue_type = params.get("issueType") or "technical"
+    if accepted and issue_type not in accepted:
+        raise _invalid(f"Invalid value for issueType: {issue_type}")
     recent = [
         c for c in call.account_state()["cases"]
         if c["origin"] == "support-api" and c["timeCreated"] > call.now - 3600
@@ -604,7 +608,7 @@ def support_create_case(call: Call) -> dict[str, Any]:
         language=language,
         origin="support-api",
     )
-    case["issueType"] = params.get("issueType") or "technical"
+    case["issueType"] = issue_type
     return {"caseId": case["caseId"]}
 
 
