@@ -186,6 +186,8 @@ class Faults(_Strict):
     operations: list[str] = Field(default_factory=list)
     # Perform the operation, then answer HTTP 500 for the next N calls of it (a lost response).
     lose_response: dict[str, int] = Field(default_factory=dict)
+    # Perform the operation, log it, then wait this many ms before answering (crash windows).
+    slow_response_ms: dict[str, int] = Field(default_factory=dict)
 
 
 class Scenario(_Strict):

@@ -228,6 +228,9 @@ class Engine:
         with state.lock:
             state.data["requests"].append(record.to_json())
             self.save()
+        delay = state.scenario.faults.slow_response_ms.get(operation, 0)
+        if delay and status == 200:
+            time.sleep(delay / 1000)  # the write is done and logged; the answer is late
         return reply
 
     def _faults(self, service: str, operation: str) -> None:
