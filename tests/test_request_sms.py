@@ -283,3 +283,16 @@ def test_support_case_falls_back_to_documented_issue_type_once(simulator: Any) -
         "InvalidParameterValueException", None, "InvalidParameterValueException", None
     ]
     assert [c["issueType"] for c in sim.state.cases(ACCOUNT)] == ["customer-service"] * 2
+
+
+def test_interrupted_run_is_not_refiled_while_aws_cannot_be_asked(simulator: Any) -> None:
+    sim = simulator(scenario([account(plan="business", quotas=False)],
+                             faults={"error_rate": 1.0, "operations": ["DescribeCases"]}))
+    target = Target(ACCOUNT, "eu-west-1", "sms")
+    Ledger(ledger_path()).record_intent(target, "support", "subject")  # crashed mid-write
+    run = sms("--yes")
+    assert run.exit_code == 4, run  # every target failed: AWS could not be asked
+    eu = next(r for r in run.results if r["region"] == "eu-west-1")
+    assert eu["action"] == "failed" and "could not be asked" in eu["reason"]
+    assert [w.region for w in sim.write_calls()] == []  # us-east-1 too: its lookup fails
+    assert Ledger(ledger_path()).entry(target).needs_reconcile  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.backends.base import (
@@ -24,10 +24,16 @@ from pinpoint_sandbox.backends.base import (
 )
 from pinpoint_sandbox.backends.choose import backend_by_name
 from pinpoint_sandbox.backends.support import CASES_PER_HOUR
-from pinpoint_sandbox.errors import ExitCode, Interrupted, PinpointSandboxError, UsageError
+from pinpoint_sandbox.errors import (
+    AwsError,
+    ExitCode,
+    Interrupted,
+    PinpointSandboxError,
+    UsageError,
+)
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.preflight import PlanCache, TargetPlan, find_existing_at_aws, run_preflight
+from pinpoint_sandbox.preflight import PlanCache, TargetPlan, run_preflight
 from pinpoint_sandbox.targets import Channel, Result, Target
 
 MAX_READ_WORKERS = 16
@@ -198,8 +204,11 @@ def preflight_all(
 def _reconcile(
     plans: Sequence[TargetPlan], entries: dict[Target, Any], ledger: Ledger, reporter: Reporter
 ) -> None:
-    """An intent without a known outcome: look at AWS before anything may be filed again."""
-    caches = PlanCache()
+    """An intent without a known outcome: look at AWS before anything may be filed again.
+
+    The lookup goes to the backend that made the write. If AWS cannot be asked, the target
+    fails this run (nothing is filed) and the intent stays open for the next run.
+    """
     for plan in plans:
         entry = entries.get(plan.target)
         if entry is None or not entry.needs_reconcile:
@@ -207,30 +216,34 @@ def _reconcile(
         reporter.message(f"{plan.target.key}: an earlier run was interrupted; checking AWS first")
         if entry.backend == "manual":
             continue  # nothing reached AWS; preparing the file again is harmless
-        plan.support_plan = caches.support_plan(plan.account)
-        if entry.backend == "service-quotas":
-            from pinpoint_sandbox.backends.service_quotas import discover_quota
+        try:
+            found = _find_for_reconcile(plan, entry.backend)
+        except PinpointSandboxError as exc:
+            plan.settle(
+                "failed",
+                f"an earlier run may have filed this and AWS could not be asked "
+                f"({exc.message}); rerun when AWS answers",
+            )
+            continue
+        status: Literal["filed", "refused"] = "filed" if found else "refused"
+        ledger.record_outcome(
+            entry.intent_id, plan.target, entry.backend, status,
+            request_id=found.request_id if found else None,
+            case_id=found.case_id if found else None,
+            detail="reconciled after an interrupted run: "
+            + ("found at AWS" if found else "nothing at AWS"),
+        )
 
-            plan.quota = discover_quota(plan.account, plan.target.region, plan.target.channel)
-        found = find_existing_at_aws(plan)
-        if found:
-            ledger.record_outcome(
-                entry.intent_id,
-                plan.target,
-                entry.backend,
-                "filed",
-                request_id=found.request_id,
-                case_id=found.case_id,
-                detail="reconciled: found at AWS after an interrupted run",
-            )
-        else:
-            ledger.record_outcome(
-                entry.intent_id,
-                plan.target,
-                entry.backend,
-                "refused",
-                detail="reconciled: nothing found at AWS after an interrupted run",
-            )
+
+def _find_for_reconcile(plan: TargetPlan, backend_name: str) -> Existing | None:
+    from pinpoint_sandbox.backends.service_quotas import discover_quota
+
+    ctx = plan.filing_context()
+    if backend_name == "service-quotas":
+        ctx.quota = discover_quota(plan.account, plan.target.region, plan.target.channel)
+        if ctx.quota is None:
+            raise AwsError("the production-access quota is no longer listed")
+    return backend_by_name(backend_name).find_existing(ctx)
 
 
 def _file_all(

@@ -115,6 +115,8 @@ def run_preflight(
     quota_code: str | None = None,
     probe_voice: bool = True,
 ) -> TargetPlan:
+    if plan.decided:
+        return plan  # settled before preflight (e.g. an interrupted run AWS could not confirm)
     try:
         _preflight(plan, ledger_entry, plans, quota_code, probe_voice)
     except PinpointSandboxError as exc:
