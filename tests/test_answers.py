@@ -376,13 +376,14 @@ def test_failure_does_not_save() -> None:
 
 
 def test_answer_keys_match_design() -> None:
+    # DESIGN's keys; regions come first because the questionnaire asks them first.
     assert answer_keys("sms") == [
-        "company_name", "website_url", "message_type", "regions", "destination_countries",
+        "regions", "company_name", "website_url", "message_type", "destination_countries",
         "opt_in_process", "message_templates", "use_case_description", "contact_language",
         "spend_limit_usd", "contact_emails",
     ]
     assert answer_keys("voice") == [
-        "company_name", "website_url", "service_description", "regions", "max_messages_per_day",
+        "regions", "company_name", "website_url", "service_description", "max_messages_per_day",
         "average_call_duration_seconds", "number_sourcing", "dedicated_numbers",
         "dedicated_numbers_reason", "calls_per_number", "consent_process", "opt_out_process",
         "contact_language", "voice_message_sent", "contact_emails",

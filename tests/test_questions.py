@@ -94,11 +94,11 @@ def test_condition_evaluator() -> None:
 def test_voice_questionnaire_every_type(
     keys: PipeInput, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    keys.send_text(DOWN + SPACE + ENTER)  # multiselect: eu-west-1 preselected, add eu-west-2
     keys.send_text("Acme" + ENTER)  # text
     keys.send_text("http://acme.example.com" + ENTER)  # rejected: asked again
     keys.send_text(CLEAR + "https://www.acme.example.com" + ENTER)
     keys.send_text("Clinic reminders." + FINISH)  # long_text
-    keys.send_text(DOWN + SPACE + ENTER)  # multiselect: eu-west-1 preselected, add eu-west-2
     keys.send_text("many" + ENTER)  # integer rejected
     keys.send_text(CLEAR + "100" + ENTER)
     keys.send_text("20" + ENTER)
@@ -196,6 +196,7 @@ def test_when_condition_skips_questions(keys: PipeInput, monkeypatch: pytest.Mon
 
 def test_ctrl_c_saves_partial_answers_and_raises(keys: PipeInput) -> None:
     save_answers("sms", {"use_case_description": "From an earlier run."})
+    keys.send_text(SPACE + ENTER)  # regions: the first listed one
     keys.send_text("Acme" + ENTER)
     keys.send_text(CTRL_C)
     with pytest.raises(Interrupted) as info:
@@ -203,10 +204,11 @@ def test_ctrl_c_saves_partial_answers_and_raises(keys: PipeInput) -> None:
     assert info.value.exit_code == ExitCode.INTERRUPTED
     saved = load_saved_answers("sms")
     # What was typed is kept, and so is what an earlier run had saved.
-    assert saved == {"company_name": "Acme", "use_case_description": "From an earlier run."}
+    assert saved == {"regions": ["af-south-1"], "company_name": "Acme",
+                     "use_case_description": "From an earlier run."}
 
     # Next time the partial answers come back as prefilled defaults.
-    keys.send_text(ENTER + CTRL_C)
+    keys.send_text(ENTER + ENTER + CTRL_C)
     with pytest.raises(Interrupted):
         engine.ask_missing("sms", {})
     assert load_saved_answers("sms")["company_name"] == "Acme"
@@ -219,7 +221,7 @@ def test_no_terminal_raises_before_prompting(monkeypatch: pytest.MonkeyPatch) ->
         engine.ask_missing("sms", {"company_name": "Acme"})
     message = info.value.message
     assert "pass --answers FILE or --set KEY=VALUE" in message
-    assert "missing: website_url, message_type, regions" in message
+    assert "missing: regions, website_url, message_type" in message
     assert "company_name" not in message.split("missing:")[1]
     assert "spend_limit_usd" not in message  # optional keys are not demanded
     assert info.value.exit_code == ExitCode.USAGE

@@ -135,10 +135,10 @@ class _Answers(BaseModel):
 
 
 class SmsAnswers(_Answers):
+    regions: Regions
     company_name: ShortText
     website_url: HttpsUrl
     message_type: Literal["one_time_password", "promotional", "transactional"]
-    regions: Regions
     destination_countries: Annotated[list[Country], Field(min_length=1), AfterValidator(_unique)]
     opt_in_process: LongText
     message_templates: Annotated[list[Template], Field(min_length=1, max_length=MAX_TEMPLATES)]
@@ -159,10 +159,10 @@ class CallsPerNumber(BaseModel):
 
 
 class VoiceAnswers(_Answers):
+    regions: Regions
     company_name: ShortText
     website_url: HttpsUrl
     service_description: LongText
-    regions: Regions
     max_messages_per_day: PositiveInt
     average_call_duration_seconds: PositiveInt
     number_sourcing: LongText
