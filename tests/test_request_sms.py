@@ -296,3 +296,38 @@ def test_interrupted_run_is_not_refiled_while_aws_cannot_be_asked(simulator: Any
     assert eu["action"] == "failed" and "could not be asked" in eu["reason"]
     assert [w.region for w in sim.write_calls()] == []  # us-east-1 too: its lookup fails
     assert Ledger(ledger_path()).entry(target).needs_reconcile  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("backend", ["support", "manual"])
+def test_open_quota_request_blocks_every_backend(simulator: Any, backend: str) -> None:
+    """A request open in Service Quotas (e.g. filed in the console) is found whatever --backend."""
+    sim = simulator(scenario([account(
+        plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}}
+    )]))
+    run = sms("--yes", "--backend", backend)
+    assert run.exit_code == 0, run
+    assert run.actions() == {"us-east-1": "filed", "eu-west-1": "skipped"}
+    assert "service-quotas" in next(r for r in run.results if r["region"] == "eu-west-1")["reason"]
+    assert all(w.region != "eu-west-1" or w.operation != "CreateCase" for w in sim.write_calls())
+
+
+def test_failed_plan_probe_still_looks_for_our_tagged_cases(simulator: Any) -> None:
+    tag = f"[pinpoint-sandbox sms eu-west-1 {ACCOUNT}]"
+    sim = simulator(scenario(
+        [account(plan="business", support_cases=[{"subject": f"Earlier {tag}"}])],
+        faults={"error_rate": 1.0, "operations": ["DescribeSeverityLevels"]},
+    ))
+    run = sms("--yes")
+    assert run.actions() == {"us-east-1": "filed", "eu-west-1": "skipped"}, run
+    assert not [w for w in sim.write_calls() if w.region == "eu-west-1"]
+
+
+@pytest.mark.parametrize("code", ["L-8C1F2E07", "L-2A0F4D19"])  # voice access; text spend
+def test_pinned_quota_code_must_be_this_channels_production_access(
+    simulator: Any, code: str
+) -> None:
+    sim = simulator("fresh-sandbox")
+    run = sms("--yes", "--backend", "service-quotas", "--quota-code", code)
+    assert run.exit_code == 2, run
+    assert "not the sms production-access quota" in run.stderr
+    assert sim.write_calls() == []

@@ -102,7 +102,9 @@ def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
             found = None
         if found:
             return found
-    if plan.support_plan == "business":
+    if plan.support_plan != "basic":
+        # Also when the plan probe failed ("unknown"): our tagged cases must be looked for.
+        # A SubscriptionRequiredException here means no Support API, hence no API cases.
         return backend_by_name("support").find_existing(ctx)
     return None
 
@@ -153,9 +155,11 @@ def _preflight(
         return
 
     plan.support_plan = plans.support_plan(account)
+    # The quota is looked up whatever the backend: its request history is where an open
+    # request for this target shows up, even if it was filed through the console.
     if plan.requested_backend == "service-quotas":
         plan.quota = discover_quota(account, target.region, target.channel, quota_code)
-    elif plan.requested_backend == "auto":
+    else:
         try:
             plan.quota = discover_quota(account, target.region, target.channel, quota_code)
         except AwsError as exc:

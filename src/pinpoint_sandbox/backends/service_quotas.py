@@ -79,11 +79,17 @@ def discover_quota(
 
     if pinned_code:
         for (service_code, quota_code), name in quotas.items():
-            if quota_code == pinned_code:
-                return Quota(service_code, quota_code, name)
+            if quota_code != pinned_code:
+                continue
+            if not _is_production_quota(name, channel):
+                raise UsageError(
+                    f"--quota-code {pinned_code} is {name!r}, not the {channel} production-access "
+                    "quota; drop --quota-code to let the tool find the right one."
+                )
+            return Quota(service_code, quota_code, name)
         raise UsageError(
             f"--quota-code {pinned_code} is not a quota of AWS End User Messaging in {region}; "
-            "run `pinpoint-sandbox status` to see the discovered quotas, or drop --quota-code."
+            "drop --quota-code to let the tool find the production-access quota."
         )
     matches = [
         Quota(service_code, quota_code, name)

@@ -122,6 +122,8 @@ class SupportBackend(Backend):
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from pinpoint_sandbox.aws import error_code
+
         client = ctx.account.client(SUPPORT, SUPPORT_REGION)
         try:
             pages = client.get_paginator("describe_cases").paginate(
@@ -133,7 +135,11 @@ class SupportBackend(Backend):
                         return Existing(
                             "support", None, found.get("caseId"), found.get("status")
                         )
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            if error_code(exc) == "SubscriptionRequiredException":
+                return None  # no Support API on this plan, so no case filed through it
+            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+        except BotoCoreError as exc:
             raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
         return None
 
