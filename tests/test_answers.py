@@ -17,10 +17,11 @@ from pinpoint_sandbox.answers import (
     parse_set_options,
     resolve_answers,
     save_answers,
+    to_data,
     validate_answers,
     validate_field,
 )
-from pinpoint_sandbox.errors import AnswersError, ExitCode, UsageError
+from pinpoint_sandbox.errors import AnswersError, ExitCode, NoTerminalError, UsageError
 from pinpoint_sandbox.paths import saved_answers_path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -142,10 +143,18 @@ def test_sms_example_is_strong() -> None:
         ("sms", sms_data(contact_language="fr"),
          "answers.yaml: contact_language: must be one of 'en' or 'ja' (got 'fr')"),
         ("sms", sms_data(spend_limit_usd=0),
-         "answers.yaml: spend_limit_usd: must be greater than 0"),
+         "answers.yaml: spend_limit_usd: must be a USD amount greater than 0 (got 0)"),
+        ("sms", sms_data(spend_limit_usd=10.555),
+         "answers.yaml: spend_limit_usd: must be a USD amount with at most 2 decimals"),
+        ("sms", sms_data(spend_limit_usd=2_000_000),
+         "answers.yaml: spend_limit_usd: must be at most 1,000,000 USD per month "
+         "(got 2,000,000)"),
+        ("sms", sms_data(spend_limit_usd=float("inf")),
+         "answers.yaml: spend_limit_usd: must be a USD amount such as 200 or 250.50"),
         ("sms", sms_data(spend_limit_usd=True),
          "answers.yaml: spend_limit_usd: must be a number, not true/false"),
-        ("sms", sms_data(spend_limit_usd="lots"), "answers.yaml: spend_limit_usd: must be a"),
+        ("sms", sms_data(spend_limit_usd="lots"),
+         "answers.yaml: spend_limit_usd: must be a number (got 'lots')"),
         ("sms", sms_data(contact_emails=[f"a{i}@example.com" for i in range(11)]),
          "answers.yaml: contact_emails: has too many items: at most 10 (got 11)"),
         ("sms", sms_data(contact_emails=["not-an-email"]),
@@ -328,8 +337,121 @@ def test_use_saved_false_ignores_saved_answers() -> None:
     save_answers("sms", sms_data())
     assert resolve_answers("sms").company_name == "Example Corp"
     with pytest.raises(AnswersError) as info:
-        resolve_answers("sms", use_saved=False)
+        resolve_answers("sms", sets=["website_url=https://www.acme-tools.com"], use_saved=False)
     assert "missing answer for 'company_name'" in info.value.message
+
+
+def test_no_answers_at_all_is_one_line_without_terminal() -> None:
+    with pytest.raises(NoTerminalError) as info:
+        resolve_answers("sms", regions=["eu-west-1"], interactive=False)
+    assert info.value.exit_code == ExitCode.USAGE
+    assert info.value.message == (
+        "no answers given and no terminal to ask on: pass --answers FILE (write one with "
+        "`pinpoint-sandbox init sms FILE`) or run in a terminal"
+    )
+
+
+def test_no_answers_with_no_input_in_a_terminal_names_the_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinpoint_sandbox.questions import engine
+
+    monkeypatch.setattr(engine, "has_terminal", lambda: True)
+    with pytest.raises(UsageError) as info:
+        resolve_answers("voice", interactive=False)
+    assert "\n" not in info.value.message
+    assert "--no-input" in info.value.message
+    assert "pinpoint-sandbox init voice FILE" in info.value.message
+
+
+def test_missing_answers_with_a_file_name_the_file(tmp_path: Path) -> None:
+    data = sms_data()
+    del data["regions"], data["destination_countries"]
+    answers_file = write_yaml(tmp_path / "mine.yaml", data)
+    with pytest.raises(AnswersError) as info:
+        resolve_answers("sms", answers_file=answers_file)
+    assert info.value.problems == [
+        "mine.yaml: missing answer for 'regions' — add it to mine.yaml or pass --region REGION",
+        "mine.yaml: missing answer for 'destination_countries' — add it to mine.yaml or pass "
+        "--set 'destination_countries=[a, b]'",
+    ]
+
+
+def test_answers_file_of_the_other_channel_is_one_line(tmp_path: Path) -> None:
+    answers_file = write_yaml(tmp_path / "sms.yaml", sms_data())
+    with pytest.raises(AnswersError) as info:
+        resolve_answers("voice", answers_file=answers_file)
+    assert info.value.problems == [
+        "sms.yaml looks like an SMS answers file but this is `request voice`: use a voice "
+        "answers file (`pinpoint-sandbox init voice FILE` writes one)"
+    ]
+    # One stray key of the other channel is a typo-sized problem: the usual unknown-key line.
+    voice_file = write_yaml(tmp_path / "voice.yaml", voice_data(spend_limit_usd=5))
+    with pytest.raises(AnswersError) as info:
+        resolve_answers("voice", answers_file=voice_file)
+    assert info.value.problems == [
+        "voice.yaml: unknown key 'spend_limit_usd' — valid keys: " + ", ".join(answer_keys("voice"))
+    ]
+
+
+def test_set_text_answers_keep_what_was_typed() -> None:
+    parsed = parse_set_options(
+        ["company_name=123", "website_url=yes", "opt_in_process=2024-01-01",
+         "message_type=transactional", "use_case_description=1.50"],
+        "sms",
+    )
+    assert parsed == {
+        "company_name": "123",
+        "website_url": "yes",
+        "opt_in_process": "2024-01-01",
+        "message_type": "transactional",
+        "use_case_description": "1.50",
+    }
+    # Numbers stay numbers, and without a channel nothing is re-typed.
+    assert parse_set_options(["spend_limit_usd=10.5"], "sms") == {"spend_limit_usd": 10.5}
+    assert parse_set_options(["company_name=123"]) == {"company_name": 123}
+
+
+def test_set_list_answers_accept_plain_and_comma_values() -> None:
+    parsed = parse_set_options(
+        ["destination_countries=US", "regions=eu-west-1, us-east-1",
+         "contact_emails=a@acme-tools.com,b@acme-tools.com",
+         "message_templates=Acme: code {code}, valid 5 min. Reply STOP to opt out."],
+        "sms",
+    )
+    assert parsed == {
+        "destination_countries": ["US"],
+        "regions": ["eu-west-1", "us-east-1"],
+        "contact_emails": ["a@acme-tools.com", "b@acme-tools.com"],
+        # A sample message has commas of its own: one --set is one message.
+        "message_templates": ["Acme: code {code}, valid 5 min. Reply STOP to opt out."],
+    }
+    # Norway unquoted is YAML's false; as a plain --set value it stays the country code.
+    assert parse_set_options(["destination_countries=NO"], "sms") == {
+        "destination_countries": ["NO"]
+    }
+    assert parse_set_options(["regions=[eu-west-1, us-east-1]"], "voice") == {
+        "regions": ["eu-west-1", "us-east-1"]
+    }
+
+
+def test_set_typing_end_to_end(tmp_path: Path) -> None:
+    answers_file = write_yaml(tmp_path / "a.yaml", sms_data())
+    answers = resolve_answers(
+        "sms", answers_file=answers_file,
+        sets=["company_name=123", "destination_countries=us,gb", "regions=eu-west-1",
+              "spend_limit_usd=250.50"],
+    )
+    assert answers.company_name == "123"
+    assert answers.destination_countries == ["US", "GB"]
+    assert answers.regions == ["eu-west-1"]
+    assert answers.spend_limit_usd == 250.5
+
+
+def test_whole_spend_amounts_stay_whole() -> None:
+    answers = validate_answers("sms", sms_data(spend_limit_usd=200.0))
+    assert to_data(answers)["spend_limit_usd"] == 200
+    assert isinstance(to_data(answers)["spend_limit_usd"], int)
 
 
 def test_missing_answers_named_one_per_line() -> None:
@@ -339,10 +461,14 @@ def test_missing_answers_named_one_per_line() -> None:
     required = {"website_url", "message_type", "regions", "destination_countries",
                 "opt_in_process", "message_templates", "use_case_description"}
     assert len(problems) == len(required)
+    hints = {"regions": "--region REGION",
+             "destination_countries": "--set 'destination_countries=[a, b]'",
+             "message_templates": "--set 'message_templates=[a, b]'"}
     for key in required:
+        # No file was given: the prefix names the source that was (--set), never "answers".
         assert (
-            f"answers: missing answer for {key!r} — add it to the answers file or pass "
-            f"--set {key}=..."
+            f"--set: missing answer for {key!r} — pass {hints.get(key, f'--set {key}=...')} "
+            "(or put all answers in --answers FILE)"
         ) in problems
     # Optional keys and keys with defaults are never reported missing.
     assert not any("spend_limit_usd" in p or "contact_language" in p for p in problems)
@@ -356,7 +482,8 @@ def test_problem_lines_name_their_source(tmp_path: Path) -> None:
     assert "--set: unknown key 'opt_in' — did you mean 'opt_in_process'?" in problems
     assert any(p.startswith("sms-answers.yaml: website_url: must start with https://")
                for p in problems)
-    assert any(p.startswith("--set: spend_limit_usd: must be greater than 0") for p in problems)
+    assert any(p.startswith("--set: spend_limit_usd: must be a USD amount greater than 0")
+               for p in problems)
 
 
 def test_success_saves_answers_and_writes_save_to(tmp_path: Path) -> None:

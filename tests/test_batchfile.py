@@ -186,3 +186,32 @@ def test_shape_and_answer_problems_reported_together(workdir: Path) -> None:
     assert len(problems) == 2
     assert problems[0].startswith("batch.yaml: requests[0].regions[0]: 'mars-1' is not")
     assert problems[1].startswith("batch.yaml: requests[1].answers: message_type: must be one of")
+
+
+def test_answers_file_of_the_other_channel_is_one_line(workdir: Path) -> None:
+    path = write_batch(workdir, {"version": 1, "requests": [
+        {"channel": "sms", "answers_file": "sms-answers.yaml"},
+        {"channel": "voice", "answers_file": "sms-answers.yaml"},
+        {"channel": "sms", "answers_file": "voice-answers.yaml"},
+    ]})
+    assert batch_problems(path) == [
+        "batch.yaml: requests[1].answers_file sms-answers.yaml looks like an SMS answers file "
+        "but the request's channel is voice: use a voice answers file "
+        "(`pinpoint-sandbox init voice FILE` writes one)",
+        "batch.yaml: requests[2].answers_file voice-answers.yaml looks like a voice answers "
+        "file but the request's channel is sms: use an SMS answers file "
+        "(`pinpoint-sandbox init sms FILE` writes one)",
+    ]
+
+
+def test_one_foreign_key_in_answers_file_stays_an_unknown_key(workdir: Path) -> None:
+    data = yaml.safe_load((workdir / "voice-answers.yaml").read_text(encoding="utf-8"))
+    data["spend_limit_usd"] = 10
+    (workdir / "voice-plus.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = write_batch(workdir, {"version": 1, "requests": [
+        {"channel": "voice", "answers_file": "voice-plus.yaml"}]})
+    problems = batch_problems(path)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "voice-plus.yaml (batch.yaml: requests[0]): unknown key 'spend_limit_usd'"
+    )

@@ -10,7 +10,12 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from pinpoint_sandbox.answers import answer_keys, load_answers_file, validate_answers
+from pinpoint_sandbox.answers import (
+    answer_keys,
+    load_answers_file,
+    validate_answers,
+    validate_field,
+)
 from pinpoint_sandbox.cli import init as init_cli
 from pinpoint_sandbox.errors import ExitCode, UsageError
 from pinpoint_sandbox.questions import load_questions
@@ -82,9 +87,41 @@ def test_init_writes_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app(), ["init", "sms", str(target), "--force"])
     assert result.exit_code == 0
-    assert target.read_text(encoding="utf-8") == render_skeleton("sms")
+    assert target.read_text(encoding="utf-8") == render_skeleton("sms", str(target))
 
 
 def test_init_rejects_unknown_channel() -> None:
     result = CliRunner().invoke(app(), ["init", "fax"])
     assert result.exit_code == 2
+
+
+def test_header_names_the_real_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app(), ["init", "voice", "clinic answers.yaml"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "clinic answers.yaml").read_text(encoding="utf-8")
+    assert "# Check it with:  pinpoint-sandbox lint 'clinic answers.yaml'\n" in text
+    assert "request voice --answers 'clinic answers.yaml'\n" in text
+    assert "sms-answers.yaml" not in text and "voice-answers.yaml" not in text
+
+
+@pytest.mark.parametrize("args", [["init", "sms"], ["init", "sms", "-"]])
+def test_stdout_skeleton_names_a_placeholder_file(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    result = CliRunner().invoke(app(), args)
+    assert result.exit_code == 0, result.output
+    assert "# Check it with:  pinpoint-sandbox lint <file>\n" in result.stdout
+    assert "request sms --answers <file>\n" in result.stdout
+    assert list(workdir.iterdir()) == []  # `-` is stdout, never a file named "-"
+
+
+def test_skeleton_spend_limit_matches_the_model() -> None:
+    text = render_skeleton("sms")
+    block = text[text.index("# --- spend_limit_usd"):text.index("# --- contact_emails")]
+    assert "at most 2" in block and "decimals" in block and "1,000,000" in block
+    assert validate_field("sms", "spend_limit_usd", 250.5) is None
+    assert validate_field("sms", "spend_limit_usd", 1_000_001) is not None

@@ -10,32 +10,32 @@ from pinpoint_sandbox.errors import UsageError
 from pinpoint_sandbox.lint import Finding, count_levels, lint_answers
 
 GOOD_OPT_IN = (
-    "Customers opt in on the Example Corp checkout web form by ticking a checkbox that is "
+    "Customers opt in on the Acme Tools checkout web form by ticking a checkbox that is "
     "unchecked by default and separate from our terms. The text next to it reads: "
-    "\"Get order updates from Example Corp by SMS. Msg frequency varies, up to 5 msgs per order. "
+    "\"Get order updates from Acme Tools by SMS. Msg frequency varies, up to 5 msgs per order. "
     "Msg & data rates may apply. Reply HELP for help, STOP to cancel. Terms: "
-    "https://example.com/terms Privacy: https://example.com/privacy\""
+    "https://acme-tools.com/terms Privacy: https://acme-tools.com/privacy\""
 )
 
 
 def good_sms(**overrides: Any) -> dict[str, Any]:
     answers: dict[str, Any] = {
-        "company_name": "Example Corp",
-        "website_url": "https://www.example.com",
+        "company_name": "Acme Tools",
+        "website_url": "https://www.acme-tools.com",
         "message_type": "transactional",
         "regions": ["eu-west-1"],
         "destination_countries": ["GB", "DE"],
         "opt_in_process": GOOD_OPT_IN,
         "message_templates": [
-            "Example Corp: order 1234 has shipped, track it at example.com/t. Reply STOP to end.",
-            "Example Corp: your parcel arrives today 10:00-12:00. Reply STOP to opt out.",
+            "Acme Tools: order 1234 has shipped, track it at acme-tools.com/t. Reply STOP to end.",
+            "Acme Tools: your parcel arrives today 10:00-12:00. Reply STOP to opt out.",
         ],
         "use_case_description": (
-            "Order and delivery notifications for customers of example.com in the UK and Germany."
+            "Order and delivery notifications for acme-tools.com customers in the UK and Germany."
         ),
         "contact_language": "en",
         "spend_limit_usd": 500,
-        "contact_emails": ["sms-ops@example.com"],
+        "contact_emails": ["sms-ops@acme-tools.com"],
     }
     answers.update(overrides)
     return answers
@@ -44,7 +44,7 @@ def good_sms(**overrides: Any) -> dict[str, Any]:
 def good_voice(**overrides: Any) -> dict[str, Any]:
     answers: dict[str, Any] = {
         "company_name": "Clinic Ltd",
-        "website_url": "https://clinic.example.org",
+        "website_url": "https://clinic-ltd.co.uk",
         "service_description": (
             "Clinic Ltd books appointments online; a voice call reminds patients the day before."
         ),
@@ -64,7 +64,7 @@ def good_voice(**overrides: Any) -> dict[str, Any]:
             "removed from the call list within 24 hours."
         ),
         "contact_language": "en",
-        "contact_emails": ["ops@clinic.example.org"],
+        "contact_emails": ["ops@clinic-ltd.co.uk"],
     }
     answers.update(overrides)
     return answers
@@ -107,14 +107,14 @@ def test_short_answer_is_error() -> None:
 
 
 def test_opt_in_without_brand() -> None:
-    text = GOOD_OPT_IN.replace("Example Corp", "us")
+    text = GOOD_OPT_IN.replace("Acme Tools", "us")
     finding = find(lint_answers("sms", good_sms(opt_in_process=text)), "opt-in-brand")
     assert finding.level == "error"
-    assert "'Example Corp'" in finding.message
+    assert "'Acme Tools'" in finding.message
 
 
 def test_opt_in_without_method() -> None:
-    text = "Example Corp customers agree to get texts. Reply STOP to cancel, HELP for help."
+    text = "Acme Tools customers agree to get texts. Reply STOP to cancel, HELP for help."
     findings = lint_answers("sms", good_sms(opt_in_process=text))
     assert find(findings, "opt-in-method").level == "error"
 
@@ -149,7 +149,7 @@ def test_opt_in_without_stop() -> None:
         ("Msg & data rates may apply. ", "opt-in-rates"),
         ("Reply HELP for help, ", "opt-in-help"),
         (
-            " Terms: https://example.com/terms Privacy: https://example.com/privacy",
+            " Terms: https://acme-tools.com/terms Privacy: https://acme-tools.com/privacy",
             "opt-in-terms-privacy",
         ),
         (" that is unchecked by default", "opt-in-unchecked"),
@@ -191,8 +191,8 @@ def test_otp_template_without_opt_out_is_only_a_warning() -> None:
         good_sms(
             message_type="one_time_password",
             message_templates=[
-                "Example Corp: your login code is 123456.",
-                "Example Corp: code 654321 confirms your new phone.",
+                "Acme Tools: your login code is 123456.",
+                "Acme Tools: code 654321 confirms your new phone.",
             ],
         ),
     )
@@ -202,7 +202,7 @@ def test_otp_template_without_opt_out_is_only_a_warning() -> None:
 
 @pytest.mark.parametrize("word", ["SALE", "20% off", "discount", "special offer", "promo code"])
 def test_promotional_words_in_transactional_templates(word: str) -> None:
-    template = f"Example Corp: order shipped. {word} on your next order! Reply STOP to opt out."
+    template = f"Acme Tools: order shipped. {word} on your next order! Reply STOP to opt out."
     answers = good_sms(message_templates=[template, good_sms()["message_templates"][1]])
     finding = find(lint_answers("sms", answers), "type-promotional-content")
     assert (finding.level, finding.key) == ("error", "message_templates[0]")
@@ -211,7 +211,7 @@ def test_promotional_words_in_transactional_templates(word: str) -> None:
 
 
 def test_promotional_rule_ignores_words_containing_sale() -> None:
-    template = "Example Corp: your wholesale order shipped. Reply STOP to opt out."
+    template = "Acme Tools: your wholesale order shipped. Reply STOP to opt out."
     answers = good_sms(message_templates=[template, template])
     assert "type-promotional-content" not in rules(lint_answers("sms", answers))
 
@@ -219,7 +219,7 @@ def test_promotional_rule_ignores_words_containing_sale() -> None:
 @pytest.mark.parametrize(
     ("url", "rule", "level"),
     [
-        ("http://www.example.com", "website-https", "warning"),
+        ("http://www.acme-tools.com", "website-https", "warning"),
         ("https://mybiz.wixsite.com/shop", "website-free-host", "warning"),
         ("https://bit.ly/abc", "website-free-host", "warning"),
         ("example", "website-url", "error"),
@@ -232,7 +232,7 @@ def test_website_rules(url: str, rule: str, level: str) -> None:
 
 def test_free_mail_contacts_warn() -> None:
     findings = lint_answers(
-        "voice", good_voice(contact_emails=["ops@clinic.example.org", "Bob@Gmail.com"])
+        "voice", good_voice(contact_emails=["ops@clinic-ltd.co.uk", "Bob@Gmail.com"])
     )
     finding = find(findings, "free-email")
     assert (finding.level, finding.key) == ("warning", "contact_emails[1]")
@@ -416,3 +416,118 @@ def test_cli_mixed_keys_ask_for_channel(tmp_path: Any) -> None:
     result = run_lint(str(write_answers(tmp_path, data)))
     assert isinstance(result.exception, UsageError)
     assert "pass --channel" in result.exception.message
+
+
+# ---- placeholders from the `init` skeleton ---------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_untouched_skeleton_is_not_ready_to_file(channel: str) -> None:
+    import yaml
+
+    from pinpoint_sandbox.answers import to_data, validate_answers
+    from pinpoint_sandbox.skeleton import render_skeleton
+
+    skeleton = to_data(validate_answers(channel, yaml.safe_load(render_skeleton(channel))))
+    findings = lint_answers(channel, skeleton)
+    placeholders = {f.key for f in findings if f.rule == "placeholder-value"}
+    assert all(f.level == "error" for f in findings if f.rule == "placeholder-value")
+    assert {"website_url", "company_name"} <= placeholders
+    assert ("opt_in_process" if channel == "sms" else "consent_process") in placeholders
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.example.com", "https://example.net/x", "https://shop.example.org",
+        "https://acme.example", "https://acme.test", "https://acme.invalid",
+        "https://app.localhost", "https://localhost",
+    ],
+)
+def test_reserved_domains_are_placeholder_errors(url: str) -> None:
+    finding = find(lint_answers("sms", good_sms(website_url=url)), "placeholder-value")
+    assert (finding.level, finding.key) == ("error", "website_url")
+    assert "reserved example domain" in finding.message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://www.example-shop.com", "https://counterexample.com", "https://test.io"]
+)
+def test_lookalike_domains_are_not_placeholders(url: str) -> None:
+    assert "placeholder-value" not in rules(lint_answers("sms", good_sms(website_url=url)))
+
+
+def test_skeleton_texts_are_placeholders_even_reflowed() -> None:
+    from pinpoint_sandbox.questions import load_questions
+
+    example = {q.key: q.example for q in load_questions("sms")}
+    reflowed = "\n".join(example["use_case_description"].split(" "))
+    findings = lint_answers(
+        "sms",
+        good_sms(use_case_description=reflowed,
+                 message_templates=[good_sms()["message_templates"][0],
+                                    example["message_templates"][1]],
+                 contact_emails=["team@mail.example.org"]),
+    )
+    assert {f.key for f in findings if f.rule == "placeholder-value"} == {
+        "use_case_description", "message_templates[1]", "contact_emails[0]"
+    }
+
+
+@pytest.mark.parametrize("name", ["sms-answers.yaml", "voice-answers.yaml"])
+def test_shipped_examples_pass_lint(name: str) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / name
+    result = run_lint(str(path))
+    assert result.exit_code == 0, result.output
+    assert "placeholder-value" not in result.stdout
+
+
+# ---- the `lint` command: files that are not answers, guesses, hints ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        ({"version": 1, "requests": [{"channel": "sms"}]}, "a batch file"),
+        ({"name": "x", "accounts": [{"account_id": "111122223333"}]}, "a simulator scenario file"),
+    ],
+)
+def test_cli_batch_or_scenario_file_is_one_line(tmp_path: Any, data: dict[str, Any],
+                                                kind: str) -> None:
+    result = run_lint(str(write_answers(tmp_path, data, "thing.yaml")))
+    assert isinstance(result.exception, UsageError)
+    assert result.exception.exit_code == 2
+    assert f"thing.yaml is {kind}, not an answers file" in result.exception.message
+    assert "\n" not in result.exception.message
+
+
+def test_cli_notes_a_guessed_channel(tmp_path: Any) -> None:
+    path = write_answers(tmp_path, {"company_name": "Acme Tools", "regions": ["eu-west-1"]})
+    result = run_lint(str(path))
+    assert "note: channel guessed as sms (no voice-only keys); pass --channel" in result.stderr
+    # Missing keys: the fix is the file, not a --set lint does not have.
+    assert isinstance(result.exception, UsageError)
+    assert (
+        "answers.yaml: missing answer for 'website_url' — add `website_url:` to answers.yaml"
+        in result.exception.message
+    )
+    assert "--set" not in result.exception.message
+
+
+def test_cli_no_note_when_keys_show_the_channel(tmp_path: Any) -> None:
+    result = run_lint(str(write_answers(tmp_path, good_sms())))
+    assert result.exit_code == 0, result.output
+    assert "guessed" not in result.stderr
+    result = run_lint(str(write_answers(tmp_path, good_sms())), "--channel", "sms")
+    assert "guessed" not in result.stderr
+
+
+def test_cli_channel_option_on_the_other_channels_file_is_one_line(tmp_path: Any) -> None:
+    result = run_lint(str(write_answers(tmp_path, good_sms())), "--channel", "voice")
+    assert isinstance(result.exception, UsageError)
+    assert result.exception.message == (
+        "answers.yaml looks like an SMS answers file but --channel is voice: use a voice "
+        "answers file (`pinpoint-sandbox init voice FILE` writes one)"
+    )

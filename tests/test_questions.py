@@ -267,3 +267,20 @@ def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeIn
 
     with pytest.raises(AnswersError, match="--set: website_url: must start with https://"):
         resolve_answers("sms", sets=["website_url=http://x.com"], interactive=True)
+
+
+def test_spend_limit_is_an_amount_with_cents(keys: PipeInput) -> None:
+    question = next(q for q in load_questions("sms") if q.key == "spend_limit_usd")
+    assert question.type == "number"  # not "integer": the model takes cents
+    known = {q.key: q.example for q in load_questions("sms") if q.key != "spend_limit_usd"}
+    # Too many decimals and over the cap are refused at the prompt, then a good amount passes.
+    keys.send_text("10.555" + ENTER + CLEAR + "2000000" + ENTER + CLEAR + "abc" + ENTER)
+    keys.send_text(CLEAR + "250.50" + ENTER)
+    assert engine.ask_missing("sms", known) == {"spend_limit_usd": 250.5}
+
+
+def test_number_prompt_says_number_integer_prompt_says_whole_number() -> None:
+    with pytest.raises(ValueError, match="must be a number such as 200"):
+        engine._amount("lots")
+    with pytest.raises(ValueError, match="must be a whole number"):
+        engine._number("lots")

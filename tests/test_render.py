@@ -259,3 +259,62 @@ def test_renders_validated_answers_with_optional_keys_left_out(
     assert validated["opt_in_process" if target.channel == "sms" else "opt_out_process"] in (
         case.description
     )
+
+
+@pytest.mark.parametrize("stray", ["subject.j2", "sms.md.j2", "Sms_case.md.j2"])
+def test_templates_dir_file_that_overrides_nothing_is_refused(tmp_path: Path, stray: str) -> None:
+    (tmp_path / stray).write_text("{{ tag }}\n")
+    (tmp_path / "README.md").write_text("not a template: ignored\n")
+    (tmp_path / "_footer.j2").write_text("a partial: allowed\n")
+    with pytest.raises(UsageError) as info:
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    message = info.value.message
+    assert "\n" not in message
+    assert f"{stray} matches no template" in message
+    assert "subject.txt.j2, sms_case.md.j2, voice_case.md.j2" in message
+    assert "README.md" not in message and "_footer.j2" not in message
+
+
+def test_templates_dir_with_partial_and_other_files_renders(tmp_path: Path) -> None:
+    (tmp_path / "_brand.j2").write_text("by {{ company_name }}")
+    (tmp_path / "sms_case.md.j2").write_text("Body {% include '_brand.j2' %}\n")
+    (tmp_path / "notes.txt").write_text("ignored\n")
+    case = render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    assert case.description == "Body by Example Corp\n"
+
+
+def test_too_long_body_from_a_user_template_blames_the_template(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text(
+        "{% for i in range(400) %}{{ company_name }} cares about your messages. {% endfor %}\n"
+    )
+    with pytest.raises(UsageError) as info:
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    message = info.value.message
+    assert message.startswith(f"the template sms_case.md.j2 in {tmp_path} produces ")
+    assert f"over the Support API's {SUPPORT_BODY_LIMIT:,} limit" in message
+    assert "longest answer is only" in message
+
+
+def test_too_long_body_from_a_user_template_still_blames_a_huge_answer(tmp_path: Path) -> None:
+    (tmp_path / "sms_case.md.j2").write_text("{{ use_case_description }}\n")
+    with pytest.raises(UsageError, match="'use_case_description' \\(9,000 characters\\)"):
+        render_case(SMS_TARGET, sms_answers(use_case_description="x" * 9000),
+                    templates_dir=tmp_path)
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_builtin_templates_break_no_quoted_name_across_lines(channel: str) -> None:
+    import re
+
+    text = (packaged_templates_dir() / f"{channel}_case.md.j2").read_text(encoding="utf-8")
+    text = re.sub(r"\{#.*?#\}", "", text, flags=re.DOTALL)  # comments never reach the case
+    for line in text.splitlines():
+        assert line.count('"') % 2 == 0, f"quoted text broken across lines: {line!r}"
+
+
+def test_spend_threshold_sentence_is_one_line_with_cents() -> None:
+    description = render_case(SMS_TARGET, sms_answers(spend_limit_usd=250.5)).description
+    assert (
+        'Please also raise the monthly SMS spend threshold ("Account Spend Threshold Increase", '
+        "TextMessageMonthlySpend) in eu-west-1 to 250.50 USD per month."
+    ) in description.splitlines()

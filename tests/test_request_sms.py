@@ -102,8 +102,10 @@ def test_without_yes_and_without_terminal_nothing_is_filed(simulator: Any) -> No
         (["--set", "message_type=marketing"], "message_type"),
         (["--set", "opt_in=yes"], "opt_in_process"),  # unknown key, with a hint
         (["--set", "destination_countries=[ZZ]"], "destination_countries"),
-        (["--set", "message_templates=5"], "message_templates"),
+        (["--set", "message_templates=[]"], "message_templates"),
         (["-r", "mars-north-1"], "mars-north-1"),
+        (["--ledger", "/tmp"], "is a directory"),
+        (["--save-answers", "/no/such/dir/a.yaml"], "does not exist"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_call_at_all(

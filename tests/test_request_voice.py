@@ -111,3 +111,39 @@ def test_check_sms_is_ready_everywhere_on_a_fresh_account(simulator: Any) -> Non
     run = cli("check", "sms", "-r", "us-east-1,eu-west-1")
     assert run.exit_code == 0, run
     assert "2 of 2 region(s) ready" in run.stderr
+
+
+def test_send_test_call_is_not_sent_on_dry_run(simulator: Any) -> None:
+    sim = simulator("voice-ready")
+    run = voice("-r", "eu-west-1", "--dry-run", "--yes", "--send-test-call", "+12065550199")
+    assert "no test call was sent" in run.stderr
+    assert not [r for r in sim.requests if r.operation == "SendVoiceMessage"]
+
+
+def test_send_test_call_is_sent_once_across_reruns(simulator: Any) -> None:
+    sim = simulator("voice-ready")
+    for _ in range(2):
+        run = voice("-r", "eu-west-1", "--yes", "--send-test-call", "+12065550199")
+        assert run.exit_code == 0, run
+    sends = [r for r in sim.requests if r.operation == "SendVoiceMessage"
+             and not r.params.get("DryRun")]
+    assert len(sends) == 1
+    assert "no test call needed" in run.stderr
+
+
+def test_declining_the_confirmation_files_nothing_and_exits_0(simulator: Any) -> None:
+    """Library level: a Reporter that says no (the CLI's prompt is covered under tmux)."""
+    from pinpoint_sandbox.answers import load_answers_file, validate_answers
+    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.plan import Request, RunOptions, SilentReporter, run
+
+    sim = simulator("voice-ready")
+    answers = validate_answers("voice", {**load_answers_file(VOICE_ANSWERS),
+                                         "regions": ["us-east-1"]})
+    report = run([Request("voice", AwsAccount(), ["us-east-1"], answers)], RunOptions(),
+                 SilentReporter())  # SilentReporter.confirm answers no
+    assert report.exit_code == 0
+    assert [(r.action, r.reason) for r in report.results] == [
+        ("previewed", "not confirmed: nothing filed")
+    ]
+    assert sim.write_calls() == []

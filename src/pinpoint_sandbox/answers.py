@@ -13,6 +13,7 @@ Enter presses instead of retyping.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -31,7 +32,7 @@ from pydantic import (
     create_model,
 )
 
-from pinpoint_sandbox.errors import AnswersError, UsageError
+from pinpoint_sandbox.errors import AnswersError, NoTerminalError, UsageError
 
 CHANNEL_NAMES = ("sms", "voice")
 
@@ -43,6 +44,9 @@ LONG_TEXT_MAX = 3000
 TEMPLATE_MAX = 1600
 MAX_TEMPLATES = 10
 MAX_CONTACT_EMAILS = 10
+# A monthly SMS spend threshold: a USD amount in cents. Above this it is a typo (an extra zero)
+# far more often than a real request, and AWS reviews such amounts by hand anyway.
+MAX_SPEND_USD = 1_000_000
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -55,6 +59,42 @@ def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not true/false (got {value!r})")
     return value
+
+
+def _usd_number(value: Any) -> Any:
+    # One clear message for every non-number, instead of one per branch of `int | float`.
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not true/false (got {value!r})")
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ValueError(f"must be a number (got {_show(value)})") from None
+    if not isinstance(value, int | float):
+        raise ValueError(f"must be a number (got {_show(value)})")
+    return value
+
+
+def _usd_amount(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a USD amount such as 200 or 250.50 (got {_show(value)})")
+    if value <= 0:
+        raise ValueError(f"must be a USD amount greater than 0 (got {format_usd(value)})")
+    if value > MAX_SPEND_USD:
+        raise ValueError(
+            f"must be at most {MAX_SPEND_USD:,} USD per month (got {format_usd(value)}): "
+            "check for an extra zero"
+        )
+    if round(value, 2) != value:
+        raise ValueError(
+            f"must be a USD amount with at most 2 decimals, such as 250.50 (got {value!r})"
+        )
+    # 200.0 → 200: saved answers and the case show the amount as the user typed it.
+    return int(value) if float(value).is_integer() else value
+
+
+def format_usd(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
 
 def _https_url(value: str) -> str:
@@ -144,7 +184,10 @@ class SmsAnswers(_Answers):
     message_templates: Annotated[list[Template], Field(min_length=1, max_length=MAX_TEMPLATES)]
     use_case_description: LongText
     contact_language: Language = "en"
-    spend_limit_usd: Annotated[int | float, BeforeValidator(_no_bool), Field(gt=0)] | None = None
+    spend_limit_usd: (
+        Annotated[int | float, BeforeValidator(_usd_number), AfterValidator(_usd_amount)]
+        | None
+    ) = None
     contact_emails: (
         Annotated[list[Email], Field(max_length=MAX_CONTACT_EMAILS), AfterValidator(_unique)]
         | None
@@ -241,8 +284,51 @@ def unknown_key_problem(key: str, known: Iterable[str]) -> str:
 
 
 def missing_problem(key: str) -> str:
+    return f"missing answer for {key!r} — add it to the answers file"
+
+
+def set_example(channel: str, key: str) -> str:
+    """How to give `key` on the command line: `--region` for regions, `[a, b]` for lists."""
+    if key == "regions":
+        return "--region REGION"
+    kind = _question_kinds(channel).get(key, ("text", None))[0]
+    if kind in ("list", "multiselect"):
+        return f"--set '{key}=[a, b]'"
+    if kind == "group":
+        return f"--set {key}.count=N --set {key}.period=day"
+    return f"--set {key}=..."
+
+
+@cache
+def _question_kinds(channel: str) -> dict[str, tuple[str, str | None]]:
+    """key → (question type, list separator) from the questionnaire data."""
+    from pinpoint_sandbox.questions import load_questions
+
+    return {q.key: (q.type, q.separator) for q in load_questions(channel)}
+
+
+def channel_mismatch(channel: str, data: Mapping[str, Any]) -> str | None:
+    """The other channel, when `data` is plainly that channel's answers (a wrong file, not typos).
+
+    Plainly: at least two keys only the other channel has, and more of them than keys only
+    `channel` has.
+    """
+    other = "voice" if channel == "sms" else "sms"
+    mine, theirs = set(answer_keys(channel)), set(answer_keys(other))
+    foreign = len((theirs - mine) & data.keys())
+    own = len((mine - theirs) & data.keys())
+    return other if foreign >= 2 and foreign > own else None
+
+
+def channel_mismatch_problem(name: str, channel: str, other: str, but: str) -> str:
+    """One line for an answers file of the other channel, instead of one per foreign key.
+
+    `but` says where the channel came from, e.g. "the request's channel is voice".
+    """
+    kind = {"sms": "an SMS", "voice": "a voice"}
     return (
-        f"missing answer for {key!r} — add it to the answers file or pass --set {key}=..."
+        f"{name} looks like {kind[other]} answers file but {but}: use {kind[channel]} "
+        f"answers file (`pinpoint-sandbox init {channel} FILE` writes one)"
     )
 
 
@@ -350,13 +436,18 @@ def _problems(
     return [], answers  # type: ignore[return-value]
 
 
-def validate_answers(channel: str, data: Any, source: str = "answers") -> Answers:
+def validate_answers(
+    channel: str,
+    data: Any,
+    source: str = "answers",
+    missing_text: Callable[[str], str] = missing_problem,
+) -> Answers:
     """Validated answers, or AnswersError with one line per problem (all of them)."""
     if not isinstance(data, Mapping):
         raise AnswersError(
             [f"{source}: must be a mapping of answer keys (got {type(data).__name__})"], source
         )
-    problems, answers = _problems(channel, data, lambda _key: source)
+    problems, answers = _problems(channel, data, lambda _key: source, missing_text)
     if answers is None:
         raise AnswersError(problems, source)
     return answers
@@ -442,8 +533,31 @@ def parse_set_value(text: str) -> Any:
     return value
 
 
-def parse_set_options(items: Iterable[str]) -> dict[str, Any]:
-    """`--set KEY=VALUE` options as a nested dict (`calls_per_number.count=3` → nested)."""
+def _typed_for_key(channel: str, key: str, raw: str, value: Any) -> Any:
+    """Fit a parsed `--set` value to the question's type (YAML guesses without knowing it).
+
+    Text and choice answers keep what the user typed (`company_name=123`, `=yes`, a date);
+    list answers accept a plain value or a comma list (`destination_countries=US,GB`).
+    """
+    kind, separator = _question_kinds(channel).get(key, ("", None))
+    text = raw.strip()
+    if kind in ("text", "long_text", "select"):
+        scalar = value is not None and not isinstance(value, str | list | dict)
+        return text if scalar else value
+    if kind in ("list", "multiselect") and not isinstance(value, list | dict) and text:
+        # Sample messages hold commas of their own: one --set is one message.
+        split_on = separator or ("," if kind == "multiselect" else None)
+        if split_on is None:
+            return [text]
+        return [part.strip() for part in text.split(split_on) if part.strip()]
+    return value
+
+
+def parse_set_options(items: Iterable[str], channel: str | None = None) -> dict[str, Any]:
+    """`--set KEY=VALUE` options as a nested dict (`calls_per_number.count=3` → nested).
+
+    With `channel`, top-level values are fitted to the question's type (see `_typed_for_key`).
+    """
     result: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -461,7 +575,10 @@ def parse_set_options(items: Iterable[str]) -> dict[str, Any]:
             if not isinstance(node, dict):
                 node = target[part] = {}
             target = node
-        target[parts[-1]] = parse_set_value(raw)
+        value = parse_set_value(raw)
+        if channel is not None and len(parts) == 1:
+            value = _typed_for_key(channel, key, raw, value)
+        target[parts[-1]] = value
     return result
 
 
@@ -563,12 +680,29 @@ def resolve_answers(
     question defaults (`preselect_regions` preselects the region checkboxes when nothing is
     saved). Without it, saved answers and defaults fill in and anything still missing is an error.
     """
-    set_values = parse_set_options(sets or [])
+    set_values = parse_set_options(sets or [], channel)
     file_values = load_answers_file(answers_file) if answers_file is not None else {}
-    file_label = answers_file.name if answers_file is not None else "answers"
     saved = load_saved_answers(channel) if use_saved else {}
     defaults = _question_defaults(channel)
     override = {"regions": list(regions)} if regions else {}
+    if answers_file is not None:
+        other = channel_mismatch(channel, file_values)
+        if other is not None:
+            problem = channel_mismatch_problem(
+                answers_file.name, channel, other, f"this is `request {channel}`"
+            )
+            raise AnswersError([problem], answers_file.name)
+    elif not interactive and not set_values and not saved:
+        raise _no_answers_error(channel)
+    # Lines about keys nobody gave name the sources that were given (never a file that wasn't).
+    given_sources = [
+        name
+        for name, layer in (("--set", set_values), ("--region", override), ("saved answers", saved))
+        if layer
+    ]
+    file_label = (
+        answers_file.name if answers_file is not None else " + ".join(given_sources) or "answers"
+    )
 
     # Where each key came from, so a problem line points at the layer to fix.
     origin: dict[str, str] = {}
@@ -601,13 +735,35 @@ def resolve_answers(
         merged = deep_merge(given, asked)
     else:
         merged = deep_merge(defaults, saved, given)
-    problems, answers = _problems(channel, merged, where)
+    def missing_text(key: str) -> str:
+        how = set_example(channel, key)
+        if answers_file is not None:
+            return f"missing answer for {key!r} — add it to {answers_file.name} or pass {how}"
+        return f"missing answer for {key!r} — pass {how} (or put all answers in --answers FILE)"
+
+    problems, answers = _problems(channel, merged, where, missing_text)
     if answers is None:
         raise AnswersError(problems, file_label)
     save_answers(channel, to_data(answers))
     if save_to is not None:
         save_to.write_text(dump_yaml(to_data(answers)), encoding="utf-8")
     return answers
+
+
+def _no_answers_error(channel: str) -> UsageError:
+    """No file, no --set, nothing saved, and no prompt allowed: one line, not one per key."""
+    from pinpoint_sandbox.questions.engine import has_terminal
+
+    write_one = f"write one with `pinpoint-sandbox init {channel} FILE`"
+    if has_terminal():
+        return UsageError(
+            f"no answers given and --no-input forbids asking: pass --answers FILE ({write_one}) "
+            "or drop --no-input to be asked"
+        )
+    return NoTerminalError(
+        f"no answers given and no terminal to ask on: pass --answers FILE ({write_one}) "
+        "or run in a terminal"
+    )
 
 
 def _saved_path_text(channel: str) -> str:

@@ -91,10 +91,21 @@ class AwsAccount:
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self._account_id: str | None = None
         self._lock = threading.Lock()
+        # Read results shared by this account's targets (e.g. the quota catalogue per region).
+        self.cache: dict[tuple[str, str], Any] = {}
 
     @property
     def label(self) -> str:
-        return self.role_arn or self.profile or "default credentials"
+        if self.role_arn:
+            return f"role {self.role_arn}"
+        return f"profile {self.profile}" if self.profile else "default credentials"
+
+    def expected_account_id(self) -> str | None:
+        """The account a role ARN names, known before any call (for error reports)."""
+        if self.role_arn and self.role_arn.count(":") >= 5:
+            candidate = self.role_arn.split(":")[4]
+            return candidate if candidate.isdigit() else None
+        return None
 
     @property
     def session(self) -> boto3.Session:
@@ -129,16 +140,25 @@ class AwsAccount:
                 self._clients[key] = found
             return found
 
-    def prepare(self, regions: Iterable[str], services: Iterable[str] = REGIONAL_SERVICES) -> None:
+    def prepare(
+        self,
+        regions: Iterable[str],
+        services: Iterable[str] = REGIONAL_SERVICES,
+        *,
+        writes: bool = True,
+    ) -> None:
         """Build every client up front, in this thread (Sessions are not thread-safe)."""
         regions = list(regions)
+        services = list(services)
         for region in regions:
             for service in services:
                 self.client(service, region)
-            self.write_client(SERVICE_QUOTAS, region)
-            self.write_client(SMS_VOICE, region)
+            if writes:
+                self.write_client(SERVICE_QUOTAS, region)
+                self.write_client(SMS_VOICE, region)
         self.client(SUPPORT, SUPPORT_REGION)
-        self.write_client(SUPPORT, SUPPORT_REGION)
+        if writes:
+            self.write_client(SUPPORT, SUPPORT_REGION)
         self.client(STS, regions[0] if regions else SUPPORT_REGION)
 
     def account_id(self, region: str | None = None) -> str:
@@ -169,7 +189,8 @@ def _make_session(profile: str | None, role_arn: str | None) -> boto3.Session:
         base = boto3.Session(profile_name=profile) if profile else boto3.Session()
     except ProfileNotFound as exc:
         raise UsageError(
-            f"AWS profile {profile!r} was not found; check ~/.aws/config or pass another --profile."
+            f"AWS profile {profile!r} was not found in the AWS config files; check its name "
+            f"or create it with `aws configure --profile {profile}`."
         ) from exc
     if not role_arn:
         return base

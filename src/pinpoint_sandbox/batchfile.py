@@ -35,6 +35,8 @@ from pinpoint_sandbox.answers import (
     _question_defaults,
     _read_yaml,
     answer_keys,
+    channel_mismatch,
+    channel_mismatch_problem,
     deep_merge,
     load_answers_file,
     unknown_key_problem,
@@ -198,6 +200,16 @@ def _merge_problems(
             from_file = load_answers_file(request.answers_file)
         except UsageError as exc:
             return [f"{here}.answers_file: {exc.message}"], None
+        other = channel_mismatch(request.channel, from_file)
+        if other is not None:
+            # A wrong file, not a dozen typos: one line instead of one per foreign key.
+            problem = channel_mismatch_problem(
+                f"{here}.answers_file {request.answers_file.name}",
+                request.channel,
+                other,
+                f"the request's channel is {request.channel}",
+            )
+            return [problem], None
         origin.update(dict.fromkeys(from_file, f"{request.answers_file.name} ({here})"))
     origin.update(dict.fromkeys(request.answers, f"{here}.answers"))
     override = {"regions": list(request.regions)} if request.regions else {}

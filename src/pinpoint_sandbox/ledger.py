@@ -65,6 +65,7 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock_fd: int | None = None
+        self.torn_lines = 0
 
     # -- locking: one filing run per ledger at a time ---------------------------------------
     @contextmanager
@@ -92,23 +93,25 @@ class Ledger:
 
     # -- reading ----------------------------------------------------------------------------
     def lines(self) -> list[dict[str, Any]]:
+        """Every readable record. A line that is not JSON is a write torn by a crash; it is
+        skipped safely: an intent is fsynced before its write call starts, so a torn intent
+        means no call was made, and a torn outcome leaves its intent open for reconciling."""
         if not self.path.exists():
             return []
         out: list[dict[str, Any]] = []
-        with self.path.open(encoding="utf-8") as fh:
-            for number, raw in enumerate(fh, 1):
+        self.torn_lines = 0
+        with self.path.open(encoding="utf-8", errors="replace") as fh:
+            for raw in fh:
                 raw = raw.strip()
                 if not raw:
                     continue
                 try:
-                    out.append(json.loads(raw))
+                    record = json.loads(raw)
                 except json.JSONDecodeError:
-                    # A torn last line from a crash mid-write: the intent before it still counts.
-                    if fh.read().strip():
-                        raise UsageError(
-                            f"Ledger {self.path} line {number} is not valid JSON; "
-                            "fix or move the file (it is the record of what was filed)."
-                        ) from None
+                    self.torn_lines += 1
+                    continue
+                if isinstance(record, dict):
+                    out.append(record)
         return out
 
     def entries(self) -> dict[Target, Entry]:
@@ -161,8 +164,11 @@ class Ledger:
     def _append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a torn line from a crash: never glue a record onto it
             os.write(fd, data)
             os.fsync(fd)
         finally:

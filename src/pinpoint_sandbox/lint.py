@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlparse
 
@@ -123,6 +124,9 @@ FREE_EMAIL_DOMAINS = (
     "outlook.com", "hotmail.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
     "proton.me", "protonmail.com", "gmx.com", "mail.com", "yandex.com",
 )
+# RFC 2606 / RFC 6761 names that can never be a real business: the `init` skeleton uses them.
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 HIGH_SPEND_USD = 10_000
 LONG_CALL_SECONDS = 300  # production voice messages are at most 5 minutes
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
@@ -220,6 +224,67 @@ def website(answers: Mapping[str, Any]) -> Iterable[Finding]:
             "warning", "website_url", f"{host} is a free host or link shortener: give the "
             "business's own domain, which reviewers can match to the company.", "website-free-host"
         )
+
+
+def reserved_domain(host: str) -> bool:
+    """True for RFC 2606 example domains (and their subdomains), *.test, *.invalid, localhost."""
+    host = host.lower().rstrip(".")
+    if any(host == d or host.endswith("." + d) for d in RESERVED_DOMAINS):
+        return True
+    return host.rpartition(".")[2] in RESERVED_TLDS
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@cache
+def skeleton_examples(channel: str) -> dict[str, frozenset[str]]:
+    """key → the `init` skeleton's example texts (normalised) for the free-text answers."""
+    from pinpoint_sandbox.questions import load_questions
+
+    examples: dict[str, frozenset[str]] = {}
+    for question in load_questions(channel):
+        values = question.example if isinstance(question.example, list) else [question.example]
+        texts = [v for v in values if isinstance(v, str)]
+        # Free text only: regions, countries and choices in the skeleton are real answers.
+        free_text = question.type in ("text", "long_text") or (
+            question.type == "list" and question.separator is None
+        )
+        if free_text and texts and question.key != "website_url":
+            examples[question.key] = frozenset(_normalised(t) for t in texts)
+    return examples
+
+
+def placeholder_values(channel: str) -> Rule:
+    """The untouched `init` skeleton validates (so it loads), but must never be filed."""
+
+    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+        host = (urlparse(_text(answers, "website_url")).hostname or "").lower()
+        if host and reserved_domain(host):
+            yield Finding(
+                "error", "website_url", f"{host} is a reserved example domain, not a real site: "
+                "give your own website, reviewers open it.", "placeholder-value"
+            )
+        for key, examples in skeleton_examples(channel).items():
+            value = answers.get(key)
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                if isinstance(item, str) and _normalised(item) in examples:
+                    where = f"{key}[{index}]" if isinstance(value, list) else key
+                    yield Finding(
+                        "error", where, "is still the example from `pinpoint-sandbox init`: "
+                        "replace it with your own answer.", "placeholder-value"
+                    )
+        for index, email in enumerate(answers.get("contact_emails") or []):
+            domain = str(email).rpartition("@")[2]
+            if reserved_domain(domain):
+                yield Finding(
+                    "error", f"contact_emails[{index}]", f"{email} is on a reserved example "
+                    "domain and cannot receive mail: give a real address.", "placeholder-value"
+                )
+
+    return rule
 
 
 def contact_emails(answers: Mapping[str, Any]) -> Iterable[Finding]:
@@ -456,6 +521,7 @@ def voice_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
 
 
 SMS_RULES: tuple[Rule, ...] = (
+    placeholder_values("sms"),
     vague_answers("sms"),
     website,
     opt_in_brand,
@@ -472,6 +538,7 @@ SMS_RULES: tuple[Rule, ...] = (
 )
 
 VOICE_RULES: tuple[Rule, ...] = (
+    placeholder_values("voice"),
     vague_answers("voice"),
     website,
     voice_consent_method,

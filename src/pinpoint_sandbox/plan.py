@@ -111,7 +111,26 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
     for index, request in enumerate(requests):
-        account_id = request.account.account_id(request.regions[0] if request.regions else None)
+        try:
+            account_id = request.account.account_id(
+                request.regions[0] if request.regions else None
+            )
+        except PinpointSandboxError as exc:
+            if exc.exit_code == ExitCode.USAGE or len(requests) == 1:
+                if len(requests) == 1:
+                    raise
+                raise PinpointSandboxError(
+                    f"request {index + 1} ({request.account.label}): {exc.message}",
+                    exit_code=exc.exit_code,
+                ) from exc
+            # One unreachable account must not stop the others: its targets fail.
+            account_id = request.account.expected_account_id() or request.account.label
+            for region in request.regions:
+                plan = TargetPlan(Target(account_id, region, request.channel), request.account,
+                                  request.answers, request.backend)
+                plan.settle("failed", exc.message)
+                plans.append(plan)
+            continue
         for region in request.regions:
             target = Target(account_id, region, request.channel)
             if target in seen:
@@ -164,7 +183,10 @@ def run(
         if options.dry_run or not ready:
             return RunReport([result_for(p) for p in plans])
         if not options.yes and not reporter.confirm(len(ready)):
-            raise Interrupted("Nothing was filed: not confirmed.")
+            reporter.message("Nothing was filed: not confirmed.")
+            return RunReport([
+                result_for(p, reason=p.reason or "not confirmed: nothing filed") for p in plans
+            ])
         return RunReport(_file_all(plans, ready, ledger, options, reporter))
 
 
@@ -182,8 +204,9 @@ def preflight_all(
     plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
 ) -> None:
     """Build clients in this thread, then run every target's read-only checks in parallel."""
-    for account in {id(p.account): p.account for p in plans}.values():
-        account.prepare(sorted({p.target.region for p in plans if p.account is account}))
+    live = [p for p in plans if p.ready]
+    for account in {id(p.account): p.account for p in live}.values():
+        account.prepare(sorted({p.target.region for p in live if p.account is account}))
     entries = ledger.entries()
     caches = PlanCache()
     tick = reporter.progress("Checking prerequisites", len(plans))
@@ -211,7 +234,7 @@ def _reconcile(
     """
     for plan in plans:
         entry = entries.get(plan.target)
-        if entry is None or not entry.needs_reconcile:
+        if entry is None or not entry.needs_reconcile or plan.decided:
             continue
         reporter.message(f"{plan.target.key}: an earlier run was interrupted; checking AWS first")
         if entry.backend == "manual":
@@ -239,6 +262,7 @@ def _find_for_reconcile(plan: TargetPlan, backend_name: str) -> Existing | None:
     from pinpoint_sandbox.backends.service_quotas import discover_quota
 
     ctx = plan.filing_context()
+    ctx.fresh_reads = True
     if backend_name == "service-quotas":
         ctx.quota = discover_quota(plan.account, plan.target.region, plan.target.channel)
         if ctx.quota is None:
@@ -294,6 +318,7 @@ def _respect_case_limit(
 
 def _look_up(backend: Backend, ctx: FilingContext) -> Existing | None:
     """find_existing for use after a failed write: a failed lookup counts as "not known"."""
+    ctx.fresh_reads = True
     try:
         return backend.find_existing(ctx)
     except PinpointSandboxError:

@@ -30,6 +30,13 @@ SUPPORT_BODY_LIMIT = 8000
 # CreateCase `subject`: the console and API cut longer subjects.
 SUBJECT_LIMIT = 255
 SUBJECT_TEMPLATE = "subject.txt.j2"
+# Every template a --templates-dir file can override, by name.
+OVERRIDABLE_TEMPLATES = (SUBJECT_TEMPLATE, "sms_case.md.j2", "voice_case.md.j2")
+# Files for `{% include %}` in a --templates-dir start with this, so a misnamed override
+# (which would be silently ignored) can be told from a partial.
+PARTIAL_PREFIX = "_"
+# A body over the limit is the template's doing when no answer is at least this share of it.
+ANSWER_SHARE_TO_BLAME = 0.25
 
 QUOTA_NAMES: dict[str, str] = {
     "sms": "SMS Production Access",
@@ -110,9 +117,9 @@ def request_rows(target: Target, answers: Mapping[str, Any]) -> list[dict[str, A
 
 
 def format_amount(value: Any) -> str:
-    """200.0 → "200": the answer as the user typed it, not as a float."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """200.0 → "200", 250.5 → "250.50": a USD amount as people write one, not as a float."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}"
     return str(value)
 
 
@@ -162,8 +169,24 @@ def render_case(
     body = _render(env, body_name, context, templates_dir)
     return RenderedCase(
         subject=_checked_subject(subject, target, templates_dir),
-        description=_checked_body(body, answers),
+        description=_checked_body(body, answers, body_name, templates_dir),
     )
+
+
+def check_templates_dir(templates_dir: Path) -> None:
+    """A *.j2 file that overrides nothing is a typo the user would never notice: refuse it."""
+    stray = sorted(
+        path.name
+        for path in Path(templates_dir).glob("*.j2")
+        if path.name not in OVERRIDABLE_TEMPLATES and not path.name.startswith(PARTIAL_PREFIX)
+    )
+    if stray:
+        raise UsageError(
+            f"--templates-dir {templates_dir}: {', '.join(stray)} "
+            f"match{'es' if len(stray) == 1 else ''} no template: name overrides "
+            f"{', '.join(OVERRIDABLE_TEMPLATES)} (files for {{% include %}} start with "
+            f"'{PARTIAL_PREFIX}')."
+        )
 
 
 def _environment(templates_dir: Path | None) -> jinja2.Environment:
@@ -176,6 +199,7 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
             raise UsageError(
                 f"--templates-dir {templates_dir} is not a directory: create it or drop the option."
             )
+        check_templates_dir(templates_dir)
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.PackageLoader("pinpoint_sandbox", "templates"))
     env = SandboxedEnvironment(
@@ -274,10 +298,20 @@ def _checked_subject(subject: str, target: Target, templates_dir: Path | None) -
     )
 
 
-def _checked_body(body: str, answers: Mapping[str, Any]) -> str:
+def _checked_body(
+    body: str, answers: Mapping[str, Any], body_name: str, templates_dir: Path | None
+) -> str:
     if len(body) <= SUPPORT_BODY_LIMIT:
         return body
     key, size = _longest_answer(answers)
+    user_template = templates_dir is not None and (Path(templates_dir) / body_name).is_file()
+    if user_template and size < ANSWER_SHARE_TO_BLAME * len(body):
+        # No answer is big enough to explain it: the override repeats or pads its text.
+        raise UsageError(
+            f"the template {body_name} in {templates_dir} produces {len(body):,} characters, "
+            f"over the Support API's {SUPPORT_BODY_LIMIT:,} limit (the longest answer is only "
+            f"{size:,}): shorten the template or remove it to use the built-in one."
+        )
     longest = f"; the longest answer is {key!r} ({size:,} characters) — shorten it" if key else ""
     raise UsageError(
         f"case description is {len(body):,} characters, over the Support API's "

@@ -20,6 +20,13 @@ def _comment(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}".rstrip() for line in textwrap.wrap(text, WIDTH - len(indent) - 2)]
 
 
+def _shell_word(text: str) -> str:
+    """The file name as one copy-pasteable shell word; one line whatever it holds."""
+    import shlex
+
+    return shlex.quote(" ".join(text.splitlines()))
+
+
 def _yaml_value(key: str, value: Any) -> list[str]:
     return dump_yaml({key: value}).rstrip("\n").splitlines()
 
@@ -41,15 +48,20 @@ def _question_block(question: Question) -> list[str]:
     return lines
 
 
-def render_skeleton(channel: str) -> str:
-    """The commented YAML answers file for `channel` ('sms' or 'voice')."""
+def render_skeleton(channel: str, file_name: str | None = None) -> str:
+    """The commented YAML answers file for `channel` ('sms' or 'voice').
+
+    `file_name` is what the header's commands name; `<file>` when the skeleton goes to stdout.
+    """
     questionnaire = load_questionnaire(channel)
+    name = _shell_word(file_name) if file_name else "<file>"
     lines = [
         f"# pinpoint-sandbox answers: {questionnaire.title}",
         "#",
-        "# Replace every example value with your own; AWS reviewers read all of it.",
-        f"# Check it with:  pinpoint-sandbox lint {channel}-answers.yaml",
-        f"# Then file with: pinpoint-sandbox request {channel} --answers {channel}-answers.yaml",
+        "# Replace every example value with your own; AWS reviewers read all of it",
+        "# (`lint` rejects the examples left in place).",
+        f"# Check it with:  pinpoint-sandbox lint {name}",
+        f"# Then file with: pinpoint-sandbox request {channel} --answers {name}",
         "",
     ]
     for question in questionnaire.questions:

@@ -47,12 +47,13 @@ def collect_status(
     account: AwsAccount, regions: list[str], *, ledger_file: Path | None = None
 ) -> list[RegionStatus]:
     from pinpoint_sandbox.account_facts import read_region_facts
+    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE
     from pinpoint_sandbox.backends.service_quotas import discover_quota
     from pinpoint_sandbox.backends.support import support_plan
     from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
 
     account_id = account.account_id(regions[0])
-    account.prepare(regions)
+    account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=False)
     entries = Ledger(ledger_file or ledger_path()).entries()
     plan_name = support_plan(account)
 

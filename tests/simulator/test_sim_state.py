@@ -160,6 +160,21 @@ def test_scenario_validation_errors(tmp_path: Path, text: str, expected: str) ->
     assert isinstance(info.value, UsageError) and info.value.exit_code == 2
 
 
+def test_scenario_errors_list_every_problem(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "name: x\nbogus: 1\naccounts: [{account_id: '123412341234', support_plan: gold}]\n",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "more problem" not in message  # never a count of problems it does not show
+    assert "bogus: unknown key (not allowed)" in message
+    assert "accounts.0.support_plan: Input should be" in message
+    assert message.count("; ") == 1
+    assert "\n" not in message
+
+
 def test_unknown_builtin_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no such built-in scenario; choose one of"):
         load_scenario("nope")

@@ -54,6 +54,9 @@ class FilingContext:
     cc_emails: list[str] = field(default_factory=list)
     quota: Any = None  # service_quotas.Quota when discovered
     support_plan: str = "unknown"  # "business" | "basic" | "unknown"
+    # False: lookups may reuse this run's earlier reads (preflight of many targets).
+    # True: after a write whose outcome is unknown, ask AWS again.
+    fresh_reads: bool = False
 
 
 class WriteOutcomeUnknown(Exception):

@@ -54,29 +54,7 @@ def discover_quota(
     account: AwsAccount, region: str, channel: Channel, pinned_code: str | None = None
 ) -> Quota | None:
     """The production-access quota of `channel` in `region`, or None if Service Quotas has none."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = account.client(SERVICE_QUOTAS, region)
-    try:
-        services = _paginate(client, "list_services", "Services")
-        codes = [
-            s["ServiceCode"]
-            for s in services
-            if s.get("ServiceCode") in SERVICE_CODE_HINTS
-            or any(h in str(s.get("ServiceName", "")).lower() for h in SERVICE_NAME_HINTS)
-        ]
-        quotas: dict[tuple[str, str], str] = {}
-        for code in codes:
-            for op in ("list_aws_default_service_quotas", "list_service_quotas"):
-                try:
-                    for q in _paginate(client, op, "Quotas", ServiceCode=code):
-                        quotas[(code, q["QuotaCode"])] = str(q.get("QuotaName", ""))
-                except ClientError as exc:
-                    if "NoSuchResource" not in str(exc):
-                        raise
-    except (ClientError, BotoCoreError) as exc:
-        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
-
+    quotas = _catalogue(account, region)
     if pinned_code:
         for (service_code, quota_code), name in quotas.items():
             if quota_code != pinned_code:
@@ -99,6 +77,37 @@ def discover_quota(
     return matches[0] if matches else None
 
 
+def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """{(service code, quota code): quota name} of End User Messaging in `region`, read once."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    key = ("service-quotas", region)
+    if key in account.cache:
+        return dict(account.cache[key])
+    client = account.client(SERVICE_QUOTAS, region)
+    quotas: dict[tuple[str, str], str] = {}
+    try:
+        services = _paginate(client, "list_services", "Services")
+        codes = [
+            s["ServiceCode"]
+            for s in services
+            if s.get("ServiceCode") in SERVICE_CODE_HINTS
+            or any(h in str(s.get("ServiceName", "")).lower() for h in SERVICE_NAME_HINTS)
+        ]
+        for code in codes:
+            for op in ("list_aws_default_service_quotas", "list_service_quotas"):
+                try:
+                    for q in _paginate(client, op, "Quotas", ServiceCode=code):
+                        quotas[(code, q["QuotaCode"])] = str(q.get("QuotaName", ""))
+                except ClientError as exc:
+                    if "NoSuchResource" not in str(exc):
+                        raise
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
+    account.cache[key] = quotas
+    return dict(quotas)
+
+
 class ServiceQuotasBackend(Backend):
     name = "service-quotas"
 
@@ -110,25 +119,23 @@ class ServiceQuotasBackend(Backend):
             return None
         client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
         try:
-            for status in OPEN_STATUSES:
-                found = _paginate(
-                    client,
-                    "list_requested_service_quota_change_history_by_quota",
-                    "RequestedQuotas",
-                    ServiceCode=quota.service_code,
-                    QuotaCode=quota.quota_code,
-                    Status=status,
-                )
-                found = [r for r in found if r.get("Status") in OPEN_STATUSES]
-                if found:
-                    req = found[0]
-                    return Existing(
-                        "service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status")
-                    )
+            # One listing (all statuses, 90 days), filtered here: fewer calls than one per status.
+            found = _paginate(
+                client,
+                "list_requested_service_quota_change_history_by_quota",
+                "RequestedQuotas",
+                ServiceCode=quota.service_code,
+                QuotaCode=quota.quota_code,
+            )
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(
                 f"Service Quotas request history in {ctx.target.region}: {error_message(exc)}"
             ) from exc
+        for req in found:
+            if req.get("Status") in OPEN_STATUSES:
+                return Existing(
+                    "service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status")
+                )
         return None
 
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:

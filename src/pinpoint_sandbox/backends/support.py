@@ -59,6 +59,35 @@ def support_plan(account: AwsAccount) -> str:
     return "business"
 
 
+def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, Any]]:
+    """The account's open Support cases, read once per run unless `refresh`.
+
+    DescribeCases has no server-side filter, so one listing serves every target's tag lookup.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pinpoint_sandbox.aws import error_code
+
+    key = ("support", "open-cases")
+    if not refresh and key in account.cache:
+        return list(account.cache[key])
+    cases: list[dict[str, Any]] = []
+    try:
+        pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator("describe_cases").paginate(
+            includeResolvedCases=False, includeCommunications=False
+        )
+        for page in pages:
+            cases.extend(page.get("cases", []))
+    except ClientError as exc:
+        if error_code(exc) != "SubscriptionRequiredException":
+            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+        # No Support API on this plan, hence no case filed through it.
+    except BotoCoreError as exc:
+        raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+    account.cache[key] = cases
+    return list(cases)
+
+
 def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
     """The End User Messaging category for `channel`, preferring the limit-increase service.
 
@@ -120,27 +149,9 @@ class SupportBackend(Backend):
         return codes
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from pinpoint_sandbox.aws import error_code
-
-        client = ctx.account.client(SUPPORT, SUPPORT_REGION)
-        try:
-            pages = client.get_paginator("describe_cases").paginate(
-                includeResolvedCases=False, includeCommunications=False
-            )
-            for page in pages:
-                for found in page.get("cases", []):
-                    if ctx.target.tag in str(found.get("subject", "")):
-                        return Existing(
-                            "support", None, found.get("caseId"), found.get("status")
-                        )
-        except ClientError as exc:
-            if error_code(exc) == "SubscriptionRequiredException":
-                return None  # no Support API on this plan, so no case filed through it
-            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
-        except BotoCoreError as exc:
-            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+        for found in open_cases(ctx.account, refresh=ctx.fresh_reads):
+            if ctx.target.tag in str(found.get("subject", "")):
+                return Existing("support", None, found.get("caseId"), found.get("status"))
         return None
 
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:

@@ -6,6 +6,7 @@ that turns an error into one line on stderr and that exit code (`--debug` adds t
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Annotated, Any
@@ -40,6 +41,11 @@ class HandledGroup(TyperGroup):
             raise typer.Exit(int(exc.exit_code)) from None
         except (typer.Exit, typer.Abort, ClickException):
             raise
+        except BrokenPipeError:
+            # `pinpoint-sandbox ... | head`: the reader left; nothing is wrong with the command.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted: nothing more was filed.\n")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

@@ -32,6 +32,7 @@ def batch(
     from pinpoint_sandbox.plan import Request, RunOptions, run
 
     templates = common.validate_templates_dir(templates_dir)
+    ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
     answers = [request_answers(spec, i) for i in range(len(spec.requests))]
     common.start_simulator(simulate)

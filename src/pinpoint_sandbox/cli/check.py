@@ -38,6 +38,7 @@ def check(
         attestation = bool(data.get("voice_message_sent", False))
         regions = regions or parse_regions(data.get("regions") or [])
     regions = regions or common.default_regions(profile)
+    ledger = common.validate_file_option(ledger, "--ledger")
     common.start_simulator(simulate)
     facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en")
     plans = run_check(
@@ -79,22 +80,25 @@ def check(
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Prerequisites")
-    for col in ("account", "region", "channel", "status", "tier", "voice evidence", "plan",
-                "backend", "details"):
-        table.add_column(col, overflow="fold")
+    for col in ("region", "channel", "status", "tier", "voice sent", "plan", "backend"):
+        table.add_column(col, no_wrap=True)
     for r in rows:
         ev = r["voice_evidence"]
-        evidence = "-" if ev is None else (f"{ev['source']}" if ev["found"] else "none")
+        evidence = "-" if ev is None else (f"{ev['source']}" if ev["found"] else "no")
         table.add_row(
-            r["account_id"], r["region"], r["channel"], str(r["status"]), str(r["tier"] or "?"),
-            evidence, r["support_plan"], r["backend"] or "-",
-            escape(r["reason"] or r["backend_reason"] or r["open_request"] or ""),
+            r["region"], r["channel"], str(r["status"]), str(r["tier"] or "?"), evidence,
+            r["support_plan"], r["backend"] or "-",
         )
-    Console(highlight=False).print(table)
+    out = Console(highlight=False)
+    out.print(table)
+    for r in rows:
+        detail = r["reason"] or r["backend_reason"] or r["open_request"]
+        if detail:
+            out.print(f"  • {r['region']} {r['channel']} ({r['account_id']}): {detail}",
+                      markup=False)
     ready = sum(1 for r in rows if r["ready"])
     stderr_console().print(f"{ready} of {len(rows)} region(s) ready to file.")
 

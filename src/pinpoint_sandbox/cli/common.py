@@ -107,6 +107,19 @@ def interactive(no_input: bool) -> bool:
     return not no_input and sys.stdin is not None and sys.stdin.isatty()
 
 
+def validate_file_option(path: Path | None, flag: str) -> Path | None:
+    """A file the tool will write (--ledger, --save-answers): checked before any AWS call."""
+    if path is None:
+        return None
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a directory; give a file path.")
+    if not path.parent.is_dir():
+        raise UsageError(f"{flag} {path}: the directory {path.parent} does not exist.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{flag} {path} is not writable.")
+    return path
+
+
 def validate_templates_dir(path: Path | None) -> Path | None:
     if path is not None and not path.is_dir():
         raise UsageError(f"--templates-dir {path} is not a directory.")

@@ -15,7 +15,7 @@ def init(
     channel: Annotated[ChannelChoice, typer.Argument(help="sms or voice.")],
     file: Annotated[
         Path | None,
-        typer.Argument(help="Where to write the skeleton; stdout when omitted.",
+        typer.Argument(help="Where to write the skeleton; stdout when omitted or '-'.",
                        show_default=False),
     ] = None,
     force: Annotated[
@@ -25,10 +25,10 @@ def init(
     """Write a commented answers-file skeleton: every question, its help text, an example."""
     from pinpoint_sandbox.skeleton import render_skeleton
 
-    text = render_skeleton(channel.value)
-    if file is None:
-        typer.echo(text, nl=False)
+    if file is None or str(file) == "-":
+        typer.echo(render_skeleton(channel.value), nl=False)
         return
+    text = render_skeleton(channel.value, str(file))
     if file.exists() and not force:
         raise UsageError(f"{file} already exists: pass --force to overwrite it.")
     try:

@@ -35,6 +35,29 @@ def infer_channel(
     return "voice" if has_voice else "sms"
 
 
+def channel_is_guessed(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> bool:
+    """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
+    only_one = set(sms_keys) ^ set(voice_keys)
+    return not (only_one & data.keys())
+
+
+def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:
+    """One line when the file is plainly a batch or simulator scenario file."""
+    if "requests" in data or "version" in data:
+        return (
+            f"{name} is a batch file, not an answers file: lint the answers files it names "
+            f"(answers_file), or check it with `pinpoint-sandbox batch {name} --dry-run`."
+        )
+    if "accounts" in data:
+        return (
+            f"{name} is a simulator scenario file, not an answers file: pass it to "
+            "--simulate=FILE; lint takes an answers file (`pinpoint-sandbox init sms FILE`)."
+        )
+    return None
+
+
 def lint(
     file: Annotated[
         Path, typer.Argument(help="Answers file (YAML) to review.", show_default=False)
@@ -46,16 +69,42 @@ def lint(
     output: common.OutputOpt = common.OutputFormat.text,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
-    from pinpoint_sandbox.answers import answer_keys, load_answers_file, to_data, validate_answers
+    from pinpoint_sandbox.answers import (
+        answer_keys,
+        channel_mismatch,
+        channel_mismatch_problem,
+        load_answers_file,
+        to_data,
+        validate_answers,
+    )
     from pinpoint_sandbox.lint import count_levels, lint_answers
 
     data = load_answers_file(file)
-    chosen = (
-        channel.value
-        if channel is not None
-        else infer_channel(data, answer_keys("sms"), answer_keys("voice"))
-    )
-    answers = to_data(validate_answers(chosen, data, source=file.name))
+    problem = not_answers_problem(file.name, data)
+    if problem:
+        raise UsageError(problem)
+    sms_keys, voice_keys = answer_keys("sms"), answer_keys("voice")
+    if channel is not None:
+        chosen = channel.value
+        other = channel_mismatch(chosen, data)
+        if other is not None:
+            raise UsageError(
+                channel_mismatch_problem(file.name, chosen, other, f"--channel is {chosen}")
+            )
+    else:
+        chosen = infer_channel(data, sms_keys, voice_keys)
+        if channel_is_guessed(data, sms_keys, voice_keys):
+            typer.echo(
+                f"note: channel guessed as {chosen} (no voice-only keys); pass --channel "
+                "sms or --channel voice",
+                err=True,
+            )
+
+    def missing_text(key: str) -> str:
+        # lint takes no --set: the fix is always the file.
+        return f"missing answer for {key!r} — add `{key}:` to {file.name}"
+
+    answers = to_data(validate_answers(chosen, data, file.name, missing_text))
     findings = lint_answers(chosen, answers)
     errors, warnings = count_levels(findings)
     summary = _summary(file, chosen, errors, warnings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
 from pinpoint_sandbox.targets import Channel
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.aws import AwsAccount
 
 SaveAnswersOpt = Annotated[
     Path | None, typer.Option("--save-answers", help="Also write the final answers to this file.")
@@ -49,6 +52,8 @@ def run_request(
     from pinpoint_sandbox.regions import parse_regions
 
     templates = common.validate_templates_dir(templates_dir)
+    ledger = common.validate_file_option(ledger, "--ledger")
+    save_answers = common.validate_file_option(save_answers, "--save-answers")
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
     validated = resolve_answers(
@@ -64,7 +69,7 @@ def run_request(
     account = common.account_for(profile)
     if send_test_call:
         _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
-                        can_prompt=can_prompt)
+                        can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
     report = run(
@@ -77,26 +82,44 @@ def run_request(
     return report.exit_code
 
 
-def _send_test_call(account: object, regions: list[str], number: str, *, yes: bool,
-                    can_prompt: bool) -> None:
+def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes: bool,
+                    can_prompt: bool, dry_run: bool, ledger: Path | None) -> None:
+    """One real voice message, only when it is needed and the user agreed to it."""
     from pinpoint_sandbox.errors import Interrupted, NoTerminalError, UsageError
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
+    from pinpoint_sandbox.targets import Target
     from pinpoint_sandbox.test_call import send_test_call, validate_e164
+    from pinpoint_sandbox.voice_evidence import voice_evidence
 
     destination = validate_e164(number)
     if len(regions) != 1:
         raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
+    region = regions[0]
+    say = RichReporter(json_output=True, can_prompt=False).message
+    if dry_run:
+        say(f"--dry-run: no test call was sent to {destination}.")
+        return
+    account.prepare(regions)
+    target = Target(account.account_id(region), region, "voice")
+    entry = Ledger(ledger or ledger_path()).entry(target)
+    if entry is not None and entry.done:
+        say(f"{target.key} is already requested: no test call needed.")
+        return
+    evidence = voice_evidence(account, region)
+    if evidence.found:
+        say(f"A voice message was already sent in {region} ({evidence.source}): "
+            "no test call needed.")
+        return
     if not yes:
         if not can_prompt:
             raise NoTerminalError("--send-test-call needs a confirmation: add --yes.")
         from pinpoint_sandbox.questions.engine import confirm
 
-        if not confirm(f"Send one real voice message to {destination} from {regions[0]}?"):
+        if not confirm(f"Send one real voice message to {destination} from {region}?"):
             raise Interrupted("No test call was sent; nothing was filed.")
-    account.prepare(regions)  # type: ignore[attr-defined]
-    message_id = send_test_call(account, regions[0], destination)  # type: ignore[arg-type]
-    RichReporter(json_output=True, can_prompt=False).message(
-        f"Test voice message sent to {destination} from {regions[0]} (message id {message_id})."
-    )
+    message_id = send_test_call(account, region, destination)
+    say(f"Test voice message sent to {destination} from {region} (message id {message_id}).")
 
 
 def request(

@@ -33,6 +33,7 @@ def status(
         from pinpoint_sandbox.errors import UsageError
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
+    ledger = common.validate_file_option(ledger, "--ledger")
     common.start_simulator(simulate)
     rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
     if output == common.OutputFormat.json:
@@ -43,24 +44,26 @@ def status(
 
 def _print_table(rows: list[RegionStatus]) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="pinpoint-sandbox status")
-    for col in ("account", "region", "tier", "SMS spend $/mo", "voice spend $/mo",
-                "verified numbers", "requests"):
-        table.add_column(col, overflow="fold")
+    accounts = sorted({row.account_id for row in rows})
+    table = Table(title=f"Account {', '.join(accounts)}")
+    for col in ("region", "tier", "SMS $/mo", "voice $/mo", "verified"):
+        table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(
-            row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
-            row.verified_text(), escape("; ".join(row.requests) or "-"),
+            row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
+            row.verified_text() if not row.in_production else "-",
         )
-    Console(highlight=False).print(table)
+    out = Console(highlight=False)
+    out.print(table)
+    for row in rows:
+        for request in row.requests:
+            out.print(f"  • {row.region} {request}", markup=False)
+    err = Console(stderr=True, highlight=False)
     for row in rows:
         for problem in row.problems:
-            Console(stderr=True, highlight=False).print(
-                f"{row.region}: {problem}", markup=False
-            )
+            err.print(f"{row.region}: {problem}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

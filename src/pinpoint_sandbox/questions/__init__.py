@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pinpoint_sandbox.errors import UsageError
 
+# `integer`: a whole number (counts); `number`: an amount that may have decimals (USD).
 QuestionType = Literal[
-    "text", "long_text", "select", "multiselect", "integer", "confirm", "list", "group"
+    "text", "long_text", "select", "multiselect", "integer", "number", "confirm", "list", "group"
 ]
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {

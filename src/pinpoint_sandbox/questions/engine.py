@@ -166,7 +166,8 @@ def _checker(channel: str, key: str, convert: Any, optional: bool) -> Any:
     return check
 
 
-def _number(text: str) -> int | float:
+def _number(text: str, what: str = "a whole number") -> int | float:
+    """A typed number; the answers model then judges it (whole number, decimals, bounds)."""
     text = text.strip().replace("_", "")
     try:
         return int(text)
@@ -175,7 +176,11 @@ def _number(text: str) -> int | float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"must be a whole number (got {text!r})") from None
+        raise ValueError(f"must be {what} (got {text!r})") from None
+
+
+def _amount(text: str) -> int | float:
+    return _number(text, "a number such as 200 or 250.50")
 
 
 def _split(separator: str) -> Any:
@@ -212,15 +217,16 @@ def _ask(
             )
         )
         return _SKIP if question.optional and not text.strip() else text.strip()
-    if kind == "integer":
+    if kind in ("integer", "number"):
+        convert = _number if kind == "integer" else _amount
         text = _run(
             questionary.text(
                 message,
                 default=_text_default(prefill),
-                validate=_checker(channel, key, _number, question.optional),
+                validate=_checker(channel, key, convert, question.optional),
             )
         )
-        return _SKIP if question.optional and not text.strip() else _number(text)
+        return _SKIP if question.optional and not text.strip() else convert(text)
     if kind == "select":
         choices = question.choice_list()
         default = prefill if prefill in choices else None

@@ -62,6 +62,9 @@ def start_in_process(scenario: str | None = None) -> Simulator:
             reset_state(state_file)
     sim = Simulator(scenario, state_file=state_file)
     sim.start()
+    import atexit
+
+    atexit.register(sim.stop)  # the last reads' log lines reach the state file too
     profiles = {a.profile for a in sim.state.scenario.accounts if a.profile}
     # Settings that would send boto3 elsewhere or pick credentials the simulator does not know.
     for name in list(os.environ):

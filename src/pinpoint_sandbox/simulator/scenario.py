@@ -254,14 +254,15 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown key (not allowed)"
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{location}: {message}{suffix}"
+    """Every problem, `location: message`, joined with "; " so the error stays one line."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (not allowed)"
+        problems.append(f"{location}: {message}")
+    return "; ".join(dict.fromkeys(problems))
 
 
 def parse_scenario(source: str | Path | dict[str, Any] | None) -> Scenario:

@@ -30,6 +30,10 @@ from pinpoint_sandbox.simulator.services import OPERATIONS as SERVICE_OPERATIONS
 from pinpoint_sandbox.simulator.services import support_gate
 from pinpoint_sandbox.simulator.state import WRITE_OPERATIONS, RequestRecord, SimulatorState
 
+# Operations whose effect must be on disk before the answer leaves (other processes read it).
+STATE_CHANGING_OPERATIONS = WRITE_OPERATIONS | {"AssumeRole", "CreateSupportCase"}
+SAVE_INTERVAL = 0.5  # seconds between saves caused by reads alone
+
 OPERATIONS: dict[str, dict[str, Handler]] = {**SERVICE_OPERATIONS, **MONITORING_OPERATIONS}
 
 # X-Amz-Target prefixes (JSON protocols) and Smithy service names (RPC v2 CBOR).
@@ -192,15 +196,29 @@ class Engine:
         faults = state.scenario.faults
         self.rng = random.Random(seed if seed is not None else faults.seed)
         self.rng_lock = threading.Lock()
+        self._last_save = 0.0
+        self._dirty = False
 
     def replace_state(self, state: SimulatorState) -> None:
         self.state = state
         self.save()
 
-    def save(self) -> None:
-        if self.state_file is not None:
-            with self.state.lock:
-                self.state.save(self.state_file)
+    def save(self, *, force: bool = True) -> None:
+        """Persist the state. Reads only add to the request log, so their saves are batched
+        (at most one per SAVE_INTERVAL); writes, stop() and process exit always save."""
+        if self.state_file is None:
+            return
+        now = time.monotonic()
+        with self.state.lock:
+            if not force and now - self._last_save < SAVE_INTERVAL:
+                self._dirty = True
+                return
+            self.state.save(self.state_file)
+            self._last_save, self._dirty = now, False
+
+    def flush(self) -> None:
+        if self._dirty:
+            self.save()
 
     def handle(self, wire: Wire, params: dict[str, Any], access_key: str | None,
                region: str | None) -> Reply:
@@ -227,7 +245,7 @@ class Engine:
                                status, error_code, time.time())
         with state.lock:
             state.data["requests"].append(record.to_json())
-            self.save()
+            self.save(force=operation in STATE_CHANGING_OPERATIONS)
         delay = state.scenario.faults.slow_response_ms.get(operation, 0)
         if delay and status == 200:
             time.sleep(delay / 1000)  # the write is done and logged; the answer is late
@@ -478,6 +496,8 @@ class Simulator:
         return self.url
 
     def stop(self) -> None:
+        if self._engine is not None:
+            self._engine.flush()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -155,7 +155,7 @@ class SimulatorState:
 
     def to_json(self) -> str:
         with self.lock:
-            return json.dumps(self.data, indent=1, sort_keys=False)
+            return json.dumps(self.data, separators=(",", ":"))  # compact: saved often
 
     def save(self, path: Path) -> None:
         path = Path(path)

@@ -1,0 +1,5 @@
+"""`python -m pinpoint_sandbox` runs the CLI."""
+
+from pinpoint_sandbox.cli import main
+
+main()
