@@ -333,3 +333,28 @@ def test_pinned_quota_code_must_be_this_channels_production_access(
     assert run.exit_code == 2, run
     assert "not the sms production-access quota" in run.stderr
     assert sim.write_calls() == []
+
+
+def test_an_answers_file_is_never_mixed_with_saved_answers(simulator: Any, tmp_path: Path) -> None:
+    from pinpoint_sandbox.answers import save_answers
+
+    simulator("fresh-sandbox")
+    save_answers("sms", {"spend_limit_usd": 12, "contact_emails": ["old@other-brand.test"]})
+    lines = [x for x in SMS_ANSWERS.read_text().splitlines()
+             if not x.startswith(("spend_limit_usd", "contact_emails"))]
+    trimmed = tmp_path / "no-spend.yaml"
+    trimmed.write_text("\n".join(lines) + "\n")
+    run = cli("request", "sms", "--answers", trimmed, "-r", "eu-west-1", "--dry-run",
+              "--output", "json")
+    assert run.exit_code == 0, run
+    description = run.results[0]["description"]
+    assert "old@other-brand.test" not in description
+    assert "Spend Threshold" not in description
+
+
+def test_region_names_are_case_insensitive(simulator: Any) -> None:
+    simulator("fresh-sandbox")
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "EU-WEST-1", "--dry-run",
+              "--output", "json")
+    assert run.exit_code == 0, run
+    assert run.actions() == {"eu-west-1": "previewed"}

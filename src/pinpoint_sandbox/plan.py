@@ -134,9 +134,13 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
         for region in request.regions:
             target = Target(account_id, region, request.channel)
             if target in seen:
+                first = seen[target]
+                differs = _answers_data(requests[first].answers) != _answers_data(request.answers)
                 reporter.message(
-                    f"request {index + 1}: {target.key} already comes from request "
-                    f"{seen[target] + 1}; filing it once"
+                    f"request {index + 1}: {target.key} already comes from request {first + 1}; "
+                    "filing it once"
+                    + (f" with request {first + 1}'s answers (this request's differ)"
+                       if differs else "")
                 )
                 continue
             seen[target] = index
@@ -144,6 +148,14 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     if not plans:
         raise UsageError("No regions to work on: pass --region or set `regions` in the answers.")
     return plans
+
+
+def _answers_data(answers: Any) -> Any:
+    dump = getattr(answers, "model_dump", None)
+    data = dump(mode="json") if dump else dict(vars(answers))
+    if isinstance(data, dict):
+        data.pop("regions", None)  # each request names its own regions
+    return data
 
 
 def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:

@@ -46,7 +46,7 @@ def parse_regions(values: Iterable[str]) -> list[str]:
     regions: list[str] = []
     for value in values:
         for part in value.split(","):
-            region = part.strip()
+            region = part.strip().lower()
             if region and region not in regions:
                 regions.append(region)
     problems = [p for r in regions if (p := region_problem(r))]

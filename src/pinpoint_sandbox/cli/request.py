@@ -62,6 +62,9 @@ def run_request(
         sets=set_ or [],
         regions=regions,
         interactive=can_prompt,
+        # Answers remembered from an earlier run fill gaps only when no answers file is given:
+        # a file is a complete request, never mixed with another run's (maybe another brand's).
+        use_saved=answers is None,
         save_to=save_answers,
         preselect_regions=regions or common.default_regions(profile),
     )
