@@ -81,11 +81,13 @@ def _root(
     debug: Annotated[
         bool,
         typer.Option(
-            "--debug", help="Show tracebacks for errors.", envvar="PINPOINT_SANDBOX_DEBUG"
+            "--debug", help="Show tracebacks for errors.", envvar="PINPOINT_SANDBOX_DEBUG",
+            metavar="",
         ),
     ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.",
+                     metavar="")
     ] = False,
 ) -> None:
     DEBUG["on"] = debug

@@ -36,11 +36,13 @@ class ChannelChoice(StrEnum):
 RegionOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--region", "-r", help="AWS region; repeat it or give a comma list.", show_default=False
+        "--region", "-r", help="AWS region; repeat it or give a comma list.", show_default=False,
+        metavar="REGION"
     ),
 ]
 ProfileOpt = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (default: boto3's credential chain).")
+    str | None, typer.Option("--profile", help="AWS profile (default: boto3's credential chain).",
+                       metavar="NAME")
 ]
 OutputOpt = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="text, or one JSON document on stdout.")
@@ -52,43 +54,58 @@ SimulateOpt = Annotated[
         help="Use the built-in AWS simulator: --simulate or --simulate=SCENARIO (name or file).",
         envvar="PINPOINT_SANDBOX_SIMULATE",
         show_default=False,
+        metavar="[=SCENARIO]",
     ),
 ]
 DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help="Preview only: no write call is made.")
+    bool,
+    typer.Option("--dry-run", help="Preview only: no write call is made.", metavar=""),
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="File without asking to confirm.")]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="File without asking to confirm.", metavar="")
+]
 NoInputOpt = Annotated[
     bool,
-    typer.Option("--no-input", help="Never prompt (implied when stdin is not a terminal)."),
+    typer.Option("--no-input", help="Never prompt (implied when stdin is not a terminal).",
+                 metavar=""),
 ]
 AnswersOpt = Annotated[
-    Path | None, typer.Option("--answers", "-a", help="Answers file (YAML).", show_default=False)
+    Path | None, typer.Option("--answers", "-a", help="Answers file (YAML).", show_default=False,
+                 metavar="FILE")
 ]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="KEY=VALUE answer; beats the answers file. Repeatable.",
-                 show_default=False),
+                 show_default=False, metavar="KEY=VALUE"),
 ]
 BackendOpt = Annotated[
-    BackendChoice, typer.Option("--backend", help="How to file: auto picks per region.")
+    BackendChoice,
+    typer.Option(
+        "--backend",
+        help="How to file: auto (picks per region), service-quotas, support or manual.",
+        metavar="BACKEND",
+    ),
 ]
 TemplatesDirOpt = Annotated[
     Path | None,
-    typer.Option("--templates-dir", help="Directory whose same-named templates override ours."),
+    typer.Option("--templates-dir", help="Directory whose same-named templates override ours.",
+                 metavar="DIR"),
 ]
 QuotaCodeOpt = Annotated[
     str | None,
-    typer.Option("--quota-code", help="Pin the Service Quotas production-access quota code."),
+    typer.Option("--quota-code", help="Pin the Service Quotas production-access quota code.",
+                 metavar="CODE"),
 ]
 LedgerOpt = Annotated[
     Path | None,
-    typer.Option("--ledger", help="Ledger file (default: state dir; env PINPOINT_SANDBOX_LEDGER)."),
+    typer.Option("--ledger", help="Ledger file (default: state dir; env PINPOINT_SANDBOX_LEDGER).",
+                 metavar="FILE"),
 ]
 WaitOpt = Annotated[
     bool,
     typer.Option(
-        "--wait", help="At the Support API's 10 cases/hour limit, wait instead of stopping."
+        "--wait", help="At the Support API's 10 cases/hour limit, wait instead of stopping.",
+        metavar=""
     ),
 ]
 

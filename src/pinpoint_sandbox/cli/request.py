@@ -16,13 +16,16 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.aws import AwsAccount
 
 SaveAnswersOpt = Annotated[
-    Path | None, typer.Option("--save-answers", help="Also write the final answers to this file.")
+    Path | None,
+    typer.Option("--save-answers", help="Also write the final answers to this file.",
+                 metavar="FILE"),
 ]
 SendTestCallOpt = Annotated[
     str | None,
     typer.Option(
         "--send-test-call",
         help="Voice only: first send one real voice message to this verified +E164 number.",
+        metavar="+E164",
     ),
 ]
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
-        bool, typer.Option("--all-regions", help="Every region with the SMS and Voice API.")
+        bool, typer.Option(
+            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+        )
     ] = False,
     profile: common.ProfileOpt = None,
     output: common.OutputOpt = common.OutputFormat.text,
