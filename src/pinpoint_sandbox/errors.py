@@ -44,14 +44,6 @@ class AnswersError(UsageError):
         super().__init__("\n".join(problems))
 
 
-class NotBuiltYet(UsageError):
-    def __init__(self, command: str) -> None:
-        super().__init__(
-            f"'{command}' is not built yet in this version of pinpoint-sandbox; "
-            "see the README for what is available."
-        )
-
-
 class NoTerminalError(UsageError):
     """A prompt was needed but there is no terminal to ask on."""
 
