@@ -143,3 +143,24 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     assert "skipped" in screen
     state = SimulatorState.load(isolated_env / "simulator" / "state.json")
     assert len(state.quota_requests("111122223333")) == 1
+
+
+def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
+    terminal: Callable[..., Terminal], isolated_env: Path
+) -> None:
+    import yaml
+
+    term = terminal("request", "sms", "--simulate", "-r", "eu-west-1")
+    term.wait_for("Company or brand name")
+    term.type("Example Corp")
+    term.keys("Enter")
+    term.wait_for("Link to the website")
+    term.keys("C-c")
+    screen = term.wait_for("EXIT=")
+    assert "EXIT=130" in screen, screen
+    saved = yaml.safe_load((isolated_env / "last-answers-sms.yaml").read_text())
+    assert saved["company_name"] == "Example Corp"
+    state_file = isolated_env / "simulator" / "state.json"  # AWS is only reached after the answers
+    assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(
+        "111122223333"
+    )
