@@ -140,6 +140,10 @@ def validate_file_option(path: Path | None, flag: str) -> Path | None:
 def validate_templates_dir(path: Path | None) -> Path | None:
     if path is not None and not path.is_dir():
         raise UsageError(f"--templates-dir {path} is not a directory.")
+    if path is not None:
+        from pinpoint_sandbox.render import check_templates_dir
+
+        check_templates_dir(path)  # a misnamed override is caught before any AWS call
     return path
 
 
