@@ -358,3 +358,12 @@ def test_region_names_are_case_insensitive(simulator: Any) -> None:
               "--output", "json")
     assert run.exit_code == 0, run
     assert run.actions() == {"eu-west-1": "previewed"}
+
+
+def test_json_output_stays_one_document_when_the_run_fails_early(simulator: Any) -> None:
+    simulator("fresh-sandbox")
+    run = sms("--yes", "--set", "website_url=http://example.org")
+    assert run.exit_code == 2
+    assert run.json == {"results": [], "error": {"message": run.json["error"]["message"],
+                                                 "exit_code": 2}}
+    assert "website_url" in run.json["error"]["message"]

@@ -6,6 +6,7 @@ that turns an error into one line on stderr and that exit code (`--debug` adds t
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -30,14 +31,32 @@ def _print_error(message: str) -> None:
         sys.stderr.write(f"Error: {line}\n")
 
 
+def _wants_json(args: list[str]) -> bool:
+    for i, arg in enumerate(args):
+        if arg in ("--output=json", "-ojson"):
+            return True
+        if arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json":
+            return True
+    return False
+
+
+def _print_json_error(exc: PinpointSandboxError) -> None:
+    """With --output json, stdout always carries one JSON document, errors included."""
+    doc = {"results": [], "error": {"message": exc.message, "exit_code": int(exc.exit_code)}}
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+
+
 class HandledGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except PinpointSandboxError as exc:
             if DEBUG["on"]:
                 traceback.print_exc()
             _print_error(exc.message)
+            if _wants_json(args):
+                _print_json_error(exc)
             raise typer.Exit(int(exc.exit_code)) from None
         except (typer.Exit, typer.Abort, ClickException):
             raise
