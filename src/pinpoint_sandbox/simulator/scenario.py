@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pinpoint_sandbox.errors import UsageError
 
@@ -51,8 +59,17 @@ class SpendLimits(_Strict):
     notify: int = 1
 
 
+def _check_e164(value: str) -> str:
+    if not _E164.match(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number like +12065550100")
+    return value
+
+
+E164Number = Annotated[str, AfterValidator(_check_e164)]
+
+
 class PhoneNumber(_Strict):
-    number: str
+    number: E164Number
     capabilities: list[Capability] = Field(default_factory=lambda: list(DEFAULT_CAPABILITIES))
     status: Literal["PENDING", "ACTIVE", "ASSOCIATING", "DISASSOCIATING", "DELETED"] = "ACTIVE"
     number_type: Literal["SHORT_CODE", "LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"] = (
@@ -61,24 +78,10 @@ class PhoneNumber(_Strict):
     iso_country_code: str = "US"
     message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
 
-    @field_validator("number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        if not _E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 phone number like +12065550100")
-        return value
-
 
 class VerifiedDestination(_Strict):
-    number: str
+    number: E164Number
     status: Literal["PENDING", "VERIFIED", "UNSUPPORTED"] = "VERIFIED"
-
-    @field_validator("number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        if not _E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 phone number like +12065550100")
-        return value
 
 
 class QuotaRequestSeed(_Strict):
