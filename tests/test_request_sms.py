@@ -231,14 +231,40 @@ def test_user_template_with_undefined_variable_is_exit_2_and_nothing_filed(
     assert sim.write_calls() == []
 
 
-def test_auto_falls_back_when_service_quotas_cannot_be_read(simulator: Any) -> None:
+def test_auto_falls_back_when_service_quotas_is_absent(simulator: Any) -> None:
     sim = simulator(
-        scenario([account(plan="basic")],
-                 faults={"error_rate": 1.0, "operations": ["ListServices"]})
+        scenario([account(plan="basic")], faults={"unsupported_operations": ["ListServices"]})
     )
     run = sms("--yes")
     assert run.exit_code == 0, run
     assert {r["backend"] for r in run.results} == {"manual"}
+    assert sim.write_calls() == []
+
+
+@pytest.mark.parametrize("backend", ["auto", "support", "manual"])
+def test_unreadable_service_quotas_never_files_through_another_backend(
+    simulator: Any, backend: str
+) -> None:
+    """Failing to answer is not absence: an open quota request could hide behind it."""
+    sim = simulator(scenario(
+        [account(plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
+        faults={"error_rate": 1.0, "operations": ["ListServices"]},
+    ))
+    run = sms("--yes", "--backend", backend)
+    assert run.exit_code == 4, run
+    assert set(run.actions().values()) == {"failed"}
+    assert all("could not check Service Quotas" in r["reason"] for r in run.results)
+    assert sim.write_calls() == []
+
+
+def test_unreadable_quota_history_blocks_support_filing(simulator: Any) -> None:
+    sim = simulator(scenario(
+        [account(plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
+        faults={"error_rate": 1.0,
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+    ))
+    run = sms("--yes", "--backend", "support")
+    assert run.exit_code == 4, run
     assert sim.write_calls() == []
 
 
@@ -367,3 +393,40 @@ def test_json_output_stays_one_document_when_the_run_fails_early(simulator: Any)
     assert run.json == {"results": [], "error": {"message": run.json["error"]["message"],
                                                  "exit_code": 2}}
     assert "website_url" in run.json["error"]["message"]
+
+
+def test_a_production_access_case_opened_elsewhere_is_recognised(simulator: Any) -> None:
+    subject = ("Service Quotas: AWS End User Messaging SMS and Voice SMS production access "
+               "(eu-west-1)")
+    sim = simulator(scenario([account(plan="business", quotas=False,
+                                      support_cases=[{"subject": subject}])]))
+    run = sms("--yes")
+    assert run.actions() == {"us-east-1": "filed", "eu-west-1": "skipped"}, run
+    assert [w.region for w in sim.write_calls()] == ["us-east-1"]
+    assert sim.write_calls()[0].operation == "CreateCase"
+
+
+def test_a_case_filed_by_another_run_meanwhile_is_not_filed_again(simulator: Any) -> None:
+    """Another machine files between our preflight and our write: the last look catches it."""
+    import boto3
+
+    from pinpoint_sandbox.answers import load_answers_file, validate_answers
+    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.plan import Request, RunOptions, SilentReporter, run
+
+    sim = simulator(scenario([account(plan="business", quotas=False)]))
+
+    class OtherRunFilesFirst(SilentReporter):
+        def confirm(self, count: int) -> bool:
+            boto3.client("support", region_name="us-east-1").create_case(
+                subject=f"Other run [pinpoint-sandbox sms eu-west-1 {ACCOUNT}]",
+                communicationBody="filed elsewhere", serviceCode="service-limit-increase",
+                categoryCode="service-code-pinpoint-sms", issueType="service-limit-increase",
+            )
+            return True
+
+    answers = validate_answers("sms", {**load_answers_file(SMS_ANSWERS), "regions": ["eu-west-1"]})
+    report = run([Request("sms", AwsAccount(), ["eu-west-1"], answers)], RunOptions(),
+                 OtherRunFilesFirst())
+    assert [r.action for r in report.results] == ["skipped"]
+    assert len(sim.state.cases(ACCOUNT)) == 1

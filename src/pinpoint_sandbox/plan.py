@@ -347,7 +347,7 @@ def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
     except WriteRefused as exc:
         if exc.code == "ResourceAlreadyExistsException":
             # Service Quotas' own guard: one open request per quota. Not ours to file again.
-            known = _look_up(backend, ctx) or Existing("service-quotas", status="open")
+            known = _look_up(backend, ctx) or Existing(backend.name, status="open")
             ledger.record_outcome(
                 intent, plan.target, plan.backend, "filed",
                 request_id=known.request_id, case_id=known.case_id,

@@ -14,7 +14,7 @@ from typing import Any
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.backends.base import Existing, FilingContext
 from pinpoint_sandbox.backends.choose import backend_by_name, choose_backend
-from pinpoint_sandbox.backends.service_quotas import Quota, discover_quota
+from pinpoint_sandbox.backends.service_quotas import Quota, ServiceQuotasAbsent, discover_quota
 from pinpoint_sandbox.backends.support import support_plan
 from pinpoint_sandbox.errors import AwsError, PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry
@@ -87,17 +87,22 @@ def existing_from_ledger(entry: Entry | None) -> Existing | None:
 
 
 def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
-    """Ask every backend that can know (quota history, our tagged Support cases).
+    """Ask every backend that can know (quota history, Support cases).
 
-    A quota history that cannot be read is not fatal: Service Quotas itself refuses a second
-    open request on a quota (ResourceAlreadyExistsException), which filing handles. Support
-    has no such guard, so a DescribeCases failure stops the target.
+    A quota history that cannot be read is tolerated only when Service Quotas itself will
+    file: it refuses a second open request on a quota (ResourceAlreadyExistsException), which
+    filing handles. Any other unreadable lookup stops the target: never file blind.
     """
     ctx = plan.filing_context()
     if plan.quota is not None:
         try:
             found = backend_by_name("service-quotas").find_existing(ctx)
         except AwsError as exc:
+            if plan.requested_backend not in ("auto", "service-quotas"):
+                raise AwsError(
+                    f"could not check Service Quotas for an open request ({exc.message}); "
+                    "nothing filed, rerun when it answers"
+                ) from exc
             plan.notes.append(f"quota history unreadable ({exc.message})")
             found = None
         if found:
@@ -162,9 +167,15 @@ def _preflight(
     else:
         try:
             plan.quota = discover_quota(account, target.region, target.channel, quota_code)
-        except AwsError as exc:
-            # auto can still file through Support or by hand; say why Service Quotas was skipped.
+        except ServiceQuotasAbsent as exc:
+            # Not offered here at all, so no request can be open in it: other backends may file.
             plan.notes.append(f"Service Quotas not usable: {exc.message}")
+        except AwsError as exc:
+            # Unreadable is not absent: an open request could hide behind the failure.
+            raise AwsError(
+                f"could not check Service Quotas for an open request ({exc.message}); "
+                "nothing filed, rerun when it answers"
+            ) from exc
 
     existing = find_existing_at_aws(plan)
     if existing:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_message
+from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
     Backend,
     Existing,
@@ -27,6 +27,14 @@ OPEN_STATUSES = ("PENDING", "CASE_OPENED")
 # End User Messaging is `sms-voice`; older accounts may list its quotas under Pinpoint.
 SERVICE_CODE_HINTS = ("sms-voice", "pinpoint")
 SERVICE_NAME_HINTS = ("end user messaging", "pinpoint sms", "pinpoint voice")
+
+
+# The service answers, but has no such API here: nothing can be open in it.
+ABSENT_CODES = frozenset({"UnknownOperationException", "InvalidAction", "NoSuchResourceException"})
+
+
+class ServiceQuotasAbsent(AwsError):
+    """Service Quotas is not offered at this endpoint (as opposed to failing to answer)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,11 @@ def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
                 except ClientError as exc:
                     if "NoSuchResource" not in str(exc):
                         raise
-    except (ClientError, BotoCoreError) as exc:
+    except ClientError as exc:
+        if error_code(exc) in ABSENT_CODES:
+            raise ServiceQuotasAbsent(f"Service Quotas in {region}: {error_message(exc)}") from exc
+        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
+    except BotoCoreError as exc:
         raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
     account.cache[key] = quotas
     return dict(quotas)

@@ -21,7 +21,7 @@ from pinpoint_sandbox.backends.base import (
     classify_write_error,
 )
 from pinpoint_sandbox.errors import AwsError
-from pinpoint_sandbox.targets import Channel, RenderedCase
+from pinpoint_sandbox.targets import Channel, RenderedCase, Target
 
 LIMIT_SERVICE_CODE = "service-limit-increase"
 ISSUE_TYPE = "service-limit-increase"  # what AWS-authored quota tooling sends
@@ -57,6 +57,15 @@ def support_plan(account: AwsAccount) -> str:
     except BotoCoreError:
         return "unknown"
     return "business"
+
+
+def is_case_for(target: Target, subject: str) -> bool:
+    """Our tagged case, or a production-access case for the same channel and region that
+    someone opened another way (the case Service Quotas opens, or one from the console)."""
+    if target.tag in subject:
+        return True
+    lowered = subject.lower()
+    return f"{target.channel} production access" in lowered and target.region in lowered
 
 
 def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, Any]]:
@@ -150,7 +159,7 @@ class SupportBackend(Backend):
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         for found in open_cases(ctx.account, refresh=ctx.fresh_reads):
-            if ctx.target.tag in str(found.get("subject", "")):
+            if is_case_for(ctx.target, str(found.get("subject", ""))):
                 return Existing("support", None, found.get("caseId"), found.get("status"))
         return None
 
@@ -171,6 +180,13 @@ class SupportBackend(Backend):
         }
         if ctx.cc_emails:
             params["ccEmailAddresses"] = ctx.cc_emails
+        # Look once more, fresh, right before the write: narrows the window in which another
+        # run (another machine, another ledger) could have filed the same target.
+        ctx.fresh_reads = True
+        if self.find_existing(ctx) is not None:
+            raise WriteRefused(
+                "a case for this target was opened meanwhile", code="ResourceAlreadyExistsException"
+            )
         client = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
         try:
             try:

@@ -191,6 +191,8 @@ class Faults(_Strict):
     lose_response: dict[str, int] = Field(default_factory=dict)
     # Perform the operation, log it, then wait this many ms before answering (crash windows).
     slow_response_ms: dict[str, int] = Field(default_factory=dict)
+    # Answer these as AWS answers an operation it does not have (an endpoint without the API).
+    unsupported_operations: list[str] = Field(default_factory=list)
 
 
 class Scenario(_Strict):

@@ -270,6 +270,8 @@ class Engine:
                   account_id: str, access_key: str | None, region: str,
                   request_id: str) -> tuple[Reply, int, str | None]:
         handler = OPERATIONS.get(service, {}).get(operation)
+        if operation in self.state.scenario.faults.unsupported_operations:
+            handler = None
         if handler is None:
             if wire.kind == "query":
                 raise ApiError("InvalidAction", f"Could not find operation {operation} for "
