@@ -135,3 +135,61 @@ def test_simulate_flag_state_persists_between_commands(restore_environ: None) ->
                 "--yes", "--output", "json")
     assert again.actions() == {"eu-west-1": "skipped"}
     assert again.results[0]["request_id"] == request_id
+
+
+TWELVE = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
+          "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-southeast-1",
+          "ap-southeast-2"]
+
+
+def two_support_accounts() -> dict[str, Any]:
+    return {"name": "two", "default_account": "111111111111", "accounts": [
+        {"account_id": "111111111111", "profile": "hub", "support_plan": "business",
+         "production_access_quotas": False},
+        {"account_id": "222222222222", "profile": "spoke", "support_plan": "business",
+         "production_access_quotas": False},
+    ]}
+
+
+def test_support_case_limit_is_per_account(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator(two_support_accounts())
+    batch = write_batch(tmp_path, [
+        {"channel": "sms", "profile": "hub", "regions": TWELVE, "answers_file": str(SMS_ANSWERS)},
+        {"channel": "sms", "profile": "spoke", "regions": ["us-east-1"],
+         "answers_file": str(SMS_ANSWERS)},
+    ])
+    run = cli("batch", batch, "--yes", "--output", "json")
+    assert run.exit_code == 5, run
+    by_account: dict[str, list[str]] = {}
+    for r in run.results:
+        by_account.setdefault(r["account_id"], []).append(r["action"])
+    assert by_account["111111111111"].count("filed") == 10
+    assert by_account["111111111111"].count("failed") == 2
+    assert by_account["222222222222"] == ["filed"]
+    assert len(sim.write_calls()) == 11
+
+
+def test_aws_side_case_limit_stops_resumably_and_is_not_counted_as_filed(
+    simulator: Any, tmp_path: Path
+) -> None:
+    """Cases this ledger never saw (another machine) still count at AWS."""
+    from pinpoint_sandbox.ledger import Ledger
+
+    simulator(two_support_accounts())
+    first = write_batch(tmp_path, [
+        {"channel": "sms", "profile": "hub", "regions": TWELVE[:10],
+         "answers_file": str(SMS_ANSWERS)},
+    ])
+    assert cli("batch", first, "--yes", "--ledger", tmp_path / "a.jsonl").exit_code == 0
+    second = tmp_path / "second.yaml"
+    second.write_text(yaml.safe_dump({"version": 1, "requests": [
+        {"channel": "sms", "profile": "hub", "regions": TWELVE[10:],
+         "answers_file": str(SMS_ANSWERS)}]}))
+    run = cli("batch", second, "--yes", "--ledger", tmp_path / "b.jsonl", "--output", "json")
+    assert run.exit_code == 4, run
+    assert {r["action"] for r in run.results} == {"failed"}
+    assert all("rerun after" in r["reason"] for r in run.results)
+    import datetime as dt
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    assert Ledger(tmp_path / "b.jsonl").intent_times("111111111111", "support", since) == []

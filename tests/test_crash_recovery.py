@@ -55,3 +55,32 @@ def test_killed_after_the_write_reconciles_instead_of_filing_again(
     assert len(sim.state.cases(ACCOUNT)) == 1
     entry = Ledger(isolated_env / "ledger.jsonl").entry(Target(ACCOUNT, "eu-west-1", "sms"))
     assert entry is not None and entry.done
+
+
+def test_ctrl_c_during_filing_reports_every_target_and_the_rerun_resumes(
+    simulator: Any, isolated_env: Path
+) -> None:
+    sim = simulator(scenario([account(plan="business", quotas=False)],
+                             faults={"slow_response_ms": {"CreateCase": 4000}}))
+    command = [str(SCRIPT), "request", "sms", "--answers", str(SMS_ANSWERS), "-r", "us-west-2",
+               "-r", "us-west-1", "--yes", "--no-input", "--output", "json"]
+    proc = subprocess.Popen(command, env=dict(os.environ), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not [r for r in sim.requests if r.operation == "CreateCase"]:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "CreateCase never arrived"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    results = {r["region"]: r for r in json.loads(out)["results"]}
+    assert results["us-west-2"]["action"] == "failed"
+    assert "may have reached AWS" in results["us-west-2"]["reason"]
+    assert results["us-west-1"]["reason"] == "not attempted: interrupted"
+
+    rerun = subprocess.run(command, env=dict(os.environ), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    actions = {r["region"]: r["action"] for r in json.loads(rerun.stdout)["results"]}
+    assert actions == {"us-west-2": "skipped", "us-west-1": "filed"}, rerun.stderr
+    assert len(sim.state.cases(ACCOUNT)) == 2

@@ -203,7 +203,8 @@ def test_support_case_limit_stops_resumably(simulator: Any) -> None:
     assert actions.count("filed") == 10 and actions.count("failed") == 2
     assert len(sim.write_calls()) == 10
     failed = [r for r in run.results if r["action"] == "failed"]
-    assert all("10 cases per hour" in r["reason"] for r in failed)
+    assert all("10 new cases per hour" in r["reason"] and "rerun after" in r["reason"]
+               for r in failed)
 
 
 def test_throttled_reads_are_retried_then_fail_cleanly(simulator: Any) -> None:

@@ -144,11 +144,20 @@ class Ledger:
     def entry(self, target: Target) -> Entry | None:
         return self.entries().get(target)
 
-    def filed_since(self, account_id: str, backend: str, since: dt.datetime) -> int:
-        """Write calls of one backend for one account since a time (the Support 10/hour cap)."""
-        count = 0
-        for line in self.lines():
+    def intent_times(self, account_id: str, backend: str, since: dt.datetime) -> list[dt.datetime]:
+        """When this ledger sent write calls of one backend for one account, oldest first.
+
+        Calls AWS refused (e.g. over its limit) created nothing and are not counted."""
+        lines = self.lines()
+        refused = {
+            line.get("id") for line in lines
+            if line.get("type") == "outcome" and line.get("status") == "refused"
+        }
+        times: list[dt.datetime] = []
+        for line in lines:
             if line.get("type") != "intent" or line.get("backend") != backend:
+                continue
+            if line.get("id") in refused:
                 continue
             if (line.get("target") or {}).get("account_id") != account_id:
                 continue
@@ -157,8 +166,12 @@ class Ledger:
             except (KeyError, ValueError):
                 continue
             if when >= since:
-                count += 1
-        return count
+                times.append(when)
+        return sorted(times)
+
+    def filed_since(self, account_id: str, backend: str, since: dt.datetime) -> int:
+        """Write calls of one backend for one account since a time (the Support 10/hour cap)."""
+        return len(self.intent_times(account_id, backend, since))
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:

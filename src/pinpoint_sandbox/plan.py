@@ -27,7 +27,6 @@ from pinpoint_sandbox.backends.support import CASES_PER_HOUR
 from pinpoint_sandbox.errors import (
     AwsError,
     ExitCode,
-    Interrupted,
     PinpointSandboxError,
     UsageError,
 )
@@ -37,6 +36,7 @@ from pinpoint_sandbox.preflight import PlanCache, TargetPlan, run_preflight
 from pinpoint_sandbox.targets import Channel, Result, Target
 
 MAX_READ_WORKERS = 16
+AWS_LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
 
 
 @dataclass
@@ -90,9 +90,12 @@ class SilentReporter:
 @dataclass
 class RunReport:
     results: list[Result] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C while filing: results say what was and was not sent
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return int(ExitCode.INTERRUPTED)
         return int(exit_code_for(self.results))
 
 
@@ -199,7 +202,7 @@ def run(
             return RunReport([
                 result_for(p, reason=p.reason or "not confirmed: nothing filed") for p in plans
             ])
-        return RunReport(_file_all(plans, ready, ledger, options, reporter))
+        return _file_all(plans, ready, ledger, options, reporter)
 
 
 def check(
@@ -282,50 +285,85 @@ def _find_for_reconcile(plan: TargetPlan, backend_name: str) -> Existing | None:
     return backend_by_name(backend_name).find_existing(ctx)
 
 
+class CaseLimitReached(Exception):
+    """AWS answered CaseCreationLimitExceeded: nothing was created for this target."""
+
+
 def _file_all(
     plans: Sequence[TargetPlan],
     ready: Sequence[TargetPlan],
     ledger: Ledger,
     options: RunOptions,
     reporter: Reporter,
-) -> list[Result]:
+) -> RunReport:
     outcomes: dict[Target, Result] = {}
     tick = reporter.progress("Filing", len(ready))
-    stopped: str | None = None
-    for plan in ready:
-        if stopped:
-            outcomes[plan.target] = result_for(plan, "failed", reason=stopped)
-            continue
-        if plan.backend == "support":
-            stopped = _respect_case_limit(plan, ledger, options, reporter)
-            if stopped:
-                outcomes[plan.target] = result_for(plan, "failed", reason=stopped)
-                continue
+    limited: dict[str, str] = {}  # account id → why its Support filings stop for this run
+    for index, plan in enumerate(ready):
         try:
-            outcomes[plan.target] = _file_one(plan, ledger)
-        except KeyboardInterrupt as exc:
-            raise Interrupted(
-                "Interrupted while filing: the ledger records what was sent; rerun to resume."
-            ) from exc
+            outcomes[plan.target] = _file_with_limits(plan, ledger, options, reporter, limited)
+        except KeyboardInterrupt:
+            outcomes[plan.target] = result_for(
+                plan, "failed",
+                reason="interrupted during the write: it may have reached AWS; "
+                "rerun to check and resume",
+            )
+            for rest in ready[index + 1:]:
+                outcomes[rest.target] = result_for(
+                    rest, "failed", reason="not attempted: interrupted"
+                )
+            reporter.message("Interrupted: the ledger records what was sent; rerun to resume.")
+            return RunReport([outcomes.get(p.target) or result_for(p) for p in plans],
+                             interrupted=True)
         finally:
             tick()
-    return [outcomes.get(p.target) or result_for(p) for p in plans]
+    return RunReport([outcomes.get(p.target) or result_for(p) for p in plans])
 
 
-def _respect_case_limit(
-    plan: TargetPlan, ledger: Ledger, options: RunOptions, reporter: Reporter
-) -> str | None:
-    """The Support API allows 10 new cases per hour per account: wait or stop resumably."""
-    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    while ledger.filed_since(plan.target.account_id, "support", hour_ago) >= CASES_PER_HOUR:
+def _file_with_limits(
+    plan: TargetPlan,
+    ledger: Ledger,
+    options: RunOptions,
+    reporter: Reporter,
+    limited: dict[str, str],
+) -> Result:
+    """File one target; for Support, respect its 10 new cases per hour per account."""
+    if plan.backend != "support":
+        return _file_one(plan, ledger)
+    account = plan.target.account_id
+    if account in limited:
+        return result_for(plan, "failed", reason=limited[account])
+    while True:
+        wait = _case_slot_wait(account, ledger)
+        if wait <= 0:
+            try:
+                return _file_one(plan, ledger)
+            except CaseLimitReached:
+                # AWS counts cases this ledger never saw (console, other machines).
+                wait = AWS_LIMIT_RETRY_SECONDS
         if not options.wait_for_case_limit:
-            return (
-                f"Support API limit of {CASES_PER_HOUR} cases per hour reached for account "
-                f"{plan.target.account_id}; rerun later (or pass --wait) to file the rest"
+            limited[account] = (
+                f"Support API limit of {CASES_PER_HOUR} new cases per hour reached for account "
+                f"{account}; rerun after {_clock(wait)} (or pass --wait) to file the rest"
             )
-        reporter.countdown(60.0, "Support API case limit: waiting for a free slot")
-        hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    return None
+            return result_for(plan, "failed", reason=limited[account])
+        reporter.countdown(
+            wait, f"Support API limit for account {account}: next free case slot"
+        )
+
+
+def _case_slot_wait(account_id: str, ledger: Ledger) -> float:
+    """Seconds until this ledger's Support filings for the account leave a free slot."""
+    now = dt.datetime.now(dt.UTC)
+    times = ledger.intent_times(account_id, "support", now - dt.timedelta(hours=1))
+    if len(times) < CASES_PER_HOUR:
+        return 0.0
+    frees_at = times[-CASES_PER_HOUR] + dt.timedelta(hours=1)
+    return max(1.0, (frees_at - now).total_seconds())
+
+
+def _clock(seconds: float) -> str:
+    return (dt.datetime.now() + dt.timedelta(seconds=seconds)).strftime("%H:%M")
 
 
 def _look_up(backend: Backend, ctx: FilingContext) -> Existing | None:
@@ -345,6 +383,9 @@ def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
     try:
         filed = backend.file(ctx, plan.case)
     except WriteRefused as exc:
+        if exc.code == "CaseCreationLimitExceeded":
+            ledger.record_outcome(intent, plan.target, plan.backend, "refused", detail=str(exc))
+            raise CaseLimitReached(str(exc)) from exc
         if exc.code == "ResourceAlreadyExistsException":
             # Service Quotas' own guard: one open request per quota. Not ours to file again.
             known = _look_up(backend, ctx) or Existing(backend.name, status="open")

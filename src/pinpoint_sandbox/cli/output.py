@@ -97,9 +97,16 @@ class RichReporter:
 
     def countdown(self, seconds: float, why: str) -> None:
         end = time.monotonic() + seconds
+        if not self.console.is_terminal:
+            # CI logs: one plain line instead of a spinner nobody sees.
+            self.console.print(f"{why}: waiting {int(seconds)} s (Ctrl-C stops; rerun resumes)",
+                               markup=False)
+            time.sleep(seconds)
+            return
         with self.console.status(why) as status:
             while (left := end - time.monotonic()) > 0:
-                status.update(f"{why}: {int(left)} s")
+                minutes, secs = divmod(int(left), 60)
+                status.update(f"{why} in {minutes:d}:{secs:02d} (Ctrl-C stops; rerun resumes)")
                 time.sleep(min(1.0, left))
 
 
