@@ -72,3 +72,18 @@ def test_help_does_not_import_boto3_or_questionary() -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     run = cli("status", "--no-such-flag")
     assert run.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (["request", "sms", "--backend", "bogus", "--output", "json"], "results"),
+        (["check", "sms", "-r", "xx-nowhere-1", "-o", "json"], "checks"),
+        (["status", "-r", "xx-nowhere-1", "--output=json"], "regions"),
+    ],
+)
+def test_json_output_is_one_document_even_for_usage_errors(args: list[str], key: str) -> None:
+    run = cli(*args)
+    assert run.exit_code == 2, run
+    doc = run.json
+    assert doc[key] == [] and doc["error"]["exit_code"] == 2

@@ -147,3 +147,19 @@ def test_declining_the_confirmation_files_nothing_and_exits_0(simulator: Any) ->
         ("previewed", "not confirmed: nothing filed")
     ]
     assert sim.write_calls() == []
+
+
+def test_unreadable_evidence_is_a_failure_not_a_missing_prerequisite(simulator: Any) -> None:
+    from pinpoint_sandbox.simulator import load_scenario
+
+    data = load_scenario("voice-ready")
+    data["faults"] = {"error_rate": 1.0,
+                      "operations": ["GetMetricData", "GetMetricStatistics", "LookupEvents"]}
+    sim = simulator(data)
+    run = cli("check", "voice", "-r", "us-west-2", "--output", "json")
+    assert run.exit_code == 4, run
+    [row] = run.json["checks"]
+    assert row["status"] == "failed" and "could not check" in row["reason"]
+    assert "--send-test-call" not in row["reason"]
+    assert row["support_plan"] == "business"
+    assert sim.write_calls() == []

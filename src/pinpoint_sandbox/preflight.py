@@ -156,10 +156,10 @@ def _preflight(
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
         return
 
+    plan.support_plan = plans.support_plan(account)
     if target.channel == "voice" and not _voice_prerequisite_met(plan, probe=probe_voice):
         return
 
-    plan.support_plan = plans.support_plan(account)
     # The quota is looked up whatever the backend: its request history is where an open
     # request for this target shows up, even if it was filed through the console.
     if plan.requested_backend == "service-quotas":
@@ -220,6 +220,13 @@ def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
     api_evidence = plan.evidence.found and plan.evidence.source != "attestation"
     if not api_evidence and probe and voice_available(account, target.region) is False:
         plan.settle("blocked", f"voice messaging is not available in {target.region}")
+        return False
+    if not plan.evidence.found and plan.evidence.unreadable:
+        plan.settle(
+            "failed",
+            "could not check whether a voice message was sent: "
+            + "; ".join(plan.evidence.unreadable) + "; rerun when AWS answers",
+        )
         return False
     if not plan.evidence.found:
         plan.settle(

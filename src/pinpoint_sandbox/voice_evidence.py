@@ -42,12 +42,20 @@ HOW_TO_FIX = (
 )
 
 
+UNREADABLE = "could not read"
+
+
 @dataclass(frozen=True)
 class VoiceEvidence:
     found: bool
     source: Source | None
     detail: str
     checked: tuple[str, ...] = ()  # one line per source looked at, in order
+
+    @property
+    def unreadable(self) -> tuple[str, ...]:
+        """Sources that could not be asked: "nothing found" is then not "nothing sent"."""
+        return tuple(line for line in self.checked if UNREADABLE in line)
 
 
 def _aws_errors() -> tuple[type[Exception], ...]:
@@ -131,7 +139,7 @@ def _from_cloudwatch(
         )
         latest = _latest_datapoint(client, dimension_sets, start, now)
     except errors as exc:
-        checked.append(f"cloudwatch: could not read {METRIC} ({aws_error_message(exc)})")
+        checked.append(f"cloudwatch: {UNREADABLE} {METRIC} ({aws_error_message(exc)})")
         return None
     if latest is None:
         checked.append(f"cloudwatch: no {METRIC} datapoints in {CLOUDWATCH_DAYS} days")
@@ -195,7 +203,7 @@ def _from_cloudtrail(
                     tuple(checked),
                 )
     except _aws_errors() as exc:
-        checked.append(f"cloudtrail: could not look up {EVENT_NAME} ({aws_error_message(exc)})")
+        checked.append(f"cloudtrail: {UNREADABLE} {EVENT_NAME} ({aws_error_message(exc)})")
         return None
     note = f" (ignored {skipped} DryRun or failed calls)" if skipped else ""
     checked.append(f"cloudtrail: no {EVENT_NAME} in {CLOUDTRAIL_DAYS} days{note}")
@@ -222,7 +230,8 @@ def voice_evidence(
             True,
             "attestation",
             "the user states a voice message was sent (voice_message_sent: true); "
-            "AWS shows no record of it",
+            + ("CloudWatch/CloudTrail could not be read to confirm it"
+               if any(UNREADABLE in line for line in checked) else "AWS shows no record of it"),
             tuple(checked),
         )
     return VoiceEvidence(

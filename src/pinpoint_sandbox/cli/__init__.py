@@ -40,9 +40,14 @@ def _wants_json(args: list[str]) -> bool:
     return False
 
 
-def _print_json_error(exc: PinpointSandboxError) -> None:
+# The top-level list each command's JSON document carries on success.
+JSON_LIST_KEY = {"check": "checks", "status": "regions", "lint": "findings"}
+
+
+def _print_json_error(args: list[str], message: str, exit_code: int) -> None:
     """With --output json, stdout always carries one JSON document, errors included."""
-    doc = {"results": [], "error": {"message": exc.message, "exit_code": int(exc.exit_code)}}
+    key = JSON_LIST_KEY.get(args[0] if args else "", "results")
+    doc = {key: [], "error": {"message": message, "exit_code": exit_code}}
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")
 
 
@@ -56,9 +61,13 @@ class HandledGroup(TyperGroup):
                 traceback.print_exc()
             _print_error(exc.message)
             if _wants_json(args):
-                _print_json_error(exc)
+                _print_json_error(args, exc.message, int(exc.exit_code))
             raise typer.Exit(int(exc.exit_code)) from None
-        except (typer.Exit, typer.Abort, ClickException):
+        except ClickException as exc:
+            if _wants_json(args):  # e.g. --backend bogus: Typer prints the error on stderr
+                _print_json_error(args, exc.format_message(), exc.exit_code)
+            raise
+        except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:
             # `pinpoint-sandbox ... | head`: the reader left; nothing is wrong with the command.
