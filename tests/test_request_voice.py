@@ -163,3 +163,11 @@ def test_unreadable_evidence_is_a_failure_not_a_missing_prerequisite(simulator: 
     assert "--send-test-call" not in row["reason"]
     assert row["support_plan"] == "business"
     assert sim.write_calls() == []
+
+
+def test_dry_run_still_checks_the_test_call_destination(simulator: Any) -> None:
+    sim = simulator("voice-ready")
+    run = voice("-r", "eu-west-1", "--dry-run", "--yes", "--send-test-call", "+12065550198")
+    assert run.exit_code == 3, run
+    assert "pending verification" in run.stderr
+    assert not [r for r in sim.requests if r.operation == "SendVoiceMessage"]

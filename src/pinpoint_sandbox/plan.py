@@ -113,7 +113,12 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
+    from pinpoint_sandbox.regions import region_problem
+
     for index, request in enumerate(requests):
+        problems = [p for r in request.regions if (p := region_problem(r))]
+        if problems:
+            raise UsageError(problems[0])
         try:
             account_id = request.account.account_id(
                 request.regions[0] if request.regions else None

@@ -23,7 +23,7 @@ def backend_by_name(name: str) -> Backend:
 def choose_backend(requested: str, *, quota_found: bool, support_plan: str) -> tuple[str, str]:
     """(backend name, why) for one target."""
     if requested != "auto":
-        return requested, f"--backend {requested}"
+        return requested, f"backend {requested} requested"
     if quota_found:
         return "service-quotas", "production-access quota found in Service Quotas"
     if support_plan == "business":

@@ -46,7 +46,7 @@ class RichReporter:
                 if plan.ready and plan.case is not None:
                     title = (
                         f"{plan.target.channel} · {plan.target.region} · {plan.target.account_id}"
-                        f" · backend {plan.backend} ({plan.backend_reason})"
+                        f" · {plan.backend}"
                     )
                     body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
                     self.console.print(Panel(body, title=title, expand=False), markup=False)

@@ -103,10 +103,16 @@ def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes
         raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
     region = regions[0]
     say = RichReporter(json_output=True, can_prompt=False).message
-    if dry_run:
-        say(f"--dry-run: no test call was sent to {destination}.")
-        return
     account.prepare(regions)
+    if dry_run:
+        # Read-only checks of what a real run would do; the call itself is not made.
+        from pinpoint_sandbox.test_call import check_destination_verified, pick_origination
+
+        origination = pick_origination(account, region, destination=destination)
+        check_destination_verified(account, region, destination)
+        say(f"--dry-run: no test call was sent; a real run would call {destination} "
+            f"from {origination} in {region}.")
+        return
     target = Target(account.account_id(region), region, "voice")
     entry = Ledger(ledger or ledger_path()).entry(target)
     if entry is not None and entry.done:
