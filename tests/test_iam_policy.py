@@ -74,6 +74,8 @@ def test_backends_grant_only_what_they_use() -> None:
     assert "support:CreateCase" not in manual
     assert "servicequotas:RequestServiceQuotaIncrease" not in manual
     assert "sms-voice:DescribeAccountAttributes" in manual
+    # every backend looks for open quota requests before filing
+    assert "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota" in manual
     assert not any(a.startswith(("cloudwatch:", "cloudtrail:")) for a in manual)
 
     support = set(policy_actions(build_policy("support", False)))
@@ -153,3 +155,29 @@ def test_cli_rejects_unknown_backend() -> None:
     result = CliRunner().invoke(make_app(), ["iam-policy", "--backend", "fax"])
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+def test_policy_covers_every_call_the_tool_makes(simulator: Any) -> None:
+    """Run the main jobs on the simulator; every AWS operation they sent must be granted."""
+    from helpers import SMS_ANSWERS, VOICE_ANSWERS, cli
+
+    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE
+
+    sim = simulator("voice-ready")
+    for args in (
+        ["request", "sms", "-a", SMS_ANSWERS, "-r", "us-east-1", "--yes"],
+        ["request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--backend", "support"],
+        ["request", "voice", "-a", VOICE_ANSWERS, "-r", "eu-west-1", "--yes",
+         "--send-test-call", "+12065550199"],
+        ["status", "-r", "us-east-1"],
+        ["check", "voice", "-r", "ap-southeast-2"],
+    ):
+        assert cli(*map(str, args)).exit_code in (0, 3), args
+    granted = set(policy_actions(build_policy("auto", True, voice_test_call=True)))
+    prefix_for = {svc: prefix for prefix, svc in BOTOCORE_SERVICE.items()}
+    used = {f"{prefix_for[r.service]}:{r.operation}" for r in sim.requests
+            if r.service in prefix_for}
+    assert {a.split(":")[0] for a in used} == {
+        "sts", "sms-voice", "servicequotas", "support", "cloudwatch", "cloudtrail"
+    }
+    assert used <= granted, sorted(used - granted)

@@ -39,19 +39,18 @@ PREFLIGHT: tuple[str, tuple[str, ...]] = (
         # Open cases for the same target, and the support-plan probe (every backend).
         "support:DescribeCases",
         "support:DescribeSeverityLevels",
+        # Open quota requests for the same target (every backend: a request filed in the
+        # console shows up here, and filing blind is never done).
+        "servicequotas:ListServices",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
     ),
 )
 SERVICE_QUOTAS: tuple[str, tuple[str, ...]] = (
     "PinpointSandboxServiceQuotas",
     (
-        "servicequotas:ListServices",
-        "servicequotas:ListAWSDefaultServiceQuotas",
-        "servicequotas:ListServiceQuotas",
         "servicequotas:RequestServiceQuotaIncrease",
-        "servicequotas:GetRequestedServiceQuotaChange",
-        "servicequotas:ListRequestedServiceQuotaChangeHistory",
-        # Open requests for the same target, once the quota is known.
-        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
         # The rendered description is attached to the case Service Quotas opens.
         "support:AddCommunicationToCase",
     ),

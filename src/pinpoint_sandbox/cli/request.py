@@ -95,7 +95,7 @@ def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.paths import ledger_path
     from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.test_call import send_test_call, validate_e164
+    from pinpoint_sandbox.voice_call import send_test_call, validate_e164
     from pinpoint_sandbox.voice_evidence import voice_evidence
 
     destination = validate_e164(number)
@@ -106,7 +106,7 @@ def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes
     account.prepare(regions)
     if dry_run:
         # Read-only checks of what a real run would do; the call itself is not made.
-        from pinpoint_sandbox.test_call import check_destination_verified, pick_origination
+        from pinpoint_sandbox.voice_call import check_destination_verified, pick_origination
 
         origination = pick_origination(account, region, destination=destination)
         check_destination_verified(account, region, destination)

@@ -8,7 +8,7 @@ import pytest
 
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.errors import AwsError, PrerequisiteError, UsageError
-from pinpoint_sandbox.test_call import (
+from pinpoint_sandbox.voice_call import (
     check_destination_verified,
     pick_origination,
     send_test_call,
