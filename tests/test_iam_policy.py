@@ -160,7 +160,6 @@ def test_cli_rejects_unknown_backend() -> None:
 def test_policy_covers_every_call_the_tool_makes(simulator: Any) -> None:
     """Run the main jobs on the simulator; every AWS operation they sent must be granted."""
     from helpers import SMS_ANSWERS, VOICE_ANSWERS, cli
-
     from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE
 
     sim = simulator("voice-ready")
