@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -284,3 +285,21 @@ def test_number_prompt_says_number_integer_prompt_says_whole_number() -> None:
         engine._amount("lots")
     with pytest.raises(ValueError, match="must be a whole number"):
         engine._number("lots")
+
+
+def test_an_answers_file_is_not_followed_by_optional_questions(
+    keys: PipeInput, tmp_path: Path
+) -> None:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent.parent / "examples/voice-answers.yaml")
+                          .read_text())
+    for optional in ("voice_message_sent", "contact_emails"):
+        data.pop(optional, None)
+    data.pop("company_name")  # required and missing: this one is asked
+    path = tmp_path / "voice.yaml"
+    path.write_text(yaml.safe_dump(data))
+    keys.send_text("Acme Health" + ENTER)
+    answers = resolve_answers("voice", answers_file=path, interactive=True)
+    assert answers.company_name == "Acme Health"
+    assert answers.voice_message_sent is None or answers.voice_message_sent is False

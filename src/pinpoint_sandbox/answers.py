@@ -728,7 +728,8 @@ def resolve_answers(
 
         prefill = deep_merge(defaults, saved)
         asked = ask_missing(
-            channel, given, preselect_regions=preselect_regions, prefill=prefill
+            channel, given, preselect_regions=preselect_regions, prefill=prefill,
+            required_only=answers_file is not None,
         )
         for key in asked:
             origin.setdefault(key, "your answer")

@@ -47,15 +47,17 @@ def ask_missing(
     *,
     preselect_regions: list[str] | None = None,
     prefill: Mapping[str, Any] | None = None,
+    required_only: bool = False,
 ) -> dict[str, Any]:
     """Prompt for every question whose key is not in `known` (and whose `when` holds).
 
     `prefill` gives the prefilled value per key (default: saved answers of the last run over
     the question defaults). Returns only the newly answered keys; optional questions left
-    empty are left out.
+    empty are left out. `required_only`: an answers file was given, so its author left the
+    optional keys out on purpose; ask only what is missing and required.
     """
     questions = load_questions(channel)
-    pending = [q for q in questions if q.key not in known]
+    pending = [q for q in questions if q.key not in known and not (required_only and q.optional)]
     if not pending:
         return {}
     if not has_terminal():
