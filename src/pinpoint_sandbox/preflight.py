@@ -231,7 +231,7 @@ def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
     if not plan.evidence.found:
         plan.settle(
             "blocked",
-            f"no voice message has been sent from this account in {target.region}: "
+            "AWS requires one voice message sent before voice production access: "
             f"{plan.evidence.detail}",
         )
         return False
