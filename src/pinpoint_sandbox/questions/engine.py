@@ -22,7 +22,6 @@ from pinpoint_sandbox.answers import (
 from pinpoint_sandbox.errors import Interrupted, NoTerminalError
 from pinpoint_sandbox.questions import Question, load_questions
 
-MULTILINE_HINT = "(Esc then Enter to finish)"
 
 
 class _Cancelled(Exception):
@@ -132,6 +131,12 @@ def _prompt_output() -> Iterator[None]:
         yield
 
 
+def _show_question(text: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(f"? {text}", style="bold", markup=False)
+
+
 def _show_help(question: Question) -> None:
     from rich.console import Console
 
@@ -209,13 +214,18 @@ def _ask(
     kind = question.type
     if kind in ("text", "long_text"):
         multiline = kind == "long_text"
+        if multiline:
+            # The input starts after the prompt text: with a long question it would be a
+            # sliver (or nothing) in a narrow terminal. Print the question on its own line and
+            # give the answer the full width.
+            _show_question(message)  # questionary adds "Finish with … Esc then Enter"
+            message = "›"
         text = _run(
             questionary.text(
                 message,
                 default=_text_default(prefill),
                 validate=_checker(channel, key, _stripped, question.optional),
                 multiline=multiline,
-                instruction=MULTILINE_HINT if multiline else None,
             )
         )
         return _SKIP if question.optional and not text.strip() else text.strip()
