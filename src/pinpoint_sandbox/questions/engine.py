@@ -23,7 +23,6 @@ from pinpoint_sandbox.errors import Interrupted, NoTerminalError
 from pinpoint_sandbox.questions import Question, load_questions
 
 
-
 class _Cancelled(Exception):
     """Ctrl-C at a prompt."""
 
