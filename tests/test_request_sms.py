@@ -431,3 +431,15 @@ def test_a_case_filed_by_another_run_meanwhile_is_not_filed_again(simulator: Any
                  OtherRunFilesFirst())
     assert [r.action for r in report.results] == ["skipped"]
     assert len(sim.state.cases(ACCOUNT)) == 1
+
+
+def test_the_content_review_is_shown_before_filing(simulator: Any, tmp_path: Path) -> None:
+    simulator("fresh-sandbox")
+    skeleton = tmp_path / "skeleton.yaml"
+    assert cli("init", "sms", skeleton).exit_code == 0
+    run = cli("request", "sms", "--answers", skeleton, "-r", "eu-west-1", "--dry-run")
+    assert run.exit_code == 0, run
+    assert "Content review of the sms answers:" in run.stderr
+    assert "still the example" in run.stderr
+    clean = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--dry-run")
+    assert "0 error(s)" in clean.stderr

@@ -51,6 +51,11 @@ def batch(
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
+    from pinpoint_sandbox.lint import lint_answers
+
+    for index, item in enumerate(spec.requests):
+        reporter.review(f"request {index + 1} ({item.channel})",
+                        lint_answers(item.channel, answers[index].model_dump(mode="json")))
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,

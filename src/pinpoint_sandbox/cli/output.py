@@ -36,6 +36,7 @@ class RichReporter:
         self.json_output = json_output
         self.can_prompt = can_prompt
         self.show_cases = show_cases
+        self.review_errors = 0
 
     def message(self, text: str) -> None:
         self.console.print(text, markup=False)
@@ -77,7 +78,27 @@ class RichReporter:
             )
         from pinpoint_sandbox.questions.engine import confirm
 
-        return confirm(f"File {count} production-access request(s) now?", default=False)
+        warning = (
+            f" The content review found {self.review_errors} problem(s) reviewers reject."
+            if self.review_errors else ""
+        )
+        return confirm(f"File {count} production-access request(s) now?{warning}", default=False)
+
+    def review(self, label: str, findings: Sequence[Any]) -> None:
+        """Show the content review (the `lint` rules) before anything is filed."""
+        errors = [f for f in findings if f.level == "error"]
+        warnings = [f for f in findings if f.level != "error"]
+        self.review_errors += len(errors)
+        if not findings:
+            return
+        self.console.print(
+            f"Content review of {label}: {len(errors)} error(s), {len(warnings)} warning(s) "
+            "(AWS reviewers reject vague or incomplete answers):",
+            markup=False,
+        )
+        for finding in [*errors, *warnings]:
+            self.console.print(f"  {finding.level}: {finding.key}: {finding.message}",
+                               markup=False)
 
     def progress(self, description: str, total: int) -> Callable[[], None]:
         if total <= 3 or not self.console.is_terminal:

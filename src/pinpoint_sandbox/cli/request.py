@@ -78,6 +78,10 @@ def run_request(
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
+    from pinpoint_sandbox.lint import lint_answers
+
+    reporter.review(f"the {channel} answers",
+                    lint_answers(channel, validated.model_dump(mode="json")))
     report = run(
         [Request(channel, account, list(validated.regions), validated, backend.value)],
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
