@@ -59,7 +59,10 @@ class HandledGroup(TyperGroup):
         except PinpointSandboxError as exc:
             if DEBUG["on"]:
                 traceback.print_exc()
-            _print_error(exc.message)
+            if exc.exit_code == ExitCode.INTERRUPTED:
+                sys.stderr.write(exc.message + "\n")  # the user's choice, not an error
+            else:
+                _print_error(exc.message)
             if _wants_json(args):
                 _print_json_error(args, exc.message, int(exc.exit_code))
             raise typer.Exit(int(exc.exit_code)) from None

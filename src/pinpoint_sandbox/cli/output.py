@@ -43,14 +43,28 @@ class RichReporter:
 
     def preview(self, plans: Sequence[TargetPlan]) -> None:
         if self.show_cases:
+            shown: list[str] = []  # descriptions already printed, with the region blanked out
             for plan in plans:
-                if plan.ready and plan.case is not None:
-                    title = (
-                        f"{plan.target.channel} · {plan.target.region} · {plan.target.account_id}"
-                        f" · {plan.backend}"
+                if not (plan.ready and plan.case is not None):
+                    continue
+                title = (
+                    f"{plan.target.channel} · {plan.target.region} · {plan.target.account_id}"
+                    f" · {plan.backend}"
+                )
+                generic = plan.case.description
+                for region in sorted({p.target.region for p in plans}, key=len, reverse=True):
+                    generic = generic.replace(region, "<region>")
+                if generic in shown:
+                    # Same case but for the region: one line instead of another full page.
+                    self.console.print(
+                        f"{title}: same description as above, for {plan.target.region}. "
+                        f"Subject: {plan.case.subject}",
+                        markup=False,
                     )
-                    body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
-                    self.console.print(Panel(body, title=title, expand=False), markup=False)
+                    continue
+                shown.append(generic)
+                body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
+                self.console.print(Panel(body, title=title, expand=False), markup=False)
         table = Table(title="Plan")
         for col in ("account", "region", "channel", "will", "backend"):
             table.add_column(col)

@@ -71,6 +71,10 @@ def run_request(
         save_to=save_answers,
         preselect_regions=regions or common.default_regions(profile),
     )
+    if save_answers is not None:
+        RichReporter(json_output=True, can_prompt=False).message(
+            f"Answers saved to {save_answers}."
+        )
     common.start_simulator(simulate)
     account = common.account_for(profile)
     if send_test_call:

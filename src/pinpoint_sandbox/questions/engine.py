@@ -80,7 +80,7 @@ def ask_missing(
     except (_Cancelled, _InputEnded) as stop:
         # Merge into (not over) the last saved answers, so Ctrl-C never loses earlier work.
         save_answers(channel, {**load_saved_answers(channel), **answered})
-        if isinstance(stop, _InputEnded):
+        if isinstance(stop, _InputEnded) and not has_terminal():
             raise NoTerminalError(
                 "input ended before every question was answered; the answers so far are saved "
                 "as defaults for next time: pass --answers FILE or --set KEY=VALUE"
@@ -104,7 +104,7 @@ def confirm(message: str, default: bool = False) -> bool:
         with _prompt_output():
             return bool(_run(questionary.confirm(message, default=default)))
     except (_Cancelled, _InputEnded):
-        raise Interrupted() from None
+        raise Interrupted("Cancelled: nothing was filed.") from None
 
 
 # --- internals ------------------------------------------------------------------------------
