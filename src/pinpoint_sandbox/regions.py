@@ -28,6 +28,19 @@ def sms_voice_regions() -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
+@cache
+def region_names() -> dict[str, str]:
+    """{"eu-west-1": "Europe (Ireland)", …} from botocore's endpoint data (for prompts)."""
+    import botocore.session
+
+    data = botocore.session.get_session().get_component("data_loader").load_data("endpoints")
+    return {
+        code: str(info.get("description", ""))
+        for partition in data.get("partitions", [])
+        for code, info in partition.get("regions", {}).items()
+    }
+
+
 def region_problem(region: str) -> str | None:
     """None when `region` has the SMS/Voice v2 API, else one line naming the fix."""
     known = sms_voice_regions()

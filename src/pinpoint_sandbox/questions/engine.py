@@ -70,10 +70,11 @@ def ask_missing(
     answered: dict[str, Any] = {}
     try:
         with _prompt_output():
-            for question in pending:
+            _show_intro(channel, len(pending), known)
+            for number, question in enumerate(pending, 1):
                 if not question.applies({**known, **answered}):
                     continue
-                _show_help(question)
+                _show_help(question, f"{number}/{len(pending)}")
                 value = _ask(channel, question, prefill.get(question.key), preselect_regions)
                 if value is not _SKIP:
                     answered[question.key] = value
@@ -136,11 +137,29 @@ def _show_question(text: str) -> None:
     Console(stderr=True, highlight=False).print(f"? {text}", style="bold", markup=False)
 
 
-def _show_help(question: Question) -> None:
+def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
+    from rich.console import Console
+
+    from pinpoint_sandbox.questions import load_questionnaire
+
+    console = Console(stderr=True, highlight=False)
+    title = load_questionnaire(channel).title
+    console.print(
+        f"{title}: {count} question(s). AWS reviewers read every answer; each one is kept as "
+        "you go and offered again next time. Ctrl-C stops without filing.",
+        style="bold", markup=False,
+    )
+    if known.get("regions"):
+        console.print(f"Regions: {', '.join(known['regions'])}", markup=False)
+
+
+def _show_help(question: Question, progress: str = "") -> None:
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False)
     console.print()
+    if progress:
+        console.print(f"[{progress}]", style="bold", markup=False, end=" ")
     console.print(question.help, style="dim", markup=False)
 
 
@@ -165,9 +184,12 @@ def _checker(channel: str, key: str, convert: Any, optional: bool) -> Any:
         try:
             value = convert(text)
         except ValueError as exc:
-            return f"{key}: {exc}"
+            return str(exc)
         problem = validate_field(channel, key, value)
-        return True if problem is None else problem
+        if problem is None:
+            return True
+        # The prompt already says which question this is: drop the "key: " prefix.
+        return problem.removeprefix(f"{key}: ")
 
     return check
 
@@ -271,7 +293,12 @@ def _ask_multiselect(
 
     choices = question.choice_list()
     chosen = list(prefill) if isinstance(prefill, list) and prefill else list(preselect or [])
-    items = [questionary.Choice(c, checked=c in chosen) for c in choices]
+    names = _choice_names(question)
+    items = [
+        questionary.Choice(f"{c:<16} {names[c]}" if names.get(c) else c, value=c,
+                           checked=c in chosen)
+        for c in choices
+    ]
     initial = next((c for c in choices if c in chosen), None)
 
     def check(selected: list[str]) -> bool | str:
@@ -282,6 +309,15 @@ def _ask_multiselect(
         _run(questionary.checkbox(question.prompt, choices=items, validate=check,
                                   initial_choice=initial))
     )
+
+
+def _choice_names(question: Question) -> dict[str, str]:
+    """Readable names beside region codes ("eu-west-1  Europe (Ireland)")."""
+    if question.key != "regions":
+        return {}
+    from pinpoint_sandbox.regions import region_names
+
+    return region_names()
 
 
 def _ask_items(channel: str, question: Question, prefill: list[Any]) -> Any:
