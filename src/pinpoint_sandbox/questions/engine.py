@@ -261,9 +261,16 @@ def _ask(
         )
         return _SKIP if question.optional and not text.strip() else convert(text)
     if kind == "select":
+        from pinpoint_sandbox.render import CONTACT_LANGUAGE_LABELS, MESSAGE_TYPE_LABELS
+
+        titles = {**MESSAGE_TYPE_LABELS, **CONTACT_LANGUAGE_LABELS}
         choices = question.choice_list()
+        items = [
+            questionary.Choice(f"{titles[c]} ({c})" if c in titles else c, value=c)
+            for c in choices
+        ]
         default = prefill if prefill in choices else None
-        return _run(questionary.select(message, choices=choices, default=default))
+        return _run(questionary.select(message, choices=items, default=default))
     if kind == "multiselect":
         return _ask_multiselect(channel, question, prefill, preselect_regions)
     if kind == "confirm":
