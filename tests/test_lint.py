@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -531,3 +532,19 @@ def test_cli_channel_option_on_the_other_channels_file_is_one_line(tmp_path: Any
         "answers.yaml looks like an SMS answers file but --channel is voice: use a voice "
         "answers file (`pinpoint-sandbox init voice FILE` writes one)"
     )
+
+
+def test_lint_explains_empty_files_and_tabs(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pinpoint_sandbox.cli import app
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    tabs = tmp_path / "tabs.yaml"
+    tabs.write_text("company_name: x\n\tbad: 1\n")
+    runner = CliRunner()
+    first = runner.invoke(app, ["lint", str(empty)])
+    assert first.exit_code == 2 and "is empty" in first.stderr and "init" in first.stderr
+    second = runner.invoke(app, ["lint", str(tabs)])
+    assert second.exit_code == 2 and "not tabs" in second.stderr

@@ -499,6 +499,8 @@ def _read_yaml(path: Path, what: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
+        if "\\t" in problem or "\t" in problem:
+            problem += " (indent with spaces, not tabs)"
         raise UsageError(f"{path.name}: not valid YAML{where}: {problem}") from None
 
 

@@ -80,6 +80,11 @@ def lint(
     from pinpoint_sandbox.lint import count_levels, lint_answers
 
     data = load_answers_file(file)
+    if not data:
+        raise UsageError(
+            f"{file.name} is empty: write a skeleton with `pinpoint-sandbox init sms {file}` "
+            "(or voice), fill it in, then lint it."
+        )
     problem = not_answers_problem(file.name, data)
     if problem:
         raise UsageError(problem)
