@@ -354,7 +354,8 @@ def _ask_items(channel: str, question: Question, prefill: list[Any]) -> Any:
         )
         if not text.strip():
             break
-        items.append(text.strip())
+        # Several pasted lines are several items, not one item with line breaks.
+        items.extend(line.strip() for line in text.splitlines() if line.strip())
     return _SKIP if question.optional and not items else items
 
 
