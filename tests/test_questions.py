@@ -303,3 +303,11 @@ def test_an_answers_file_is_not_followed_by_optional_questions(
     answers = resolve_answers("voice", answers_file=path, interactive=True)
     assert answers.company_name == "Acme Health"
     assert answers.voice_message_sent is None or answers.voice_message_sent is False
+
+
+def test_number_prompts_accept_the_way_people_type_numbers() -> None:
+    assert engine._number("1,000") == 1000
+    assert engine._amount("$200") == 200
+    assert engine._amount("250.50") == 250.5
+    with pytest.raises(ValueError, match="must be a whole number$"):
+        engine._number("  ")

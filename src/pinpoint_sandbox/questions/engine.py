@@ -196,7 +196,11 @@ def _checker(channel: str, key: str, convert: Any, optional: bool) -> Any:
 
 def _number(text: str, what: str = "a whole number") -> int | float:
     """A typed number; the answers model then judges it (whole number, decimals, bounds)."""
-    text = text.strip().replace("_", "")
+    typed = text.strip()
+    # People type "1,000", "20 000" or "$200": keep the number, drop the decoration.
+    text = typed.replace("_", "").replace(",", "").replace(" ", "").removeprefix("$")
+    if not text:
+        raise ValueError(f"must be {what}")
     try:
         return int(text)
     except ValueError:
@@ -204,7 +208,7 @@ def _number(text: str, what: str = "a whole number") -> int | float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"must be {what} (got {text!r})") from None
+        raise ValueError(f"must be {what} (got {typed!r})") from None
 
 
 def _amount(text: str) -> int | float:
