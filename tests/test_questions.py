@@ -309,5 +309,5 @@ def test_number_prompts_accept_the_way_people_type_numbers() -> None:
     assert engine._number("1,000") == 1000
     assert engine._amount("$200") == 200
     assert engine._amount("250.50") == 250.5
-    with pytest.raises(ValueError, match="must be a whole number$"):
+    with pytest.raises(ValueError, match=r"must be a whole number$"):
         engine._number("  ")
