@@ -171,3 +171,15 @@ def test_dry_run_still_checks_the_test_call_destination(simulator: Any) -> None:
     assert run.exit_code == 3, run
     assert "pending verification" in run.stderr
     assert not [r for r in sim.requests if r.operation == "SendVoiceMessage"]
+
+
+def test_check_validates_the_attestation_it_reads(simulator: Any, tmp_path: Any) -> None:
+    simulator("voice-ready")
+    bad = tmp_path / "v.yaml"
+    bad.write_text("voice_message_sent: maybe\n")
+    run = cli("check", "voice", "-a", bad, "-r", "eu-west-1")
+    assert run.exit_code == 2, run
+    assert "voice_message_sent" in run.stderr
+    good = tmp_path / "ok.yaml"
+    good.write_text("voice_message_sent: true\n")
+    assert cli("check", "voice", "-a", good, "-r", "eu-west-1").exit_code == 0

@@ -32,10 +32,17 @@ def check(
     regions = parse_regions(region or [])
     attestation = False
     if answers is not None:
-        from pinpoint_sandbox.answers import load_answers_file
+        from pinpoint_sandbox.answers import load_answers_file, validate_field
+        from pinpoint_sandbox.errors import UsageError
 
         data = load_answers_file(answers)
-        attestation = bool(data.get("voice_message_sent", False))
+        # Only the two keys `check` uses are read; each is validated as `request` would.
+        for key in ("voice_message_sent", "regions"):
+            if data.get(key) is not None and (
+                problem := validate_field(channel.value, key, data[key])
+            ):
+                raise UsageError(f"{answers.name}: {key}: {problem.removeprefix(key + ': ')}")
+        attestation = data.get("voice_message_sent") is True
         regions = regions or parse_regions(data.get("regions") or [])
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
