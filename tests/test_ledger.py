@@ -72,16 +72,16 @@ def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
         pass
 
 
-def test_filed_since_counts_only_that_account_and_backend(tmp_path: Path) -> None:
+def test_intent_times_count_only_that_account_and_backend(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.jsonl")
     for region in ("us-east-1", "eu-west-1"):
         ledger.record_intent(Target("111122223333", region, "sms"), "support", "s")
     ledger.record_intent(Target("999988887777", "us-east-1", "sms"), "support", "s")
     ledger.record_intent(Target("111122223333", "us-west-2", "sms"), "manual", "s")
     hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    assert ledger.filed_since("111122223333", "support", hour_ago) == 2
+    assert len(ledger.intent_times("111122223333", "support", hour_ago)) == 2
     future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
-    assert ledger.filed_since("111122223333", "support", future) == 0
+    assert len(ledger.intent_times("111122223333", "support", future)) == 0
 
 
 def test_a_record_is_never_glued_onto_a_torn_line(tmp_path: Path) -> None:

@@ -169,10 +169,6 @@ class Ledger:
                 times.append(when)
         return sorted(times)
 
-    def filed_since(self, account_id: str, backend: str, since: dt.datetime) -> int:
-        """Write calls of one backend for one account since a time (the Support 10/hour cap)."""
-        return len(self.intent_times(account_id, backend, since))
-
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

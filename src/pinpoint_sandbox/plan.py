@@ -32,7 +32,7 @@ from pinpoint_sandbox.errors import (
 )
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.preflight import PlanCache, TargetPlan, run_preflight
+from pinpoint_sandbox.preflight import TargetPlan, run_preflight
 from pinpoint_sandbox.targets import Channel, Result, Target
 
 MAX_READ_WORKERS = 16
@@ -228,13 +228,12 @@ def preflight_all(
     for account in {id(p.account): p.account for p in live}.values():
         account.prepare(sorted({p.target.region for p in live if p.account is account}))
     entries = ledger.entries()
-    caches = PlanCache()
     tick = reporter.progress("Checking prerequisites", len(plans))
 
     def one(plan: TargetPlan) -> TargetPlan:
         try:
             return run_preflight(
-                plan, ledger_entry=entries.get(plan.target), plans=caches,
+                plan, ledger_entry=entries.get(plan.target),
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
         finally:

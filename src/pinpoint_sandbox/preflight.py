@@ -7,7 +7,6 @@ a failure turns the target into `failed` with one line, never into a write.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,23 +61,6 @@ class TargetPlan:
         )
 
 
-class PlanCache:
-    """Per-account facts shared by that account's targets (support plan is account-wide)."""
-
-    def __init__(self) -> None:
-        self._plans: dict[int, str] = {}
-        self._lock = threading.Lock()
-
-    def support_plan(self, account: AwsAccount) -> str:
-        with self._lock:
-            if id(account) in self._plans:
-                return self._plans[id(account)]
-        plan = support_plan(account)
-        with self._lock:
-            self._plans[id(account)] = plan
-        return plan
-
-
 def existing_from_ledger(entry: Entry | None) -> Existing | None:
     if entry is None or not entry.done:
         return None
@@ -118,14 +100,13 @@ def run_preflight(
     plan: TargetPlan,
     *,
     ledger_entry: Entry | None,
-    plans: PlanCache,
     quota_code: str | None = None,
     probe_voice: bool = True,
 ) -> TargetPlan:
     if plan.decided:
         return plan  # settled before preflight (e.g. an interrupted run AWS could not confirm)
     try:
-        _preflight(plan, ledger_entry, plans, quota_code, probe_voice)
+        _preflight(plan, ledger_entry, quota_code, probe_voice)
     except PinpointSandboxError as exc:
         if exc.exit_code == 2:
             raise  # bad input (e.g. a wrong --quota-code) stops the whole run
@@ -136,7 +117,6 @@ def run_preflight(
 def _preflight(
     plan: TargetPlan,
     entry: Entry | None,
-    plans: PlanCache,
     quota_code: str | None,
     probe_voice: bool,
 ) -> None:
@@ -156,7 +136,7 @@ def _preflight(
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
         return
 
-    plan.support_plan = plans.support_plan(account)
+    plan.support_plan = support_plan(account)
     if target.channel == "voice" and not _voice_prerequisite_met(plan, probe=probe_voice):
         return
 

@@ -7,7 +7,6 @@ own cases with `DescribeCases`, which has no server-side filter.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,15 +47,17 @@ def support_plan(account: AwsAccount) -> str:
 
     from pinpoint_sandbox.aws import error_code
 
-    try:
-        account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
-    except ClientError as exc:
-        if error_code(exc) == "SubscriptionRequiredException":
-            return "basic"
-        return "unknown"
-    except BotoCoreError:
-        return "unknown"
-    return "business"
+    key = ("support", "plan")
+    if key not in account.cache:  # account-wide: probed once per run
+        try:
+            account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
+            account.cache[key] = "business"
+        except ClientError as exc:
+            plan = "basic" if error_code(exc) == "SubscriptionRequiredException" else "unknown"
+            account.cache[key] = plan
+        except BotoCoreError:
+            account.cache[key] = "unknown"
+    return str(account.cache[key])
 
 
 def is_case_for(target: Target, subject: str) -> bool:
@@ -127,17 +128,12 @@ def _by_name(code: str, name: str, channel: Channel) -> bool:
 class SupportBackend(Backend):
     name = "support"
 
-    def __init__(self) -> None:
-        self._codes: dict[tuple[int, Channel], CaseCodes] = {}
-        self._lock = threading.Lock()
-
     def case_codes(self, account: AwsAccount, channel: Channel) -> CaseCodes:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        key = (id(account), channel)
-        with self._lock:
-            if key in self._codes:
-                return self._codes[key]
+        key = ("support-codes", channel)
+        if key in account.cache:
+            return account.cache[key]
         client = account.client(SUPPORT, SUPPORT_REGION)
         try:
             services = client.describe_services(
@@ -153,8 +149,7 @@ class SupportBackend(Backend):
                 f"Support DescribeServices lists no End User Messaging {channel} category under "
                 f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
             )
-        with self._lock:
-            self._codes[key] = codes
+        account.cache[key] = codes
         return codes
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
