@@ -111,10 +111,10 @@ def exit_code_for(results: Sequence[Result]) -> ExitCode:
 
 def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
-    plans: list[TargetPlan] = []
-    seen: dict[Target, int] = {}
     from pinpoint_sandbox.regions import region_problem
 
+    plans: list[TargetPlan] = []
+    seen: dict[Target, int] = {}
     for index, request in enumerate(requests):
         problems = [p for r in request.regions if (p := region_problem(r))]
         if problems:
@@ -124,9 +124,9 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
                 request.regions[0] if request.regions else None
             )
         except PinpointSandboxError as exc:
-            if exc.exit_code == ExitCode.USAGE or len(requests) == 1:
-                if len(requests) == 1:
-                    raise
+            if len(requests) == 1:
+                raise
+            if exc.exit_code == ExitCode.USAGE:
                 raise PinpointSandboxError(
                     f"request {index + 1} ({request.account.label}): {exc.message}",
                     exit_code=exc.exit_code,

@@ -6,7 +6,6 @@ that turns an error into one line on stderr and that exit code (`--debug` adds t
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -48,7 +47,9 @@ def _print_json_error(args: list[str], message: str, exit_code: int) -> None:
     """With --output json, stdout always carries one JSON document, errors included."""
     key = JSON_LIST_KEY.get(args[0] if args else "", "results")
     doc = {key: [], "error": {"message": message, "exit_code": exit_code}}
-    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    from pinpoint_sandbox.cli.output import print_json
+
+    print_json(doc)
 
 
 class HandledGroup(TyperGroup):

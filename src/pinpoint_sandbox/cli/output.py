@@ -147,8 +147,7 @@ class RichReporter:
 
 def print_results(results: Sequence[Result], *, json_output: bool) -> None:
     if json_output:
-        doc = {"results": [r.to_json() for r in results]}
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        print_json({"results": [r.to_json() for r in results]})
         return
     console = Console(highlight=False)
     table = Table(title="Results")
