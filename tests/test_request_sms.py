@@ -262,7 +262,8 @@ def test_unreadable_quota_history_blocks_support_filing(simulator: Any) -> None:
     sim = simulator(scenario(
         [account(plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
         faults={"error_rate": 1.0,
-                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota",
+                               "ListRequestedServiceQuotaChangeHistory"]},
     ))
     run = sms("--yes", "--backend", "support")
     assert run.exit_code == 4, run
@@ -288,7 +289,8 @@ def test_unreadable_quota_history_still_never_files_twice(simulator: Any) -> Non
     sim = simulator(scenario(
         [account(regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
         faults={"error_rate": 1.0,
-                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota",
+                               "ListRequestedServiceQuotaChangeHistory"]},
     ))
     run = sms("--yes")
     assert run.exit_code == 0, run

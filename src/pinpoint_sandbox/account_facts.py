@@ -93,7 +93,8 @@ def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
     """(raw ACCOUNT_TIER value, in production). Raises AwsError when it cannot be read."""
     client = account.client(SMS_VOICE, region)
     try:
-        tier = _tier_from_pages(client)
+        # One read per account-region: the sms and voice targets of a region share it.
+        tier = account.cached(("tier", region), lambda: _tier_from_pages(client))
     except _aws_errors() as exc:
         raise AwsError(
             f"Could not read the account tier in {region} (DescribeAccountAttributes): "

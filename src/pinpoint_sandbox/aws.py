@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:
     import boto3
@@ -304,6 +304,29 @@ class _BoundPaginator:
 # ------------------------------------------------------------------------------- accounts
 
 
+class OnceCache:
+    """A dict whose entries are computed once, even when many threads ask at the same time
+    (per-entry locks: a slow read of one key does not hold up the others)."""
+
+    def __init__(self) -> None:
+        self.data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self._entry_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        if not refresh and key in self.data:
+            return self.data[key]  # type: ignore[no-any-return]
+        with self._lock:
+            entry = self._entry_locks.setdefault(key, threading.Lock())
+        with entry:
+            if not refresh and key in self.data:
+                return self.data[key]  # type: ignore[no-any-return]
+            value = compute()
+            self.data[key] = value
+            return value
+
+
+
 class AwsAccount:
     """One set of credentials (a profile, an assumed role, or the default chain) and its
     per-run read cache. Clients are the process's shared ones (see the module docstring)."""
@@ -319,6 +342,7 @@ class AwsAccount:
         duration_seconds: int | None = None,
         account_id: str | None = None,
         name: str | None = None,
+        shared: OnceCache | None = None,
     ) -> None:
         self.profile: str | None = profile if base is None else base.profile
         self.role_arn = role_arn
@@ -331,9 +355,13 @@ class AwsAccount:
         self._account_id: str | None = None
         self._credentials: Any = None
         self._lock = threading.Lock()
-        self._entry_locks: dict[Any, threading.Lock] = {}
+        self._error: Exception | None = None  # why credentials could not be had (not retried)
+        self._once = OnceCache()
         # Read results shared by this account's targets (e.g. the quota catalogue per region).
-        self.cache: dict[Any, Any] = {}
+        self.cache: dict[Any, Any] = self._once.data
+        # Facts that are AWS's, not the account's (default quotas per region): shared by the
+        # accounts of one organization run so they are read once, not once per account.
+        self.shared = shared
 
     @property
     def label(self) -> str:
@@ -368,25 +396,24 @@ class AwsAccount:
             return self._session.region_name
         return _SHARED.region(self.profile)
 
-    def cached(self, key: Any, compute: Callable[[], T]) -> T:
-        """`cache[key]`, computed once even when many threads ask at the same time."""
-        with self._lock:
-            if key in self.cache:
-                return self.cache[key]  # type: ignore[no-any-return]
-            entry = self._entry_locks.setdefault(key, threading.Lock())
-        with entry:
-            if key in self.cache:
-                return self.cache[key]  # type: ignore[no-any-return]
-            value = compute()
-            self.cache[key] = value
-            return value
+    def cached(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        """`cache[key]`, computed once even when many threads ask at the same time;
+        `refresh` reads again (after a write whose outcome is unknown)."""
+        return self._once.get(key, compute, refresh=refresh)
 
     def credentials(self) -> Any:
-        """botocore credentials of this account, resolved (or the role assumed) once."""
+        """botocore credentials of this account, resolved (or the role assumed) once; a
+        failure is remembered too, so an unreachable account costs one call, not one per use."""
         if self._credentials is None:
             with self._lock:
+                if self._error is not None:
+                    raise self._error
                 if self._credentials is None:
-                    self._credentials = self._resolve_credentials()
+                    try:
+                        self._credentials = self._resolve_credentials()
+                    except PinpointSandboxError as exc:
+                        self._error = exc
+                        raise
         return self._credentials
 
     def _resolve_credentials(self) -> Any:

@@ -44,6 +44,7 @@ PREFLIGHT: tuple[str, tuple[str, ...]] = (
         "servicequotas:ListServices",
         "servicequotas:ListAWSDefaultServiceQuotas",
         "servicequotas:ListServiceQuotas",
+        "servicequotas:ListRequestedServiceQuotaChangeHistory",
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
     ),
 )

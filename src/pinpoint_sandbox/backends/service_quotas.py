@@ -86,12 +86,40 @@ def discover_quota(
 
 
 def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
-    """{(service code, quota code): quota name} of End User Messaging in `region`, read once."""
+    """{(service code, quota code): quota name} of End User Messaging in `region`, read once
+    per account-region (the sms and voice targets share it)."""
+    found = account.cached(("service-quotas", region), lambda: _read_catalogue(account, region))
+    return dict(found)
+
+
+def _defaults(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """AWS's default quotas of `sms-voice`: the same for every account, so the accounts of
+    an organization run share one read per region. Empty when they cannot be read this way."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    key = ("service-quotas", region)
-    if key in account.cache:
-        return dict(account.cache[key])
+    def read() -> dict[tuple[str, str], str]:
+        code = SERVICE_CODE_HINTS[0]
+        try:
+            items = _paginate(account.client(SERVICE_QUOTAS, region),
+                              "list_aws_default_service_quotas", "Quotas", ServiceCode=code)
+        except (ClientError, BotoCoreError):
+            return {}  # the full discovery below says what is wrong
+        return {(code, q["QuotaCode"]): str(q.get("QuotaName", "")) for q in items}
+
+    assert account.shared is not None
+    return account.shared.get(("service-quotas-defaults", region), read)
+
+
+def _read_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if account.shared is not None:
+        # An organization run: AWS's default catalogue, read once per region for all accounts,
+        # is enough when it names both production-access quotas.
+        known = _defaults(account, region)
+        names = list(known.values())
+        if all(any(_is_production_quota(n, ch) for n in names) for ch in ("sms", "voice")):
+            return known
     client = account.client(SERVICE_QUOTAS, region)
     quotas: dict[tuple[str, str], str] = {}
     try:
@@ -116,33 +144,41 @@ def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
         raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
     except BotoCoreError as exc:
         raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
-    account.cache[key] = quotas
-    return dict(quotas)
+    return quotas
+
+
+def request_history(
+    account: AwsAccount, region: str, service_code: str, *, refresh: bool = False
+) -> list[dict[str, Any]]:
+    """The service's quota requests of the last 90 days (all statuses), read once per
+    account-region and shared by the channels; `refresh` reads again."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    def read() -> list[dict[str, Any]]:
+        client = account.client(SERVICE_QUOTAS, region)
+        try:
+            return _paginate(client, "list_requested_service_quota_change_history",
+                             "RequestedQuotas", ServiceCode=service_code)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(
+                f"Service Quotas request history in {region}: {error_message(exc)}"
+            ) from exc
+
+    return account.cached(("quota-history", region, service_code), read, refresh=refresh)
 
 
 class ServiceQuotasBackend(Backend):
     name = "service-quotas"
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
-        from botocore.exceptions import BotoCoreError, ClientError
 
         quota: Quota | None = ctx.quota
         if quota is None:
             return None
-        client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
-        try:
-            # One listing (all statuses, 90 days), filtered here: fewer calls than one per status.
-            found = _paginate(
-                client,
-                "list_requested_service_quota_change_history_by_quota",
-                "RequestedQuotas",
-                ServiceCode=quota.service_code,
-                QuotaCode=quota.quota_code,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise AwsError(
-                f"Service Quotas request history in {ctx.target.region}: {error_message(exc)}"
-            ) from exc
+        # One listing per region (all statuses, 90 days), filtered here for this quota.
+        history = request_history(ctx.account, ctx.target.region, quota.service_code,
+                                  refresh=ctx.fresh_reads)
+        found = [r for r in history if r.get("QuotaCode") == quota.quota_code]
         for req in found:
             if req.get("Status") in OPEN_STATUSES:
                 return Existing(

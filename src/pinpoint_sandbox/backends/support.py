@@ -47,17 +47,17 @@ def support_plan(account: AwsAccount) -> str:
 
     from pinpoint_sandbox.aws import error_code
 
-    key = ("support", "plan")
-    if key not in account.cache:  # account-wide: probed once per run
+    def probe() -> str:
         try:
             account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
-            account.cache[key] = "business"
+            return "business"
         except ClientError as exc:
-            plan = "basic" if error_code(exc) == "SubscriptionRequiredException" else "unknown"
-            account.cache[key] = plan
+            return "basic" if error_code(exc) == "SubscriptionRequiredException" else "unknown"
         except BotoCoreError:
-            account.cache[key] = "unknown"
-    return str(account.cache[key])
+            return "unknown"
+
+    # Account-wide: probed once per run, however many targets ask at once.
+    return account.cached(("support", "plan"), probe)
 
 
 def is_case_for(target: Target, subject: str) -> bool:
@@ -78,24 +78,23 @@ def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, 
 
     from pinpoint_sandbox.aws import error_code
 
-    key = ("support", "open-cases")
-    if not refresh and key in account.cache:
-        return list(account.cache[key])
-    cases: list[dict[str, Any]] = []
-    try:
-        pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator("describe_cases").paginate(
-            includeResolvedCases=False, includeCommunications=False
-        )
-        for page in pages:
-            cases.extend(page.get("cases", []))
-    except ClientError as exc:
-        if error_code(exc) != "SubscriptionRequiredException":
+    def read() -> list[dict[str, Any]]:
+        cases: list[dict[str, Any]] = []
+        try:
+            pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator(
+                "describe_cases"
+            ).paginate(includeResolvedCases=False, includeCommunications=False)
+            for page in pages:
+                cases.extend(page.get("cases", []))
+        except ClientError as exc:
+            if error_code(exc) != "SubscriptionRequiredException":
+                raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+            # No Support API on this plan, hence no case filed through it.
+        except BotoCoreError as exc:
             raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
-        # No Support API on this plan, hence no case filed through it.
-    except BotoCoreError as exc:
-        raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
-    account.cache[key] = cases
-    return list(cases)
+        return cases
+
+    return list(account.cached(("support", "open-cases"), read, refresh=refresh))
 
 
 def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
@@ -131,26 +130,27 @@ class SupportBackend(Backend):
     def case_codes(self, account: AwsAccount, channel: Channel) -> CaseCodes:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        key = ("support-codes", channel)
-        if key in account.cache:
-            return account.cache[key]
-        client = account.client(SUPPORT, SUPPORT_REGION)
-        try:
-            services = client.describe_services(
-                serviceCodeList=[LIMIT_SERVICE_CODE], language="en"
-            )["services"]
-            codes = pick_category(services, channel)
-            if codes is None:  # look through every service before giving up
-                codes = pick_category(client.describe_services(language="en")["services"], channel)
-        except (ClientError, BotoCoreError) as exc:
-            raise AwsError(f"Support DescribeServices: {error_message(exc)}") from exc
-        if codes is None:
-            raise AwsError(
-                f"Support DescribeServices lists no End User Messaging {channel} category under "
-                f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
-            )
-        account.cache[key] = codes
-        return codes
+        def read() -> CaseCodes:
+            client = account.client(SUPPORT, SUPPORT_REGION)
+            try:
+                services = client.describe_services(
+                    serviceCodeList=[LIMIT_SERVICE_CODE], language="en"
+                )["services"]
+                codes = pick_category(services, channel)
+                if codes is None:  # look through every service before giving up
+                    codes = pick_category(
+                        client.describe_services(language="en")["services"], channel
+                    )
+            except (ClientError, BotoCoreError) as exc:
+                raise AwsError(f"Support DescribeServices: {error_message(exc)}") from exc
+            if codes is None:
+                raise AwsError(
+                    f"Support DescribeServices lists no End User Messaging {channel} category "
+                    f"under {LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
+                )
+            return codes
+
+        return account.cached(("support-codes", channel), read)
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         for found in open_cases(ctx.account, refresh=ctx.fresh_reads):

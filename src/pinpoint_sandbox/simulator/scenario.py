@@ -152,6 +152,13 @@ class Account(_Strict):
     # When set, the profile is written as an assume-role profile sourced from this other profile.
     source_profile: str | None = None
     role_name: str = "OrganizationAccountAccessRole"
+    # AWS Organizations (when the scenario has an `organization`): name, state, OU, tags.
+    name: str | None = None
+    state: Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] = "ACTIVE"
+    ou: str | None = None  # an OU id of `organization.ous`; None = directly under the root
+    tags: dict[str, str] = Field(default_factory=dict)
+    # No role to assume in this account: AssumeRole answers AccessDenied, as AWS does.
+    role_missing: bool = False
     region_defaults: RegionSettings = Field(default_factory=RegionSettings)
     regions: dict[str, RegionOverride] = Field(default_factory=dict)
     support_cases: list[CaseSeed] = Field(default_factory=list)
@@ -195,6 +202,17 @@ class Faults(_Strict):
     unsupported_operations: list[str] = Field(default_factory=list)
 
 
+class OrganizationSpec(_Strict):
+    """An AWS Organization over the scenario's accounts; the management account lists it."""
+
+    id: str = "o-simulator01"
+    root_id: str = "r-sim0"
+    management_account: str | None = None  # default: the scenario's default account
+    # OU id → parent id (the root or another OU); accounts name their OU with `ou`.
+    ous: dict[str, str] = Field(default_factory=dict)
+    ou_names: dict[str, str] = Field(default_factory=dict)
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -202,6 +220,7 @@ class Scenario(_Strict):
     default_region: str = "us-east-1"
     accounts: list[Account] = Field(min_length=1)
     faults: Faults = Field(default_factory=Faults)
+    organization: OrganizationSpec | None = None
 
     @field_validator("default_account", mode="before")
     @classmethod
@@ -229,7 +248,26 @@ class Scenario(_Strict):
                     f"accounts: source_profile {account.source_profile!r} of "
                     f"{account.account_id} is not a profile of another account"
                 )
+        self._check_organization()
         return self
+
+    def _check_organization(self) -> None:
+        org = self.organization
+        if org is None:
+            return
+        if org.management_account is None:
+            org.management_account = self.default_account
+        elif org.management_account not in {a.account_id for a in self.accounts}:
+            raise ValueError(f"organization.management_account: {org.management_account} is "
+                             "not in accounts")
+        known = {org.root_id, *org.ous}
+        for ou, parent in org.ous.items():
+            if parent not in known:
+                raise ValueError(f"organization.ous: parent {parent!r} of {ou} is unknown")
+        for account in self.accounts:
+            if account.ou is not None and account.ou not in org.ous:
+                raise ValueError(f"accounts: ou {account.ou!r} of {account.account_id} is not "
+                                 "in organization.ous")
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.account_id == account_id), None)

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 from pinpoint_sandbox.simulator import cbor
 from pinpoint_sandbox.simulator.api import ApiError, Call, Handler
 from pinpoint_sandbox.simulator.monitoring import OPERATIONS as MONITORING_OPERATIONS
+from pinpoint_sandbox.simulator.organizations import OPERATIONS as ORGANIZATIONS_OPERATIONS
 from pinpoint_sandbox.simulator.scenario import load_scenario
 from pinpoint_sandbox.simulator.services import OPERATIONS as SERVICE_OPERATIONS
 from pinpoint_sandbox.simulator.services import support_gate
@@ -34,7 +35,9 @@ from pinpoint_sandbox.simulator.state import WRITE_OPERATIONS, RequestRecord, Si
 STATE_CHANGING_OPERATIONS = WRITE_OPERATIONS | {"AssumeRole", "CreateSupportCase"}
 SAVE_INTERVAL = 0.5  # seconds between saves caused by reads alone
 
-OPERATIONS: dict[str, dict[str, Handler]] = {**SERVICE_OPERATIONS, **MONITORING_OPERATIONS}
+OPERATIONS: dict[str, dict[str, Handler]] = {
+    **SERVICE_OPERATIONS, **MONITORING_OPERATIONS, **ORGANIZATIONS_OPERATIONS,
+}
 
 # X-Amz-Target prefixes (JSON protocols) and Smithy service names (RPC v2 CBOR).
 TARGET_PREFIXES = {
@@ -43,6 +46,7 @@ TARGET_PREFIXES = {
     "AWSSupport_20130415": "support",
     "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": "cloudtrail",
     "GraniteServiceVersion20100801": "cloudwatch",
+    "AWSOrganizationsV20161128": "organizations",
 }
 # SigV4 signing names of the query-protocol services.
 QUERY_SERVICES = {"sts": "sts", "monitoring": "cloudwatch"}
@@ -51,6 +55,7 @@ XML_NAMESPACES = {
     "cloudwatch": "http://monitoring.amazonaws.com/doc/2010-08-01/",
 }
 THROTTLE_CODES = {"service-quotas": "TooManyRequestsException", "sts": "Throttling",
+                  "organizations": "TooManyRequestsException",
                   "cloudwatch": "Throttling"}
 SERVER_ERROR_CODES = {
     "pinpoint-sms-voice-v2": "InternalServerException",
@@ -59,6 +64,7 @@ SERVER_ERROR_CODES = {
     "cloudtrail": "InternalFailure",
     "cloudwatch": "InternalServiceFault",
     "sts": "InternalFailure",
+    "organizations": "ServiceException",
 }
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")

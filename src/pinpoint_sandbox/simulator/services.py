@@ -50,7 +50,9 @@ def sts_assume_role(call: Call) -> dict[str, Any]:
         f"perform: sts:AssumeRole on resource: {role_arn}",
         status=403,
     )
-    if spec is None or not ({"*", role_name} & set(spec.assumable_roles)):
+    if spec is None or spec.role_missing or spec.state != "ACTIVE":
+        raise denied  # no such role, or a suspended account: AWS answers AccessDenied
+    if not ({"*", role_name} & set(spec.assumable_roles)):
         raise denied
     access_key = f"ASIASIM{account_id}{new_id(8).upper()}"
     arn = f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"

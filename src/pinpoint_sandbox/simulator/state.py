@@ -95,6 +95,7 @@ class SimulatorState:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.lock = threading.RLock()
+        self._by_key: dict[str, str] | None = None
         try:
             self.scenario: Scenario = parse_scenario(data["scenario"])
         except (KeyError, TypeError) as exc:
@@ -206,9 +207,10 @@ class SimulatorState:
         """The account an access key belongs to; None for an unknown key."""
         if not access_key:
             return None
-        for account in self.scenario.accounts:
-            if account.access_key == access_key:
-                return account.account_id
+        if self._by_key is None:  # one dict instead of a scan per request (many accounts)
+            self._by_key = {a.access_key: a.account_id for a in self.scenario.accounts}
+        if access_key in self._by_key:
+            return self._by_key[access_key]
         session = self.data["sessions"].get(access_key)
         if session:
             return str(session["account_id"])
