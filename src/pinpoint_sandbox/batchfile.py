@@ -22,6 +22,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -82,11 +83,33 @@ class BatchDefaults(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
+class BatchOrganization(BaseModel):
+    """`organization:` — run the requests in every selected account of an AWS Organization."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ou: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    role_name: str | None = None
+    external_id: str | None = None
+    session_duration: int | None = None
+    # Which requests fan out across the accounts (default: all) and their regions (override).
+    channels: list[Literal["sms", "voice"]] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+
+    @field_validator("ou", "exclude", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | int) else value
+
+
 class BatchFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: Literal[1]
     defaults: BatchDefaults = Field(default_factory=BatchDefaults)
+    organization: BatchOrganization | None = None
     requests: list[BatchRequest] = Field(min_length=1)
 
     _source: Path = PrivateAttr(default=Path("batch.yaml"))

@@ -26,6 +26,14 @@ def batch(
         typer.Option("--backend", help="Override the batch file's backend for every request."),
     ] = None,
     wait: common.WaitOpt = False,
+    organization: common.OrganizationOpt = False,
+    ou: common.OuOpt = None,
+    exclude: common.ExcludeOpt = None,
+    tag: common.TagOpt = None,
+    role_name: common.RoleNameOpt = None,
+    external_id: common.ExternalIdOpt = None,
+    session_duration: common.SessionDurationOpt = None,
+    max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
@@ -35,6 +43,11 @@ def batch(
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
     answers = [request_answers(spec, i) for i in range(len(spec.requests))]
+    selection = common.organization_selection(
+        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
+        external_id=external_id, session_duration=session_duration, block=spec.organization,
+    )
+    common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
     requests = []
     for index, item in enumerate(spec.requests):
@@ -48,9 +61,19 @@ def batch(
                 backend=chosen,
             )
         )
+    fan = None
+    if selection is not None:
+        from pinpoint_sandbox.organization import fan_out
+
+        block = spec.organization
+        fan = fan_out(requests, selection, channels=block.channels if block else (),
+                      regions=block.regions if block else ())
+        requests = fan.requests
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
+    if fan is not None:
+        common.report_unused(fan.unused, reporter)
     from pinpoint_sandbox.lint import lint_answers
 
     for index, item in enumerate(spec.requests):
@@ -62,9 +85,11 @@ def batch(
                    ledger=ledger, wait_for_case_limit=wait),
         reporter,
     )
-    print_results(report.results, json_output=json_output)
-    if report.exit_code:
-        raise typer.Exit(report.exit_code)
+    print_results(report.results, json_output=json_output,
+                  skipped_accounts=fan.unused if fan is not None else None)
+    code = common.organization_exit(report.exit_code, fan)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -165,3 +165,102 @@ def default_regions(profile: str | None) -> list[str]:
     except Exception:
         return []
     return [found] if found else []
+
+
+# ------------------------------------------------------------------ AWS Organizations (#13)
+
+OrganizationOpt = Annotated[
+    bool,
+    typer.Option("--organization", help="Every active account of your AWS Organization "
+                 "(from the management account), entered with --role-name.", metavar=""),
+]
+OuOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ou", help="Only accounts under this OU (recursively); repeatable.",
+                 show_default=False, metavar="ID"),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Leave this account out; repeatable.", show_default=False,
+                 metavar="ACCOUNT"),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="Only accounts with this tag; repeatable (all must match).",
+                 show_default=False, metavar="KEY=VALUE"),
+]
+RoleNameOpt = Annotated[
+    str | None,
+    typer.Option("--role-name", help="Role assumed in each account (default "
+                 "OrganizationAccountAccessRole).", show_default=False, metavar="NAME"),
+]
+ExternalIdOpt = Annotated[
+    str | None,
+    typer.Option("--external-id", help="External id for AssumeRole.", show_default=False,
+                 metavar="ID"),
+]
+SessionDurationOpt = Annotated[
+    int | None,
+    typer.Option("--session-duration", help="AssumeRole session length (900-43200 s).",
+                 show_default=False, metavar="SECONDS"),
+]
+MaxConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--max-concurrency", help="AWS calls in flight at most, across all accounts "
+                 "(default 64).", show_default=False, metavar="N"),
+]
+
+
+def organization_selection(
+    enabled: bool,
+    *,
+    ou: list[str] | None = None,
+    exclude: list[str] | None = None,
+    tag: list[str] | None = None,
+    role_name: str | None = None,
+    external_id: str | None = None,
+    session_duration: int | None = None,
+    block: Any = None,
+) -> Any:
+    """The organization selection from flags (which beat the batch file's `organization:`
+    block), or None when neither asks for one. Bad values are usage errors (exit 2)."""
+    from pinpoint_sandbox.organization import make_selection
+
+    if not enabled and block is None:
+        given = [name for name, value in (
+            ("--ou", ou), ("--exclude", exclude), ("--tag", tag), ("--role-name", role_name),
+            ("--external-id", external_id), ("--session-duration", session_duration),
+        ) if value]
+        if given:
+            raise UsageError(f"{given[0]} only applies with --organization; add --organization.")
+        return None
+    return make_selection(
+        ous=ou or (block.ou if block else []),
+        exclude=exclude or (block.exclude if block else []),
+        tags=tag or (block.tags if block else {}),
+        role_name=role_name or (block.role_name if block else None),
+        external_id=external_id or (block.external_id if block else None),
+        session_duration=session_duration or (block.session_duration if block else None),
+    )
+
+
+def set_concurrency(value: int | None) -> None:
+    from pinpoint_sandbox.aws import set_max_concurrency
+
+    if value is not None:
+        set_max_concurrency(value)
+
+
+def report_unused(unused: list[Any], reporter: Any) -> None:
+    """One line per organization account left out (suspended, or its role not assumable)."""
+    for item in unused:
+        reporter.message(item.line())
+
+
+def organization_exit(code: int, fan: Any) -> int:
+    """An account that could not be entered makes an otherwise clean run partial (5)."""
+    from pinpoint_sandbox.errors import ExitCode
+
+    if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
+        return int(ExitCode.PARTIAL)
+    return code

@@ -145,9 +145,15 @@ class RichReporter:
                 time.sleep(min(1.0, left))
 
 
-def print_results(results: Sequence[Result], *, json_output: bool) -> None:
+def print_results(
+    results: Sequence[Result], *, json_output: bool, skipped_accounts: Sequence[Any] | None = None
+) -> None:
+    """The results table (or JSON); `skipped_accounts`: organization accounts left out."""
     if json_output:
-        print_json({"results": [r.to_json() for r in results]})
+        doc: dict[str, Any] = {"results": [r.to_json() for r in results]}
+        if skipped_accounts is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
+        print_json(doc)
         return
     console = Console(highlight=False)
     table = Table(title="Results")
