@@ -157,8 +157,11 @@ def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
     ]
 
 
-def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
-    """Everything `status` shows for one region; failed reads go to `problems`, never raise."""
+def read_region_facts(
+    account: AwsAccount, region: str, *, phone_numbers: bool = True
+) -> RegionFacts:
+    """Everything `status` shows for one region; failed reads go to `problems`, never raise.
+    `phone_numbers=False` skips DescribePhoneNumbers for callers that do not show them."""
     client = account.client(SMS_VOICE, region)
     facts = RegionFacts(region=region)
     errors = _aws_errors()
@@ -190,6 +193,8 @@ def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
         # The account limit's "Used" also counts pending numbers, but it beats nothing.
         facts.verified_destinations = used
 
+    if not phone_numbers:
+        return facts
     try:
         facts.voice_numbers = len(voice_numbers(account, region))
     except errors as exc:

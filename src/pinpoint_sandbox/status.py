@@ -58,7 +58,7 @@ def collect_status(
     plan_name = support_plan(account)
 
     def one(region: str) -> RegionStatus:
-        facts = read_region_facts(account, region)
+        facts = read_region_facts(account, region, phone_numbers=False)  # not shown
         row = RegionStatus(
             account_id, region, facts.tier, facts.in_production,
             [asdict(s) for s in facts.spend_limits],
@@ -87,5 +87,23 @@ def collect_status(
                 row.requests.append(f"{channel}: {found.describe()}")
         return row
 
-    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+    from pinpoint_sandbox.aws import max_concurrency
+
+    # One worker per region (the process-wide bound on calls in flight still applies).
+    with ThreadPoolExecutor(max_workers=max(1, min(max_concurrency(), len(regions)))) as pool:
         return list(pool.map(one, regions))
+
+
+def collect_status_accounts(
+    accounts: list[AwsAccount], regions: list[str], *, ledger_file: Path | None = None
+) -> list[RegionStatus]:
+    """`collect_status` for several accounts (an organization), a few accounts at a time;
+    the process-wide bound on calls in flight keeps the total in check."""
+    from pinpoint_sandbox.aws import max_concurrency
+
+    if len(accounts) == 1:
+        return collect_status(accounts[0], regions, ledger_file=ledger_file)
+    workers = max(1, min(len(accounts), max_concurrency() // max(1, len(regions)) + 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        chunks = pool.map(lambda a: collect_status(a, regions, ledger_file=ledger_file), accounts)
+        return [row for chunk in chunks for row in chunk]

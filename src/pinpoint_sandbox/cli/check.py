@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import print_json, stderr_console
+from pinpoint_sandbox.cli.output import RichReporter, print_json, stderr_console
 from pinpoint_sandbox.errors import ExitCode
 
 
@@ -21,6 +21,14 @@ def check(
     simulate: common.SimulateOpt = None,
     quota_code: common.QuotaCodeOpt = None,
     ledger: common.LedgerOpt = None,
+    organization: common.OrganizationOpt = False,
+    ou: common.OuOpt = None,
+    exclude: common.ExcludeOpt = None,
+    tag: common.TagOpt = None,
+    role_name: common.RoleNameOpt = None,
+    external_id: common.ExternalIdOpt = None,
+    session_duration: common.SessionDurationOpt = None,
+    max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
     from types import SimpleNamespace
@@ -46,12 +54,22 @@ def check(
         regions = regions or parse_regions(data.get("regions") or [])
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
+    selection = common.organization_selection(
+        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
+        external_id=external_id, session_duration=session_duration,
+    )
+    common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
     facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en")
-    plans = run_check(
-        [Request(channel.value, common.account_for(profile), regions, facts, backend.value)],
-        RunOptions(quota_code=quota_code, ledger=ledger),
-    )
+    requests = [Request(channel.value, common.account_for(profile), regions, facts, backend.value)]
+    fan = None
+    if selection is not None:
+        from pinpoint_sandbox.organization import fan_out
+
+        fan = fan_out(requests, selection)
+        requests = fan.requests
+        common.report_unused(fan.unused, RichReporter(json_output=True, can_prompt=False))
+    plans = run_check(requests, RunOptions(quota_code=quota_code, ledger=ledger))
     rows: list[dict[str, Any]] = []
     for plan in plans:
         evidence = plan.evidence
@@ -77,8 +95,12 @@ def check(
         code = ExitCode.AWS_FAILED
     elif any(p.decided == "blocked" for p in plans):
         code = ExitCode.PREREQUISITE
+    code = ExitCode(common.organization_exit(int(code), fan))
     if output == common.OutputFormat.json:
-        print_json({"checks": rows, "exit_code": int(code)})
+        doc: dict[str, Any] = {"checks": rows, "exit_code": int(code)}
+        if fan is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in fan.unused]
+        print_json(doc)
     else:
         _print_table(rows)
     if code:

@@ -264,3 +264,15 @@ def organization_exit(code: int, fan: Any) -> int:
     if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
         return int(ExitCode.PARTIAL)
     return code
+
+
+def accounts_for(profile: str | None, selection: Any) -> tuple[list[Any], Any]:
+    """The accounts a read-only command works on: the profile's, or (with a selection) the
+    organization's entered accounts. Also returns the Organization (None without one)."""
+    account = account_for(profile)
+    if selection is None:
+        return [account], None
+    from pinpoint_sandbox.organization import organization_accounts
+
+    org = organization_accounts(account, selection)
+    return list(org.accounts), org

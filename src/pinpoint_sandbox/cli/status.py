@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,10 +24,18 @@ def status(
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
+    organization: common.OrganizationOpt = False,
+    ou: common.OuOpt = None,
+    exclude: common.ExcludeOpt = None,
+    tag: common.TagOpt = None,
+    role_name: common.RoleNameOpt = None,
+    external_id: common.ExternalIdOpt = None,
+    session_duration: common.SessionDurationOpt = None,
+    max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Show where each region stands: sandbox or production, limits, open and filed requests."""
     from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
-    from pinpoint_sandbox.status import collect_status
+    from pinpoint_sandbox.status import collect_status_accounts
 
     regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
     regions = regions or common.default_regions(profile)
@@ -36,12 +44,30 @@ def status(
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
     ledger = common.validate_file_option(ledger, "--ledger")
+    selection = common.organization_selection(
+        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
+        external_id=external_id, session_duration=session_duration,
+    )
+    common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
-    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
+    accounts, org = common.accounts_for(profile, selection)
+    rows = collect_status_accounts(accounts, regions, ledger_file=ledger)
+    unused = org.unused if org is not None else []
     if output == common.OutputFormat.json:
-        print_json({"regions": [row.to_json() for row in rows]})
-        return
-    _print_table(rows)
+        doc: dict[str, Any] = {"regions": [row.to_json() for row in rows]}
+        if org is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in unused]
+        print_json(doc)
+    else:
+        _print_table(rows)
+    if org is not None:
+        from rich.console import Console
+
+        err = Console(stderr=True, highlight=False)
+        for item in unused:
+            err.print(item.line(), markup=False)
+        if any(u.status == "unreachable" for u in unused):
+            raise typer.Exit(5)
 
 
 def _print_table(rows: list[RegionStatus]) -> None:
@@ -49,11 +75,13 @@ def _print_table(rows: list[RegionStatus]) -> None:
     from rich.table import Table
 
     accounts = sorted({row.account_id for row in rows})
-    table = Table(title=f"Account {', '.join(accounts)}")
-    for col in ("region", "tier", "SMS $/mo", "voice $/mo", "verified"):
+    many = len(accounts) > 1  # an organization: one row per account and region
+    table = Table(title=f"{len(accounts)} accounts" if many else f"Account {accounts[0]}")
+    for col in ("account", "region", "tier", "SMS $/mo", "voice $/mo", "verified")[not many:]:
         table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(
+            *([row.account_id] if many else []),
             row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
             row.verified_text() if not row.in_production else "-",
         )
