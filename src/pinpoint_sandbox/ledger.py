@@ -66,6 +66,11 @@ class Ledger:
         self.path = path
         self._lock_fd: int | None = None
         self.torn_lines = 0
+        # Incremental index of intents for intent_times (see there).
+        self._intents: dict[tuple[Any, Any], list[tuple[str, dt.datetime]]] = {}
+        self._refused: set[str] = set()
+        self._index_file: tuple[int, int] | None = None
+        self._index_offset = 0
 
     # -- locking: one filing run per ledger at a time ---------------------------------------
     @contextmanager
@@ -147,27 +152,51 @@ class Ledger:
     def intent_times(self, account_id: str, backend: str, since: dt.datetime) -> list[dt.datetime]:
         """When this ledger sent write calls of one backend for one account, oldest first.
 
-        Calls AWS refused (e.g. over its limit) created nothing and are not counted."""
-        lines = self.lines()
-        refused = {
-            line.get("id") for line in lines
-            if line.get("type") == "outcome" and line.get("status") == "refused"
-        }
-        times: list[dt.datetime] = []
-        for line in lines:
-            if line.get("type") != "intent" or line.get("backend") != backend:
-                continue
-            if line.get("id") in refused:
-                continue
-            if (line.get("target") or {}).get("account_id") != account_id:
-                continue
-            try:
-                when = dt.datetime.fromisoformat(line["time"])
-            except (KeyError, ValueError):
-                continue
-            if when >= since:
-                times.append(when)
-        return sorted(times)
+        Calls AWS refused (e.g. over its limit) created nothing and are not counted. Asked
+        before every Support filing, so it reads only what was appended since it last looked
+        (the ledger is append-only) instead of parsing the whole file each time."""
+        self._update_index()
+        return sorted(
+            when for intent_id, when in self._intents.get((account_id, backend), [])
+            if intent_id not in self._refused and when >= since
+        )
+
+    def _update_index(self) -> None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stat = None
+        identity = (stat.st_dev, stat.st_ino) if stat else None
+        if stat is None or identity != self._index_file or stat.st_size < self._index_offset:
+            self._intents, self._refused = {}, set()
+            self._index_file, self._index_offset = identity, 0
+        if stat is None or stat.st_size == self._index_offset:
+            return
+        with self.path.open("rb") as fh:
+            fh.seek(self._index_offset)
+            data = fh.read()
+        complete = data.rfind(b"\n") + 1  # a line still being written is read next time
+        for raw in data[:complete].splitlines():
+            self._index_line(raw)
+        self._index_offset += complete
+
+    def _index_line(self, raw: bytes) -> None:
+        try:
+            line = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return  # torn by a crash: see lines()
+        if not isinstance(line, dict):
+            return
+        if line.get("type") == "outcome" and line.get("status") == "refused":
+            self._refused.add(str(line.get("id")))
+        if line.get("type") != "intent":
+            return
+        try:
+            when = dt.datetime.fromisoformat(line["time"])
+        except (KeyError, TypeError, ValueError):
+            return
+        key = ((line.get("target") or {}).get("account_id"), line.get("backend"))
+        self._intents.setdefault(key, []).append((str(line.get("id")), when))
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:

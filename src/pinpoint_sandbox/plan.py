@@ -6,6 +6,7 @@ This is the library entry point (`run`); the CLI only builds `Request`s and a `R
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -35,7 +36,6 @@ from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.preflight import TargetPlan, run_preflight
 from pinpoint_sandbox.targets import Channel, Result, Target
 
-MAX_READ_WORKERS = 16
 AWS_LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
 
 
@@ -64,7 +64,11 @@ class Reporter(Protocol):
     def message(self, text: str) -> None: ...
     def preview(self, plans: Sequence[TargetPlan]) -> None: ...
     def confirm(self, count: int) -> bool: ...
-    def progress(self, description: str, total: int) -> Callable[[], None]: ...
+    # The returned tick takes the plan just done (optional): progress counts failures, and
+    # accounts done when `per_account` gives each account's number of targets.
+    def progress(
+        self, description: str, total: int, per_account: dict[str, int] | None = None
+    ) -> Callable[..., None]: ...
     def countdown(self, seconds: float, why: str) -> None: ...
 
 
@@ -80,8 +84,10 @@ class SilentReporter:
     def confirm(self, count: int) -> bool:
         return False
 
-    def progress(self, description: str, total: int) -> Callable[[], None]:
-        return lambda: None
+    def progress(
+        self, description: str, total: int, per_account: dict[str, int] | None = None
+    ) -> Callable[..., None]:
+        return lambda *done: None
 
     def countdown(self, seconds: float, why: str) -> None:
         time.sleep(seconds)
@@ -115,10 +121,12 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
 
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
-    for index, request in enumerate(requests):
+    for request in requests:
         problems = [p for r in request.regions if (p := region_problem(r))]
         if problems:
             raise UsageError(problems[0])
+    _resolve_accounts(requests)
+    for index, request in enumerate(requests):
         try:
             account_id = request.account.account_id(
                 request.regions[0] if request.regions else None
@@ -156,6 +164,24 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     if not plans:
         raise UsageError("No regions to work on: pass --region or set `regions` in the answers.")
     return plans
+
+
+def _resolve_accounts(requests: Sequence[Request]) -> None:
+    """Identify every account (assume its role) in parallel, before the targets are built;
+    failures are remembered by each account and reported per request below."""
+    from pinpoint_sandbox.aws import max_concurrency
+
+    accounts = list({id(r.account): r for r in requests}.values())
+    if len(accounts) < 2:
+        return
+
+    def identify(request: Request) -> None:
+        # A failure is raised again, with its request number, where it is reported.
+        with contextlib.suppress(PinpointSandboxError):
+            request.account.account_id(request.regions[0] if request.regions else None)
+
+    with ThreadPoolExecutor(max_workers=min(max_concurrency(), len(accounts))) as pool:
+        list(pool.map(identify, accounts))
 
 
 def _answers_data(answers: Any) -> Any:
@@ -224,11 +250,13 @@ def preflight_all(
     plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
 ) -> None:
     """Build clients in this thread, then run every target's read-only checks in parallel."""
-    live = [p for p in plans if p.ready]
-    for account in {id(p.account): p.account for p in live}.values():
-        account.prepare(sorted({p.target.region for p in live if p.account is account}))
+    from pinpoint_sandbox.aws import max_concurrency
+
     entries = ledger.entries()
-    tick = reporter.progress("Checking prerequisites", len(plans))
+    per_account: dict[str, int] = {}
+    for plan in plans:
+        per_account[plan.target.account_id] = per_account.get(plan.target.account_id, 0) + 1
+    tick = reporter.progress("Checking prerequisites", len(plans), per_account)
 
     def one(plan: TargetPlan) -> TargetPlan:
         try:
@@ -237,9 +265,12 @@ def preflight_all(
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
         finally:
-            tick()
+            tick(plan)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(plans)))) as pool:
+    # Clients are shared and built on first use; the process-wide bound on calls in flight
+    # (--max-concurrency) sizes the pool, not a per-account number.
+    workers = max(1, min(max_concurrency(), len(plans)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one, plans))
 
 
