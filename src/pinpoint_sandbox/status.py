@@ -11,7 +11,7 @@ from typing import Any
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.targets import CHANNELS, Target
+from pinpoint_sandbox.targets import CHANNELS, Channel, Target
 
 
 @dataclass
@@ -47,50 +47,56 @@ def collect_status(
     account: AwsAccount, regions: list[str], *, ledger_file: Path | None = None
 ) -> list[RegionStatus]:
     from pinpoint_sandbox.account_facts import read_region_facts
-    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE
+    from pinpoint_sandbox.aws import max_concurrency
     from pinpoint_sandbox.backends.service_quotas import discover_quota
     from pinpoint_sandbox.backends.support import support_plan
     from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
 
     account_id = account.account_id(regions[0])
-    account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=False)
     entries = Ledger(ledger_file or ledger_path()).entries()
-    plan_name = support_plan(account)
+
+    def lookup(region: str, channel: Channel) -> tuple[list[str], list[str]]:
+        """(request lines, problems) of one channel in one region: ledger, then AWS."""
+        lines: list[str] = []
+        target = Target(account_id, region, channel)
+        entry = entries.get(target)
+        if entry is not None:
+            ids = ", ".join(
+                f"{name} {value}"
+                for name, value in (("request", entry.request_id), ("case", entry.case_id))
+                if value
+            )
+            state = entry.status or "in progress"
+            lines.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
+        try:
+            plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
+            plan.quota = discover_quota(account, region, channel)
+            found = find_existing_at_aws(plan)
+        except Exception as exc:  # a read failed: show it, keep the other regions
+            return lines, [f"{channel} requests: {exc}"]
+        if found and (entry is None or found.case_id != entry.case_id):
+            lines.append(f"{channel}: {found.describe()}")
+        return lines, []
 
     def one(region: str) -> RegionStatus:
-        facts = read_region_facts(account, region, phone_numbers=False)  # not shown
+        # The request lookups run beside the facts reads: the region costs the longer chain.
+        pending = [lookups.submit(lookup, region, channel) for channel in CHANNELS]
+        facts = read_region_facts(account, region, phone_numbers=False)  # numbers not shown
         row = RegionStatus(
             account_id, region, facts.tier, facts.in_production,
             [asdict(s) for s in facts.spend_limits],
             facts.verified_destinations, facts.verified_destinations_max,
             problems=list(facts.problems),
         )
-        for channel in CHANNELS:
-            target = Target(account_id, region, channel)
-            entry = entries.get(target)
-            if entry is not None:
-                ids = ", ".join(
-                    f"{name} {value}"
-                    for name, value in (("request", entry.request_id), ("case", entry.case_id))
-                    if value
-                )
-                state = entry.status or "in progress"
-                row.requests.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
-            try:
-                plan = TargetPlan(target, account, None, "auto", support_plan=plan_name)
-                plan.quota = discover_quota(account, region, channel)
-                found = find_existing_at_aws(plan)
-            except Exception as exc:  # a read failed: show it, keep the other regions
-                row.problems.append(f"{channel} requests: {exc}")
-                continue
-            if found and (entry is None or found.case_id != entry.case_id):
-                row.requests.append(f"{channel}: {found.describe()}")
+        for future in pending:
+            lines, problems = future.result()
+            row.requests.extend(lines)
+            row.problems.extend(problems)
         return row
 
-    from pinpoint_sandbox.aws import max_concurrency
-
     # One worker per region (the process-wide bound on calls in flight still applies).
-    with ThreadPoolExecutor(max_workers=max(1, min(max_concurrency(), len(regions)))) as pool:
+    workers = max(1, min(max_concurrency(), len(regions)))
+    with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(2 * workers) as lookups:
         return list(pool.map(one, regions))
 
 
@@ -99,8 +105,11 @@ def collect_status_accounts(
 ) -> list[RegionStatus]:
     """`collect_status` for several accounts (an organization), a few accounts at a time;
     the process-wide bound on calls in flight keeps the total in check."""
-    from pinpoint_sandbox.aws import max_concurrency
+    from pinpoint_sandbox.aws import OnceCache, max_concurrency
 
+    shared = OnceCache()  # AWS-wide facts (the default quota catalogue), read once per region
+    for account in accounts:
+        account.shared = account.shared or shared
     if len(accounts) == 1:
         return collect_status(accounts[0], regions, ledger_file=ledger_file)
     workers = max(1, min(len(accounts), max_concurrency() // max(1, len(regions)) + 1))
