@@ -143,7 +143,7 @@ def replay(path: Path, workers: int) -> None:
     for call in calls:
         key = (call["service"], call["region"])
         if key not in clients:
-            clients[key] = session.client(call["service"], region_name=call["region"],  # type: ignore[call-overload]
+            clients[key] = session.client(call["service"], region_name=call["region"],
                                           config=config)
         chains.setdefault((call["account_id"], call["region"]), []).append(call)
 
