@@ -170,7 +170,6 @@ class _Shared:
                 self.fingerprint = fingerprint
 
     def client(self, profile: str | None, service: str, region: str, single: bool) -> Any:
-        self.refresh()
         key = (profile, service, region, single)
         found = self.clients.get(key)
         if found is not None:
@@ -190,12 +189,10 @@ class _Shared:
         return found
 
     def credentials(self, profile: str | None) -> Any:
-        self.refresh()
         with self.lock:
             return self.session(profile).get_credentials()
 
     def region(self, profile: str | None) -> str | None:
-        self.refresh()
         with self.lock:
             region = self.session(profile).get_config_variable("region")
         return str(region) if region else None
@@ -344,6 +341,7 @@ class AwsAccount:
         name: str | None = None,
         shared: OnceCache | None = None,
     ) -> None:
+        _SHARED.refresh()  # a new account sees the AWS environment as it is now
         self.profile: str | None = profile if base is None else base.profile
         self.role_arn = role_arn
         self._session = session
