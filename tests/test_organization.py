@@ -193,3 +193,21 @@ def test_support_slot_index_sees_new_filings(tmp_path: Path) -> None:
     assert len(ledger.intent_times(MANAGEMENT, "support", hour_ago)) == 1
     ledger.record_intent(target, "support", "s")
     assert len(ledger.intent_times(MANAGEMENT, "support", hour_ago)) == 2
+
+
+def test_iam_policy_covers_the_organization_calls(simulator: Any, tmp_path: Path) -> None:
+    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
+
+    sim = simulator(org_scenario(member(1, tags={"env": "prod"}, ou=CHILD)))
+    run = cli("batch", batch(tmp_path), "--organization", "--ou", PARENT, "--tag", "env=prod",
+              "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    granted = set(policy_actions(build_policy("auto", True, organization_role="R")))
+    prefix_for = {svc: prefix for prefix, svc in BOTOCORE_SERVICE.items()}
+    used = {f"{prefix_for[r.service]}:{r.operation}" for r in sim.requests}
+    assert {"organizations:ListAccountsForParent", "organizations:ListChildren",
+            "organizations:ListTagsForResource", "sts:AssumeRole"} <= used
+    assert used <= granted, sorted(used - granted)
+    cli_run = cli("iam-policy", "--organization", "--role-name", "Deployer")
+    assert "arn:aws:iam::*:role/Deployer" in cli_run.stdout
+    assert cli("iam-policy", "--role-name", "Deployer").exit_code == 2

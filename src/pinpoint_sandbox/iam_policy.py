@@ -23,6 +23,7 @@ BOTOCORE_SERVICE: dict[str, str] = {
     "cloudwatch": "cloudwatch",
     "cloudtrail": "cloudtrail",
     "iam": "iam",
+    "organizations": "organizations",
 }
 
 # (Sid, actions). Every run: who am I, what tier, what limits, what is already open.
@@ -88,6 +89,18 @@ VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
     ("sms-voice:SendVoiceMessage",),
 )
 
+# --organization: list the organization's accounts (management account or delegated admin).
+ORGANIZATION: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxOrganization",
+    (
+        "organizations:DescribeOrganization",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListChildren",
+        "organizations:ListTagsForResource",
+    ),
+)
+
 BACKEND_STATEMENTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "manual": (),
     "service-quotas": (SERVICE_QUOTAS,),
@@ -109,8 +122,12 @@ def build_policy(
     *,
     voice_test_call: bool = False,
     role_arns: Sequence[str] = (),
+    organization_role: str | None = None,
 ) -> dict[str, Any]:
-    """An IAM policy document (Version 2012-10-17) for the chosen backend and channels."""
+    """An IAM policy document (Version 2012-10-17) for the chosen backend and channels.
+
+    `organization_role`: the policy of the management account for `--organization`, which
+    lists the accounts and assumes that role in each (the role itself needs the rest)."""
     if backend not in BACKEND_STATEMENTS:
         choices = ", ".join(BACKEND_STATEMENTS)
         raise UsageError(f"Unknown backend {backend!r}: use one of {choices}.")
@@ -133,6 +150,8 @@ def build_policy(
         )
     if backend in ("service-quotas", "auto"):
         statements.append(SERVICE_QUOTAS_LINKED_ROLE)
+    if organization_role is not None:
+        statements.extend(_organization_statements(organization_role))
     if role_arns:
         bad = [arn for arn in role_arns if not ROLE_ARN.match(arn)]
         if bad:
@@ -148,6 +167,22 @@ def build_policy(
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _organization_statements(role_name: str) -> list[dict[str, Any]]:
+    from pinpoint_sandbox.organization import make_selection
+
+    role = make_selection(role_name=role_name).role_name  # the same check as --role-name
+    sid, actions = ORGANIZATION
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
+        {
+            "Sid": "PinpointSandboxAssumeOrganizationRole",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": [f"arn:aws:iam::*:role/{role}"],
+        },
+    ]
 
 
 def policy_actions(policy: dict[str, Any]) -> list[str]:
