@@ -90,6 +90,7 @@ class AwsAccount:
         self._session = session
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self._account_id: str | None = None
+        self.caller_arn: str | None = None  # from GetCallerIdentity: its partition is the caller's
         self._lock = threading.Lock()
         # Read results shared by this account's targets (e.g. the quota catalogue per region).
         self.cache: dict[tuple[str, str], Any] = {}
@@ -168,7 +169,9 @@ class AwsAccount:
 
             sts = self.client(STS, region or self.default_region() or SUPPORT_REGION)
             try:
-                self._account_id = str(sts.get_caller_identity()["Account"])
+                identity = sts.get_caller_identity()
+                self._account_id = str(identity["Account"])
+                self.caller_arn = identity.get("Arn")
             except NoCredentialsError as exc:
                 raise UsageError(
                     "No AWS credentials found: configure a profile (aws configure, --profile, "

@@ -71,6 +71,9 @@ def run_request(
         save_to=save_answers,
         preselect_regions=regions or common.default_regions(profile),
     )
+    from pinpoint_sandbox.regions import require_one_partition
+
+    require_one_partition(validated.regions, "regions: ")  # before any call, test call included
     if save_answers is not None:
         RichReporter(json_output=True, can_prompt=False).message(
             f"Answers saved to {save_answers}."

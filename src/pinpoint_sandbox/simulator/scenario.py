@@ -155,6 +155,21 @@ class Account(_Strict):
     region_defaults: RegionSettings = Field(default_factory=RegionSettings)
     regions: dict[str, RegionOverride] = Field(default_factory=dict)
     support_cases: list[CaseSeed] = Field(default_factory=list)
+    # The account's partition (its ARNs say so); regions of other partitions refuse its keys.
+    partition: Literal["aws", "aws-us-gov", "aws-cn", "aws-eusc"] = "aws"
+    # Opt-in regions the account has not enabled: every call signed for one is refused as AWS
+    # refuses it (UnrecognizedClientException / InvalidClientTokenId).
+    disabled_regions: list[str] = Field(default_factory=list)
+
+    @field_validator("disabled_regions")
+    @classmethod
+    def _opt_in_only(cls, value: list[str]) -> list[str]:
+        from pinpoint_sandbox.regions import is_opt_in
+
+        for region in value:
+            if not is_opt_in(region):
+                raise ValueError(f"{region!r} is not an opt-in region (it cannot be disabled)")
+        return value
 
     @field_validator("account_id", mode="before")
     @classmethod
