@@ -30,17 +30,23 @@ CLOUDTRAIL = "cloudtrail"
 SUPPORT_REGION = "us-east-1"
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
 
 
 def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        return max(1, int(raw))
-    except ValueError as exc:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
+        shown = repr(raw if len(raw) <= 20 else raw[:20] + "…")
         raise UsageError(
-            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be an integer, got {raw!r}."
-        ) from exc
+            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be a whole number from 1 to "
+            f"{MAX_ATTEMPTS_LIMIT}, got {shown}: fix it or unset it (default 5)."
+        )
+    return value
 
 
 def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:

@@ -149,6 +149,11 @@ def validate_templates_dir(path: Path | None) -> Path | None:
 
 def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.cli.failures import environment_problem
+
+    problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
+    if problem:
+        raise UsageError(problem)
 
     return AwsAccount(profile=profile, role_arn=role_arn)
 
