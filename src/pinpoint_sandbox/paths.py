@@ -30,9 +30,22 @@ def simulator_state_dir() -> Path:
     return path
 
 
+def simulated_dir() -> Path | None:
+    """Set by `--simulate` (and `simulator serve`'s exports): the scenario's own directory,
+    so simulated runs never touch the real ledger or case files."""
+    override = os.environ.get("PINPOINT_SANDBOX_SIMULATOR_DIR")
+    if not override:
+        return None
+    path = Path(override)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def ledger_path() -> Path:
     override = os.environ.get("PINPOINT_SANDBOX_LEDGER")
-    return Path(override) if override else state_dir() / "ledger.jsonl"
+    if override:
+        return Path(override)
+    return (simulated_dir() or state_dir()) / "ledger.jsonl"
 
 
 def saved_answers_path(channel: str) -> Path:
@@ -40,6 +53,6 @@ def saved_answers_path(channel: str) -> Path:
 
 
 def manual_cases_dir() -> Path:
-    path = state_dir() / "manual-cases"
+    path = (simulated_dir() or state_dir()) / "manual-cases"
     path.mkdir(parents=True, exist_ok=True)
     return path

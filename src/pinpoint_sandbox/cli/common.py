@@ -117,7 +117,8 @@ def start_simulator(simulate: str | None) -> None:
     from pinpoint_sandbox.simulator import start_in_process
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
-    start_in_process(scenario)
+    # Which world this run sees, every time (stderr: stdout stays parseable).
+    start_in_process(scenario, announce=lambda line: sys.stderr.write(line + "\n"))
 
 
 def interactive(no_input: bool) -> bool:
