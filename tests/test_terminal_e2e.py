@@ -160,7 +160,8 @@ def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
     assert "EXIT=130" in screen, screen
     saved = yaml.safe_load((isolated_env / "last-answers-sms.yaml").read_text())
     assert saved["company_name"] == "Example Corp"
-    state_file = isolated_env / "simulator" / "fresh-sandbox" / "state.json"  # AWS is only reached after the answers
+    # AWS is only reached after the answers
+    state_file = isolated_env / "simulator" / "fresh-sandbox" / "state.json"
     assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(
         "111122223333"
     )

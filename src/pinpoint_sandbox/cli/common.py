@@ -118,7 +118,11 @@ def start_simulator(simulate: str | None) -> None:
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
     # Which world this run sees, every time (stderr: stdout stays parseable).
-    start_in_process(scenario, announce=lambda line: sys.stderr.write(line + "\n"))
+    start_in_process(scenario, announce=_announce)
+
+
+def _announce(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def interactive(no_input: bool) -> bool:
