@@ -197,9 +197,11 @@ def _make_session(profile: str | None, role_arn: str | None) -> boto3.Session:
     try:
         base = boto3.Session(profile_name=profile) if profile else boto3.Session()
     except ProfileNotFound as exc:
+        name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        source = "" if profile else " (from AWS_PROFILE)"
         raise UsageError(
-            f"AWS profile {profile!r} was not found in the AWS config files; check its name "
-            f"or create it with `aws configure --profile {profile}`."
+            f"AWS profile {name!r}{source} was not found in the AWS config files; check its "
+            f"name or create it with `aws configure --profile {name}`."
         ) from exc
     if not role_arn:
         return base

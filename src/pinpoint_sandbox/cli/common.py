@@ -159,8 +159,10 @@ def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
     if problem:
         raise UsageError(problem)
-
-    return AwsAccount(profile=profile, role_arn=role_arn)
+    account = AwsAccount(profile=profile, role_arn=role_arn)
+    if role_arn is None:
+        account.session  # noqa: B018 - a missing profile or broken config: exit 2 now, no call
+    return account
 
 
 def default_regions(profile: str | None) -> list[str]:

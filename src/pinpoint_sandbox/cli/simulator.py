@@ -48,7 +48,8 @@ def serve(
                      help="Built-in scenario name or a scenario YAML file (default: the "
                           "active scenario, else fresh-sandbox)."),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 0,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).",
+                                      min=0, max=65535)] = 0,
     state: Annotated[
         Path | None,
         typer.Option("--state", help="State file (default: the scenario's own directory)."),
@@ -141,6 +142,8 @@ def reset(
     from pinpoint_sandbox.simulator import reset_simulated, reset_state
 
     if state is not None:
+        if state.is_dir():
+            raise UsageError(f"--state {state} is a directory; give the state file.")
         if reset_state(state):
             typer.echo(f"Removed simulator state {state}.", err=True)
         else:
