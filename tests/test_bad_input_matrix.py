@@ -54,6 +54,7 @@ class Case:
     # Run in a child process with a memory cap and a deadline: an unfixed bomb must fail
     # fast instead of eating the machine.
     bounded: bool = False
+    before: list[str] | None = None  # a command run first (e.g. one that saves answers)
 
     def param(self) -> Any:
         return pytest.param(self, id=self.id, marks=self.marks)
@@ -287,9 +288,17 @@ def _request_cases() -> list[Case]:
         Case("request-set-bad-region", [*base, "--set", "regions=eu-west-9"]),
         Case("request-set-mixed-regions", [*base, "--set", "regions=[eu-west-1, us-gov-west-1]"]),
         Case("request-set-bad-url", [*base, "--set", "website_url=ftp://x"]),
+        Case("request-saved-answers-used-silently", [
+            "request", "sms", "-r", "us-east-1", "--yes", "--no-input"],
+            before=["request", "sms", "--answers", "{valid_sms}", "-r", "us-east-1",
+                    "--dry-run", "--no-input"],
+            marks=[answers_helper(": saved answers only with --answers last")]),
         Case("request-set-without-answers-mixes-saved", [
-            "request", "sms", "-r", "eu-west-1", "--set", "company_name=Contoso Bank", "--yes",
-            "--no-input"], marks=[answers_helper(": --set never mixes with saved answers")]),
+            "request", "sms", "-r", "us-east-1", "--set", "company_name=Contoso Bank", "--yes",
+            "--no-input"],
+            before=["request", "sms", "--answers", "{valid_sms}", "-r", "us-east-1",
+                    "--dry-run", "--no-input"],
+            marks=[answers_helper(": --set never mixes with saved answers")]),
         Case("request-templates-missing", [*base, "--templates-dir", "{missing}"]),
         Case("request-templates-file", [*base, "--templates-dir", "{valid_sms}"]),
         Case("request-templates-misnamed", [*base, "--templates-dir", "{tpl_misnamed}"]),
@@ -536,6 +545,8 @@ def test_bad_input(case: Case, bad_files: dict[str, Path], shared_sim: Simulator
     wants_json = args[0] in JSON_COMMANDS and "--output" not in args
     if wants_json:
         args += ["--output", "json"]
+    if case.before is not None:
+        cli(*[_expand(a, bad_files, tmp_path) for a in case.before])
     writes_before = len(shared_sim.write_calls())
     run = run_bounded(args) if case.bounded else cli(*args)
 
