@@ -539,3 +539,62 @@ def test_answer_keys_match_design() -> None:
         "dedicated_numbers_reason", "calls_per_number", "consent_process", "opt_out_process",
         "contact_language", "voice_message_sent", "contact_emails",
     ]
+
+
+# --- model additions: calls_per_number.period_detail, review.ignore ---------------------------
+
+
+def test_period_other_needs_period_detail() -> None:
+    with pytest.raises(AnswersError) as info:
+        validate_answers("voice", voice_data(calls_per_number={"count": 3, "period": "other"}),
+                         "v.yaml")
+    assert info.value.problems == [
+        "v.yaml: calls_per_number.period_detail: is required when period is other: say the "
+        "period in words, e.g. 'per quarter'"
+    ]
+    with pytest.raises(AnswersError, match=r"calls_per_number\.period_detail: is required"):
+        validate_answers("voice", voice_data(
+            calls_per_number={"count": 3, "period": "other", "period_detail": "   "}))
+    answers = validate_answers("voice", voice_data(
+        calls_per_number={"count": 3, "period": "other", "period_detail": " per quarter "}))
+    assert isinstance(answers, VoiceAnswers)
+    assert answers.calls_per_number.period_detail == "per quarter"
+    assert to_data(answers)["calls_per_number"] == {
+        "count": 3, "period": "other", "period_detail": "per quarter"
+    }
+
+
+def test_period_detail_is_only_for_other() -> None:
+    with pytest.raises(AnswersError) as info:
+        validate_answers("voice", voice_data(
+            calls_per_number={"count": 3, "period": "day", "period_detail": "per quarter"}))
+    assert "calls_per_number.period_detail: is only for period: other" in info.value.message
+    answers = validate_answers("voice", voice_data())
+    assert isinstance(answers, VoiceAnswers)
+    assert answers.calls_per_number.period_detail is None
+    assert "period_detail" not in to_data(answers)["calls_per_number"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_review_ignore_is_an_optional_setting(channel: str) -> None:
+    data = sms_data() if channel == "sms" else voice_data()
+    plain = validate_answers(channel, data)
+    assert plain.review.ignore == []
+    assert "review" not in to_data(plain)  # files without `review` stay as they were
+    assert "review" not in answer_keys(channel)  # not a question: not asked, not in init
+    answers = validate_answers(channel, {**data, "review": {"ignore": ["vague-answer", " x "]}})
+    assert answers.review.ignore == ["vague-answer", "x"]
+    assert to_data(answers)["review"] == {"ignore": ["vague-answer", "x"]}
+    with pytest.raises(AnswersError, match=r"review\.ignor: unknown key"):
+        validate_answers(channel, {**data, "review": {"ignor": ["x"]}})
+    with pytest.raises(AnswersError, match=r"review\.ignore: must be a list"):
+        validate_answers(channel, {**data, "review": {"ignore": "x"}})
+
+
+def test_review_can_be_set_on_the_command_line(tmp_path: Path) -> None:
+    answers_file = write_yaml(tmp_path / "a.yaml", sms_data())
+    answers = resolve_answers("sms", answers_file=answers_file,
+                              sets=["review.ignore=[placeholder-value]"])
+    assert answers.review.ignore == ["placeholder-value"]
+    with pytest.raises(AnswersError, match="did you mean 'review'"):
+        resolve_answers("sms", answers_file=answers_file, sets=["reveiw.ignore=[x]"])

@@ -474,6 +474,8 @@ def error_text(error: Mapping[str, Any]) -> str:
         return f"must be a mapping{got}"
     if kind == "missing":
         return "is required"
+    if kind == "extra_forbidden":
+        return "unknown key (not allowed here)"
     return f"{error['msg']}{got}"
 
 
