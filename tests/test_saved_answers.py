@@ -32,6 +32,7 @@ from pinpoint_sandbox.answers import (
     save_answers,
     saved_answers,
 )
+from pinpoint_sandbox.errors import AnswersError
 from pinpoint_sandbox.paths import answers_history_dir, saved_answers_path
 from pinpoint_sandbox.questions import engine
 
@@ -237,3 +238,19 @@ def test_importing_answers_does_not_import_the_questionnaire_engine() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env)
     assert out.stdout.strip() == "[]"
+
+
+def test_typed_answers_survive_a_problem_found_after_the_prompts() -> None:
+    """A rule across answers (here `period: other` without `period_detail`) fails at the end:
+    what was typed is kept for the next run, as after Ctrl-C. `ask` stands for the prompts."""
+    data = yaml.safe_load((SMS_ANSWERS.parent / "voice-answers.yaml").read_text())
+    del data["calls_per_number"], data["regions"]
+    typed = {"calls_per_number": {"count": 3, "period": "other"}}
+
+    def ask(channel: str, known: Any, **_: Any) -> dict[str, Any]:
+        assert "calls_per_number" not in known
+        return typed
+
+    with pytest.raises(AnswersError, match=r"calls_per_number\.period_detail"):
+        resolve_answers("voice", sets=as_sets(data), regions=["us-east-1"], ask=ask)
+    assert load_saved_answers("voice") == typed

@@ -409,8 +409,14 @@ def resolve_answers(
             channel, layers.given(), preselect_regions=preselect_regions, prefill=prefill,
             required_only=answers_file is not None,
         )
-    answers = layers.validated(_missing_text(channel, answers_file))
-    if layers.typed and (answers_file is None or is_last(answers_file)):
+    keep_typed = bool(layers.typed) and (answers_file is None or is_last(answers_file))
+    try:
+        answers = layers.validated(_missing_text(channel, answers_file))
+    except AnswersError:
+        if keep_typed:  # as after Ctrl-C: what was typed is offered again next time
+            save_answers(channel, {**load_saved_answers(channel), **layers.typed})
+        raise
+    if keep_typed:
         save_answers(channel, to_data(answers))
     if save_to is not None:
         write_private(save_to, dump_yaml(to_data(answers)))
