@@ -399,16 +399,7 @@ def resolve_answers(
         given = [layers.label(s) for s in ("set", "region") if layers.layer(s)]
         layers.fallback = " + ".join(given) or "answers"
     if ask is not None:
-        problems, _ = layers.problems(str, check_missing=False)
-        if problems:  # a bad --set or file value is reported before any question
-            raise AnswersError(problems, layers.fallback)
-        prefill = deep_merge(
-            layers.default, load_saved_answers(channel) if answers_file is None else {}
-        )
-        layers.typed = ask(
-            channel, layers.given(), preselect_regions=preselect_regions, prefill=prefill,
-            required_only=answers_file is not None,
-        )
+        layers.typed = _ask_the_rest(layers, ask, answers_file, preselect_regions)
     keep_typed = bool(layers.typed) and (answers_file is None or is_last(answers_file))
     try:
         answers = layers.validated(_missing_text(channel, answers_file))
@@ -421,6 +412,20 @@ def resolve_answers(
     if save_to is not None:
         write_private(save_to, dump_yaml(to_data(answers)))
     return answers
+
+
+def _ask_the_rest(
+    layers: AnswersMap, ask: AskFn, answers_file: Path | None, preselect: list[str] | None
+) -> dict[str, Any]:
+    """Prompt for what the user did not give; the saved answers prefill only without a file."""
+    problems, _ = layers.problems(str, check_missing=False)
+    if problems:  # a bad --set or file value is reported before any question
+        raise AnswersError(problems, layers.fallback)
+    saved = load_saved_answers(layers.channel) if answers_file is None else {}
+    return ask(
+        layers.channel, layers.given(), preselect_regions=preselect,
+        prefill=deep_merge(layers.default, saved), required_only=answers_file is not None,
+    )
 
 
 def _missing_text(channel: str, answers_file: Path | None) -> Callable[[str], str]:
