@@ -208,3 +208,14 @@ def test_alias_bomb_batch_file_is_one_line(tmp_path: Path) -> None:
     run = cli("batch", bomb, "--dry-run")
     assert run.exit_code == 2, run
     assert "alias bomb" in one_error_line(run.stderr)
+
+
+def test_thousands_of_bad_items_are_not_thousands_of_lines(simulator: Any, tmp_path: Path) -> None:
+    simulator("fresh-sandbox")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(SMS_ANSWERS.read_text() + "".join(f"junk_{n}: 1\n" for n in range(5000)))
+    run = request("--answers", answers)
+    assert run.exit_code == 2, run
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 25
+    assert lines[-1].endswith("and 4976 more problems like these")

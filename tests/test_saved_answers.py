@@ -254,3 +254,10 @@ def test_typed_answers_survive_a_problem_found_after_the_prompts() -> None:
     with pytest.raises(AnswersError, match=r"calls_per_number\.period_detail"):
         resolve_answers("voice", sets=as_sets(data), regions=["us-east-1"], ask=ask)
     assert load_saved_answers("voice") == typed
+
+
+def test_init_writes_the_skeleton_private(tmp_path: Path) -> None:
+    target = tmp_path / "mine.yaml"
+    run = cli("init", "sms", target)
+    assert run.exit_code == 0, run
+    assert mode(target) == 0o600

@@ -47,6 +47,8 @@ MAX_CONTACT_EMAILS = 10
 MAX_SPEND_USD = 1_000_000
 # Rule ids a `review: {ignore: [...]}` may list: far more than there are lint rules.
 MAX_IGNORED_RULES = 50
+# Problem lines reported for one set of answers (every answer key could fail at once: ~15).
+MAX_PROBLEM_LINES = 25
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
@@ -536,10 +538,18 @@ def collect_problems(
                     problems.append(f"{where(key)}: {missing_text(key)}")
                 continue
             problems.append(f"{where(key)}: {loc_text(loc)}: {error_text(error)}")
-        return problems, None
+        return _capped(problems), None
     if problems:
-        return problems, None
+        return _capped(problems), None
     return [], answers
+
+
+def _capped(problems: list[str]) -> list[str]:
+    """At most MAX_PROBLEM_LINES lines: a file of 10,000 bad items is not 10,000 lines."""
+    if len(problems) <= MAX_PROBLEM_LINES:
+        return problems
+    rest = len(problems) - MAX_PROBLEM_LINES + 1
+    return [*problems[: MAX_PROBLEM_LINES - 1], f"... and {rest} more problems like these"]
 
 
 def validate_answers(
