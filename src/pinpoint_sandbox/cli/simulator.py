@@ -14,6 +14,7 @@ import typer
 
 from pinpoint_sandbox.cli import HandledGroup
 from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.paths import private_dir
 
 app = typer.Typer(
     cls=HandledGroup,  # errors are one line and exit 2 also when this app runs on its own
@@ -77,7 +78,7 @@ def serve(
         if selected.restarted:
             note = " (started afresh: the scenario changed since its state was saved)"
         source, state_file, data_dir = selected.data, selected.state_file, selected.directory
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
     reused = state_file.exists()
     sim = Simulator(source, state_file=state_file, port=port)
     try:

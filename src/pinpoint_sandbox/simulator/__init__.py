@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pinpoint_sandbox.paths import private_dir
 from pinpoint_sandbox.simulator.scenario import (
     DEFAULT_SCENARIO,
     ScenarioError,
@@ -175,7 +176,7 @@ def start_in_process(scenario: str | None = None,
     point this process's boto3 at it. Its ledger and case files live in the scenario's
     directory too (never the real ones); `announce` gets the one-line "which scenario" note."""
     selected = select_scenario(scenario)
-    selected.directory.mkdir(parents=True, exist_ok=True)
+    private_dir(selected.directory)  # its ledger holds case text: 0700
     sim = Simulator(selected.data, state_file=selected.state_file)
     sim.start()
     set_active(selected.name, selected.source)

@@ -258,44 +258,17 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
 
 
-MAX_SCENARIO_BYTES = 1_000_000
-MAX_SCENARIO_ALIASES = 100  # scenarios need few; a "billion laughs" file needs many
-
-
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 text, or one line saying why not (binary, encoding, size)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_SCENARIO_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from exc
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: larger than {MAX_SCENARIO_BYTES // 1000} kB; a scenario "
-                            "is a short YAML file.")
-    if b"\x00" in raw:
-        raise ScenarioError(f"{path}: a binary file, not a YAML scenario (UTF-8 text).")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8."
-        ) from None
-
-
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    """Bounded reading (yamlio): missing, binary, non-UTF-8, huge or alias-bomb files are one
+    line, never their contents."""
+    from pinpoint_sandbox.yamlio import read_yaml_file
 
-    text = _read_text(path)
     try:
-        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))
-        if aliases > MAX_SCENARIO_ALIASES:
-            raise ScenarioError(f"{path}: uses {aliases} YAML aliases (at most "
-                                f"{MAX_SCENARIO_ALIASES}); write the values out.")
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}:{where} is not valid YAML.") from None
+        return read_yaml_file(path, "scenario file")
+    except ScenarioError:
+        raise
+    except UsageError as exc:
+        raise ScenarioError(exc.message) from None
 
 
 def _describe(error: ValidationError) -> str:
