@@ -145,7 +145,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("name: x\nfaults: {throttle_rate: 2}\naccounts: [{account_id: '123412341234'}]\n",
          "faults.throttle_rate"),
         ("name: x\naccounts: []\n", "accounts: List should have at least 1 item"),
-        ("name: [unclosed\n", "is not valid YAML"),
+        ("name: [unclosed\n", "not valid YAML"),
         ("- a list\n", "must be a YAML mapping"),
     ],
 )

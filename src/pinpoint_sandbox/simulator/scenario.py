@@ -268,7 +268,10 @@ def _read_yaml(path: Path) -> Any:
     except ScenarioError:
         raise
     except UsageError as exc:
-        raise ScenarioError(exc.message) from None
+        message = exc.message
+        if message.startswith(f"{path.name}:"):  # name the file as the user gave it
+            message = f"{path}{message[len(path.name):]}"
+        raise ScenarioError(message) from None
 
 
 def _describe(error: ValidationError) -> str:
