@@ -42,6 +42,7 @@ SUPPORT_REGION = "us-east-1"
 ORGANIZATIONS_REGION = "us-east-1"
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
 DEFAULT_MAX_CONCURRENCY = 64
 
 T = TypeVar("T")
@@ -51,11 +52,16 @@ def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        return max(1, int(raw))
-    except ValueError as exc:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
+        shown = repr(raw if len(raw) <= 20 else raw[:20] + "…")
         raise UsageError(
-            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be an integer, got {raw!r}."
-        ) from exc
+            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be a whole number from 1 to "
+            f"{MAX_ATTEMPTS_LIMIT}, got {shown}: fix it or unset it (default 5)."
+        )
+    return value
 
 
 def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
@@ -153,9 +159,12 @@ class _Shared:
             try:
                 found.get_config_variable("region")  # a wrong profile name fails here
             except ProfileNotFound as exc:
+                name = (profile or os.environ.get("AWS_PROFILE")
+                        or os.environ.get("AWS_DEFAULT_PROFILE"))
+                source = "" if profile else " (from AWS_PROFILE)"
                 raise UsageError(
-                    f"AWS profile {profile!r} was not found in the AWS config files; check its "
-                    f"name or create it with `aws configure --profile {profile}`."
+                    f"AWS profile {name!r}{source} was not found in the AWS config files; "
+                    f"check its name or create it with `aws configure --profile {name}`."
                 ) from exc
             self.sessions[profile] = found
         return found
@@ -352,6 +361,8 @@ class AwsAccount:
         self._known_account_id = account_id
         self._account_id: str | None = None
         self._credentials: Any = None
+        # From GetCallerIdentity, or AssumeRole's AssumedRoleUser: its partition is the caller's.
+        self.caller_arn: str | None = None
         self._lock = threading.Lock()
         self._error: Exception | None = None  # why credentials could not be had (not retried)
         self._once = OnceCache()
@@ -473,7 +484,9 @@ class AwsAccount:
                                    region or self.default_region() or SUPPORT_REGION, False),
                     credentials,
                 )
-                self._account_id = str(sts.get_caller_identity()["Account"])
+                identity = sts.get_caller_identity()
+                self._account_id = str(identity["Account"])
+                self.caller_arn = identity.get("Arn")
             except (ClientError, BotoCoreError) as exc:
                 if type(exc).__name__ == "NoCredentialsError":
                     raise UsageError(
@@ -501,11 +514,13 @@ def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
     def fetch() -> dict[str, Any]:
         sts = base.client(STS, region)
         try:
-            creds = sts.assume_role(**params)["Credentials"]
+            answer = sts.assume_role(**params)
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(
                 f"Could not assume role {account.role_arn}: {error_message(exc)}"
             ) from exc
+        account.caller_arn = answer.get("AssumedRoleUser", {}).get("Arn")
+        creds = answer["Credentials"]
         expiry = creds["Expiration"]
         return {
             "access_key": creds["AccessKeyId"],

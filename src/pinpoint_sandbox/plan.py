@@ -117,7 +117,12 @@ def exit_code_for(results: Sequence[Result]) -> ExitCode:
 
 def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
-    from pinpoint_sandbox.regions import region_problem
+    from pinpoint_sandbox.regions import (
+        check_caller_partition,
+        region_problem,
+        require_one_partition,
+        sts_region,
+    )
 
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
@@ -125,12 +130,12 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
         problems = [p for r in request.regions if (p := region_problem(r))]
         if problems:
             raise UsageError(problems[0])
+        require_one_partition(request.regions)  # known from botocore's data: before any call
     _resolve_accounts(requests)
     for index, request in enumerate(requests):
         try:
-            account_id = request.account.account_id(
-                request.regions[0] if request.regions else None
-            )
+            account_id = request.account.account_id(sts_region(request.regions))
+            check_caller_partition(request.account, request.regions)  # the STS ARN's partition
         except PinpointSandboxError as exc:
             if len(requests) == 1:
                 raise
@@ -170,6 +175,7 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
     """Identify every account (assume its role) in parallel, before the targets are built;
     failures are remembered by each account and reported per request below."""
     from pinpoint_sandbox.aws import max_concurrency
+    from pinpoint_sandbox.regions import sts_region
 
     accounts = list({id(r.account): r for r in requests}.values())
     if len(accounts) < 2:
@@ -178,7 +184,7 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
     def identify(request: Request) -> None:
         # A failure is raised again, with its request number, where it is reported.
         with contextlib.suppress(PinpointSandboxError):
-            request.account.account_id(request.regions[0] if request.regions else None)
+            request.account.account_id(sts_region(request.regions))
 
     with ThreadPoolExecutor(max_workers=min(max_concurrency(), len(accounts))) as pool:
         list(pool.map(identify, accounts))

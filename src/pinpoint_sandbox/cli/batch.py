@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
+from pinpoint_sandbox.regions import require_one_partition
 
 
 def batch(
@@ -37,38 +38,21 @@ def batch(
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
-    from pinpoint_sandbox.plan import Request, RunOptions, run
+    from pinpoint_sandbox.plan import RunOptions, run
 
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
     answers = [request_answers(spec, i) for i in range(len(spec.requests))]
+    for index, item_answers in enumerate(answers):  # known from botocore: before any call
+        require_one_partition(item_answers.regions, f"{file.name}: requests[{index}]: ")
     selection = common.organization_selection(
         organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
         external_id=external_id, session_duration=session_duration, block=spec.organization,
     )
     common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
-    requests = []
-    for index, item in enumerate(spec.requests):
-        chosen = backend.value if backend else (item.backend or spec.defaults.backend or "auto")
-        requests.append(
-            Request(
-                channel=item.channel,
-                account=common.account_for(item.profile, item.role_arn),
-                regions=list(answers[index].regions),
-                answers=answers[index],
-                backend=chosen,
-            )
-        )
-    fan = None
-    if selection is not None:
-        from pinpoint_sandbox.organization import fan_out
-
-        block = spec.organization
-        fan = fan_out(requests, selection, channels=block.channels if block else (),
-                      regions=block.regions if block else ())
-        requests = fan.requests
+    requests, fan = _requests(spec, answers, backend, selection)
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
@@ -90,6 +74,35 @@ def batch(
     code = common.organization_exit(report.exit_code, fan)
     if code:
         raise typer.Exit(code)
+
+
+def _requests(
+    spec: Any, answers: list[Any], backend: common.BackendChoice | None, selection: Any
+) -> tuple[list[Any], Any]:
+    """One Request per batch entry; with an organization selection, fanned out across its
+    accounts (the FanOut is returned too, None without a selection)."""
+    from pinpoint_sandbox.plan import Request
+
+    requests = []
+    for index, item in enumerate(spec.requests):
+        chosen = backend.value if backend else (item.backend or spec.defaults.backend or "auto")
+        requests.append(
+            Request(
+                channel=item.channel,
+                account=common.account_for(item.profile, item.role_arn),
+                regions=list(answers[index].regions),
+                answers=answers[index],
+                backend=chosen,
+            )
+        )
+    if selection is None:
+        return requests, None
+    from pinpoint_sandbox.organization import fan_out
+
+    block = spec.organization
+    fan = fan_out(requests, selection, channels=block.channels if block else (),
+                  regions=block.regions if block else ())
+    return fan.requests, fan
 
 
 def register(app: typer.Typer) -> None:

@@ -33,25 +33,15 @@ def check(
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
     from types import SimpleNamespace
 
+    from pinpoint_sandbox.answers import answers_for_check
     from pinpoint_sandbox.plan import Request, RunOptions
     from pinpoint_sandbox.plan import check as run_check
     from pinpoint_sandbox.regions import parse_regions
 
-    regions = parse_regions(region or [])
-    attestation = False
-    if answers is not None:
-        from pinpoint_sandbox.answers import load_answers_file, validate_field
-        from pinpoint_sandbox.errors import UsageError
-
-        data = load_answers_file(answers)
-        # Only the two keys `check` uses are read; each is validated as `request` would.
-        for key in ("voice_message_sent", "regions"):
-            if data.get(key) is not None and (
-                problem := validate_field(channel.value, key, data[key])
-            ):
-                raise UsageError(f"{answers.name}: {key}: {problem.removeprefix(key + ': ')}")
-        attestation = data.get("voice_message_sent") is True
-        regions = regions or parse_regions(data.get("regions") or [])
+    # Typed answers when the file is complete; a partial file still gives regions/attestation.
+    read = answers_for_check(channel.value, answers,
+                             note=lambda text: stderr_console().print(text, markup=False))
+    regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
     selection = common.organization_selection(
@@ -60,7 +50,9 @@ def check(
     )
     common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
-    facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en")
+    facts = read.answers or SimpleNamespace(
+        voice_message_sent=read.voice_message_sent, contact_language="en"
+    )
     requests = [Request(channel.value, common.account_for(profile), regions, facts, backend.value)]
     fan = None
     if selection is not None:
@@ -70,26 +62,7 @@ def check(
         requests = fan.requests
         common.report_unused(fan.unused, RichReporter(json_output=True, can_prompt=False))
     plans = run_check(requests, RunOptions(quota_code=quota_code, ledger=ledger))
-    rows: list[dict[str, Any]] = []
-    for plan in plans:
-        evidence = plan.evidence
-        rows.append({
-            "account_id": plan.target.account_id,
-            "region": plan.target.region,
-            "channel": plan.target.channel,
-            "ready": plan.ready,
-            "status": "ready" if plan.ready else plan.decided,
-            "reason": plan.reason,
-            "tier": plan.tier,
-            "voice_evidence": (
-                {"found": evidence.found, "source": evidence.source, "detail": evidence.detail}
-                if evidence is not None else None
-            ),
-            "open_request": plan.existing.describe() if plan.existing else None,
-            "support_plan": plan.support_plan,
-            "backend": plan.backend,
-            "backend_reason": plan.backend_reason or None,
-        })
+    rows = [_row(plan) for plan in plans]
     code = ExitCode.OK
     if any(p.decided == "failed" for p in plans):
         code = ExitCode.AWS_FAILED
@@ -105,6 +78,27 @@ def check(
         _print_table(rows)
     if code:
         raise typer.Exit(int(code))
+
+
+def _row(plan: Any) -> dict[str, Any]:
+    evidence = plan.evidence
+    return {
+        "account_id": plan.target.account_id,
+        "region": plan.target.region,
+        "channel": plan.target.channel,
+        "ready": plan.ready,
+        "status": "ready" if plan.ready else plan.decided,
+        "reason": plan.reason,
+        "tier": plan.tier,
+        "voice_evidence": (
+            {"found": evidence.found, "source": evidence.source, "detail": evidence.detail}
+            if evidence is not None else None
+        ),
+        "open_request": plan.existing.describe() if plan.existing else None,
+        "support_plan": plan.support_plan,
+        "backend": plan.backend,
+        "backend_reason": plan.backend_reason or None,
+    }
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

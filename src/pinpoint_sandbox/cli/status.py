@@ -17,7 +17,8 @@ def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
-            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+            "--all-regions", metavar="",
+            help="Every region with the SMS and Voice API in the caller's partition."
         )
     ] = False,
     profile: common.ProfileOpt = None,
@@ -34,12 +35,12 @@ def status(
     max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Show where each region stands: sandbox or production, limits, open and filed requests."""
-    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    from pinpoint_sandbox.regions import caller_regions, parse_regions
     from pinpoint_sandbox.status import collect_status_accounts
 
-    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
-    regions = regions or common.default_regions(profile)
-    if not regions:
+    regions = [] if all_regions else parse_regions(region or [])
+    regions = regions or ([] if all_regions else common.default_regions(profile))
+    if not regions and not all_regions:
         from pinpoint_sandbox.errors import UsageError
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
@@ -50,7 +51,10 @@ def status(
     )
     common.set_concurrency(max_concurrency)
     common.start_simulator(simulate)
-    accounts, org = common.accounts_for(profile, selection)
+    account = common.account_for(profile)
+    # --all-regions: the caller's partition only (no GovCloud rows for commercial keys).
+    regions = caller_regions(account, None if all_regions else regions)
+    accounts, org = common.accounts_for(account, selection)
     rows = collect_status_accounts(accounts, regions, ledger_file=ledger)
     unused = org.unused if org is not None else []
     if output == common.OutputFormat.json:
