@@ -57,7 +57,7 @@ def batch(
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
     if fan is not None:
-        common.report_unused(fan.unused, reporter)
+        common.report_unused(fan.unused)
     from pinpoint_sandbox.lint import lint_answers
 
     for index, item in enumerate(spec.requests):

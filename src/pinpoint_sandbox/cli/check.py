@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import RichReporter, print_json, stderr_console
+from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.errors import ExitCode
 
 
@@ -60,7 +60,7 @@ def check(
 
         fan = fan_out(requests, selection)
         requests = fan.requests
-        common.report_unused(fan.unused, RichReporter(json_output=True, can_prompt=False))
+        common.report_unused(fan.unused)
     plans = run_check(requests, RunOptions(quota_code=quota_code, ledger=ledger))
     rows = [_row(plan) for plan in plans]
     code = ExitCode.OK

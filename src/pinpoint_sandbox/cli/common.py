@@ -264,10 +264,11 @@ def set_concurrency(value: int | None) -> None:
         set_max_concurrency(value)
 
 
-def report_unused(unused: list[Any], reporter: Any) -> None:
-    """One line per organization account left out (suspended, or its role not assumable)."""
+def report_unused(unused: list[Any]) -> None:
+    """One line per organization account left out (suspended, or its role not assumable), on
+    stderr, never wrapped: scripts and logs can grep them."""
     for item in unused:
-        reporter.message(item.line())
+        sys.stderr.write(item.line() + "\n")
 
 
 def organization_exit(code: int, fan: Any) -> int:

@@ -65,11 +65,7 @@ def status(
     else:
         _print_table(rows)
     if org is not None:
-        from rich.console import Console
-
-        err = Console(stderr=True, highlight=False)
-        for item in unused:
-            err.print(item.line(), markup=False)
+        common.report_unused(unused)
         if any(u.status == "unreachable" for u in unused):
             raise typer.Exit(5)
 

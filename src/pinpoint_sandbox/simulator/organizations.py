@@ -23,12 +23,17 @@ def _org(call: Call) -> OrganizationSpec:
     return org
 
 
+def _partition(call: Call, org: OrganizationSpec) -> str:
+    spec = call.state.scenario.account(str(org.management_account))
+    return spec.partition if spec is not None else "aws"
+
+
 def _account(call: Call, spec: Account, org: OrganizationSpec) -> dict[str, Any]:
     status = spec.state if spec.state in ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE") else "SUSPENDED"
     return {
         "Id": spec.account_id,
-        "Arn": f"arn:aws:organizations::{org.management_account}:account/{org.id}/"
-               f"{spec.account_id}",
+        "Arn": f"arn:{_partition(call, org)}:organizations::{org.management_account}:account/"
+               f"{org.id}/{spec.account_id}",
         "Email": f"aws+{spec.account_id}@example.com",
         "Name": spec.name or f"account-{spec.account_id}",
         "Status": status,
