@@ -35,7 +35,7 @@ def org_scenario(*accounts: dict[str, Any], management: Any = None) -> dict[str,
     }
 
 
-def batch(tmp_path: Path, **extra: Any) -> Path:
+def batch(tmp_path: Path, **extra: Any) -> str:
     path = tmp_path / "batch.yaml"
     path.write_text(yaml.safe_dump({
         "version": 1,
@@ -45,7 +45,7 @@ def batch(tmp_path: Path, **extra: Any) -> Path:
         ],
         **extra,
     }))
-    return path
+    return str(path)
 
 
 def accounts_of(results: list[dict[str, Any]]) -> set[str]:
@@ -211,3 +211,21 @@ def test_iam_policy_covers_the_organization_calls(simulator: Any, tmp_path: Path
     cli_run = cli("iam-policy", "--organization", "--role-name", "Deployer")
     assert "arn:aws:iam::*:role/Deployer" in cli_run.stdout
     assert cli("iam-policy", "--role-name", "Deployer").exit_code == 2
+
+
+def test_progress_counts_failures_and_accounts_done() -> None:
+    from pinpoint_sandbox.cli.output import _ProgressCounts
+    from pinpoint_sandbox.preflight import TargetPlan
+    from pinpoint_sandbox.targets import Target
+
+    def plan(account: str, failed: bool = False) -> TargetPlan:
+        p = TargetPlan(Target(account, "eu-west-1", "sms"), None, None, "auto")  # type: ignore[arg-type]
+        if failed:
+            p.settle("failed", "x")
+        return p
+
+    counts = _ProgressCounts(3, {"a": 2, "b": 1})
+    assert counts.add(plan("a")) == "0/2 accounts"
+    assert counts.add(plan("b", failed=True)) == "1/2 accounts"
+    assert counts.add(plan("a")) == "2/2 accounts"
+    assert counts.failed == 1
