@@ -209,3 +209,28 @@ def _save_for_user(ctx: FilingContext, case: RenderedCase) -> str:
     from pinpoint_sandbox.backends.manual import write_case_file
 
     return str(write_case_file(ctx.target, case))
+
+
+def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """{(service code, quota code): quota name} of End User Messaging in `region` (cached per
+    account); the spend readiness looks its spend quotas up by name here."""
+    return _catalogue(account, region)
+
+
+def open_quota_request(account: AwsAccount, region: str, quota: Quota) -> Existing | None:
+    """The open (PENDING / CASE_OPENED) request on any quota of ours, e.g. a spend quota."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = account.client(SERVICE_QUOTAS, region)
+    try:
+        found = _paginate(
+            client, "list_requested_service_quota_change_history_by_quota", "RequestedQuotas",
+            ServiceCode=quota.service_code, QuotaCode=quota.quota_code,
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise AwsError(f"Service Quotas request history in {region}: {error_message(exc)}") \
+            from exc
+    for req in found:
+        if req.get("Status") in OPEN_STATUSES:
+            return Existing("service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status"))
+    return None
