@@ -24,6 +24,7 @@ from pinpoint_sandbox.backends.base import (
 )
 from pinpoint_sandbox.backends.choose import backend_by_name
 from pinpoint_sandbox.backends.support import CASES_PER_HOUR
+from pinpoint_sandbox.destinations import attach_destinations
 from pinpoint_sandbox.errors import (
     AwsError,
     ExitCode,
@@ -232,10 +233,12 @@ def preflight_all(
 
     def one(plan: TargetPlan) -> TargetPlan:
         try:
-            return run_preflight(
+            run_preflight(
                 plan, ledger_entry=entries.get(plan.target),
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
+            attach_destinations(plan)  # after approval: which countries can be reached
+            return plan
         finally:
             tick()
 

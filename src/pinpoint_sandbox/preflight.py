@@ -42,6 +42,8 @@ class TargetPlan:
     decided: Action | None = None  # skipped / blocked / failed when preflight settles it
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    # destinations.DestinationStatus per destination country (SMS answers), after preflight.
+    destinations: list[Any] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:

@@ -31,23 +31,26 @@ def check(
 
     regions = parse_regions(region or [])
     attestation = False
+    countries: list[str] = []
     if answers is not None:
         from pinpoint_sandbox.answers import load_answers_file, validate_field
         from pinpoint_sandbox.errors import UsageError
 
         data = load_answers_file(answers)
         # Only the two keys `check` uses are read; each is validated as `request` would.
-        for key in ("voice_message_sent", "regions"):
+        for key in ("voice_message_sent", "regions", "destination_countries"):
             if data.get(key) is not None and (
                 problem := validate_field(channel.value, key, data[key])
             ):
                 raise UsageError(f"{answers.name}: {key}: {problem.removeprefix(key + ': ')}")
         attestation = data.get("voice_message_sent") is True
+        countries = list(data.get("destination_countries") or [])
         regions = regions or parse_regions(data.get("regions") or [])
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
     common.start_simulator(simulate)
-    facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en")
+    facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en",
+                            destination_countries=countries)
     plans = run_check(
         [Request(channel.value, common.account_for(profile), regions, facts, backend.value)],
         RunOptions(quota_code=quota_code, ledger=ledger),
@@ -71,6 +74,8 @@ def check(
             "support_plan": plan.support_plan,
             "backend": plan.backend,
             "backend_reason": plan.backend_reason or None,
+            # After approval: can each destination country be reached? (destinations.py)
+            "destinations": [d.to_json() for d in plan.destinations],
         })
     code = ExitCode.OK
     if any(p.decided == "failed" for p in plans):
@@ -109,6 +114,12 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         if detail:
             out.print(f"  • {r['region']} {r['channel']} ({r['account_id']}): {detail}",
                       markup=False)
+    for r in rows:
+        for d in r.get("destinations") or []:
+            if d["ready"] is not True:
+                out.print(f"  • {r['region']} → {d['country']} not ready after approval: "
+                          f"{d['reason']}" + (f"; next: {d['next_step']}" if d["next_step"]
+                                              else ""), markup=False)
     ready = sum(1 for r in rows if r["ready"])
     stderr_console().print(f"{ready} of {len(rows)} region(s) ready to file.")
 
