@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import readiness as readiness_cli
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -24,6 +26,11 @@ def status(
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                                  metavar="FILE", show_default=False)
+    ] = None,
+    answers: common.AnswersOpt = None,
 ) -> None:
     """Show where each region stands: sandbox or production, limits, open and filed requests."""
     from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
@@ -36,12 +43,18 @@ def status(
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
     ledger = common.validate_file_option(ledger, "--ledger")
+    html = common.validate_file_option(html, "--html")
+    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     common.start_simulator(simulate)
-    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
+    account = common.account_for(profile)
+    rows = collect_status(account, regions, ledger_file=ledger)
+    readiness = readiness_cli.add_readiness(account, rows, answers, html)
     if output == common.OutputFormat.json:
-        print_json({"regions": [row.to_json() for row in rows]})
+        print_json({"regions": [row.to_json() | readiness_cli.readiness_json(row, readiness)
+                                for row in rows]})
         return
     _print_table(rows)
+    readiness_cli.print_readiness(rows, readiness)
 
 
 def _print_table(rows: list[RegionStatus]) -> None:
