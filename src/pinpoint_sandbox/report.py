@@ -124,7 +124,7 @@ def report_rows(
             row.next_steps = _next_steps(row, ready, status.problems)
             row.next_step = row.next_steps[0] if row.next_steps else None
             rows.append(row)
-    return rows
+    return sorted(rows, key=lambda r: (r.account_id, r.region, r.channel))
 
 
 def _next_steps(row: ReportRow, ready: Readiness | None, problems: list[str]) -> list[str]:
@@ -133,8 +133,9 @@ def _next_steps(row: ReportRow, ready: Readiness | None, problems: list[str]) ->
         steps.append(f"file the request: pinpoint-sandbox request {row.channel} -r {row.region}")
     elif row.state in _NEXT_BY_STATE:
         steps.append(_NEXT_BY_STATE[row.state])
-    for limit in row.spend:
-        steps.extend(limit["next_steps"])
+    if row.state == "approved":  # in the sandbox every maximum is $1 by design
+        for limit in row.spend:
+            steps.extend(limit["next_steps"])
     if ready is not None and row.channel == "sms":
         steps.extend(f"{d.country}: {d.next_step or d.reason}"
                      for d in not_ready(ready.destinations))
@@ -153,7 +154,8 @@ def summary(rows: Sequence[ReportRow]) -> dict[str, Any]:
         "states": dict(sorted(states.items())),
         "destinations_not_ready": sum(
             1 for r in rows for d in r.destinations if d["ready"] is not True),
-        "spend_actions": sum(1 for r in rows for s in r.spend if s["state"] != "ok"),
+        "spend_actions": sum(1 for r in rows if r.state == "approved"
+                             for s in r.spend if s["state"] != "ok"),
     }
 
 

@@ -61,7 +61,7 @@ def channel_of(name: str) -> str:
     for channel, known in CHANNEL_STEMS.items():
         if known == stem:
             return channel
-    return stem.lower()
+    return stem.removesuffix("_MESSAGE").lower()
 
 
 def limit_name_for(channel: str) -> str:
