@@ -36,6 +36,9 @@ PREFLIGHT: tuple[str, tuple[str, ...]] = (
         "sms-voice:DescribeAccountLimits",
         "sms-voice:DescribeVerifiedDestinationNumbers",
         "sms-voice:DescribePhoneNumbers",
+        # Destination readiness: sender IDs and registrations (with the phone numbers above).
+        "sms-voice:DescribeSenderIds",
+        "sms-voice:DescribeRegistrations",
         # Open cases for the same target, and the support-plan probe (every backend).
         "support:DescribeCases",
         "support:DescribeSeverityLevels",
@@ -82,6 +85,17 @@ VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
         "cloudtrail:LookupEvents",
     ),
 )
+# `raise-spend`: the enforced spend limit, up to the maximum AWS granted. (--request-quota also
+# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.)
+RAISE_SPEND: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxRaiseSpend",
+    (
+        "sms-voice:SetTextMessageSpendLimitOverride",
+        "sms-voice:SetMediaMessageSpendLimitOverride",
+        "sms-voice:SetVoiceMessageSpendLimitOverride",
+        "sms-voice:SetRcsMessageSpendLimitOverride",
+    ),
+)
 VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
     "PinpointSandboxVoiceTestCall",
     ("sms-voice:SendVoiceMessage",),
@@ -115,7 +129,7 @@ def build_policy(
         raise UsageError(f"Unknown backend {backend!r}: use one of {choices}.")
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
-    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend]]
+    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend], RAISE_SPEND]
     if voice:
         groups.append(VOICE_EVIDENCE)
         if voice_test_call:
