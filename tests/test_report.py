@@ -94,7 +94,8 @@ def _chromium() -> str:
     if found:
         return found
     if os.environ.get("CI"):
-        pytest.fail("chromium is missing in CI: scripts/test.sh installs it (apt-get install chromium)")
+        pytest.fail("chromium is missing in CI: scripts/test.sh installs it (apt-get install "
+                    "chromium)")
     pytest.skip("chromium not installed locally (scripts/test.sh installs it)")
 
 

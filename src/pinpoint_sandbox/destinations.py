@@ -89,7 +89,8 @@ def read_identities(account: AwsAccount, region: str) -> Identities:
 
     key = ("origination-identities", region)
     if key in account.cache:
-        return account.cache[key]  # type: ignore[no-any-return]
+        cached: Identities = account.cache[key]
+        return cached
     client = account.client(SMS_VOICE, region)
     found = Identities()
     reads = (("describe_phone_numbers", "PhoneNumbers", "DescribePhoneNumbers"),
