@@ -86,9 +86,17 @@ def test_india_needs_a_registered_sender_id(simulator: Any, tmp_path: Path) -> N
 
 def test_unreadable_identities_are_unknown_not_a_guess(simulator: Any) -> None:
     simulator(scenario([account()], faults={"error_rate": 1.0,
-                                            "operations": ["DescribeSenderIds"]}))
+                                            "operations": ["DescribePhoneNumbers"]}))
     (us,) = destination_readiness(AwsAccount(), "eu-west-1", ["us"])
-    assert us.ready is None and "DescribeSenderIds" in us.reason
+    assert us.ready is None and "DescribePhoneNumbers" in us.reason
+
+
+def test_a_failed_read_the_rule_does_not_need_leaves_the_answer(simulator: Any) -> None:
+    # An endpoint without DescribeSenderIds still answers for the US (numbers only).
+    simulator(scenario([account()], faults={"unsupported_operations": ["DescribeSenderIds"]}))
+    us, india = destination_readiness(AwsAccount(), "eu-west-1", ["US", "IN"])
+    assert us.ready is False and "toll-free" in str(us.next_step)
+    assert india.ready is None and "DescribeSenderIds" in india.reason
 
 
 def test_preview_flags_countries_that_will_not_receive(simulator: Any, tmp_path: Path) -> None:

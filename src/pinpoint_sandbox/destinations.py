@@ -75,7 +75,11 @@ class Identities:
     numbers: list[dict[str, Any]] = field(default_factory=list)
     sender_ids: list[dict[str, Any]] = field(default_factory=list)
     registrations: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
-    problems: list[str] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # operation → why
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{op}: {why}" for op, why in self.unreadable.items()]
 
 
 def _items(client: Any, operation: str, key: str) -> list[dict[str, Any]]:
@@ -100,7 +104,7 @@ def read_identities(account: AwsAccount, region: str) -> Identities:
         try:
             items = _items(client, operation, list_key)
         except (ClientError, BotoCoreError) as exc:
-            found.problems.append(f"{label}: {error_message(exc)}")
+            found.unreadable[label] = error_message(exc)
             continue
         if list_key == "PhoneNumbers":
             found.numbers = items
@@ -153,9 +157,6 @@ def judge_country(country: str, region: str, ids: Identities) -> DestinationStat
     if rule is None:
         return DestinationStatus(country, True, "no registration rule for this country in the "
                                  f"shipped table (see {COUNTRY_TABLE})")
-    if ids.problems:
-        return DestinationStatus(country, None, "could not read the origination identities: "
-                                 + "; ".join(ids.problems), source=rule.source)
     if rule.rule == "registered_number" or rule.number_types:
         numbers = _usable_numbers(country, rule, ids)
         if numbers:
@@ -169,6 +170,13 @@ def judge_country(country: str, region: str, ids: Identities) -> DestinationStat
             note = f"; {rule.note}" if rule.note else ""
             return DestinationStatus(country, True, f"sender ID {senders[0].get('SenderId')} is "
                                      f"registered{note}", source=rule.source)
+    # Unknown beats a guess: "none" needs every read this rule looks at to have answered.
+    looked_at = ["DescribePhoneNumbers"] if rule.rule == "registered_number" else \
+        ["DescribeSenderIds", *(["DescribePhoneNumbers"] if rule.number_types else [])]
+    missing = [f"{op}: {ids.unreadable[op]}" for op in looked_at if op in ids.unreadable]
+    if missing:
+        return DestinationStatus(country, None, "could not read the origination identities: "
+                                 + "; ".join(missing), source=rule.source)
     needed = ("an ACTIVE SMS number of type " + " or ".join(rule.number_types)
               if rule.rule == "registered_number" else "a registered sender ID")
     pending = _pending(country, ids)

@@ -117,7 +117,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         for d in r.get("destinations") or []:
             if d["ready"] is not True:
-                out.print(f"  • {r['region']} → {d['country']} not ready after approval: "
+                word = "not ready" if d["ready"] is False else "unknown"
+                out.print(f"  • {r['region']} → {d['country']} {word} after approval: "
                           f"{d['reason']}" + (f"; next: {d['next_step']}" if d["next_step"]
                                               else ""), markup=False)
     ready = sum(1 for r in rows if r["ready"])

@@ -149,7 +149,8 @@ class RichReporter:
 def destination_notes(plan: TargetPlan) -> list[str]:
     """Countries this target will not reach even after approval, with the next step."""
     return [
-        f"{plan.target.region} → {d.country} not ready after approval: {d.reason}"
+        f"{plan.target.region} → {d.country} "
+        f"{'not ready' if d.ready is False else 'unknown'} after approval: {d.reason}"
         + (f"; next: {d.next_step}" if d.next_step else "")
         for d in plan.destinations if d.ready is not True
     ]

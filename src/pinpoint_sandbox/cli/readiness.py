@@ -72,5 +72,6 @@ def print_readiness(rows: list[RegionStatus], readiness: dict[str, Readiness]) -
                           f"${limit.max}): {step}", markup=False)
         for d in found.destinations:
             if d.ready is not True:
-                out.print(f"  • {row.region} → {d.country} not ready after approval: {d.reason}"
+                word = "not ready" if d.ready is False else "unknown"
+                out.print(f"  • {row.region} → {d.country} {word} after approval: {d.reason}"
                           + (f"; next: {d.next_step}" if d.next_step else ""), markup=False)
