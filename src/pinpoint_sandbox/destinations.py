@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.errors import PinpointSandboxError, UsageError
 
 CONSOLE = "https://console.aws.amazon.com/sms-voice/home?region={region}#/{section}"
 COUNTRY_TABLE = (
@@ -103,7 +103,7 @@ def read_identities(account: AwsAccount, region: str) -> Identities:
     for operation, list_key, label in reads:
         try:
             items = _items(client, operation, list_key)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, PinpointSandboxError) as exc:
             found.unreadable[label] = error_message(exc)
             continue
         if list_key == "PhoneNumbers":
@@ -216,8 +216,8 @@ def attach_destinations(plan: Any) -> None:
 
     Reads only; never raises for AWS (unreadable → ready None), so it cannot fail a target.
     """
-    if plan.target.channel != "sms" or plan.decided == "failed":
-        return
+    if plan.target.channel != "sms" or (plan.decided == "failed" and plan.tier is None):
+        return  # an account that could not even be asked its tier has nothing more to say
     countries = countries_of(plan.answers)
     if countries:
         plan.destinations = destination_readiness(plan.account, plan.target.region, countries)

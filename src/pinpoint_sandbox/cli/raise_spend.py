@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 def raise_spend(
+    region: common.RegionOpt = None,
     channel: Annotated[
         str, typer.Option("--channel", "-c", help="sms, mms, voice, rcs, or a limit name.",
                           metavar="CHANNEL")
-    ],
-    region: common.RegionOpt = None,
+    ] = "sms",
     to: Annotated[
         int | None, typer.Option("--to", min=0, help="New enforced limit in USD (default: the "
                                  "maximum).", metavar="USD", show_default=False)
