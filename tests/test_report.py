@@ -116,3 +116,15 @@ def test_report_renders_in_a_real_headless_browser(simulator: Any, tmp_path: Pat
     assert "sandbox exit report" in dom
     assert dom.count('class="target"') == 6
     assert "approved" in dom and "not ready" in dom
+
+
+def test_rows_from_another_status_source_keep_their_own_next_step() -> None:
+    from pinpoint_sandbox.report import with_readiness
+
+    row = ReportRow("111122223333", "eu-west-1", "sms", "needs_reply", age_s=7200,
+                    case_id="case-1", last_message="Please describe your opt-in process.",
+                    next_step="pinpoint-sandbox reply 111122223333/eu-west-1/sms --file a.txt")
+    (ready,) = with_readiness([row], {})
+    assert ready.next_steps[0].startswith("pinpoint-sandbox reply")
+    html = render_report([ready])
+    assert "Please describe your opt-in process." in html and "2 h" in html

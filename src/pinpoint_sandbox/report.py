@@ -71,10 +71,13 @@ class Readiness:
     destinations: list[DestinationStatus] = field(default_factory=list)
 
 
+ReadinessMap = dict[tuple[str, str], Readiness]  # (account id, region) → readiness
+
+
 def collect_readiness(
     account: AwsAccount, regions: Sequence[str], *, countries: Sequence[str] = (),
     wanted: dict[str, float] | None = None,
-) -> dict[str, Readiness]:
+) -> ReadinessMap:
     """Per region, in parallel (clients must already be prepared); never raises for AWS."""
 
     def one(region: str) -> Readiness:
@@ -82,7 +85,8 @@ def collect_readiness(
         return Readiness(spend, destination_readiness(account, region, list(countries)))
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
-        return dict(zip(regions, pool.map(one, regions), strict=True))
+        found = list(pool.map(one, regions))
+    return {(r.spend.account_id, region): r for region, r in zip(regions, found, strict=True)}
 
 
 def _age(since: str | None, now: dt.datetime) -> float | None:
@@ -98,41 +102,58 @@ def _age(since: str | None, now: dt.datetime) -> float | None:
 
 
 def report_rows(
-    statuses: Sequence[RegionStatus], readiness: dict[str, Readiness] | None = None,
+    statuses: Sequence[RegionStatus], readiness: ReadinessMap | None = None,
     *, now: dt.datetime | None = None,
 ) -> list[ReportRow]:
-    """The adapter from `status.collect_status` rows (+ readiness per region) to report rows."""
+    """THE adapter from `status.collect_status` rows to report rows (another status source,
+    e.g. a lifecycle tracker, only needs its own version of this function)."""
     now = now or dt.datetime.now(dt.UTC)
-    readiness = readiness or {}
     rows: list[ReportRow] = []
+    problems: dict[tuple[str, str], list[str]] = {}
     for status in statuses:
-        ready = readiness.get(status.region)
+        problems[(status.account_id, status.region)] = list(status.problems)
         for info in status.targets:
-            channel = str(info["channel"])
             raw = info.get("state")
             state = "approved" if status.in_production else _STATE_WORDS.get(
                 str(raw), str(raw).lower() if raw else "sandbox")
-            row = ReportRow(status.account_id, status.region, channel, state,
-                            _age(info.get("since"), now), info.get("request_id"),
-                            info.get("case_id"), info.get("last_message"), tier=status.tier)
-            if ready is not None:
-                shown = ROW_SPEND_CHANNELS.get(channel)
-                row.spend = [s.to_json() for s in ready.spend.limits
-                             if (s.channel in shown if shown else s.channel != "voice")]
-                if channel == "sms":
-                    row.destinations = [d.to_json() for d in ready.destinations]
-            row.next_steps = _next_steps(row, ready, status.problems)
-            row.next_step = row.next_steps[0] if row.next_steps else None
-            rows.append(row)
+            rows.append(ReportRow(
+                status.account_id, status.region, str(info["channel"]), state,
+                _age(info.get("since"), now), info.get("request_id"), info.get("case_id"),
+                info.get("last_message"), tier=status.tier,
+            ))
+    return with_readiness(rows, readiness or {}, problems)
+
+
+def with_readiness(
+    rows: Sequence[ReportRow], readiness: ReadinessMap,
+    problems: dict[tuple[str, str], list[str]] | None = None,
+) -> list[ReportRow]:
+    """Attach each row's spend and destination readiness and its next steps (a `next_step`
+    the row already has, e.g. from a tracker, comes first); sorted for the page."""
+    for row in rows:
+        ready = readiness.get((row.account_id, row.region))
+        if ready is not None:
+            shown = ROW_SPEND_CHANNELS.get(row.channel)
+            row.spend = [s.to_json() for s in ready.spend.limits
+                         if (s.channel in shown if shown else s.channel != "voice")]
+            if row.channel == "sms":
+                row.destinations = [d.to_json() for d in ready.destinations]
+        first = row.next_step or _state_step(row)  # a tracker's own step wins
+        problems_here = (problems or {}).get((row.account_id, row.region), [])
+        steps = [*([first] if first else []), *_readiness_steps(row, ready, problems_here)]
+        row.next_steps = steps
+        row.next_step = steps[0] if steps else None
     return sorted(rows, key=lambda r: (r.account_id, r.region, r.channel))
 
 
-def _next_steps(row: ReportRow, ready: Readiness | None, problems: list[str]) -> list[str]:
-    steps: list[str] = []
+def _state_step(row: ReportRow) -> str | None:
     if row.state == "sandbox":
-        steps.append(f"file the request: pinpoint-sandbox request {row.channel} -r {row.region}")
-    elif row.state in _NEXT_BY_STATE:
-        steps.append(_NEXT_BY_STATE[row.state])
+        return f"file the request: pinpoint-sandbox request {row.channel} -r {row.region}"
+    return _NEXT_BY_STATE.get(row.state)
+
+
+def _readiness_steps(row: ReportRow, ready: Readiness | None, problems: list[str]) -> list[str]:
+    steps: list[str] = []
     if row.state == "approved":  # in the sandbox every maximum is $1 by design
         for limit in row.spend:
             steps.extend(limit["next_steps"])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pinpoint_sandbox.errors import UsageError
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.report import Readiness
+    from pinpoint_sandbox.report import ReadinessMap
     from pinpoint_sandbox.status import RegionStatus
 
 
@@ -32,7 +32,7 @@ def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
 
 def add_readiness(
     account: Any, rows: list[RegionStatus], answers: Path | None, html: Path | None
-) -> dict[str, Readiness]:
+) -> ReadinessMap:
     """Read spend and destination readiness for the rows' regions; write the HTML page."""
     from pinpoint_sandbox.report import collect_readiness, render_report, report_rows, write_report
 
@@ -47,8 +47,8 @@ def add_readiness(
     return readiness
 
 
-def readiness_json(row: RegionStatus, readiness: dict[str, Readiness]) -> dict[str, Any]:
-    found = readiness.get(row.region)
+def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]:
+    found = readiness.get((row.account_id, row.region))
     if found is None:
         return {}
     return {
@@ -57,12 +57,12 @@ def readiness_json(row: RegionStatus, readiness: dict[str, Readiness]) -> dict[s
     }
 
 
-def print_readiness(rows: list[RegionStatus], readiness: dict[str, Readiness]) -> None:
+def print_readiness(rows: list[RegionStatus], readiness: ReadinessMap) -> None:
     from rich.console import Console
 
     out = Console(highlight=False)
     for row in rows:
-        found = readiness.get(row.region)
+        found = readiness.get((row.account_id, row.region))
         if found is None:
             continue
         # In the sandbox every maximum is $1 by design: spend steps matter after approval.
