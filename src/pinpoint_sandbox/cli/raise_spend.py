@@ -58,14 +58,8 @@ def raise_spend(
     results = [row for row, _quota in planned]
     json_output = output == common.OutputFormat.json
     pending = [r for r in results if r.action == "previewed"]
-    if pending and not dry_run and not yes:
-        _print(results, stderr=True)
-        from pinpoint_sandbox.questions.engine import confirm
-
-        if not confirm(f"Apply {len(pending)} change(s) now?", default=False):
-            for r in pending:
-                r.reason = "not confirmed: nothing written"
-            pending = []
+    if pending and not dry_run and not yes and not _confirmed(results, pending):
+        pending = []
     if not dry_run:
         _apply(account, [(r, q) for r, q in planned if r in pending], request_quota)
     if json_output:
@@ -76,6 +70,17 @@ def raise_spend(
     if failed:
         code = ExitCode.PARTIAL if failed < len(results) else ExitCode.AWS_FAILED
         raise typer.Exit(int(code))
+
+
+def _confirmed(results: list[RaiseResult], pending: list[RaiseResult]) -> bool:
+    from pinpoint_sandbox.questions.engine import confirm
+
+    _print(results, stderr=True)
+    if confirm(f"Apply {len(pending)} change(s) now?", default=False):
+        return True
+    for r in pending:
+        r.reason = "not confirmed: nothing written"
+    return False
 
 
 def _plan(

@@ -133,6 +133,29 @@ def registration_record(
     }
 
 
+def after_approval_state(
+    settings: Any, account_id: str, region: str, seeded_at: float
+) -> dict[str, Any]:
+    """Spend limits (MaxLimit per name) and overrides, sender IDs and registrations."""
+    return {
+        "spend_limits": {
+            name: value
+            for key, name in SPEND_LIMIT_NAMES.items()
+            if (value := getattr(settings.spend_limits, key)) is not None
+        },
+        "spend_overrides": {
+            SPEND_LIMIT_NAMES[key]: value for key, value in settings.spend_overrides.items()
+        },
+        "sender_ids": [
+            sender_id_record(s.model_dump(), account_id, region) for s in settings.sender_ids
+        ],
+        "registrations": [
+            registration_record(r.model_dump(), account_id, region, seeded_at)
+            for r in settings.registrations
+        ],
+    }
+
+
 class SimulatorState:
     """All simulated accounts. Handlers mutate `data` under `lock`; `save()` persists it."""
 
@@ -280,25 +303,9 @@ class SimulatorState:
             return found
         settings = self.account_spec(account_id).region_settings(region)
         seeded_at = float(self.data["seeded_at"])
-        limits = settings.spend_limits
         found = {
             "tier": settings.tier,
-            # MaxLimit per name; enforced overrides (Set*SpendLimitOverride) apart.
-            "spend_limits": {
-                name: value
-                for key, name in SPEND_LIMIT_NAMES.items()
-                if (value := getattr(limits, key)) is not None
-            },
-            "spend_overrides": {
-                SPEND_LIMIT_NAMES[key]: value for key, value in settings.spend_overrides.items()
-            },
-            "sender_ids": [
-                sender_id_record(s.model_dump(), account_id, region) for s in settings.sender_ids
-            ],
-            "registrations": [
-                registration_record(r.model_dump(), account_id, region, seeded_at)
-                for r in settings.registrations
-            ],
+            **after_approval_state(settings, account_id, region, seeded_at),
             "voice_spend_limit_reached": settings.voice_spend_limit_reached,
             "voice_available": settings.voice_available,
             "verified_destinations": [],
