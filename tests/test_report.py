@@ -128,3 +128,18 @@ def test_rows_from_another_status_source_keep_their_own_next_step() -> None:
     assert ready.next_steps[0].startswith("pinpoint-sandbox reply")
     html = render_report([ready])
     assert "Please describe your opt-in process." in html and "2 h" in html
+
+
+def test_status_text_shows_spend_and_destination_flags(simulator: Any, tmp_path: Path) -> None:
+    simulator("after-approval")
+    answers = yaml.safe_load(SMS_ANSWERS.read_text())
+    answers["destination_countries"] = ["US", "IN"]
+    (tmp_path / "answers.yaml").write_text(yaml.safe_dump(answers))
+    run = cli("status", "-r", "us-east-1,eu-west-1", "-a", tmp_path / "answers.yaml")
+    assert run.exit_code == 0, run
+    out = " ".join(run.stdout.split())
+    assert "sms $20/$1000" in out
+    assert "pinpoint-sandbox raise-spend -r us-east-1 --channel sms" in out
+    assert "us-east-1 → IN not ready after approval" in out
+    assert "us-east-1 → US" not in out  # the registered toll-free number reaches the US
+    assert "eu-west-1 → US not ready after approval" in out

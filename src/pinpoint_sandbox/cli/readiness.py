@@ -65,6 +65,9 @@ def print_readiness(rows: list[RegionStatus], readiness: ReadinessMap) -> None:
         found = readiness.get((row.account_id, row.region))
         if found is None:
             continue
+        if row.in_production and found.spend.limits:
+            limits = ", ".join(f"{s.channel} ${s.enforced}/${s.max}" for s in found.spend.limits)
+            out.print(f"  • {row.region} spend (enforced/max per month): {limits}", markup=False)
         # In the sandbox every maximum is $1 by design: spend steps matter after approval.
         for limit in found.spend.limits if row.in_production else []:
             for step in limit.next_steps:
