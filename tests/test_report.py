@@ -143,3 +143,14 @@ def test_status_text_shows_spend_and_destination_flags(simulator: Any, tmp_path:
     assert "us-east-1 → IN not ready after approval" in out
     assert "us-east-1 → US" not in out  # the registered toll-free number reaches the US
     assert "eu-west-1 → US not ready after approval" in out
+
+
+def test_status_with_bad_answers_is_bad_input_before_any_call(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator("fresh-sandbox")
+    (tmp_path / "bad.yaml").write_text("destination_countries: [USA]\n")
+    run = cli("status", "-r", "us-east-1", "-a", tmp_path / "bad.yaml", "-o", "json")
+    assert run.exit_code == 2
+    assert "ISO 3166-1" in run.json["error"]["message"]
+    assert sim.requests == []
