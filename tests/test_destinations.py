@@ -115,3 +115,15 @@ def test_every_shipped_rule_names_its_aws_source_page() -> None:
         assert len(code) == 2 and code.isupper()
         assert rule.source.startswith("https://docs.aws.amazon.com/"), code
     assert "TOLL_FREE" in rules["US"].number_types and "TEN_DLC" in rules["US"].number_types
+
+
+def test_check_reads_countries_from_a_partial_answers_file(
+    simulator: Any, tmp_path: Path
+) -> None:
+    simulator("fresh-sandbox")
+    partial = tmp_path / "partial.yaml"
+    partial.write_text("destination_countries: [us, GB]\n")
+    run = cli("check", "sms", "-r", "eu-west-1", "-a", partial, "-o", "json")
+    assert run.exit_code == 0, run
+    found = {d["country"]: d["ready"] for d in run.json["checks"][0]["destinations"]}
+    assert found == {"US": False, "GB": True}
