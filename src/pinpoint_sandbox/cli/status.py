@@ -19,7 +19,8 @@ def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
-            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+            "--all-regions", metavar="",
+            help="Every region with the SMS and Voice API in the caller's partition."
         )
     ] = False,
     profile: common.ProfileOpt = None,
@@ -33,12 +34,12 @@ def status(
     answers: common.AnswersOpt = None,
 ) -> None:
     """Show where each region stands: sandbox or production, limits, open and filed requests."""
-    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    from pinpoint_sandbox.regions import caller_regions, parse_regions
     from pinpoint_sandbox.status import collect_status
 
-    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
-    regions = regions or common.default_regions(profile)
-    if not regions:
+    regions = [] if all_regions else parse_regions(region or [])
+    regions = regions or ([] if all_regions else common.default_regions(profile))
+    if not regions and not all_regions:
         from pinpoint_sandbox.errors import UsageError
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
@@ -47,6 +48,8 @@ def status(
     readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     common.start_simulator(simulate)
     account = common.account_for(profile)
+    # --all-regions: the caller's partition only (no GovCloud rows for commercial keys).
+    regions = caller_regions(account, None if all_regions else regions)
     rows = collect_status(account, regions, ledger_file=ledger)
     readiness = readiness_cli.add_readiness(account, rows, answers, html)
     if output == common.OutputFormat.json:
