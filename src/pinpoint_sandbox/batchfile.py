@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -41,9 +41,13 @@ from pinpoint_sandbox.answers import (
     load_answers_file,
     unknown_key_problem,
 )
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.errors import AnswersError, UsageError
 
-BackendField = Literal["auto", "service-quotas", "support", "manual"]
+if TYPE_CHECKING:
+    BackendField = str
+else:  # the registry's names: a new backend is a valid batch `backend` with no edit here
+    BackendField = Literal[registry.choices()]
 
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 

@@ -188,6 +188,8 @@ class SupportBackend(Backend):
         ("PinpointSandboxSupportCases",
          ("support:DescribeServices", "support:CreateCase", "support:AddCommunicationToCase")),
     )
+    # Open cases for the same target, and the support-plan probe (every backend).
+    iam_read_actions = ("support:DescribeCases", "support:DescribeSeverityLevels")
     chosen_because = "Support API available"
     rate_limit = f"Support API limit of {CASES_PER_HOUR} new cases per hour"
 

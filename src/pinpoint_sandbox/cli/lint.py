@@ -6,7 +6,7 @@ likely be rejected, so nothing should be filed with them yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,33 +14,10 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.errors import ExitCode, UsageError
+from pinpoint_sandbox.targets import channel_is_guessed, infer_channel
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.lint import Finding
-
-
-def infer_channel(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
-) -> str:
-    """sms unless the file uses keys only voice answers have; both kinds → ask for --channel."""
-    only_sms = set(sms_keys) - set(voice_keys)
-    only_voice = set(voice_keys) - set(sms_keys)
-    has_sms, has_voice = bool(only_sms & data.keys()), bool(only_voice & data.keys())
-    if has_sms and has_voice:
-        raise UsageError(
-            "the answers file mixes SMS keys (e.g. "
-            f"{sorted(only_sms & data.keys())[0]}) and voice keys (e.g. "
-            f"{sorted(only_voice & data.keys())[0]}): pass --channel sms or --channel voice."
-        )
-    return "voice" if has_voice else "sms"
-
-
-def channel_is_guessed(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
-) -> bool:
-    """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
-    only_one = set(sms_keys) ^ set(voice_keys)
-    return not (only_one & data.keys())
 
 
 def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:

@@ -10,7 +10,9 @@ import typer
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.targets import Channel
+from pinpoint_sandbox.voice_call import ensure_voice_evidence
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.aws import AwsAccount
@@ -98,48 +100,18 @@ def run_request(
 
 def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes: bool,
                     can_prompt: bool, dry_run: bool, ledger: Path | None) -> None:
-    """One real voice message, only when it is needed and the user agreed to it."""
-    from pinpoint_sandbox.errors import Interrupted, NoTerminalError, UsageError
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.voice_call import send_test_call, validate_e164
-    from pinpoint_sandbox.voice_evidence import voice_evidence
+    """The CLI side of `--send-test-call`: the policy is `voice_call.ensure_voice_evidence`."""
+    ensure_voice_evidence(
+        account, regions, number, ledger=ledger or ledger_path(),
+        confirm=_confirm if can_prompt else None, yes=yes, dry_run=dry_run,
+        say=RichReporter(json_output=True, can_prompt=False).message,
+    )
 
-    destination = validate_e164(number)
-    if len(regions) != 1:
-        raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
-    region = regions[0]
-    say = RichReporter(json_output=True, can_prompt=False).message
-    account.prepare(regions)
-    if dry_run:
-        # Read-only checks of what a real run would do; the call itself is not made.
-        from pinpoint_sandbox.voice_call import check_destination_verified, pick_origination
 
-        origination = pick_origination(account, region, destination=destination)
-        check_destination_verified(account, region, destination)
-        say(f"--dry-run: no test call was sent; a real run would call {destination} "
-            f"from {origination} in {region}.")
-        return
-    target = Target(account.account_id(region), region, "voice")
-    entry = Ledger(ledger or ledger_path()).entry(target)
-    if entry is not None and entry.done:
-        say(f"{target.key} is already requested: no test call needed.")
-        return
-    evidence = voice_evidence(account, region)
-    if evidence.found:
-        say(f"A voice message was already sent in {region} ({evidence.source}): "
-            "no test call needed.")
-        return
-    if not yes:
-        if not can_prompt:
-            raise NoTerminalError("--send-test-call needs a confirmation: add --yes.")
-        from pinpoint_sandbox.questions.engine import confirm
+def _confirm(question: str) -> bool:
+    from pinpoint_sandbox.questions.engine import confirm
 
-        if not confirm(f"Send one real voice message to {destination} from {region}?"):
-            raise Interrupted("No test call was sent; nothing was filed.")
-    message_id = send_test_call(account, region, destination)
-    say(f"Test voice message sent to {destination} from {region} (message id {message_id}).")
+    return confirm(question)
 
 
 def request(
