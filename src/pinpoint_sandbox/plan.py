@@ -202,7 +202,7 @@ def run(
     ledger = Ledger(options.ledger or ledger_path())
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
-    with ledger.locked():
+    with ledger.locked(on_wait=reporter.message):
         _reconcile(plans, ledger.entries(), ledger, reporter)
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
