@@ -10,7 +10,9 @@ import typer
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.lint import lint_answers
 from pinpoint_sandbox.paths import ledger_path
+from pinpoint_sandbox.plan import Request, RunOptions, run
 from pinpoint_sandbox.targets import Channel
 from pinpoint_sandbox.voice_call import ensure_voice_evidence
 
@@ -53,7 +55,6 @@ def run_request(
     send_test_call: str | None = None,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
-    from pinpoint_sandbox.plan import Request, RunOptions, run
     from pinpoint_sandbox.regions import parse_regions
 
     templates = common.validate_templates_dir(templates_dir)
@@ -82,18 +83,20 @@ def run_request(
     if send_test_call:
         _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
-    json_output = output == common.OutputFormat.json
-    reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
-    from pinpoint_sandbox.lint import lint_answers
+    options = RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates,
+                         quota_code=quota_code, ledger=ledger, wait_for_case_limit=wait)
+    request = Request(channel, account, list(validated.regions), validated, backend.value)
+    return _review_and_file(request, options, json_output=output == common.OutputFormat.json,
+                            can_prompt=can_prompt)
 
-    reporter.review(f"the {channel} answers",
-                    lint_answers(channel, validated.model_dump(mode="json")))
-    report = run(
-        [Request(channel, account, list(validated.regions), validated, backend.value)],
-        RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait),
-        reporter,
-    )
+
+def _review_and_file(request: Request, options: RunOptions, *, json_output: bool,
+                     can_prompt: bool) -> int:
+    """The content review, then the plan (preview, validation, confirmation, filing)."""
+    reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
+    reporter.review(f"the {request.channel} answers",
+                    lint_answers(request.channel, request.answers.model_dump(mode="json")))
+    report = run([request], options, reporter)
     print_results(report.results, json_output=json_output)
     return report.exit_code
 

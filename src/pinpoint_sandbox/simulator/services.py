@@ -438,7 +438,8 @@ def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
 
 def _find_request(call: Call) -> dict[str, Any]:
     require(call, "RequestId", error="IllegalArgumentException")
-    for request in call.account_state()["quota_requests"]:
+    requests: list[dict[str, Any]] = call.account_state()["quota_requests"]
+    for request in requests:
         if request["Id"] == call.params["RequestId"]:
             return request
     raise ApiError("NoSuchResourceException", f"Request {call.params['RequestId']} not found.")
@@ -668,7 +669,8 @@ def _dry_run_after(handler: Handler) -> Handler:
 
 def _find_case(call: Call) -> dict[str, Any]:
     case_id = call.params.get("caseId")
-    for case in call.account_state()["cases"]:
+    cases: list[dict[str, Any]] = call.account_state()["cases"]
+    for case in cases:
         if case["caseId"] == case_id:
             return case
     raise ApiError("CaseIdNotFound", f"Case {case_id} not found")
