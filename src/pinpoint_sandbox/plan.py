@@ -56,7 +56,7 @@ class Request:
     account: AwsAccount
     regions: list[str]
     answers: Any
-    backend: str = "auto"
+    backend: str = registry.AUTO
 
 
 @dataclass

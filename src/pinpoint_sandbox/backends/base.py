@@ -74,7 +74,7 @@ class FilingContext:
     target: Target
     contact_language: str = "en"
     cc_emails: list[str] = field(default_factory=list)
-    requested_backend: str = "auto"
+    requested_backend: str = "auto"  # registry.AUTO, or a backend name
     quota_code: str | None = None  # --quota-code: pin the Service Quotas quota
     quota: Any = None  # service_quotas.Quota when discovered
     support_plan: str = "unknown"  # "business" | "basic" | "unknown"

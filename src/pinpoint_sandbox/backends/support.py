@@ -57,6 +57,8 @@ class CaseCodes:
 
 
 ACCEPTED = "AWS accepted a dry run of this case"
+# Refusals about the account, not the case: no other issue type would pass.
+ACCOUNT_REFUSALS = frozenset({"SubscriptionRequiredException", "CaseCreationLimitExceeded"})
 PLAN_NEEDED = (
     "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan; "
     "use --backend manual"
@@ -169,15 +171,6 @@ def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
     return codes
 
 
-def _issue_type_refused(exc: BaseException) -> bool:
-    code = error_code(exc) or ""
-    return (
-        aws.http_status(exc) == 400
-        and ("Validation" in code or "InvalidParameter" in code)
-        and "issuetype" in str(exc).lower()
-    )
-
-
 class SupportBackend(Backend):
     name = "support"
     summary = (
@@ -230,10 +223,13 @@ class SupportBackend(Backend):
         return params
 
     def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation:
-        """Dry-run the exact CreateCase; keep the parameters AWS accepted for `file`."""
+        """Dry-run the exact CreateCase; keep the parameters AWS accepted for `file`.
+
+        Any refusal of the console's issue type (AWS's wording varies) leads to a dry run of the
+        documented one: a dry run creates nothing, so trying it costs nothing."""
         params = self.case_params(ctx, case)
         client = ctx.account.client(SUPPORT, SUPPORT_REGION)  # a dry run creates nothing
-        refusal = ""
+        refusals: list[str] = []
         for issue_type in ISSUE_TYPES:
             attempt = {**params, "issueType": issue_type}
             try:
@@ -244,14 +240,14 @@ class SupportBackend(Backend):
                     ctx.prepared[self.name] = attempt
                     suffix = "" if issue_type == ISSUE_TYPE else f" (issue type {issue_type})"
                     return Validation(True, ACCEPTED + suffix)
-                refusal = verdict
-                if _issue_type_refused(exc):
-                    continue
-                return Validation(False, refusal)
+                refusals.append(verdict)
+                if error_code(exc) in ACCOUNT_REFUSALS:
+                    break  # the same answer whatever the issue type
+                continue
             # An endpoint that ignored dryRun created a real case: file() reports it, once.
             ctx.prepared[self.name] = {**attempt, "caseId": answer.get("caseId")}
             return Validation(True, f"case {answer.get('caseId')} created by a dry run")
-        return Validation(False, refusal)
+        return Validation(False, "; ".join(refusals))
 
     def _dry_run_verdict(self, exc: BaseException, issue_type: str) -> str | None:
         """None: accepted. Else why AWS would refuse. Raises when AWS could not be asked."""
