@@ -1,5 +1,8 @@
-"""Turn requests into targets and run them: render → preflight (parallel reads) → preview →
-confirm → file (serial writes, ledger around each) → results.
+"""Turn requests into targets and run them: render → preflight (parallel reads; AWS checks
+each exact case without filing it) → preview → confirm → file (serial writes, ledger around
+each, one outcome → one ledger line and one result) → results.
+
+Backends are reached through `backends.registry` only: nothing here knows them by name.
 
 This is the library entry point (`run`); the CLI only builds `Request`s and a `Reporter`.
 """

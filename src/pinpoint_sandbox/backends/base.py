@@ -134,6 +134,8 @@ class Backend(ABC):
     writes_to_aws: ClassVar[bool] = True
     # Why `auto` picked this backend (shown beside the plan).
     chosen_because: ClassVar[str] = ""
+    # Added to `unavailable_reason` when this backend was asked for by name: what to do instead.
+    if_unavailable: ClassVar[str] = "use --backend auto"
     # Its own rate limit, named in "… reached for account N; rerun after HH:MM".
     rate_limit: ClassVar[str] = "rate limit"
 

@@ -73,14 +73,17 @@ def choose(ctx: FilingContext) -> tuple[Backend, str | None, str]:
     """
     if ctx.requested_backend != AUTO:
         backend = get(ctx.requested_backend)
-        return backend, backend.unavailable_reason(ctx), f"backend {backend.name} requested"
+        reason = backend.unavailable_reason(ctx)
+        if reason is not None:
+            reason = f"{reason}; {backend.if_unavailable}"
+        return backend, reason, f"backend {backend.name} requested"
     passed: list[str] = []
     for backend in backends():
         reason = backend.unavailable_reason(ctx)
         if reason is None:
             why = backend.chosen_because or f"{backend.name} can file"
             return backend, None, "; ".join([*passed, why]) if passed else why
-        passed.append(f"not {backend.name}: {reason}")
+        passed.append(f"not {backend.name} ({reason})")
     last = backends()[-1]
     return last, "; ".join(passed), "no backend can file this target"
 

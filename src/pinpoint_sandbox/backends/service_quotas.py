@@ -181,6 +181,7 @@ class ServiceQuotasBackend(Backend):
     )
     # AWS refuses a second open request on a quota (ResourceAlreadyExistsException).
     guards_duplicates = True
+    if_unavailable = "use --backend auto, support or manual"
     chosen_because = "production-access quota found in Service Quotas"
 
     def prepare(self, ctx: FilingContext) -> None:
@@ -207,7 +208,7 @@ class ServiceQuotasBackend(Backend):
         if ctx.quota is None:
             return (
                 f"Service Quotas lists no {ctx.target.channel} production-access quota in "
-                f"{ctx.target.region}; use --backend auto, support or manual"
+                f"{ctx.target.region}"
             )
         return None
 
@@ -246,7 +247,7 @@ class ServiceQuotasBackend(Backend):
         """The quota is adjustable for the account, and no request for it is open."""
         quota: Quota | None = ctx.quota
         if quota is None:
-            return Validation(False, self.unavailable_reason(ctx) or "no quota")
+            return Validation(False, f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
         problem = adjustable_problem(quota_details(ctx.account, ctx.target.region, quota))
         if problem:
             return Validation(False, f"{quota.quota_name}: {problem}; use --backend support "
@@ -263,7 +264,7 @@ class ServiceQuotasBackend(Backend):
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
         quota: Quota | None = ctx.quota
         if quota is None:
-            raise AwsError(self.unavailable_reason(ctx) or "no quota")
+            raise AwsError(f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
         client = ctx.account.write_client(SERVICE_QUOTAS, ctx.target.region)
         try:
             response = client.request_service_quota_increase(

@@ -59,10 +59,7 @@ class CaseCodes:
 ACCEPTED = "AWS accepted a dry run of this case"
 # Refusals about the account, not the case: no other issue type would pass.
 ACCOUNT_REFUSALS = frozenset({"SubscriptionRequiredException", "CaseCreationLimitExceeded"})
-PLAN_NEEDED = (
-    "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan; "
-    "use --backend manual"
-)
+PLAN_NEEDED = "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan"
 
 
 def probe_plan(account: AwsAccount) -> tuple[str, str | None]:
@@ -184,6 +181,7 @@ class SupportBackend(Backend):
     # Open cases for the same target, and the support-plan probe (every backend).
     iam_read_actions = ("support:DescribeCases", "support:DescribeSeverityLevels")
     chosen_because = "Support API available"
+    if_unavailable = "use --backend manual"
     rate_limit = f"Support API limit of {CASES_PER_HOUR} new cases per hour"
 
     def prepare(self, ctx: FilingContext) -> None:
@@ -255,7 +253,7 @@ class SupportBackend(Backend):
         if code == "DryRunOperationException":
             return None
         if code == "SubscriptionRequiredException":
-            return PLAN_NEEDED
+            return f"{PLAN_NEEDED}; {self.if_unavailable}"
         if code == "CaseCreationLimitExceeded":
             # AWS counts cases this ledger never saw (console, other machines).
             later = dt.datetime.now() + dt.timedelta(seconds=LIMIT_RETRY_SECONDS)
