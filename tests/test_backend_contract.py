@@ -219,3 +219,18 @@ def test_the_readme_lists_every_registered_backend() -> None:
     listed = re.findall(r"^- `([a-z-]+)`", section, re.M)
     builtin = [name for name in registry.names() if name != ToyBackend.name]
     assert sorted(listed) == sorted([registry.AUTO, *builtin])
+
+
+def test_existing_for_needs_only_the_account_and_target(simulator: Any) -> None:
+    from pinpoint_sandbox.preflight import existing_for
+
+    tag = f"[pinpoint-sandbox sms us-west-2 {ACCOUNT}]"
+    simulator(scenario([account(
+        plan="business", support_cases=[{"subject": f"Earlier {tag}"}],
+        regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}},
+    )]))
+    quota = existing_for(AwsAccount(), Target(ACCOUNT, "eu-west-1", "sms"))
+    assert quota is not None and quota.source == "service-quotas" and quota.request_id
+    case = existing_for(AwsAccount(), Target(ACCOUNT, "us-west-2", "sms"))
+    assert case is not None and case.source == "support" and case.case_id
+    assert existing_for(AwsAccount(), Target(ACCOUNT, "us-east-1", "sms")) is None

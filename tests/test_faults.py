@@ -139,3 +139,15 @@ def test_ledger_held_by_another_run_waits_then_exits_4(
 
 def _target(region: str) -> Target:
     return Target(ACCOUNT, region, "sms")
+
+
+def test_unknown_plan_only_stops_what_needs_the_plan(simulator: Any) -> None:
+    sim = simulator(scenario([support_account()], faults={
+        "throttle_rate": 1.0, "operations": ["DescribeSeverityLevels"]}))
+    support = sms(["eu-west-1"], "--yes", "--backend", "support")
+    assert support.exit_code == 4, support
+    assert "DescribeSeverityLevels" in support.results[0]["reason"]
+    manual = sms(["us-west-2"], "--yes", "--backend", "manual")  # needs no Support API
+    assert manual.exit_code == 0, manual
+    assert manual.actions() == {"us-west-2": "filed"}
+    assert real_creates(sim) == []

@@ -77,7 +77,7 @@ def existing_from_ledger(entry: Entry | None) -> Existing | None:
     return Existing("ledger", entry.request_id, entry.case_id, status)
 
 
-def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
+def find_existing_at_aws(plan: TargetPlan | FilingContext) -> Existing | None:
     """Ask every backend that can know (quota history, Support cases).
 
     A lookup that cannot be read is tolerated only from a backend that guards duplicates
@@ -85,7 +85,7 @@ def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
     the one to file: filing handles its refusal. Any other unreadable lookup stops the target:
     never file blind.
     """
-    ctx = plan.filing_context()
+    ctx = plan.filing_context() if isinstance(plan, TargetPlan) else plan
     for backend in registry.backends():
         try:
             found = backend.find_existing(ctx)
@@ -96,11 +96,20 @@ def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
                     f"could not check {backend.name} for an open request ({exc.message}); "
                     "nothing filed, rerun when it answers"
                 ) from exc
-            plan.notes.append(f"{backend.name}: open requests unreadable ({exc.message})")
+            ctx.notes.append(f"{backend.name}: open requests unreadable ({exc.message})")
             continue
         if found:
             return found
     return None
+
+
+def existing_for(account: AwsAccount, target: Target) -> Existing | None:
+    """What is open at AWS for one target, from the account and target alone (e.g. `status`):
+    every backend's discovery, then every backend's lookup. Raises AwsError when unreadable."""
+    ctx = FilingContext(account=account, target=target)
+    for backend in registry.backends():
+        backend.prepare(ctx)
+    return find_existing_at_aws(ctx)
 
 
 def run_preflight(
@@ -139,7 +148,6 @@ def prepare_backends(plan: TargetPlan, quota_code: str | None) -> None:
                 raise
             failure = failure or exc
     plan.support_plan, plan.quota = ctx.support_plan, ctx.quota
-    plan.notes.extend(ctx.notes)
     if failure is not None:
         raise failure
 
@@ -174,8 +182,10 @@ def _preflight(
         plan.settle("skipped", existing.describe())
         return
 
-    backend, unavailable, why = registry.choose(plan.filing_context())
+    ctx = plan.filing_context()
+    backend, unavailable, why = registry.choose(ctx)
     plan.backend = backend.name
+    plan.notes = list(ctx.notes)
     plan.backend_reason = "; ".join([why, *plan.notes])
     if unavailable:
         plan.settle("blocked", unavailable)
