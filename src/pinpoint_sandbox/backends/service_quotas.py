@@ -220,7 +220,8 @@ class ServiceQuotasBackend(Backend):
             return None
         key = ("service-quotas-history", f"{ctx.target.region} {quota.quota_code}")
         if not ctx.fresh_reads and key in ctx.account.cache:
-            return ctx.account.cache[key]  # type: ignore[no-any-return]
+            cached: Existing | None = ctx.account.cache[key]
+            return cached
         client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
         try:
             # One listing (all statuses, 90 days), filtered here: fewer calls than one per status.

@@ -150,7 +150,8 @@ def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
     """The service and category codes for `channel`, from DescribeServices; once per run."""
     key = ("support-codes", channel)
     if key in account.cache:
-        return account.cache[key]  # type: ignore[no-any-return]
+        cached: CaseCodes = account.cache[key]
+        return cached
     client = account.client(SUPPORT, SUPPORT_REGION)
     try:
         services = client.describe_services(serviceCodeList=[LIMIT_SERVICE_CODE], language="en")
