@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.check_answers import answers_for_check, read_check_file
+from pinpoint_sandbox.answers import answers_for_check
+from pinpoint_sandbox.check_answers import case_answers
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.plan import Request, RunOptions, check_report
@@ -30,13 +31,13 @@ def check(
     ledger: common.LedgerOpt = None,
 ) -> None:
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
-    regions = parse_regions(region or [])
-    data = read_check_file(channel.value, answers) if answers is not None else None
-    if data is not None:
-        regions = regions or parse_regions(data.get("regions") or [])
+    # Typed answers when the file is complete; a partial file still gives regions/attestation.
+    read = answers_for_check(channel.value, answers,
+                             note=lambda text: stderr_console().print(text, markup=False))
+    regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
-    validated, note = answers_for_check(channel.value, data)
+    validated, note = case_answers(channel.value, read)
     common.start_simulator(simulate)
     plans = run_check(
         [Request(channel.value, common.account_for(profile), regions, validated, backend.value)],
