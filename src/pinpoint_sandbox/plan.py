@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pinpoint_sandbox.answers import Answers
 from pinpoint_sandbox.aws import AwsAccount, max_attempts
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import (
@@ -58,7 +59,7 @@ class Request:
     channel: Channel
     account: AwsAccount
     regions: list[str]
-    answers: Any
+    answers: Answers | None  # None: checks only (nothing is rendered)
     backend: str = registry.AUTO
 
 
@@ -170,16 +171,18 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     return plans
 
 
-def _answers_data(answers: Any) -> Any:
-    dump = getattr(answers, "model_dump", None)
-    data = dump(mode="json") if dump else dict(vars(answers))
-    if isinstance(data, dict):
-        data.pop("regions", None)  # each request names its own regions
+def _answers_data(answers: Answers | None) -> dict[str, Any] | None:
+    if answers is None:
+        return None
+    data = answers.model_dump(mode="json")
+    data.pop("regions", None)  # each request names its own regions
     return data
 
 
 def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:
     for plan in plans:
+        if plan.answers is None:
+            continue  # checks only: nothing to render
         data = plan.answers.model_dump(mode="json")
         plan.case = render_case(plan.target, data, templates_dir=templates_dir)
 
@@ -227,7 +230,7 @@ def check(
     rendered and AWS checks it without filing it (e.g. a CreateCase dry run)."""
     reporter = reporter or SilentReporter()
     plans = build_plans(requests, reporter)
-    render_all([p for p in plans if p.answers is not None], options.templates_dir)
+    render_all(plans, options.templates_dir)
     preflight_all(plans, Ledger(options.ledger or ledger_path()), options, reporter)
     return plans
 

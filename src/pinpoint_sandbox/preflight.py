@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pinpoint_sandbox.account_facts import read_tier
+from pinpoint_sandbox.answers import Answers, VoiceAnswers
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import Existing, FilingContext, Validation
@@ -32,7 +33,7 @@ class TargetPlan:
 
     target: Target
     account: AwsAccount
-    answers: Any  # answers.SmsAnswers | answers.VoiceAnswers
+    answers: Answers | None  # None: only what AWS says (e.g. `status`), nothing to render
     requested_backend: str
     case: RenderedCase | None = None
     tier: str | None = None
@@ -61,8 +62,8 @@ class TargetPlan:
             self._ctx = FilingContext(
                 account=self.account,
                 target=self.target,
-                contact_language=str(getattr(self.answers, "contact_language", "en") or "en"),
-                cc_emails=list(getattr(self.answers, "contact_emails", None) or []),
+                contact_language=self.answers.contact_language if self.answers else "en",
+                cc_emails=list(self.answers.contact_emails or []) if self.answers else [],
                 requested_backend=self.requested_backend,
                 quota=self.quota,
                 support_plan=self.support_plan,
@@ -210,7 +211,7 @@ def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
     if target.region in VOICE_UNAVAILABLE_REGIONS:
         plan.settle("blocked", f"voice messaging is not available in {target.region}")
         return False
-    attestation = bool(getattr(plan.answers, "voice_message_sent", False))
+    attestation = isinstance(plan.answers, VoiceAnswers) and bool(plan.answers.voice_message_sent)
     plan.evidence = voice_evidence(account, target.region, attestation=attestation)
     api_evidence = plan.evidence.found and plan.evidence.source != "attestation"
     if not api_evidence and probe and voice_available(account, target.region) is False:

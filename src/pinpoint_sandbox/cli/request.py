@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pinpoint_sandbox.answers import Answers
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
@@ -85,16 +86,16 @@ def run_request(
     options = RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates,
                          quota_code=quota_code, ledger=ledger, wait_for_case_limit=wait)
     request = Request(channel, account, list(validated.regions), validated, backend.value)
-    return _review_and_file(request, options, json_output=output == common.OutputFormat.json,
-                            can_prompt=can_prompt)
+    return _review_and_file(request, validated, options,
+                            json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
 
 
-def _review_and_file(request: Request, options: RunOptions, *, json_output: bool,
-                     can_prompt: bool) -> int:
+def _review_and_file(request: Request, answers: Answers, options: RunOptions, *,
+                     json_output: bool, can_prompt: bool) -> int:
     """The content review, then the plan (preview, validation, confirmation, filing)."""
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
     reporter.review(f"the {request.channel} answers",
-                    lint_answers(request.channel, request.answers.model_dump(mode="json")))
+                    lint_answers(request.channel, answers.model_dump(mode="json")))
     report = run([request], options, reporter)
     print_results(report.results, json_output=json_output)
     return report.exit_code
