@@ -14,6 +14,7 @@ from pinpoint_sandbox.errors import ExitCode
 from pinpoint_sandbox.lint import lint_answers
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.plan import Request, RunOptions, run
+from pinpoint_sandbox.regions import require_one_partition
 from pinpoint_sandbox.targets import Channel
 from pinpoint_sandbox.voice_call import ensure_voice_evidence
 
@@ -76,6 +77,7 @@ def run_request(
         preselect_regions=regions or common.default_regions(profile),
         note=say,
     )
+    require_one_partition(validated.regions, "regions: ")  # before any call, test call included
     if save_answers is not None:
         say(f"Answers saved to {save_answers}.")
     common.start_simulator(simulate)

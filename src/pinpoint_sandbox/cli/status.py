@@ -17,7 +17,8 @@ def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
-            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+            "--all-regions", metavar="",
+            help="Every region with the SMS and Voice API in the caller's partition."
         )
     ] = False,
     profile: common.ProfileOpt = None,
@@ -26,18 +27,21 @@ def status(
     ledger: common.LedgerOpt = None,
 ) -> None:
     """Show where each region stands: sandbox or production, limits, open and filed requests."""
-    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    from pinpoint_sandbox.regions import caller_regions, parse_regions
     from pinpoint_sandbox.status import collect_status
 
-    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
-    regions = regions or common.default_regions(profile)
-    if not regions:
+    regions = [] if all_regions else parse_regions(region or [])
+    regions = regions or ([] if all_regions else common.default_regions(profile))
+    if not regions and not all_regions:
         from pinpoint_sandbox.errors import UsageError
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
     ledger = common.validate_file_option(ledger, "--ledger")
     common.start_simulator(simulate)
-    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
+    account = common.account_for(profile)
+    # --all-regions: the caller's partition only (no GovCloud rows for commercial keys).
+    regions = caller_regions(account, None if all_regions else regions)
+    rows = collect_status(account, regions, ledger_file=ledger)
     if output == common.OutputFormat.json:
         print_json({"regions": [row.to_json() for row in rows]})
         return
