@@ -127,3 +127,11 @@ def test_check_reads_countries_from_a_partial_answers_file(
     assert run.exit_code == 0, run
     found = {d["country"]: d["ready"] for d in run.json["checks"][0]["destinations"]}
     assert found == {"US": False, "GB": True}
+
+
+def test_check_without_answers_does_not_judge_the_example_countries(simulator: Any) -> None:
+    sim = simulator("fresh-sandbox")
+    run = cli("check", "sms", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 0, run
+    assert run.json["checks"][0]["destinations"] == []
+    assert not any(r.operation == "DescribeSenderIds" for r in sim.requests)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.errors import PinpointSandboxError, UsageError
 
@@ -89,21 +90,20 @@ def _items(client: Any, operation: str, key: str) -> list[dict[str, Any]]:
 
 def read_identities(account: AwsAccount, region: str) -> Identities:
     """Phone numbers, sender IDs and registrations of one region, read once per account."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     key = ("origination-identities", region)
     if key in account.cache:
         cached: Identities = account.cache[key]
         return cached
     client = account.client(SMS_VOICE, region)
     found = Identities()
+    readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
     reads = (("describe_phone_numbers", "PhoneNumbers", "DescribePhoneNumbers"),
              ("describe_sender_ids", "SenderIds", "DescribeSenderIds"),
              ("describe_registrations", "Registrations", "DescribeRegistrations"))
     for operation, list_key, label in reads:
         try:
             items = _items(client, operation, list_key)
-        except (ClientError, BotoCoreError, PinpointSandboxError) as exc:
+        except readable_errors as exc:
             found.unreadable[label] = error_message(exc)
             continue
         if list_key == "PhoneNumbers":

@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.errors import AwsError, UsageError
@@ -113,12 +114,6 @@ class RegionSpend:
                 "limits": [s.to_json() for s in self.limits]}
 
 
-def _aws_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
-
-
 def read_limits(account: AwsAccount, region: str) -> list[SpendStatus]:
     """Every DescribeSpendLimits entry, unjudged. Raises AwsError when it cannot be read."""
     client = account.client(SMS_VOICE, region)
@@ -136,7 +131,7 @@ def read_limits(account: AwsAccount, region: str) -> list[SpendStatus]:
                     overridden=bool(item.get("Overridden", False)),
                     setter=setter_operation(name, operations),
                 ))
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise AwsError(
             f"Could not read the spend limits in {region} (DescribeSpendLimits): "
             f"{error_message(exc)}"
@@ -281,7 +276,7 @@ def apply_raise(account: AwsAccount, result: RaiseResult) -> None:
     client = account.client(SMS_VOICE, result.region)  # idempotent: retries are safe
     try:
         answer = getattr(client, xform_name(result.operation))(MonthlyLimit=result.target)
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         result.action, result.reason = "failed", f"{result.operation}: {error_message(exc)}"
         return
     result.action = "raised"
@@ -321,7 +316,7 @@ def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota |
             ServiceCode=quota.service_code, QuotaCode=quota.quota_code,
             DesiredValue=float(result.target),
         )
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         result.action = "failed"
         result.reason = f"RequestServiceQuotaIncrease: {error_message(exc)}"
         return
