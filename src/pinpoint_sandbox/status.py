@@ -25,6 +25,8 @@ class RegionStatus:
     verified_destinations_max: int | None = None
     requests: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Per channel, structured (for the HTML report): channel, state, request_id, case_id, since.
+    targets: list[dict[str, Any]] = field(default_factory=list)
 
     def spend(self, prefix: str) -> str:
         for limit in self.spend_limits:
@@ -55,12 +57,16 @@ def collect_status(
     account_id = account.account_id(regions[0])
     entries = Ledger(ledger_file or ledger_path()).entries()
 
-    def lookup(region: str, channel: Channel) -> tuple[list[str], list[str]]:
-        """(request lines, problems) of one channel in one region: ledger, then AWS."""
+    def lookup(region: str, channel: Channel) -> tuple[dict[str, Any], list[str], list[str]]:
+        """(target info, request lines, problems) of one channel in one region: ledger, AWS."""
         lines: list[str] = []
         target = Target(account_id, region, channel)
         entry = entries.get(target)
+        info: dict[str, Any] = {"channel": channel, "state": None, "request_id": None,
+                                "case_id": None, "since": None}
         if entry is not None:
+            info.update(state=entry.status or "in progress", request_id=entry.request_id,
+                        case_id=entry.case_id, since=entry.time)
             ids = ", ".join(
                 f"{name} {value}"
                 for name, value in (("request", entry.request_id), ("case", entry.case_id))
@@ -73,10 +79,13 @@ def collect_status(
             plan.quota = discover_quota(account, region, channel)
             found = find_existing_at_aws(plan)
         except Exception as exc:  # a read failed: show it, keep the other regions
-            return lines, [f"{channel} requests: {exc}"]
+            return info, lines, [f"{channel} requests: {exc}"]
+        if found:
+            info.update(state=found.status or "open", request_id=found.request_id,
+                        case_id=found.case_id)
         if found and (entry is None or found.case_id != entry.case_id):
             lines.append(f"{channel}: {found.describe()}")
-        return lines, []
+        return info, lines, []
 
     def one(region: str) -> RegionStatus:
         # The request lookups run beside the facts reads: the region costs the longer chain.
@@ -89,7 +98,8 @@ def collect_status(
             problems=list(facts.problems),
         )
         for future in pending:
-            lines, problems = future.result()
+            info, lines, problems = future.result()
+            row.targets.append(info)
             row.requests.extend(lines)
             row.problems.extend(problems)
         return row

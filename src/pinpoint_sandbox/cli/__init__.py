@@ -163,6 +163,7 @@ def _register() -> None:
         iam_policy,
         init,
         lint,
+        raise_spend,
         request,
         simulator,
         status,
@@ -175,6 +176,7 @@ def _register() -> None:
     lint.register(app)
     init.register(app)
     iam_policy.register(app)
+    raise_spend.register(app)
     app.add_typer(simulator.app, name="simulator")
 
 

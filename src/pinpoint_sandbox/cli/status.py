@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import readiness as readiness_cli
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -25,6 +27,11 @@ def status(
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                                  metavar="FILE", show_default=False)
+    ] = None,
+    answers: common.AnswersOpt = None,
     organization: common.OrganizationOpt = False,
     ou: common.OuOpt = None,
     exclude: common.ExcludeOpt = None,
@@ -45,6 +52,8 @@ def status(
 
         raise UsageError("No region given: pass --region REGION or --all-regions.")
     ledger = common.validate_file_option(ledger, "--ledger")
+    html = common.validate_file_option(html, "--html")
+    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     selection = common.organization_selection(
         organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
         external_id=external_id, session_duration=session_duration,
@@ -56,14 +65,20 @@ def status(
     regions = caller_regions(account, None if all_regions else regions)
     accounts, org = common.accounts_for(account, selection)
     rows = collect_status_accounts(accounts, regions, ledger_file=ledger)
+    readiness = readiness_cli.add_readiness(
+        accounts if org is not None else account, rows, answers, html
+    )
     unused = org.unused if org is not None else []
     if output == common.OutputFormat.json:
-        doc: dict[str, Any] = {"regions": [row.to_json() for row in rows]}
+        doc: dict[str, Any] = {"regions": [
+            row.to_json() | readiness_cli.readiness_json(row, readiness) for row in rows
+        ]}
         if org is not None:
             doc["skipped_accounts"] = [u.to_json() for u in unused]
         print_json(doc)
     else:
         _print_table(rows)
+        readiness_cli.print_readiness(rows, readiness)
     if org is not None:
         common.report_unused(unused)
         if any(u.status == "unreachable" for u in unused):

@@ -57,6 +57,19 @@ class SpendLimits(_Strict):
     voice: int = 1
     media: int = 1
     notify: int = 1
+    # Newer limit names appear only when set, as AWS adds them (e.g. RCS in 2026).
+    rcs: int | None = None
+
+
+# Scenario key → the SpendLimitName DescribeSpendLimits returns.
+SPEND_LIMIT_NAMES = {
+    "text": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "voice": "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "media": "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "notify": "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "rcs": "RCS_MESSAGE_MONTHLY_SPEND_LIMIT",
+}
+SpendKey = Literal["text", "voice", "media", "notify", "rcs"]
 
 
 def _check_e164(value: str) -> str:
@@ -77,6 +90,34 @@ class PhoneNumber(_Strict):
     )
     iso_country_code: str = "US"
     message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+    registration_id: str | None = None  # the registration (see `registrations`) it came from
+
+
+MessageType = Literal["TRANSACTIONAL", "PROMOTIONAL"]
+_TRANSACTIONAL: MessageType = "TRANSACTIONAL"
+RegistrationStatus = Literal[
+    "CREATED", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
+    "PROVISIONING", "COMPLETE", "REQUIRES_UPDATES", "CLOSED", "DELETED",
+]
+
+
+class SenderIdSeed(_Strict):
+    """A sender ID (DescribeSenderIds): alphanumeric, 1-11 characters, for one country."""
+
+    sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,11}$")]
+    iso_country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    registered: bool = False
+    message_types: list[MessageType] = Field(default_factory=lambda: [_TRANSACTIONAL])
+    registration_id: str | None = None
+
+
+class RegistrationSeed(_Strict):
+    """A registration (DescribeRegistrations), e.g. US_TOLL_FREE_REGISTRATION."""
+
+    registration_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+    registration_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
+    status: RegistrationStatus = "CREATED"
+    days_ago: float = 1
 
 
 class VerifiedDestination(_Strict):
@@ -123,6 +164,10 @@ class RegionSettings(_Strict):
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
     quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
+    # Enforced limits below the maximum (Set*SpendLimitOverride already called), e.g. {text: 5}.
+    spend_overrides: dict[SpendKey, int] = Field(default_factory=dict)
+    sender_ids: list[SenderIdSeed] = Field(default_factory=list)
+    registrations: list[RegistrationSeed] = Field(default_factory=list)
 
     @field_validator("verified_destinations", "phone_numbers", mode="before")
     @classmethod
@@ -144,9 +189,14 @@ class Account(_Strict):
     support_plan: SupportPlan = "basic"
     # Whether Service Quotas lists "SMS production access" / "Voice production access".
     production_access_quotas: bool = True
+    # What GetServiceQuota says of them: adjustable for the account, or not at all.
+    production_access_adjustable: bool = True
     # CreateCase issueType values accepted; empty = any (the API documents only
     # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
     support_issue_types: list[str] = Field(default_factory=list)
+    # CreateCase issueType values refused with a 400 (dry runs too), e.g.
+    # [service-limit-increase]: what AWS may answer, since its API documents only two types.
+    support_refuses_issue_types: list[str] = Field(default_factory=list)
     # Role names AssumeRole accepts for this account; "*" = any.
     assumable_roles: list[str] = Field(default_factory=lambda: ["*"])
     # When set, the profile is written as an assume-role profile sourced from this other profile.
@@ -213,6 +263,8 @@ class Faults(_Strict):
     lose_response: dict[str, int] = Field(default_factory=dict)
     # Perform the operation, log it, then wait this many ms before answering (crash windows).
     slow_response_ms: dict[str, int] = Field(default_factory=dict)
+    # Answer the first N calls of these operations with a throttling error (nothing is done).
+    throttle_first: dict[str, int] = Field(default_factory=dict)
     # Answer these as AWS answers an operation it does not have (an endpoint without the API).
     unsupported_operations: list[str] = Field(default_factory=list)
 

@@ -29,10 +29,17 @@ from pinpoint_sandbox.simulator.organizations import OPERATIONS as ORGANIZATIONS
 from pinpoint_sandbox.simulator.scenario import load_scenario
 from pinpoint_sandbox.simulator.services import OPERATIONS as SERVICE_OPERATIONS
 from pinpoint_sandbox.simulator.services import support_gate
-from pinpoint_sandbox.simulator.state import WRITE_OPERATIONS, RequestRecord, SimulatorState
+from pinpoint_sandbox.simulator.state import (
+    SPEND_OVERRIDE_WRITES,
+    WRITE_OPERATIONS,
+    RequestRecord,
+    SimulatorState,
+)
 
 # Operations whose effect must be on disk before the answer leaves (other processes read it).
-STATE_CHANGING_OPERATIONS = WRITE_OPERATIONS | {"AssumeRole", "CreateSupportCase"}
+STATE_CHANGING_OPERATIONS = (
+    WRITE_OPERATIONS | SPEND_OVERRIDE_WRITES | {"AssumeRole", "CreateSupportCase"}
+)
 SAVE_INTERVAL = 0.5  # seconds between saves caused by reads alone
 
 OPERATIONS: dict[str, dict[str, Handler]] = {
@@ -202,11 +209,14 @@ class Engine:
         faults = state.scenario.faults
         self.rng = random.Random(seed if seed is not None else faults.seed)
         self.rng_lock = threading.Lock()
+        # Faults.throttle_first: how many more calls of each operation answer throttling.
+        self.throttles_left = dict(faults.throttle_first)
         self._last_save = 0.0
         self._dirty = False
 
     def replace_state(self, state: SimulatorState) -> None:
         self.state = state
+        self.throttles_left = dict(state.scenario.faults.throttle_first)
         self.save()
 
     def save(self, *, force: bool = True) -> None:
@@ -259,6 +269,12 @@ class Engine:
 
     def _faults(self, service: str, operation: str) -> None:
         faults = self.state.scenario.faults
+        with self.rng_lock:
+            first = self.throttles_left.get(operation, 0)
+            if first > 0:
+                self.throttles_left[operation] = first - 1
+        if first > 0:
+            raise ApiError(THROTTLE_CODES.get(service, "ThrottlingException"), "Rate exceeded")
         if faults.operations and operation not in faults.operations:
             return
         if faults.latency_ms:

@@ -19,6 +19,7 @@ from pinpoint_sandbox.simulator.state import (
     QUOTAS,
     SMS_VOICE_SERVICE_CODE,
     SMS_VOICE_SERVICE_NAME,
+    SPEND_OVERRIDE_WRITES,
     new_id,
 )
 
@@ -118,13 +119,94 @@ def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
 
 
 def smsv_describe_spend_limits(call: Call) -> dict[str, Any]:
-    limits = call.region_state()["spend_limits"]
+    region = call.region_state()
+    overrides = region.get("spend_overrides", {})
     items = [
-        {"Name": name, "EnforcedLimit": int(value), "MaxLimit": int(value), "Overridden": False}
-        for name, value in limits.items()
+        {
+            "Name": name,
+            "EnforcedLimit": int(overrides.get(name, value)),
+            "MaxLimit": int(value),
+            "Overridden": name in overrides,
+        }
+        for name, value in region["spend_limits"].items()
     ]
     page, token = paginate(items, call.params)
     return {"SpendLimits": page, **({"NextToken": token} if token else {})}
+
+
+def _spend_limit_name(operation: str) -> str:
+    """SetTextMessageSpendLimitOverride → TEXT_MESSAGE_MONTHLY_SPEND_LIMIT."""
+    kind = operation.removeprefix("Set").removeprefix("Delete").removesuffix(
+        "MessageSpendLimitOverride"
+    )
+    return f"{kind.upper()}_MESSAGE_MONTHLY_SPEND_LIMIT"
+
+
+def smsv_set_spend_limit_override(call: Call) -> dict[str, Any]:
+    require(call, "MonthlyLimit")
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    value = int(call.params["MonthlyLimit"])
+    maximum = region["spend_limits"].get(name)
+    if maximum is None:
+        raise ApiError("ValidationException", f"No spend limit {name} in {call.region}.",
+                       Reason="INVALID_PARAMETER")
+    if not 0 <= value <= int(maximum):
+        raise ApiError(
+            "ValidationException",
+            f"MonthlyLimit {value} must be between 0 and the account's maximum {maximum}.",
+            Reason="MONTHLY_LIMIT_OUT_OF_RANGE" if value > int(maximum) else "INVALID_PARAMETER",
+        )
+    region.setdefault("spend_overrides", {})[name] = value
+    return {"MonthlyLimit": value}
+
+
+def smsv_delete_spend_limit_override(call: Call) -> dict[str, Any]:
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    removed = region.setdefault("spend_overrides", {}).pop(name, None)
+    return {} if removed is None else {"MonthlyLimit": int(removed)}
+
+
+def smsv_describe_sender_ids(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("sender_ids", []))
+    wanted = call.params.get("SenderIds") or []
+    if wanted:
+        keys = {(w.get("SenderId"), w.get("IsoCountryCode")) for w in wanted}
+        found = [i for i in items if (i["SenderId"], i["IsoCountryCode"]) in keys
+                 or (i["SenderIdArn"], i["IsoCountryCode"]) in keys]
+        if len(found) < len(keys):
+            raise ApiError("ResourceNotFoundException", "Sender ID not found",
+                           ResourceType="sender-id", ResourceId=str(wanted[0].get("SenderId")))
+        items = found
+    filters = _filters(call, {
+        "sender-id": "SenderId", "iso-country-code": "IsoCountryCode",
+        "message-type": "MessageTypes", "deletion-protection-enabled": "DeletionProtectionEnabled",
+        "registered": "Registered",
+    })
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {"SenderIds": page, **({"NextToken": token} if token else {})}
+
+
+def smsv_describe_registrations(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("registrations", []))
+    ids = call.params.get("RegistrationIds") or []
+    if ids:
+        known = {i["RegistrationId"] for i in items} | {i["RegistrationArn"] for i in items}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError("ResourceNotFoundException", f"Registration {missing[0]} not found",
+                           ResourceType="registration", ResourceId=missing[0])
+        items = [i for i in items if {i["RegistrationId"], i["RegistrationArn"]} & set(ids)]
+    filters = _filters(call, {"registration-type": "RegistrationType",
+                              "registration-status": "RegistrationStatus"})
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {
+        "Registrations": [{**i, "CreatedTimestamp": ts(i["CreatedTimestamp"])} for i in page],
+        **({"NextToken": token} if token else {}),
+    }
 
 
 def smsv_describe_account_limits(call: Call) -> dict[str, Any]:
@@ -338,7 +420,8 @@ def _quota(call: Call, key: str, applied: bool) -> dict[str, Any]:
         "QuotaName": quota["name"],
         "Value": value,
         "Unit": "None",
-        "Adjustable": True,
+        "Adjustable": key not in PRODUCTION_ACCESS_QUOTAS
+        or call.state.account_spec(call.account_id).production_access_adjustable,
         "GlobalQuota": False,
         "QuotaAppliedAtLevel": "ACCOUNT",
         "Description": description,
@@ -440,7 +523,8 @@ def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
 
 def _find_request(call: Call) -> dict[str, Any]:
     require(call, "RequestId", error="IllegalArgumentException")
-    for request in call.account_state()["quota_requests"]:
+    requests: list[dict[str, Any]] = call.account_state()["quota_requests"]
+    for request in requests:
         if request["Id"] == call.params["RequestId"]:
             return request
     raise ApiError("NoSuchResourceException", f"Request {call.params['RequestId']} not found.")
@@ -586,9 +670,10 @@ def support_create_case(call: Call) -> dict[str, Any]:
     language = params.get("language") or "en"
     if language not in ("en", "ja", "zh", "ko"):
         raise _invalid(f"Invalid language: {language}")
-    accepted = call.state.account_spec(call.account_id).support_issue_types
+    spec = call.state.account_spec(call.account_id)
     issue_type = params.get("issueType") or "technical"
-    if accepted and issue_type not in accepted:
+    refused = issue_type in spec.support_refuses_issue_types
+    if refused or (spec.support_issue_types and issue_type not in spec.support_issue_types):
         raise _invalid(f"Invalid value for issueType: {issue_type}")
     recent = [
         c for c in call.account_state()["cases"]
@@ -597,8 +682,7 @@ def support_create_case(call: Call) -> dict[str, Any]:
     if len(recent) >= CASE_LIMIT_PER_HOUR:
         raise ApiError("CaseCreationLimitExceeded",
                        "You have exceeded your limit of 10 cases per hour")
-    if params.get("dryRun"):
-        raise ApiError("DryRunOperationException", "The request would have succeeded.")
+    _dry_run_stop(call)
     case = call.state.add_case(
         call.account_id,
         subject=str(params["subject"]),
@@ -650,9 +734,28 @@ def _public_case(case: dict[str, Any], with_communications: bool) -> dict[str, A
     return shown
 
 
+def _dry_run_stop(call: Call) -> None:
+    """Every Support operation takes `dryRun`: validated, nothing done, and AWS answers
+    DryRunOperationException (an error, HTTP 400) where it would have succeeded."""
+    if call.params.get("dryRun") is True:
+        raise ApiError("DryRunOperationException",
+                       "The request was valid, but the operation wasn't performed because "
+                       "dryRun was set to true.")
+
+
+def _dry_run_after(handler: Handler) -> Handler:
+    """A read: answered as usual unless dryRun, which turns the answer into the dry-run error."""
+    def wrapped(call: Call) -> dict[str, Any]:
+        result = handler(call)
+        _dry_run_stop(call)
+        return result
+    return wrapped
+
+
 def _find_case(call: Call) -> dict[str, Any]:
     case_id = call.params.get("caseId")
-    for case in call.account_state()["cases"]:
+    cases: list[dict[str, Any]] = call.account_state()["cases"]
+    for case in cases:
         if case["caseId"] == case_id:
             return case
     raise ApiError("CaseIdNotFound", f"Case {case_id} not found")
@@ -699,6 +802,7 @@ def support_add_communication_to_case(call: Call) -> dict[str, Any]:
     if len(body) > BODY_MAX:
         raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
     case = _find_case(call)
+    _dry_run_stop(call)
     case["communications"].append(
         {"body": body, "submittedBy": f"simulator@{call.account_id}.example.com",
          "timeCreated": call.now}
@@ -711,6 +815,7 @@ def support_add_communication_to_case(call: Call) -> dict[str, Any]:
 
 def support_resolve_case(call: Call) -> dict[str, Any]:
     case = _find_case(call)
+    _dry_run_stop(call)
     initial = case["status"]
     case["status"] = "resolved"
     return {"initialCaseStatus": initial, "finalCaseStatus": "resolved"}
@@ -725,6 +830,13 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "DescribeVerifiedDestinationNumbers": smsv_describe_verified_destination_numbers,
         "DescribePhoneNumbers": smsv_describe_phone_numbers,
         "SendVoiceMessage": smsv_send_voice_message,
+        "DescribeSenderIds": smsv_describe_sender_ids,
+        "DescribeRegistrations": smsv_describe_registrations,
+        **{
+            op: smsv_set_spend_limit_override if op.startswith("Set")
+            else smsv_delete_spend_limit_override
+            for op in sorted(SPEND_OVERRIDE_WRITES)
+        },
     },
     "service-quotas": {
         "ListServices": sq_list_services,
@@ -739,10 +851,10 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "CreateSupportCase": sq_create_support_case,
     },
     "support": {
-        "DescribeServices": support_describe_services,
-        "DescribeSeverityLevels": support_describe_severity_levels,
+        "DescribeServices": _dry_run_after(support_describe_services),
+        "DescribeSeverityLevels": _dry_run_after(support_describe_severity_levels),
         "CreateCase": support_create_case,
-        "DescribeCases": support_describe_cases,
+        "DescribeCases": _dry_run_after(support_describe_cases),
         "AddCommunicationToCase": support_add_communication_to_case,
         "ResolveCase": support_resolve_case,
     },
