@@ -11,7 +11,7 @@ from typing import Any
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.targets import CHANNELS, Channel, Target
+from pinpoint_sandbox.targets import CHANNELS, Target
 
 
 @dataclass
@@ -50,46 +50,14 @@ def collect_status(
 ) -> list[RegionStatus]:
     from pinpoint_sandbox.account_facts import read_region_facts
     from pinpoint_sandbox.aws import max_concurrency
-    from pinpoint_sandbox.backends.service_quotas import discover_quota
-    from pinpoint_sandbox.backends.support import support_plan
-    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
 
     account_id = account.account_id(regions[0])
     entries = Ledger(ledger_file or ledger_path()).entries()
 
-    def lookup(region: str, channel: Channel) -> tuple[dict[str, Any], list[str], list[str]]:
-        """(target info, request lines, problems) of one channel in one region: ledger, AWS."""
-        lines: list[str] = []
-        target = Target(account_id, region, channel)
-        entry = entries.get(target)
-        info: dict[str, Any] = {"channel": channel, "state": None, "request_id": None,
-                                "case_id": None, "since": None}
-        if entry is not None:
-            info.update(state=entry.status or "in progress", request_id=entry.request_id,
-                        case_id=entry.case_id, since=entry.time)
-            ids = ", ".join(
-                f"{name} {value}"
-                for name, value in (("request", entry.request_id), ("case", entry.case_id))
-                if value
-            )
-            state = entry.status or "in progress"
-            lines.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
-        try:
-            plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
-            plan.quota = discover_quota(account, region, channel)
-            found = find_existing_at_aws(plan)
-        except Exception as exc:  # a read failed: show it, keep the other regions
-            return info, lines, [f"{channel} requests: {exc}"]
-        if found:
-            info.update(state=found.status or "open", request_id=found.request_id,
-                        case_id=found.case_id)
-        if found and (entry is None or found.case_id != entry.case_id):
-            lines.append(f"{channel}: {found.describe()}")
-        return info, lines, []
-
     def one(region: str) -> RegionStatus:
         # The request lookups run beside the facts reads: the region costs the longer chain.
-        pending = [lookups.submit(lookup, region, channel) for channel in CHANNELS]
+        targets = [Target(account_id, region, channel) for channel in CHANNELS]
+        pending = [lookups.submit(_lookup, account, t, entries.get(t)) for t in targets]
         facts = read_region_facts(account, region, phone_numbers=False)  # numbers not shown
         row = RegionStatus(
             account_id, region, facts.tier, facts.in_production,
@@ -108,6 +76,42 @@ def collect_status(
     workers = max(1, min(max_concurrency(), len(regions)))
     with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(2 * workers) as lookups:
         return list(pool.map(one, regions))
+
+
+def _lookup(
+    account: AwsAccount, target: Target, entry: Any
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(target info, request lines, problems) of one target for `status`: ledger, then AWS."""
+    from pinpoint_sandbox.backends.service_quotas import discover_quota
+    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
+
+    lines: list[str] = []
+    channel, region = target.channel, target.region
+    info: dict[str, Any] = {"channel": channel, "state": None, "request_id": None,
+                            "case_id": None, "since": None}
+    if entry is not None:
+        info.update(state=entry.status or "in progress", request_id=entry.request_id,
+                    case_id=entry.case_id, since=entry.time)
+        ids = ", ".join(
+            f"{name} {value}"
+            for name, value in (("request", entry.request_id), ("case", entry.case_id))
+            if value
+        )
+        state = entry.status or "in progress"
+        lines.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
+    try:
+        plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
+        plan.quota = discover_quota(account, region, channel)
+        found = find_existing_at_aws(plan)
+    except Exception as exc:  # a read failed: show it, keep the other regions
+        return info, lines, [f"{channel} requests: {exc}"]
+    if found:
+        info.update(state=found.status or "open", request_id=found.request_id,
+                    case_id=found.case_id)
+    if found and (entry is None or found.case_id != entry.case_id):
+        lines.append(f"{channel}: {found.describe()}")
+    return info, lines, []
 
 
 def collect_status_accounts(

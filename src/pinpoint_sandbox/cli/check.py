@@ -46,11 +46,8 @@ def check(
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
     validated, note = case_answers(channel.value, read)
-    selection = common.organization_selection(
-        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
-        external_id=external_id, session_duration=session_duration,
-    )
-    common.set_concurrency(max_concurrency)
+    selection = common.organization_options(organization, ou, exclude, tag, role_name,
+                                            external_id, session_duration, max_concurrency)
     common.start_simulator(simulate)
     requests = [
         Request(channel.value, common.account_for(profile), regions, validated, backend.value)

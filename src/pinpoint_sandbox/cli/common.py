@@ -265,6 +265,21 @@ def organization_selection(
     )
 
 
+def organization_options(
+    organization: bool, ou: list[str] | None, exclude: list[str] | None, tag: list[str] | None,
+    role_name: str | None, external_id: str | None, session_duration: int | None,
+    max_concurrency: int | None, block: Any = None,
+) -> Any:
+    """The shared `--organization …` and `--max-concurrency` flags of batch, check and status:
+    validated (exit 2 before any call); returns the selection (None without one)."""
+    selection = organization_selection(
+        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
+        external_id=external_id, session_duration=session_duration, block=block,
+    )
+    set_concurrency(max_concurrency)
+    return selection
+
+
 def set_concurrency(value: int | None) -> None:
     from pinpoint_sandbox.aws import set_max_concurrency
 

@@ -54,11 +54,8 @@ def status(
     ledger = common.validate_file_option(ledger, "--ledger")
     html = common.validate_file_option(html, "--html")
     readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
-    selection = common.organization_selection(
-        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
-        external_id=external_id, session_duration=session_duration,
-    )
-    common.set_concurrency(max_concurrency)
+    selection = common.organization_options(organization, ou, exclude, tag, role_name,
+                                            external_id, session_duration, max_concurrency)
     common.start_simulator(simulate)
     account = common.account_for(profile)
     # --all-regions: the caller's partition only (no GovCloud rows for commercial keys).
@@ -68,8 +65,14 @@ def status(
     readiness = readiness_cli.add_readiness(
         accounts if org is not None else account, rows, answers, html
     )
+    _show(rows, readiness, org, json_output=output == common.OutputFormat.json)
+
+
+def _show(rows: list[RegionStatus], readiness: Any, org: Any, *, json_output: bool) -> None:
+    """The rows (table or JSON), and the organization's accounts left out (exit 5 when one
+    could not be entered)."""
     unused = org.unused if org is not None else []
-    if output == common.OutputFormat.json:
+    if json_output:
         doc: dict[str, Any] = {"regions": [
             row.to_json() | readiness_cli.readiness_json(row, readiness) for row in rows
         ]}
