@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import RenderedCase, Target
 
 FiledStatus = Literal["filed", "awaiting_user"]
@@ -82,6 +84,10 @@ class Backend(ABC):
     @abstractmethod
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
         """Make the one write call. Raise WriteRefused or WriteOutcomeUnknown on failure."""
+
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """What AWS says now about the request `entry` recorded. Read-only."""
+        raise NotImplementedError(f"{self.name} cannot refresh its requests")
 
 
 def classify_write_error(exc: BaseException, operation: str) -> Exception:

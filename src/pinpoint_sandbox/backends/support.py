@@ -20,6 +20,8 @@ from pinpoint_sandbox.backends.base import (
     classify_write_error,
 )
 from pinpoint_sandbox.errors import AwsError
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Channel, RenderedCase, Target
 
 LIMIT_SERVICE_CODE = "service-limit-increase"
@@ -204,6 +206,14 @@ class SupportBackend(Backend):
             raise classify_write_error(exc, "CreateCase") from exc
         return Filed("filed", case_id=response.get("caseId"))
 
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """DescribeCases + DescribeCommunications on the case this target's request opened."""
+        from pinpoint_sandbox.lifecycle import now_iso
+
+        if not entry.case_id:
+            return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
+        return follow_case(ctx.account, entry.case_id)
+
 
 def _issue_type_refused(exc: Exception) -> bool:
     from pinpoint_sandbox.aws import error_code
@@ -214,4 +224,60 @@ def _issue_type_refused(exc: Exception) -> bool:
         status == 400
         and ("Validation" in code or "InvalidParameter" in code)
         and "issuetype" in str(exc).lower()
+    )
+
+
+class CaseUnreadable(AwsError):
+    """The Support API cannot be used by this account (Basic/Developer plan)."""
+
+
+BASIC_PLAN_NOTE = (
+    "the Basic support plan cannot read cases through the API: read case {case} in the "
+    "Support Center"
+)
+COMMUNICATIONS_PAGE = 10  # DescribeCommunications maxResults: 10..100; the newest are enough
+
+
+def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[str, Any]], bool]:
+    """(case status, newest communications first, more pages exist). Read-only."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pinpoint_sandbox.aws import error_code
+
+    client = account.client(SUPPORT, SUPPORT_REGION)
+    try:
+        cases = client.describe_cases(
+            caseIdList=[case_id], includeResolvedCases=True, includeCommunications=False
+        ).get("cases", [])
+        page = client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE)
+    except ClientError as exc:
+        if error_code(exc) == "SubscriptionRequiredException":
+            raise CaseUnreadable(BASIC_PLAN_NOTE.format(case=case_id)) from exc
+        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
+    status = cases[0].get("status") if cases else None
+    communications = sorted(
+        page.get("communications", []), key=lambda c: str(c.get("timeCreated", "")), reverse=True
+    )
+    return status, communications, bool(page.get("nextToken"))
+
+
+def follow_case(
+    account: AwsAccount, case_id: str, *, request_id: str | None = None,
+    quota_status: str | None = None,
+) -> AwsView:
+    """A case's state while the tier is sandbox; a Basic plan gets `open` and a note."""
+    from pinpoint_sandbox.lifecycle import last_aws_message, now_iso, state_from_case
+
+    try:
+        status, communications, more = read_case(account, case_id)
+    except CaseUnreadable as exc:
+        closed = str(quota_status or "").upper() == "CASE_CLOSED"
+        return AwsView("denied" if closed else "open", quota_status, case_id, request_id,
+                       read_at=now_iso(), note=exc.message)
+    return AwsView(
+        state_from_case(status, communications, more=more),
+        quota_status or status, case_id, request_id, last_aws_message(communications),
+        read_at=now_iso(),
     )

@@ -151,8 +151,14 @@ _register()
 
 
 def normalize_argv(args: list[str]) -> list[str]:
-    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise)."""
-    return ["--simulate=default" if a == "--simulate" else a for a in args]
+    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
+    `--watch` without a number means every 300 seconds."""
+    args = ["--simulate=default" if a == "--simulate" else a for a in args]
+    return [
+        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and args[i + 1].isdigit())
+        else a
+        for i, a in enumerate(args)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

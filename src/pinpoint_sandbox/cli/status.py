@@ -1,8 +1,10 @@
-"""`status`: per account × region — tier, spend limits, verified destinations, requests."""
+"""`status`: the tracker — every target's lifecycle state, AWS's last message and the next step;
+with `--region`, also each region's tier, spend limits and verified destinations."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,7 +12,33 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.aws import AwsAccount
     from pinpoint_sandbox.status import RegionStatus
+    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.tracker import Scope, TrackedTarget
+
+STATE_STYLE = {"approved": "green", "denied": "bold red", "needs_reply": "bold yellow",
+               "awaiting_you": "yellow", "open": "cyan", "filed": "cyan"}
+
+ProfilesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--profile", help="AWS profile; repeat it for several accounts in one table.",
+                 metavar="NAME", show_default=False),
+]
+RoleArnsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--role-arn", help="Role to assume in another account; repeatable.",
+                 metavar="ARN", show_default=False),
+]
+BatchOpt = Annotated[
+    Path | None,
+    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE"),
+]
+WatchOpt = Annotated[
+    int | None,
+    typer.Option("--watch", help="Poll every SECONDS (default 300) until all are approved (0) "
+                 "or one needs you (3).", metavar="[SECONDS]", show_default=False),
+]
 
 
 def status(
@@ -20,49 +48,156 @@ def status(
             "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
         )
     ] = False,
-    profile: common.ProfileOpt = None,
+    profile: ProfilesOpt = None,
+    role_arn: RoleArnsOpt = None,
+    batch: BatchOpt = None,
+    watch: WatchOpt = None,
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
 ) -> None:
-    """Show where each region stands: sandbox or production, limits, open and filed requests."""
+    """Track every request until it is approved: state, AWS's last message, the next step."""
+    from pinpoint_sandbox.errors import UsageError
     from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
-    from pinpoint_sandbox.status import collect_status
+    from pinpoint_sandbox.tracker import exit_code, scopes_from_batch, track
 
     regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
-    regions = regions or common.default_regions(profile)
-    if not regions:
-        from pinpoint_sandbox.errors import UsageError
-
-        raise UsageError("No region given: pass --region REGION or --all-regions.")
     ledger = common.validate_file_option(ledger, "--ledger")
+    if watch is not None and watch < 1:
+        raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
+    batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
     common.start_simulator(simulate)
-    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
-    if output == common.OutputFormat.json:
-        print_json({"regions": [row.to_json() for row in rows]})
-        return
-    _print_table(rows)
+    scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions)
+    targets = _select(scopes, regions, ledger, include_ledger=not (batch or profile or role_arn))
+    json_output = output == common.OutputFormat.json
+    if watch is not None:
+        code, rows = _watch(targets, watch, ledger, json_output)
+    else:
+        rows = track(targets, ledger_file=ledger)
+        code = exit_code(rows)
+    facts = _region_facts(scopes, regions, ledger) if regions and not batch else []
+    if json_output:
+        from pinpoint_sandbox.tracker import summary
+
+        print_json({"regions": [row.to_json() for row in facts],
+                    "targets": [row.to_json() for row in rows], "summary": summary(rows)})
+    else:
+        if facts:
+            _print_facts(facts)
+        if watch is None:
+            _print_rows(rows)
+    if code:
+        raise typer.Exit(code)
 
 
-def _print_table(rows: list[RegionStatus]) -> None:
+def _account_scopes(profiles: list[str], roles: list[str], regions: list[str]) -> list[Scope]:
+    """One scope per --profile/--role-arn, or the current credentials."""
+    from pinpoint_sandbox.tracker import Scope
+
+    accounts = [common.account_for(p) for p in profiles]
+    accounts += [common.account_for(None, r) for r in roles]
+    if not accounts:
+        accounts = [common.account_for(None)]
+    shown = regions or common.default_regions(profiles[0] if profiles else None)
+    return [Scope(account, regions=list(shown)) for account in accounts]
+
+
+def _select(
+    scopes: list[Scope], regions: list[str], ledger: Path | None, *, include_ledger: bool
+) -> dict[Target, AwsAccount | None]:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
+    from pinpoint_sandbox.tracker import select
+
+    histories = Ledger(ledger or ledger_path()).histories()
+    return select(scopes, histories, include_ledger=include_ledger, regions=regions)
+
+
+def _region_facts(
+    scopes: list[Scope], regions: list[str], ledger: Path | None
+) -> list[RegionStatus]:
+    from pinpoint_sandbox.status import collect_status
+
+    rows: list[RegionStatus] = []
+    for scope in scopes:
+        rows += collect_status(scope.account, regions, ledger_file=ledger)
+    return rows
+
+
+def _watch(
+    targets: dict[Target, AwsAccount | None], seconds: int, ledger: Path | None,
+    json_output: bool,
+) -> tuple[int, list[TrackedTarget]]:
+    from rich.live import Live
+
+    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.errors import Interrupted
+    from pinpoint_sandbox.tracker import watch
+
+    console = stderr_console()
+    with Live(console=console, auto_refresh=False, transient=json_output) as live:
+        def show(rows: list[TrackedTarget]) -> None:
+            live.update(_table(rows), refresh=True)
+
+        try:
+            return watch(targets, seconds=seconds, ledger_file=ledger, on_update=show)
+        except KeyboardInterrupt:
+            raise Interrupted("Stopped watching; the ledger keeps what was read.") from None
+
+
+def _table(rows: list[TrackedTarget]) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from pinpoint_sandbox.lifecycle import age_text
+    from pinpoint_sandbox.tracker import summary
+
+    table = Table(title="Requests", show_lines=False)
+    for col in ("account", "region", "channel", "tier", "state", "ids", "age"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("AWS's last message", overflow="fold", max_width=50)
+    table.add_column("next step", overflow="fold")
+    for row in rows:
+        ids = "\n".join(f"{name} {value}" for name, value in
+                        (("req", row.request_id), ("case", row.case_id)) if value)
+        state = Text(row.state or "not requested", style=STATE_STYLE.get(row.state or "", ""))
+        table.add_row(row.target.account_id, row.target.region, row.target.channel,
+                      row.tier or "?", state, ids or "-", age_text(row.age_s),
+                      Text(row.last_message or "-"), Text(row.next_step))
+    counts = ", ".join(f"{count} {state}" for state, count in summary(rows).items())
+    return Group(table, Text(f"{len(rows)} target(s): {counts or 'none'}"))
+
+
+def _print_rows(rows: list[TrackedTarget]) -> None:
+    from rich.console import Console
+
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    Console(highlight=False).print(_table(rows))
+    err = stderr_console()
+    for row in rows:
+        if row.problem:
+            err.print(f"{row.target.key}: {row.problem}", markup=False)
+
+
+def _print_facts(rows: list[RegionStatus]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     accounts = sorted({row.account_id for row in rows})
     table = Table(title=f"Account {', '.join(accounts)}")
-    for col in ("region", "tier", "SMS $/mo", "voice $/mo", "verified"):
+    for col in ("account", "region", "tier", "SMS $/mo", "voice $/mo", "verified"):
         table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(
-            row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
+            row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
             row.verified_text() if not row.in_production else "-",
         )
-    out = Console(highlight=False)
-    out.print(table)
-    for row in rows:
-        for request in row.requests:
-            out.print(f"  • {row.region} {request}", markup=False)
-    err = Console(stderr=True, highlight=False)
+    Console(highlight=False).print(table)
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    err = stderr_console()
     for row in rows:
         for problem in row.problems:
             err.print(f"{row.region}: {problem}", markup=False)
