@@ -246,10 +246,13 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
 
     client = account.client(SUPPORT, SUPPORT_REGION)
     try:
+        # A number is the console's display id (what a user copies from the Support Center).
+        which = {"displayId": case_id} if case_id.isdigit() else {"caseIdList": [case_id]}
         cases = client.describe_cases(
-            caseIdList=[case_id], includeResolvedCases=True, includeCommunications=False
+            **which, includeResolvedCases=True, includeCommunications=False
         ).get("cases", [])
-        page = client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE)
+        real_id = str(cases[0].get("caseId") or case_id) if cases else case_id
+        page = client.describe_communications(caseId=real_id, maxResults=COMMUNICATIONS_PAGE)
     except ClientError as exc:
         if error_code(exc) == "SubscriptionRequiredException":
             raise CaseUnreadable(BASIC_PLAN_NOTE.format(case=case_id)) from exc

@@ -132,6 +132,8 @@ def _register() -> None:
         iam_policy,
         init,
         lint,
+        record,
+        reply,
         request,
         simulator,
         status,
@@ -140,6 +142,8 @@ def _register() -> None:
     request.register(app)
     batch.register(app)
     status.register(app)
+    reply.register(app)
+    record.register(app)
     check.register(app)
     lint.register(app)
     init.register(app)

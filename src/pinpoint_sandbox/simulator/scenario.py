@@ -34,7 +34,8 @@ QuotaStatus = Literal[
     "PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST"
 ]
 CaseStatus = Literal[
-    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress"
+    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress",
+    "customer-action-completed",
 ]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -93,6 +94,14 @@ class QuotaRequestSeed(_Strict):
     desired_value: float = 1
 
 
+class CommunicationSeed(_Strict):
+    """A message on a seeded case: from AWS Support (a question, a decision) or from us."""
+
+    body: str
+    by: Literal["aws", "customer"] = "aws"
+    days_ago: float = 0
+
+
 class CaseSeed(_Strict):
     """An existing support case; put `[pinpoint-sandbox <channel> <region> <account>]` in the
     subject to simulate one the tool filed earlier."""
@@ -104,6 +113,8 @@ class CaseSeed(_Strict):
     service_code: str = "service-limit-increase"
     category_code: str = "service-code-pinpoint-sms"
     severity_code: str = "low"
+    # Later messages on the case, after its opening body (oldest first).
+    communications: list[CommunicationSeed] = Field(default_factory=list)
 
 
 class RegionSettings(_Strict):
