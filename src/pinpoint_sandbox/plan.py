@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pinpoint_sandbox import refile
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.backends.base import (
     Backend,
@@ -58,6 +59,7 @@ class RunOptions:
     quota_code: str | None = None
     ledger: Path | None = None
     wait_for_case_limit: bool = False
+    refile: bool = False  # file again only where the last request was denied
 
 
 class Reporter(Protocol):
@@ -197,6 +199,7 @@ def run(
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked():
         _reconcile(plans, ledger.entries(), ledger, reporter)
+        refile.gate(plans, ledger, refile=options.refile)
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
@@ -207,7 +210,9 @@ def run(
             return RunReport([
                 result_for(p, reason=p.reason or "not confirmed: nothing filed") for p in plans
             ])
-        return _file_all(plans, ready, ledger, options, reporter)
+        report = _file_all(plans, ready, ledger, options, reporter)
+        refile.remember_answers(plans, report.results, ledger)
+        return report
 
 
 def check(

@@ -62,8 +62,8 @@ class TargetPlan:
 
 
 def existing_from_ledger(entry: Entry | None) -> Existing | None:
-    if entry is None or not entry.done:
-        return None
+    if entry is None or not entry.done or entry.denied:
+        return None  # denied: only `--refile` gets this far (refile.gate), AWS is still asked
     status = "awaiting you in the console" if entry.status == "awaiting_user" else entry.status
     return Existing("ledger", entry.request_id, entry.case_id, status)
 

@@ -26,6 +26,7 @@ def batch(
         typer.Option("--backend", help="Override the batch file's backend for every request."),
     ] = None,
     wait: common.WaitOpt = False,
+    refile: common.RefileOpt = False,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
@@ -59,7 +60,7 @@ def batch(
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait),
+                   ledger=ledger, wait_for_case_limit=wait, refile=refile),
         reporter,
     )
     print_results(report.results, json_output=json_output)

@@ -165,3 +165,8 @@ def default_regions(profile: str | None) -> list[str]:
     except Exception:
         return []
     return [found] if found else []
+RefileOpt = Annotated[
+    bool,
+    typer.Option("--refile", help="File a new request only where AWS denied the last one.",
+                 metavar=""),
+]

@@ -49,6 +49,7 @@ def run_request(
     save_answers: Path | None,
     wait: bool,
     send_test_call: str | None = None,
+    refile: bool = False,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
     from pinpoint_sandbox.plan import Request, RunOptions, run
@@ -89,7 +90,7 @@ def run_request(
     report = run(
         [Request(channel, account, list(validated.regions), validated, backend.value)],
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait),
+                   ledger=ledger, wait_for_case_limit=wait, refile=refile),
         reporter,
     )
     print_results(report.results, json_output=json_output)
@@ -160,6 +161,7 @@ def request(
     save_answers: SaveAnswersOpt = None,
     wait: common.WaitOpt = False,
     send_test_call: SendTestCallOpt = None,
+    refile: common.RefileOpt = False,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
     from pinpoint_sandbox.errors import UsageError
@@ -170,7 +172,7 @@ def request(
         channel.value, region=region, profile=profile, answers=answers, set_=set_,
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
-        save_answers=save_answers, wait=wait, send_test_call=send_test_call,
+        save_answers=save_answers, wait=wait, send_test_call=send_test_call, refile=refile,
     )
     if code != ExitCode.OK:
         raise typer.Exit(code)

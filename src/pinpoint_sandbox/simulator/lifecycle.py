@@ -41,7 +41,13 @@ def _latest_case(state: SimulatorState, account_id: str, region: str, channel: s
     if request is not None and request.get("CaseId"):
         return next((c for c in cases if c["caseId"] == request["CaseId"]), None)
     tag = f"[pinpoint-sandbox {channel} {region} {account_id}]"
-    found = [c for c in cases if tag in c["subject"]]
+
+    def ours(subject: str) -> bool:  # our tag, or a production-access case opened by hand
+        lowered = subject.lower()
+        return tag in subject or (f"{channel} production access" in lowered
+                                  and region in lowered)
+
+    found = [c for c in cases if ours(c["subject"])]
     return max(found, key=lambda c: c["timeCreated"]) if found else None
 
 
