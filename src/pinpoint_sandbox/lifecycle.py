@@ -75,8 +75,10 @@ def now_iso() -> str:
 
 def is_from_aws(submitted_by: str | None) -> bool:
     """True for AWS Support's messages; customer entries carry a role and an email address."""
-    text = (submitted_by or "").strip().lower()
-    return text.startswith(AWS_SUBMITTER) and "@" not in text
+    text = (submitted_by or "").strip().lower().rstrip(",")
+    if "@" in text:
+        return text.rstrip(">").endswith("@amazon.com")
+    return text.startswith((AWS_SUBMITTER, "aws support")) or text == "aws"
 
 
 def last_aws_message(communications: Sequence[dict[str, Any]]) -> str | None:
@@ -107,20 +109,60 @@ def state_from_case(
     communications: Sequence[dict[str, Any]],
     *,
     more: bool = False,
+    replied_at: str | None = None,
 ) -> State:
     """A Support case's state while the tier is still sandbox (the caller checks the tier).
 
-    Resolved/closed → denied; AWS asking (`pending-customer-action`, or AWS wrote last after
-    the opening message) → needs_reply, unless our reply is the newest communication."""
+    Resolved/closed → denied. AWS asking → needs_reply: AWS wrote the newest communication
+    (after the opening one), or the case is `pending-customer-action` and our last reply
+    (`replied_at`, from the ledger) is not the newest communication."""
     status = str(case_status or "").lower()
     if status in CLOSED_CASE_STATUSES:
         return "denied"
     if aws_spoke_last(communications, more=more):
         return "needs_reply"
-    ours_last = bool(communications) and not is_from_aws(communications[0].get("submittedBy"))
-    if status == ASKING_CASE_STATUS and not (ours_last and len(communications) > 1):
+    if status == ASKING_CASE_STATUS and not _answered(communications, replied_at):
         return "needs_reply"
     return "open"
+
+
+def _answered(communications: Sequence[dict[str, Any]], replied_at: str | None) -> bool:
+    """Our reply is at least as new as the newest communication on the case."""
+    ours = parse_time(replied_at)
+    if ours is None:
+        return False
+    newest = max((t for c in communications if (t := parse_time(c.get("timeCreated")))),
+                 default=None)
+    return newest is None or newest <= ours + dt.timedelta(seconds=REPLY_SLACK_SECONDS)
+
+
+REPLY_SLACK_SECONDS = 120  # clocks differ; AWS stamps our reply a moment after we sent it
+
+
+def question_text(
+    case_status: str | None, communications: Sequence[dict[str, Any]],
+    replied_at: str | None = None,
+) -> str | None:
+    """AWS's last message; when no submitter reads as AWS's but the case waits on us, the
+    newest communication after the opening one is AWS's question."""
+    found = last_aws_message(communications)
+    if found is not None:
+        return found
+    asking = str(case_status or "").lower() == ASKING_CASE_STATUS
+    if asking and len(communications) > 1 and not _answered(communications, replied_at):
+        return " ".join(str(communications[0].get("body") or "").split())[:LAST_MESSAGE_CHARS]
+    return None
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        when = value
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def needs_user(state: str | None) -> bool:

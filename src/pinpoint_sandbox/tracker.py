@@ -193,7 +193,8 @@ def _ledger_view(entry: Entry) -> AwsView:
         return AwsView("filed", note="the filing's outcome is not known yet")
     if entry.status == "awaiting_user" and not entry.case_id:
         return AwsView("awaiting_you")
-    return AwsView("filed" if entry.status == "filed" else "open")
+    # AWS answered the filing with an id: it has the request.
+    return AwsView("open" if entry.request_id or entry.case_id else "filed")
 
 
 def _apply(row: TrackedTarget, view: AwsView) -> None:

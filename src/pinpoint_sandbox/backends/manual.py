@@ -74,9 +74,9 @@ class ManualBackend(Backend):
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """Awaiting the user until `record TARGET --case-id ID`; then followed like a case."""
-        from pinpoint_sandbox.backends.support import follow_case
+        from pinpoint_sandbox.backends.support import follow_case, last_reply_time
         from pinpoint_sandbox.lifecycle import now_iso
 
         if not entry.case_id:
             return AwsView("awaiting_you", read_at=now_iso())
-        return follow_case(ctx.account, entry.case_id)
+        return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))

@@ -211,12 +211,12 @@ class ServiceQuotasBackend(Backend):
         (open: has AWS asked something? CASE_CLOSED: what did the case conclude?)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from pinpoint_sandbox.backends.support import follow_case
+        from pinpoint_sandbox.backends.support import follow_case, last_reply_time
         from pinpoint_sandbox.lifecycle import now_iso, state_from_quota
 
         if not entry.request_id:
             if entry.case_id:
-                return follow_case(ctx.account, entry.case_id)
+                return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
             return AwsView("filed", read_at=now_iso(), note="no request id was recorded")
         client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
         try:
@@ -232,7 +232,8 @@ class ServiceQuotasBackend(Backend):
         state = state_from_quota(status)
         if state in ("approved", "denied") or not case_id:
             return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
-        return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status)
+        return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
+                           replied_at=last_reply_time(entry))
 
 
 def _save_for_user(ctx: FilingContext, case: RenderedCase) -> str:

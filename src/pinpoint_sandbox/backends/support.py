@@ -212,7 +212,7 @@ class SupportBackend(Backend):
 
         if not entry.case_id:
             return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
-        return follow_case(ctx.account, entry.case_id)
+        return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
 
 
 def _issue_type_refused(exc: Exception) -> bool:
@@ -268,10 +268,10 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
 
 def follow_case(
     account: AwsAccount, case_id: str, *, request_id: str | None = None,
-    quota_status: str | None = None,
+    quota_status: str | None = None, replied_at: str | None = None,
 ) -> AwsView:
     """A case's state while the tier is sandbox; a Basic plan gets `open` and a note."""
-    from pinpoint_sandbox.lifecycle import last_aws_message, now_iso, state_from_case
+    from pinpoint_sandbox.lifecycle import now_iso, question_text, state_from_case
 
     try:
         status, communications, more = read_case(account, case_id)
@@ -280,7 +280,14 @@ def follow_case(
         return AwsView("denied" if closed else "open", quota_status, case_id, request_id,
                        read_at=now_iso(), note=exc.message)
     return AwsView(
-        state_from_case(status, communications, more=more),
-        quota_status or status, case_id, request_id, last_aws_message(communications),
-        read_at=now_iso(),
+        state_from_case(status, communications, more=more, replied_at=replied_at),
+        quota_status or status, case_id, request_id,
+        question_text(status, communications, replied_at), read_at=now_iso(),
     )
+
+
+def last_reply_time(entry: Entry) -> str | None:
+    """When we last answered on the case (ledger), so a case still marked
+    `pending-customer-action` after our reply reads as AWS's turn."""
+    times = [str(r.get("time")) for r in entry.replies if r.get("delivered") and r.get("time")]
+    return max(times) if times else None
