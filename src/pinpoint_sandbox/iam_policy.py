@@ -87,6 +87,17 @@ VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
     ("sms-voice:SendVoiceMessage",),
 )
 
+# `status` follows each request; `reply` answers AWS on the case (every backend's cases).
+TRACKER: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxTracker",
+    (
+        "servicequotas:GetRequestedServiceQuotaChange",
+        "support:DescribeCommunications",
+        "support:AddAttachmentsToSet",
+        "support:AddCommunicationToCase",
+    ),
+)
+
 BACKEND_STATEMENTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "manual": (),
     "service-quotas": (SERVICE_QUOTAS,),
@@ -115,7 +126,7 @@ def build_policy(
         raise UsageError(f"Unknown backend {backend!r}: use one of {choices}.")
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
-    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend]]
+    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend], TRACKER]
     if voice:
         groups.append(VOICE_EVIDENCE)
         if voice_test_call:
