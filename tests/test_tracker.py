@@ -177,7 +177,8 @@ def test_watch_exits_3_at_once_when_aws_asks(filed: tuple[Any, Path]) -> None:
     assert by_key(run)[(HUB, "us-east-1")]["state"] == "needs_reply"
 
 
-@pytest.mark.parametrize("problem", ["unknown", "too-big", "missing", "too-many"])
+@pytest.mark.parametrize("problem",
+                         ["unknown", "too-big", "missing", "too-many", "other-account"])
 def test_bad_reply_input_is_one_line_exit_2_and_no_write(
     filed: tuple[Any, Path], tmp_path: Path, problem: str
 ) -> None:
@@ -197,7 +198,8 @@ def test_bad_reply_input_is_one_line_exit_2_and_no_write(
         for i in range(4):
             (tmp_path / f"f{i}.txt").write_text("x")
         attach = [tmp_path / f"f{i}.txt" for i in range(4)]
-    args = ["reply", target, "--message", "hello", "--profile", "hub"]
+    profile = "spoke" if problem == "other-account" else "hub"
+    args = ["reply", target, "--message", "hello", "--profile", profile]
     for path in attach:
         args += ["--attach", str(path)]
     run = cli(*args, "--output", "json")
@@ -248,3 +250,37 @@ def test_basic_plan_reply_prints_the_text_to_paste(simulator: Any) -> None:
     assert run.exit_code == 0, run
     assert "Our opt-in form is online." in run.stdout and "paste" in run.stderr
     assert [w.operation for w in sim.write_calls()].count("RequestServiceQuotaIncrease") == 1
+
+
+def test_watch_ctrl_c_exits_130(filed: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, batch = filed
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pinpoint_sandbox.tracker.time.sleep", interrupted)
+    run = cli("status", "--batch", batch, "--watch", "1")
+    assert run.exit_code == 130, run
+    assert "Stopped watching" in run.stderr
+
+
+def test_poll_interval_has_jitter_and_keeps_under_aws_read_rates() -> None:
+    import random
+
+    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.tracker import (
+        READS_PER_SECOND,
+        READS_PER_TARGET,
+        TrackedTarget,
+        poll_interval,
+    )
+
+    rows = [TrackedTarget(Target(HUB, f"r-{i}", "sms"), "open") for i in range(20)]
+    rng = random.Random(7)
+    waits = [poll_interval(1, rows, rng) for _ in range(50)]
+    floor = 20 * READS_PER_TARGET / READS_PER_SECOND
+    assert all(0.9 * floor <= w <= 1.1 * floor for w in waits)
+    assert len(set(waits)) > 1  # jittered
+    assert poll_interval(300, rows[:1], rng) >= 270
+    done = [TrackedTarget(Target(HUB, "r", "sms"), "approved")]
+    assert 0.9 <= poll_interval(1, done, rng) <= 1.1

@@ -364,7 +364,7 @@ def watch(
     seconds: float,
     ledger_file: Path | None = None,
     on_update: Callable[[list[TrackedTarget]], None] = lambda rows: None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> tuple[int, list[TrackedTarget]]:
     """Poll until every requested target is approved (0) or one needs the user (3)."""
     rows: list[TrackedTarget] = []
@@ -379,4 +379,4 @@ def watch(
         requested = [row for row in rows if row.state is not None]
         if all(row.state == "approved" for row in requested):
             return 0, rows
-        sleep(poll_interval(seconds, rows))
+        (sleep or time.sleep)(poll_interval(seconds, rows))

@@ -60,6 +60,14 @@ def reply(
     common.start_simulator(simulate)
     account = common.account_for(profile, role_arn)
     entry = known_entry(parse_target(target, region, account), book)
+    caller = account.account_id(entry.target.region)
+    if caller != entry.target.account_id:
+        from pinpoint_sandbox.errors import UsageError
+
+        raise UsageError(
+            f"{entry.target.key}: these credentials are for account {caller}; pass --profile "
+            f"or --role-arn for account {entry.target.account_id}."
+        )
     outcome = send_reply(account, entry, book, text, files)
     if output == common.OutputFormat.json:
         print_json({"results": [outcome.to_json()]})
