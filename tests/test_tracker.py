@@ -284,3 +284,25 @@ def test_poll_interval_has_jitter_and_keeps_under_aws_read_rates() -> None:
     assert poll_interval(300, rows[:1], rng) >= 270
     done = [TrackedTarget(Target(HUB, "r", "sms"), "approved")]
     assert 0.9 <= poll_interval(1, done, rng) <= 1.1
+
+
+def test_support_backend_cases_are_followed_and_refiled(simulator: Any) -> None:
+    sim = simulator({"name": "support", "accounts": [
+        {"account_id": HUB, "support_plan": "business", "production_access_quotas": False}]})
+    args = ["--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--output", "json"]
+    first = cli("request", "sms", *args)
+    assert first.exit_code == 0 and first.results[0]["backend"] == "support", first
+    case_id = first.results[0]["case_id"]
+    [row] = [t for t in cli("status", "-r", "eu-west-1", "-o", "json").json["targets"]
+             if t["channel"] == "sms"]
+    assert (row["state"], row["case_id"], row["aws_status"]) == ("open", case_id, "opened")
+    advance(sim.state, HUB, "eu-west-1", "sms", "deny", "Not approved: no opt-in details.")
+    status = cli("status", "-r", "eu-west-1", "-o", "json")
+    assert status.exit_code == 3
+    [row] = [t for t in status.json["targets"] if t["channel"] == "sms"]
+    assert row["state"] == "denied" and row["last_message"] == "Not approved: no opt-in details."
+    refiled = cli("request", "sms", "--refile", *args)
+    assert refiled.actions() == {"eu-west-1": "filed"}, refiled
+    assert refiled.results[0]["case_id"] != case_id
+    assert f"follows case {case_id}" in refiled.results[0]["description"]
+    assert [w.operation for w in sim.write_calls()].count("CreateCase") == 2

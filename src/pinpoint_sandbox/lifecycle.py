@@ -143,13 +143,13 @@ def question_text(
     case_status: str | None, communications: Sequence[dict[str, Any]],
     replied_at: str | None = None,
 ) -> str | None:
-    """AWS's last message; when no submitter reads as AWS's but the case waits on us, the
-    newest communication after the opening one is AWS's question."""
+    """AWS's last message; when no submitter reads as AWS's but the case waits on us (and we
+    have not answered since), the newest communication is AWS's question."""
     found = last_aws_message(communications)
     if found is not None:
         return found
     asking = str(case_status or "").lower() == ASKING_CASE_STATUS
-    if asking and len(communications) > 1 and not _answered(communications, replied_at):
+    if asking and communications and not _answered(communications, replied_at):
         return " ".join(str(communications[0].get("body") or "").split())[:LAST_MESSAGE_CHARS]
     return None
 

@@ -249,10 +249,10 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
         # A number is the console's display id (what a user copies from the Support Center).
         which = {"displayId": case_id} if case_id.isdigit() else {"caseIdList": [case_id]}
         cases = client.describe_cases(
-            **which, includeResolvedCases=True, includeCommunications=False
+            **which, includeResolvedCases=True, includeCommunications=True
         ).get("cases", [])
         real_id = str(cases[0].get("caseId") or case_id) if cases else case_id
-        page = client.describe_communications(caseId=real_id, maxResults=COMMUNICATIONS_PAGE)
+        page = _communications(client, real_id, cases[0] if cases else {})
     except ClientError as exc:
         if error_code(exc) == "SubscriptionRequiredException":
             raise CaseUnreadable(BASIC_PLAN_NOTE.format(case=case_id)) from exc
@@ -264,6 +264,19 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
         page.get("communications", []), key=lambda c: str(c.get("timeCreated", "")), reverse=True
     )
     return status, communications, bool(page.get("nextToken"))
+
+
+def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str, Any]:
+    """DescribeCommunications' first page (newest first); the case's five recent ones when it
+    fails for another reason than the plan (which DescribeCases would have shown already)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return dict(client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE))
+    except (ClientError, BotoCoreError):
+        recent = case.get("recentCommunications") or {}
+        return {"communications": list(recent.get("communications") or []),
+                "nextToken": recent.get("nextToken")}
 
 
 def follow_case(
