@@ -306,3 +306,12 @@ def test_support_backend_cases_are_followed_and_refiled(simulator: Any) -> None:
     assert refiled.results[0]["case_id"] != case_id
     assert f"follows case {case_id}" in refiled.results[0]["description"]
     assert [w.operation for w in sim.write_calls()].count("CreateCase") == 2
+
+
+def test_status_follows_a_request_filed_outside_the_tool(simulator: Any) -> None:
+    simulator("business-mixed")  # eu-west-1 has an SMS request open, filed in the console
+    run = cli("status", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 0, run
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert row["state"] == "open" and row["request_id"] and row["history"] == []
+    assert "record" in row["note"]

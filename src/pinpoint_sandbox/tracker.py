@@ -146,7 +146,8 @@ def track(
     """Every target's state. `previous`: targets already final are kept, not read again."""
     ledger = Ledger(ledger_file or ledger_path())
     histories = ledger.histories()
-    done = {row.target: row for row in previous if row.final}
+    # Final targets are not read again; nor, while watching, targets never requested.
+    done = {row.target: row for row in previous if row.final or row.state is None}
     todo = [(t, a) for t, a in targets.items() if t not in done]
     for account in {id(a): a for _, a in todo if a is not None and refresh}.values():
         account.prepare(sorted({t.region for t, a in todo if a is account}),
@@ -211,6 +212,8 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     row.tier = tier
     if entry is None:
         row.state = "approved" if in_production else None
+        if not in_production:
+            _adopt_from_aws(row, account)
         return
     if in_production:  # ACCOUNT_TIER decides, whatever the case says
         view = AwsView("approved", row.aws_status, row.case_id, row.request_id,
@@ -229,6 +232,30 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     _apply(row, view)
     if _worth_caching(entry.view, view):
         ledger.record_state(entry, view)
+
+
+def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
+    """A request this ledger never made (the console, another machine): follow it too."""
+    from pinpoint_sandbox.backends.service_quotas import ServiceQuotasAbsent, discover_quota
+    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
+
+    target = row.target
+    plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
+    try:
+        plan.quota = discover_quota(account, target.region, target.channel)
+    except ServiceQuotasAbsent:
+        plan.quota = None
+    found = find_existing_at_aws(plan)
+    if found is None:
+        return
+    source = found.source if found.source in ("service-quotas", "support") else "support"
+    adopted = Entry(target, "aws", source, "", status="filed",
+                    request_id=found.request_id, case_id=found.case_id)
+    _apply(row, backend_by_name(source).refresh(FilingContext(account, target), adopted))
+    row.backend = source
+    row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
+    row.note = "not filed by this tool (ledger); `record` it to keep its history"
 
 
 def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
