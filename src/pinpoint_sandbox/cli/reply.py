@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.replies import ReplyOutcome
 
 TargetArg = Annotated[
     list[str],
@@ -71,7 +74,11 @@ def reply(
     outcome = send_reply(account, entry, book, text, files)
     if output == common.OutputFormat.json:
         print_json({"results": [outcome.to_json()]})
-        return
+    else:
+        _print_outcome(outcome)
+
+
+def _print_outcome(outcome: ReplyOutcome) -> None:
     from pinpoint_sandbox.cli.output import stderr_console
 
     err = stderr_console()
