@@ -315,3 +315,21 @@ def test_status_follows_a_request_filed_outside_the_tool(simulator: Any) -> None
     [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
     assert row["state"] == "open" and row["request_id"] and row["history"] == []
     assert "record" in row["note"]
+
+
+def test_an_unreachable_account_does_not_hide_the_others(
+    filed: tuple[Any, Path], tmp_path: Path
+) -> None:
+    _, batch = filed
+    spec = yaml.safe_load(batch.read_text())
+    spec["requests"].append({"channel": "sms", "regions": ["eu-west-1"],
+                             "role_arn": "arn:aws:iam::333333333333:role/Nope",
+                             "answers_file": str(SMS_ANSWERS)})
+    wider = tmp_path / "wider.yaml"
+    wider.write_text(yaml.safe_dump(spec))
+    run = cli("status", "--batch", wider, "--output", "json")
+    assert run.exit_code == 0, run
+    rows = by_key(run)
+    assert len(rows) == 5
+    assert "could not reach role" in rows[("333333333333", "eu-west-1")]["problem"]
+    assert rows[(HUB, "eu-west-1")]["state"] == "open"

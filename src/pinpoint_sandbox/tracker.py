@@ -18,7 +18,7 @@ from typing import Any
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.backends.base import FilingContext
 from pinpoint_sandbox.backends.choose import backend_by_name
-from pinpoint_sandbox.errors import PinpointSandboxError
+from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.lifecycle import (
     FINAL_STATES,
@@ -34,6 +34,11 @@ MAX_WORKERS = 8
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
 SUPPORT_CENTER = "https://console.aws.amazon.com/support/home#/case/history"
 CASE_LINK = "https://console.aws.amazon.com/support/home#/case/?displayId={id}"
+
+
+# How a target is read: with these credentials, not at all (None: no credentials given, the
+# ledger's cached state is shown), or not at all because the account could not be reached (str).
+Reach = AwsAccount | str | None
 
 
 @dataclass
@@ -110,25 +115,33 @@ def select(
     *,
     include_ledger: bool,
     regions: Sequence[str] = (),
-) -> dict[Target, AwsAccount | None]:
-    """Which targets to show and the credentials to read each with (None: cached only)."""
-    chosen: dict[Target, AwsAccount | None] = {}
-    by_id: dict[str, AwsAccount] = {}
+) -> dict[Target, Reach]:
+    """Which targets to show and how to read each. One unreachable account does not stop the
+    others: its targets carry the reason."""
+    chosen: dict[Target, Reach] = {}
+    by_id: dict[str, Reach] = {}
     for scope in scopes:
         first = (scope.pairs[0][0] if scope.pairs else None) or (
             scope.regions[0] if scope.regions else None)
-        account_id = scope.account.account_id(first)
-        by_id.setdefault(account_id, scope.account)
+        reach: Reach = scope.account
+        try:
+            account_id = scope.account.account_id(first)
+        except PinpointSandboxError as exc:
+            if exc.exit_code == ExitCode.USAGE:
+                raise
+            account_id = scope.account.expected_account_id() or scope.account.label
+            reach = f"could not reach {scope.account.label}: {exc.message}"
+        by_id.setdefault(account_id, reach)
         for region, channel in scope.pairs:
-            chosen.setdefault(Target(account_id, region, channel), scope.account)
+            chosen.setdefault(Target(account_id, region, channel), reach)
         if scope.pairs:
             continue
         for target in histories:
             if target.account_id == account_id and (not regions or target.region in regions):
-                chosen.setdefault(target, scope.account)
-        for region in scope.regions:
+                chosen.setdefault(target, reach)
+        for region in scope.regions if isinstance(reach, AwsAccount) else ():
             for channel in CHANNELS:
-                chosen.setdefault(Target(account_id, region, channel), scope.account)
+                chosen.setdefault(Target(account_id, region, channel), reach)
     if include_ledger:
         for target in histories:
             if not regions or target.region in regions:
@@ -137,7 +150,7 @@ def select(
 
 
 def track(
-    targets: dict[Target, AwsAccount | None],
+    targets: dict[Target, Reach],
     *,
     ledger_file: Path | None = None,
     refresh: bool = True,
@@ -149,11 +162,11 @@ def track(
     # Final targets are not read again; nor, while watching, targets never requested.
     done = {row.target: row for row in previous if row.final or row.state is None}
     todo = [(t, a) for t, a in targets.items() if t not in done]
-    for account in {id(a): a for _, a in todo if a is not None and refresh}.values():
+    for account in {id(a): a for _, a in todo if isinstance(a, AwsAccount) and refresh}.values():
         account.prepare(sorted({t.region for t, a in todo if a is account}),
                         ("pinpoint-sms-voice-v2", "service-quotas"), writes=False)
 
-    def one(item: tuple[Target, AwsAccount | None]) -> TrackedTarget:
+    def one(item: tuple[Target, Reach]) -> TrackedTarget:
         target, account = item
         return track_one(target, account if refresh else None,
                          histories.get(target, []), ledger)
@@ -164,18 +177,20 @@ def track(
 
 
 def track_one(
-    target: Target, account: AwsAccount | None, history: Sequence[Entry], ledger: Ledger
+    target: Target, account: Reach, history: Sequence[Entry], ledger: Ledger
 ) -> TrackedTarget:
     entry = current_entry(history)
     row = TrackedTarget(target, None, history=[_history_item(e) for e in history])
-    if account is not None:
+    if isinstance(account, AwsAccount):
         row.profile, row.role_arn = account.profile, account.role_arn
     if entry is not None:
         row.backend, row.filed_at = entry.backend, entry.filed_at
         row.request_id, row.case_id = entry.request_id, entry.case_id
         row.age_s = age_seconds(entry.filed_at)
         _apply(row, entry.view or _ledger_view(entry))
-    if account is None:
+    if isinstance(account, str):
+        row.problem = account
+    elif account is None:
         if entry is not None:
             row.problem = (f"not read from AWS: no credentials for account {target.account_id} "
                            "(pass --profile or --role-arn)")
@@ -386,7 +401,7 @@ def poll_interval(seconds: float, rows: Sequence[TrackedTarget], rand: Any = Non
 
 
 def watch(
-    targets: dict[Target, AwsAccount | None],
+    targets: dict[Target, Reach],
     *,
     seconds: float,
     ledger_file: Path | None = None,
@@ -396,7 +411,7 @@ def watch(
     """Poll until every requested target is approved (0) or one needs the user (3)."""
     rows: list[TrackedTarget] = []
     while True:
-        for account in {id(a): a for a in targets.values() if a is not None}.values():
+        for account in {id(a): a for a in targets.values() if isinstance(a, AwsAccount)}.values():
             for key in [k for k in account.cache if k[0] == "tier"]:
                 del account.cache[key]  # the tier is what changes: read it again each poll
         rows = track(targets, ledger_file=ledger_file, previous=rows)

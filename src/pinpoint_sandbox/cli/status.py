@@ -12,10 +12,9 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.aws import AwsAccount
     from pinpoint_sandbox.status import RegionStatus
     from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.tracker import Scope, TrackedTarget
+    from pinpoint_sandbox.tracker import Reach, Scope, TrackedTarget
 
 STATE_STYLE = {"approved": "green", "denied": "bold red", "needs_reply": "bold yellow",
                "awaiting_you": "yellow", "open": "cyan", "filed": "cyan"}
@@ -104,7 +103,7 @@ def _account_scopes(profiles: list[str], roles: list[str], regions: list[str]) -
 
 def _select(
     scopes: list[Scope], regions: list[str], ledger: Path | None, *, include_ledger: bool
-) -> dict[Target, AwsAccount | None]:
+) -> dict[Target, Reach]:
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.paths import ledger_path
     from pinpoint_sandbox.tracker import select
@@ -116,16 +115,24 @@ def _select(
 def _region_facts(
     scopes: list[Scope], regions: list[str], ledger: Path | None
 ) -> list[RegionStatus]:
+    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
     from pinpoint_sandbox.status import collect_status
 
     rows: list[RegionStatus] = []
     for scope in scopes:
-        rows += collect_status(scope.account, regions, ledger_file=ledger)
+        try:
+            rows += collect_status(scope.account, regions, ledger_file=ledger)
+        except PinpointSandboxError as exc:
+            if exc.exit_code == ExitCode.USAGE or len(scopes) == 1:
+                raise
+            # One unreachable account: its targets say why, the others are still shown.
+            stderr_console().print(f"{scope.account.label}: {exc.message}", markup=False)
     return rows
 
 
 def _watch(
-    targets: dict[Target, AwsAccount | None], seconds: int, ledger: Path | None,
+    targets: dict[Target, Reach], seconds: int, ledger: Path | None,
     json_output: bool,
 ) -> tuple[int, list[TrackedTarget]]:
     from rich.live import Live
