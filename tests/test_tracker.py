@@ -249,7 +249,7 @@ def test_basic_plan_reply_prints_the_text_to_paste(simulator: Any) -> None:
     run = cli("reply", "111122223333/eu-west-1/sms", "--message", "Our opt-in form is online.")
     assert run.exit_code == 0, run
     assert "Our opt-in form is online." in run.stdout and "paste" in run.stderr
-    assert [w.operation for w in sim.write_calls()].count("RequestServiceQuotaIncrease") == 1
+    assert [w.operation for w in sim.write_calls()] == ["RequestServiceQuotaIncrease"]
 
 
 def test_watch_ctrl_c_exits_130(filed: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch) -> None:

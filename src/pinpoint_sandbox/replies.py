@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_code, error_message
+from pinpoint_sandbox.backends.support import support_plan
 from pinpoint_sandbox.errors import AwsError, UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.regions import region_problem
@@ -120,6 +121,8 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
     names = [p.name for p in attachments]
     outcome = ReplyOutcome(entry.target, case_id, delivered=True, attachments=names)
     try:
+        if support_plan(account) == "basic":  # known without the API: no doomed write call
+            raise _NoSupportApi()
         _send(account, case_id, text, attachments)
     except _NoSupportApi:
         outcome.delivered, outcome.paste, outcome.link = False, text, case_link(case_id)
