@@ -25,12 +25,12 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp)
-    from pinpoint_sandbox import tracker
     import contextlib
     import io
 
-    from pinpoint_sandbox.cli import main as cli_main
+    from pinpoint_sandbox import tracker
     from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.cli import main as cli_main
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.regions import sms_voice_regions
     from pinpoint_sandbox.simulator import Simulator
