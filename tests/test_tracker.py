@@ -333,3 +333,22 @@ def test_an_unreachable_account_does_not_hide_the_others(
     assert len(rows) == 5
     assert "could not reach role" in rows[("333333333333", "eu-west-1")]["problem"]
     assert rows[(HUB, "eu-west-1")]["state"] == "open"
+
+
+def test_scenario_cases_carry_status_and_aws_messages(simulator: Any) -> None:
+    simulator({"name": "seeded", "accounts": [{
+        "account_id": HUB, "support_plan": "business", "production_access_quotas": False,
+        "support_cases": [{
+            "subject": f"SMS access [pinpoint-sandbox sms eu-west-1 {HUB}]",
+            "status": "pending-customer-action",
+            "communications": [{"body": QUESTION, "by": "aws"}],
+        }],
+    }]})
+    run = cli("status", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 3, run
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert (row["state"], row["last_message"]) == ("needs_reply", QUESTION)
+    assert row["next_step"].startswith(f"`pinpoint-sandbox record {HUB}/eu-west-1/sms")
+    assert cli("record", f"{HUB}/eu-west-1/sms", "--case-id", row["case_id"]).exit_code == 0
+    reply = cli("reply", f"{HUB}/eu-west-1/sms", "--message", "Here is the form.")
+    assert reply.exit_code == 0, reply

@@ -322,6 +322,11 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         if entry is None:
             return f"file: `pinpoint-sandbox request {t.channel} -r {t.region}{flags}`"
         return "nothing yet"
+    if entry is None and row.case_id and row.state in ("needs_reply", "denied"):
+        # Found at AWS, unknown to the ledger: reply and refile work on recorded targets.
+        adopted = next_step(row, Entry(t, "aws", row.backend or "support", "",
+                                       status="filed", case_id=row.case_id))
+        return f"`pinpoint-sandbox record {key} --case-id {row.case_id}`, then {adopted}"
     if row.state == "approved":
         return "nothing: production access granted"
     if row.state == "denied":
