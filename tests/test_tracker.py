@@ -352,3 +352,30 @@ def test_scenario_cases_carry_status_and_aws_messages(simulator: Any) -> None:
     assert cli("record", f"{HUB}/eu-west-1/sms", "--case-id", row["case_id"]).exit_code == 0
     reply = cli("reply", f"{HUB}/eu-west-1/sms", "--message", "Here is the form.")
     assert reply.exit_code == 0, reply
+
+
+def test_scenario_timeline_lets_aws_answer_by_itself(simulator: Any) -> None:
+    simulator({"name": "timeline", "accounts": [{"account_id": HUB, "support_plan": "business"}],
+               "timeline": [
+                   {"target": "us-east-1/sms", "action": "deny", "after_s": 0},
+                   {"target": f"{HUB}/eu-west-1/sms", "action": "approve", "after_s": 2},
+               ]})
+    filed = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1,us-east-1", "--yes",
+                "--output", "json")
+    assert filed.exit_code == 0, filed
+    first = cli("status", "-r", "eu-west-1,us-east-1", "-o", "json")
+    states = {(t["region"], t["channel"]): t["state"] for t in first.json["targets"]}
+    assert states[("us-east-1", "sms")] == "denied"
+    assert states[("eu-west-1", "sms")] == "open"
+    watched = cli("status", "-r", "eu-west-1", "--watch", "1", "-o", "json")
+    assert watched.exit_code == 0, watched
+    [row] = [t for t in watched.json["targets"] if t["channel"] == "sms"]
+    assert row["state"] == "approved"
+
+
+def test_a_bad_timeline_is_a_scenario_error(simulator: Any) -> None:
+    from pinpoint_sandbox.simulator import ScenarioError
+
+    with pytest.raises(ScenarioError, match="timeline"):
+        simulator({"name": "bad", "accounts": [{"account_id": HUB}],
+                   "timeline": [{"target": "eu-west-1", "action": "approve"}]})

@@ -4,6 +4,7 @@ target's quota request and case — what `simulator advance` does, so a newcomer
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Literal
 
@@ -86,3 +87,30 @@ def advance(
     ids = ", ".join(x for x in (request and f"request {request['Id']}",
                                 case and f"case {case['caseId']}") if x)
     return f"AWS {done} {account_id}/{region}/{channel} ({ids or 'tier only'})."
+
+
+def apply_timeline(state: SimulatorState, now: float) -> None:
+    """Play the scenario's timeline events that are due (called on the reads `status` makes)."""
+    events = state.scenario.timeline
+    if not events:
+        return
+    with state.lock:
+        done: list[int] = state.data.setdefault("timeline_done", [])
+        for index, event in enumerate(events):
+            if index in done:
+                continue
+            parts = event.target.split("/")
+            account_id = parts[0] if len(parts) == 3 else state.default_account
+            region, channel = parts[-2], parts[-1]
+            if account_id not in state.data["accounts"]:
+                continue
+            request = _latest_request(state, account_id, region, channel)
+            case = _latest_case(state, account_id, region, channel, request)
+            anchor = request["Created"] if request else case["timeCreated"] if case else None
+            if anchor is None or now < float(anchor) + event.after_s:
+                continue
+            # Asking on a closed request has nothing to act on: the event is spent anyway.
+            with contextlib.suppress(ScenarioError):
+                advance(state, account_id, region, channel, event.action, event.message,
+                        now=now)
+            done.append(index)

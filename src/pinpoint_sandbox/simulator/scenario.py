@@ -206,6 +206,24 @@ class Faults(_Strict):
     unsupported_operations: list[str] = Field(default_factory=list)
 
 
+class TimelineEvent(_Strict):
+    """AWS's answer, played by the simulator on its own: `after_s` seconds after the target's
+    newest request was created (each event once), so `status --watch` can be watched."""
+
+    target: str  # ACCOUNT/REGION/CHANNEL, or REGION/CHANNEL for the default account
+    action: Literal["approve", "deny", "ask"]
+    after_s: float = Field(default=0, ge=0)
+    message: str | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target_shape(cls, value: str) -> str:
+        parts = value.split("/")
+        if len(parts) not in (2, 3) or parts[-1] not in ("sms", "voice"):
+            raise ValueError(f"{value!r}: use ACCOUNT/REGION/CHANNEL or REGION/CHANNEL")
+        return value
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -213,6 +231,7 @@ class Scenario(_Strict):
     default_region: str = "us-east-1"
     accounts: list[Account] = Field(min_length=1)
     faults: Faults = Field(default_factory=Faults)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @field_validator("default_account", mode="before")
     @classmethod

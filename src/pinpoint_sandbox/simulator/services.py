@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pinpoint_sandbox.simulator.api import ApiError, Call, Handler, paginate, require, ts
+from pinpoint_sandbox.simulator.lifecycle import apply_timeline
 from pinpoint_sandbox.simulator.state import (
     DAY,
     OPEN_QUOTA_STATUSES,
@@ -111,6 +112,7 @@ def _matches(record: dict[str, Any], filters: list[tuple[str, set[str]]]) -> boo
 
 
 def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": call.region_state()["tier"]}]}
 
 
@@ -444,6 +446,7 @@ def _find_request(call: Call) -> dict[str, Any]:
 
 
 def sq_get_requested_service_quota_change(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"RequestedQuota": _public_request(_find_request(call))}
 
 
@@ -656,6 +659,7 @@ def _find_case(call: Call) -> dict[str, Any]:
 
 
 def support_describe_cases(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     params = call.params
     cases = list(call.account_state()["cases"])
     ids = params.get("caseIdList") or []
@@ -764,6 +768,7 @@ def _take_attachment_set(call: Call, set_id: Any) -> list[dict[str, Any]]:
 
 def support_describe_communications(call: Call) -> dict[str, Any]:
     """Newest first, as AWS returns them; maxResults 10..100."""
+    apply_timeline(call.state, call.now)
     case = _find_case(call)
     size = call.params.get("maxResults")
     if size is not None and not 10 <= int(size) <= 100:
