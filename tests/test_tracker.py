@@ -379,3 +379,16 @@ def test_a_bad_timeline_is_a_scenario_error(simulator: Any) -> None:
     with pytest.raises(ScenarioError, match="timeline"):
         simulator({"name": "bad", "accounts": [{"account_id": HUB}],
                    "timeline": [{"target": "eu-west-1", "action": "approve"}]})
+
+
+@pytest.mark.parametrize("args", [
+    ["--watch", "0"],
+    ["--batch", "no-such-batch.yaml"],
+    ["-r", "xx-nowhere-1"],
+])
+def test_bad_status_input_is_exit_2_before_any_call(simulator: Any, args: list[str]) -> None:
+    sim = simulator("fresh-sandbox")
+    run = cli("status", *args, "--output", "json")
+    assert run.exit_code == 2, run
+    assert run.json["regions"] == [] and run.json["error"]["exit_code"] == 2
+    assert sim.requests == []
