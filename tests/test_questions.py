@@ -19,6 +19,7 @@ from prompt_toolkit.output import DummyOutput
 
 from pinpoint_sandbox.answers import (
     ANSWER_MODELS,
+    SETTING_KEYS,
     SmsAnswers,
     VoiceAnswers,
     load_saved_answers,
@@ -49,7 +50,9 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipeInput]:
 @pytest.mark.parametrize("channel", ["sms", "voice"])
 def test_question_keys_equal_model_fields(channel: str) -> None:
     keys = [q.key for q in load_questions(channel)]
-    assert keys == list(ANSWER_MODELS[channel].model_fields)
+    # Settings such as `review` are model keys, never questions.
+    fields = [k for k in ANSWER_MODELS[channel].model_fields if k not in SETTING_KEYS]
+    assert keys == fields
 
 
 @pytest.mark.parametrize("channel", ["sms", "voice"])
@@ -254,7 +257,7 @@ def test_resolve_answers_interactive_prompts_only_the_rest(keys: PipeInput) -> N
     keys.send_text(SPACE + ENTER)  # regions: check the first listed region
     keys.send_text("Acme: sale today. Reply STOP to opt out." + ENTER + ENTER)
     keys.send_text(ENTER)  # contact_language default
-    answers = resolve_answers("sms", sets=sets, interactive=True)
+    answers = resolve_answers("sms", sets=sets, ask=engine.ask_missing)
     assert isinstance(answers, SmsAnswers)
     assert answers.regions == ["af-south-1"]
     assert answers.destination_countries == ["US"]
@@ -267,7 +270,7 @@ def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeIn
     from pinpoint_sandbox.errors import AnswersError
 
     with pytest.raises(AnswersError, match="--set: website_url: must start with https://"):
-        resolve_answers("sms", sets=["website_url=http://x.com"], interactive=True)
+        resolve_answers("sms", sets=["website_url=http://x.com"], ask=engine.ask_missing)
 
 
 def test_spend_limit_is_an_amount_with_cents(keys: PipeInput) -> None:
@@ -300,7 +303,7 @@ def test_an_answers_file_is_not_followed_by_optional_questions(
     path = tmp_path / "voice.yaml"
     path.write_text(yaml.safe_dump(data))
     keys.send_text("Acme Health" + ENTER)
-    answers = resolve_answers("voice", answers_file=path, interactive=True)
+    answers = resolve_answers("voice", answers_file=path, ask=engine.ask_missing)
     assert answers.company_name == "Acme Health"
     assert answers.voice_message_sent is None or answers.voice_message_sent is False
 

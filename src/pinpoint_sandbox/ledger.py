@@ -216,7 +216,9 @@ class Ledger:
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
         # The ledger holds case ids and the answers filed: a new directory is private.
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        from pinpoint_sandbox.paths import private_dir
+
+        private_dir(self.path.parent, ours=False)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:

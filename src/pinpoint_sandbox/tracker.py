@@ -242,11 +242,31 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
             return
         ctx = FilingContext(account=account, target=row.target)
         view = backend.refresh(ctx, entry)
+        if view.state == "denied":
+            view = _confirm_denial(row, entry, account, backend, ctx, view)
     view.request_id = view.request_id or row.request_id
     view.case_id = view.case_id or row.case_id
     _apply(row, view)
     if _worth_caching(entry.view, view):
         ledger.record_state(entry, view)
+
+
+def _confirm_denial(
+    row: TrackedTarget, entry: Entry, account: AwsAccount, backend: Any,
+    ctx: FilingContext, view: AwsView,
+) -> AwsView:
+    """A denial is read twice: approving closes the case and moves the tier, and a read that
+    fell between the two would otherwise call an approval a denial."""
+    from pinpoint_sandbox.account_facts import read_tier
+
+    account.cache.pop(("tier", row.target.region), None)
+    tier, in_production = read_tier_cached(account, row.target.region, read_tier)
+    row.tier = tier
+    if in_production:
+        return AwsView("approved", view.aws_status, view.case_id, view.request_id,
+                       view.last_message, now_iso())
+    again: AwsView = backend.refresh(ctx, entry)
+    return again
 
 
 def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
