@@ -392,3 +392,22 @@ def test_bad_status_input_is_exit_2_before_any_call(simulator: Any, args: list[s
     assert run.exit_code == 2, run
     assert run.json["regions"] == [] and run.json["error"]["exit_code"] == 2
     assert sim.requests == []
+
+
+def test_basic_plan_next_step_is_to_paste_the_description_then_record(simulator: Any) -> None:
+    simulator("fresh-sandbox")
+    filed = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes",
+                "--output", "json")
+    case_id = filed.results[0]["case_id"]
+
+    def sms_row() -> dict[str, Any]:
+        run = cli("status", "-r", "eu-west-1", "-o", "json")
+        assert run.exit_code == 0, run
+        return next(t for t in run.json["targets"] if t["channel"] == "sms")
+
+    row = sms_row()
+    assert row["state"] == "open" and "Basic support plan" in row["note"]
+    assert row["next_step"].startswith("paste the description saved in")
+    assert f"record 111122223333/eu-west-1/sms --case-id {case_id}" in row["next_step"]
+    assert cli("record", "111122223333/eu-west-1/sms", "--case-id", case_id).exit_code == 0
+    assert sms_row()["next_step"].startswith("nothing: wait")

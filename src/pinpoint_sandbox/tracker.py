@@ -363,10 +363,16 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return (f"rerun `pinpoint-sandbox request {t.channel} -r {t.region}{flags}`: it checks "
                 "AWS for the interrupted filing before anything else")
     pending = _description_to_paste(entry)
-    if pending:
+    if pending and not row.case_id:
+        return (f"wait for AWS to open the case of request {row.request_id}; then "
+                f"`pinpoint-sandbox reply {key} --file {pending}` adds the description")
+    if pending and row.note:  # the plan has no Support API: by hand
         return (f"paste the description saved in {pending} into case {row.case_id}: "
                 f"{case_link(row.case_id)}, then `pinpoint-sandbox record {key} --case-id "
                 f"{row.case_id}`")
+    if pending:
+        return (f"add the description to case {row.case_id}: "
+                f"`pinpoint-sandbox reply {key} --file {pending}`")
     wait = "nothing: wait, AWS answers within 24 h"
     return f"{wait} ({row.note})" if row.note else wait
 
@@ -377,6 +383,8 @@ def _description_to_paste(entry: Entry | None) -> str | None:
 
     if entry is None or entry.backend == "manual" or entry.extra.get("recorded"):
         return None
+    if any(reply.get("delivered") for reply in entry.replies):
+        return None  # sent with `reply` (or pasted and `record`ed)
     saved = str(manual_case_path(entry.target))
     return saved if saved in (entry.detail or "") else None
 
