@@ -411,3 +411,21 @@ def test_basic_plan_next_step_is_to_paste_the_description_then_record(simulator:
     assert f"record 111122223333/eu-west-1/sms --case-id {case_id}" in row["next_step"]
     assert cli("record", "111122223333/eu-west-1/sms", "--case-id", case_id).exit_code == 0
     assert sms_row()["next_step"].startswith("nothing: wait")
+
+
+def test_simulator_advance_command_edits_the_saved_state(simulator: Any, tmp_path: Path) -> None:
+    state = tmp_path / "world.json"
+    sim = simulator(two_business_accounts(), state_file=state)
+    assert cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes").exit_code \
+        == 0
+    sim.stop()
+    asked = cli("simulator", "advance", "ask", "-r", "eu-west-1", "sms", "--message", QUESTION,
+                "--state", state)
+    assert asked.exit_code == 0, asked
+    assert "asked a question" in asked.stderr
+    unknown = cli("simulator", "advance", "deny", f"{HUB}/ap-south-1/sms", "--state", state)
+    assert unknown.exit_code == 2 and "nothing was requested" in unknown.stderr
+    simulator(state_file=state)  # the same world, served again
+    run = cli("status", "-r", "eu-west-1", "-o", "json")
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert (row["state"], row["last_message"]) == ("needs_reply", QUESTION)
