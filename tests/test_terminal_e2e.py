@@ -129,7 +129,7 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     assert "EXIT=0" in screen, screen
     assert "filed" in screen
 
-    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    state = SimulatorState.load(isolated_env / "simulator" / "fresh-sandbox" / "state.json")
     requests = state.quota_requests("111122223333")
     assert [(r["Region"], r["QuotaName"]) for r in requests] == [
         ("eu-west-1", "SMS production access")
@@ -144,7 +144,7 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     assert "EXIT=0" in screen, screen
     assert "Using the saved sms answers" in screen
     assert "skipped" in screen
-    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    state = SimulatorState.load(isolated_env / "simulator" / "fresh-sandbox" / "state.json")
     assert len(state.quota_requests("111122223333")) == 1
 
 
@@ -163,7 +163,8 @@ def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
     assert "EXIT=130" in screen, screen
     saved = yaml.safe_load((isolated_env / "last-answers-sms.yaml").read_text())
     assert saved["company_name"] == "Example Corp"
-    state_file = isolated_env / "simulator" / "state.json"  # AWS is only reached after the answers
+    # AWS is only reached after the answers
+    state_file = isolated_env / "simulator" / "fresh-sandbox" / "state.json"
     assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(
         "111122223333"
     )

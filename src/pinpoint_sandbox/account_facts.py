@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_code, error_message
 from pinpoint_sandbox.errors import AwsError, UsageError
 
 # DescribeAccountAttributes returns a free string; only "PRODUCTION" is known to mean production.
@@ -96,10 +96,26 @@ def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
         tier = _tier_from_pages(client)
     except _aws_errors() as exc:
         raise AwsError(
-            f"Could not read the account tier in {region} (DescribeAccountAttributes): "
+            region_refusal(account, region, exc)
+            or f"Could not read the account tier in {region} (DescribeAccountAttributes): "
             f"{error_message(exc)}"
         ) from exc
     return tier, is_production(tier)
+
+
+def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | None:
+    """The clear reason when AWS refused the region itself (an opt-in region the account has
+    not enabled), else None. Only for the first regional call of a target."""
+    from pinpoint_sandbox.regions import opt_in_problem
+
+    code = error_code(exc)
+    if opt_in_problem(region, None, code) is None:
+        return None
+    try:
+        account_id: str | None = account.account_id()  # known already: no call
+    except Exception:
+        account_id = None
+    return opt_in_problem(region, account_id, code)
 
 
 def _spend_limits(client: Any) -> list[SpendLimit]:
@@ -169,6 +185,10 @@ def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
         facts.tier = _tier_from_pages(client)
         facts.in_production = is_production(facts.tier)
     except errors as exc:
+        refused = region_refusal(account, region, exc)
+        if refused:  # every other read would fail the same way: one line says it all
+            facts.problems.append(refused)
+            return facts
         problem("DescribeAccountAttributes", exc)
 
     try:

@@ -30,17 +30,23 @@ CLOUDTRAIL = "cloudtrail"
 SUPPORT_REGION = "us-east-1"
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
 
 
 def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        return max(1, int(raw))
-    except ValueError as exc:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
+        shown = repr(raw if len(raw) <= 20 else raw[:20] + "…")
         raise UsageError(
-            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be an integer, got {raw!r}."
-        ) from exc
+            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be a whole number from 1 to "
+            f"{MAX_ATTEMPTS_LIMIT}, got {shown}: fix it or unset it (default 5)."
+        )
+    return value
 
 
 def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
@@ -90,6 +96,7 @@ class AwsAccount:
         self._session = session
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self._account_id: str | None = None
+        self.caller_arn: str | None = None  # from GetCallerIdentity: its partition is the caller's
         self._lock = threading.Lock()
         # Read results shared by this account's targets (e.g. the quota catalogue per region).
         self.cache: dict[tuple[str, str], Any] = {}
@@ -168,7 +175,9 @@ class AwsAccount:
 
             sts = self.client(STS, region or self.default_region() or SUPPORT_REGION)
             try:
-                self._account_id = str(sts.get_caller_identity()["Account"])
+                identity = sts.get_caller_identity()
+                self._account_id = str(identity["Account"])
+                self.caller_arn = identity.get("Arn")
             except NoCredentialsError as exc:
                 raise UsageError(
                     "No AWS credentials found: configure a profile (aws configure, --profile, "
@@ -188,9 +197,11 @@ def _make_session(profile: str | None, role_arn: str | None) -> boto3.Session:
     try:
         base = boto3.Session(profile_name=profile) if profile else boto3.Session()
     except ProfileNotFound as exc:
+        name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        source = "" if profile else " (from AWS_PROFILE)"
         raise UsageError(
-            f"AWS profile {profile!r} was not found in the AWS config files; check its name "
-            f"or create it with `aws configure --profile {profile}`."
+            f"AWS profile {name!r}{source} was not found in the AWS config files; check its "
+            f"name or create it with `aws configure --profile {name}`."
         ) from exc
     if not role_arn:
         return base

@@ -113,7 +113,12 @@ def exit_code_for(results: Sequence[Result]) -> ExitCode:
 
 def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
-    from pinpoint_sandbox.regions import region_problem
+    from pinpoint_sandbox.regions import (
+        check_caller_partition,
+        region_problem,
+        require_one_partition,
+        sts_region,
+    )
 
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
@@ -121,10 +126,10 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
         problems = [p for r in request.regions if (p := region_problem(r))]
         if problems:
             raise UsageError(problems[0])
+        require_one_partition(request.regions)  # known from botocore's data: before any call
         try:
-            account_id = request.account.account_id(
-                request.regions[0] if request.regions else None
-            )
+            account_id = request.account.account_id(sts_region(request.regions))
+            check_caller_partition(request.account, request.regions)  # the STS ARN's partition
         except PinpointSandboxError as exc:
             if len(requests) == 1:
                 raise

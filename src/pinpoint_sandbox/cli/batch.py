@@ -9,6 +9,7 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
+from pinpoint_sandbox.regions import require_one_partition
 
 
 def batch(
@@ -36,6 +37,8 @@ def batch(
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
     answers = [request_answers(spec, i) for i in range(len(spec.requests))]
+    for index, item_answers in enumerate(answers):  # known from botocore: before any call
+        require_one_partition(item_answers.regions, f"{file.name}: requests[{index}]: ")
     common.start_simulator(simulate)
     requests = []
     for index, item in enumerate(spec.requests):

@@ -118,7 +118,12 @@ def start_simulator(simulate: str | None) -> None:
     from pinpoint_sandbox.simulator import start_in_process
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
-    start_in_process(scenario)
+    # Which world this run sees, every time (stderr: stdout stays parseable).
+    start_in_process(scenario, announce=_announce)
+
+
+def _announce(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def interactive(no_input: bool) -> bool:
@@ -150,8 +155,15 @@ def validate_templates_dir(path: Path | None) -> Path | None:
 
 def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.cli.failures import environment_problem
 
-    return AwsAccount(profile=profile, role_arn=role_arn)
+    problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
+    if problem:
+        raise UsageError(problem)
+    account = AwsAccount(profile=profile, role_arn=role_arn)
+    if role_arn is None:
+        account.session  # noqa: B018 - a missing profile or broken config: exit 2 now, no call
+    return account
 
 
 def default_regions(profile: str | None) -> list[str]:

@@ -10,6 +10,7 @@ import typer
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.regions import require_one_partition
 from pinpoint_sandbox.targets import Channel
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def run_request(
         preselect_regions=regions or common.default_regions(profile),
         note=say,
     )
+    require_one_partition(validated.regions, "regions: ")  # before any call, test call included
     if save_answers is not None:
         say(f"Answers saved to {save_answers}.")
     common.start_simulator(simulate)

@@ -44,7 +44,8 @@ def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
-            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+            "--all-regions", metavar="",
+            help="Every region with the SMS and Voice API in the caller's partition."
         )
     ] = False,
     profile: ProfilesOpt = None,
@@ -57,24 +58,34 @@ def status(
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.errors import UsageError
-    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    from pinpoint_sandbox.regions import parse_regions
     from pinpoint_sandbox.tracker import exit_code, scopes_from_batch, track
 
-    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
+    regions = [] if all_regions else parse_regions(region or [])
     ledger = common.validate_file_option(ledger, "--ledger")
     if watch is not None and watch < 1:
         raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
     batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
-    common.start_simulator(simulate)
-    scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions)
-    targets = _select(scopes, regions, ledger, include_ledger=not (batch or profile or role_arn))
+    explicit = bool(regions) or all_regions
+    common.start_simulator(simulate)  # no AWS call yet; it may set the default region
+    if not batch and not explicit:
+        regions = common.default_regions(profile[0] if profile else None)
+        if not regions and not _ledger_has_targets(ledger):
+            raise UsageError("No region given: pass --region REGION or --all-regions.")
+    scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions,
+                                             all_regions=all_regions)
+    if explicit and not batch:  # checked against the caller's partition (or all of it)
+        regions = scopes[0].regions
+    shown_only = regions if explicit else []  # the default region adds rows, hides none
+    targets = _select(scopes, shown_only, ledger,
+                      include_ledger=not (batch or profile or role_arn))
     json_output = output == common.OutputFormat.json
     if watch is not None:
         code, rows = _watch(targets, watch, ledger, json_output)
     else:
         rows = track(targets, ledger_file=ledger)
         code = exit_code(rows)
-    facts = _region_facts(scopes, regions, ledger) if regions and not batch else []
+    facts = _region_facts(scopes, regions, ledger) if explicit and not batch else []
     if json_output:
         from pinpoint_sandbox.tracker import summary
 
@@ -89,16 +100,36 @@ def status(
         raise typer.Exit(code)
 
 
-def _account_scopes(profiles: list[str], roles: list[str], regions: list[str]) -> list[Scope]:
-    """One scope per --profile/--role-arn, or the current credentials."""
+def _account_scopes(
+    profiles: list[str], roles: list[str], regions: list[str], *, all_regions: bool
+) -> list[Scope]:
+    """One scope per --profile/--role-arn, or the current credentials; explicit regions are
+    checked against each caller's partition (`--all-regions`: that whole partition)."""
+    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
+    from pinpoint_sandbox.regions import caller_regions
     from pinpoint_sandbox.tracker import Scope
 
     accounts = [common.account_for(p) for p in profiles]
     accounts += [common.account_for(None, r) for r in roles]
-    if not accounts:
-        accounts = [common.account_for(None)]
-    shown = regions or common.default_regions(profiles[0] if profiles else None)
-    return [Scope(account, regions=list(shown)) for account in accounts]
+    scopes = []
+    for account in accounts or [common.account_for(None)]:
+        shown = regions
+        if regions or all_regions:
+            try:
+                shown = caller_regions(account, None if all_regions else regions)
+            except PinpointSandboxError as exc:
+                if exc.exit_code == ExitCode.USAGE or len(accounts) <= 1:
+                    raise
+                # Unreachable: `select` gives its targets the reason; the others go on.
+        scopes.append(Scope(account, regions=list(shown)))
+    return scopes
+
+
+def _ledger_has_targets(ledger: Path | None) -> bool:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
+
+    return bool(Ledger(ledger or ledger_path()).histories())
 
 
 def _select(

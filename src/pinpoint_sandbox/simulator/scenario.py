@@ -166,6 +166,21 @@ class Account(_Strict):
     region_defaults: RegionSettings = Field(default_factory=RegionSettings)
     regions: dict[str, RegionOverride] = Field(default_factory=dict)
     support_cases: list[CaseSeed] = Field(default_factory=list)
+    # The account's partition (its ARNs say so); regions of other partitions refuse its keys.
+    partition: Literal["aws", "aws-us-gov", "aws-cn", "aws-eusc"] = "aws"
+    # Opt-in regions the account has not enabled: every call signed for one is refused as AWS
+    # refuses it (UnrecognizedClientException / InvalidClientTokenId).
+    disabled_regions: list[str] = Field(default_factory=list)
+
+    @field_validator("disabled_regions")
+    @classmethod
+    def _opt_in_only(cls, value: list[str]) -> list[str]:
+        from pinpoint_sandbox.regions import is_opt_in
+
+        for region in value:
+            if not is_opt_in(region):
+                raise ValueError(f"{region!r} is not an opt-in region (it cannot be disabled)")
+        return value
 
     @field_validator("account_id", mode="before")
     @classmethod
@@ -274,18 +289,19 @@ def builtin_names() -> list[str]:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    """Bounded reading (yamlio): missing, binary, non-UTF-8, huge or alias-bomb files are one
+    line, never their contents."""
+    from pinpoint_sandbox.yamlio import read_yaml_file
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}:{where} is not valid YAML.") from exc
+        return read_yaml_file(path, "scenario file")
+    except ScenarioError:
+        raise
+    except UsageError as exc:
+        message = exc.message
+        if message.startswith(f"{path.name}:"):  # name the file as the user gave it
+            message = f"{path}{message[len(path.name):]}"
+        raise ScenarioError(message) from None
 
 
 def _describe(error: ValidationError) -> str:

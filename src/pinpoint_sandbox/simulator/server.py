@@ -278,6 +278,7 @@ class Engine:
                                f"version {params.get('Version', 'unknown')}")
             raise ApiError("UnknownOperationException",
                            f"Operation {operation} is not supported by {service} (simulator).")
+        refuse_region(wire, self.state, account_id, region)
         self._faults(service, operation)
         state = self.state
         with state.lock:
@@ -294,6 +295,17 @@ class Engine:
                                "We encountered an internal error. Please try again.", status=500)
                 return wire.error(err, request_id), 500, "LostResponse"
         return wire.success(result, request_id), 200, None
+
+
+def refuse_region(wire: Wire, state: SimulatorState, account_id: str, region: str) -> None:
+    """As AWS answers keys used in a region the account cannot use (opt-in region not
+    enabled, another partition): "the security token is invalid"."""
+    if not state.refuses_region(account_id, region):
+        return
+    message = "The security token included in the request is invalid."
+    if wire.kind == "query" or wire.service == "cloudwatch":
+        raise ApiError("InvalidClientTokenId", message, status=403)
+    raise ApiError("UnrecognizedClientException", message)
 
 
 def _jsonable(value: Any) -> Any:

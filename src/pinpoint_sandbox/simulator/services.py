@@ -25,7 +25,8 @@ from pinpoint_sandbox.simulator.state import (
 
 # ------------------------------------------------------------------------------------ sts
 
-_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
+_ROLE_ARN = re.compile(
+    r"^arn:aws(?:-[a-z-]+)?:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 
 
 def sts_get_caller_identity(call: Call) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def sts_assume_role(call: Call) -> dict[str, Any]:
     if spec is None or not ({"*", role_name} & set(spec.assumable_roles)):
         raise denied
     access_key = f"ASIASIM{account_id}{new_id(8).upper()}"
-    arn = f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+    arn = f"arn:{spec.partition}:sts::{account_id}:assumed-role/{role_name}/{session_name}"
     call.state.data["sessions"][access_key] = {"account_id": account_id, "arn": arn}
     duration = int(call.params.get("DurationSeconds") or 3600)
     return {

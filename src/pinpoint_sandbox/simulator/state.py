@@ -231,7 +231,20 @@ class SimulatorState:
         session = self.data["sessions"].get(access_key or "")
         if session:
             return str(session["arn"])
-        return f"arn:aws:iam::{account_id}:user/simulator"
+        spec = self.scenario.account(account_id)
+        partition = spec.partition if spec is not None else "aws"
+        return f"arn:{partition}:iam::{account_id}:user/simulator"
+
+    def refuses_region(self, account_id: str, region: str) -> bool:
+        """Whether AWS would refuse this account's keys in `region`: an opt-in region it has
+        not enabled, or a region of another partition."""
+        from pinpoint_sandbox.regions import partition_of
+
+        spec = self.scenario.account(account_id)
+        if spec is None:
+            return False
+        return region in spec.disabled_regions or (
+            partition_of(region) or "aws") != spec.partition
 
     # ---- mutation helpers ------------------------------------------------------------
     def next_number(self) -> int:
