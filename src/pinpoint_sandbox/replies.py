@@ -157,13 +157,17 @@ def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path])
         ) from exc
 
 
-def record(target: Target, case_id: str, ledger: Ledger) -> Entry | None:
-    """Attach a case opened by hand to the target's newest request (or start its history)."""
+def check_case_id(case_id: str) -> None:
     if not CASE_ID.match(case_id):
         raise UsageError(
             f"--case-id {case_id}: expected a case id like case-12345678910-2013-c4c1d2bf33c5cf47 "
             "or the number the Support Center shows."
         )
+
+
+def record(target: Target, case_id: str, ledger: Ledger) -> Entry | None:
+    """Attach a case opened by hand to the target's newest request (or start its history)."""
+    check_case_id(case_id)
     entry = current_entry(ledger.histories().get(target, []))
     if entry is not None and entry.denied:
         entry = None  # a new case after a denial is a new request in the target's history

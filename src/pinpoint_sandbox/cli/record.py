@@ -26,14 +26,15 @@ def record(
     """Record the case you opened (or pasted the description into) for a target."""
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.replies import parse_target
+    from pinpoint_sandbox.replies import check_case_id, parse_target
     from pinpoint_sandbox.replies import record as record_case
 
     ledger = common.validate_file_option(ledger, "--ledger")
-    account = None
-    if region is not None:
-        common.start_simulator(simulate)
-        account = common.account_for(profile)
+    check_case_id(case_id.strip())
+    if region is None:
+        parse_target(target, None, None)  # checked before anything starts
+    common.start_simulator(simulate)  # a simulated run has its own ledger
+    account = common.account_for(profile) if region is not None else None
     chosen = parse_target(target, region, account)
     entry = record_case(chosen, case_id.strip(), Ledger(ledger or ledger_path()))
     if output == common.OutputFormat.json:

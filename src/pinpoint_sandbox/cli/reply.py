@@ -57,10 +57,10 @@ def reply(
     ledger = common.validate_file_option(ledger, "--ledger")
     text = read_text(message, file)
     files = check_attachments(list(attach or []))
-    book = Ledger(ledger or ledger_path())
     if region is None:  # fully named: checked against the ledger before any AWS call
         parse_target(target, None, None)
-    common.start_simulator(simulate)
+    common.start_simulator(simulate)  # a simulated run has its own ledger
+    book = Ledger(ledger or ledger_path())
     account = common.account_for(profile, role_arn)
     entry = known_entry(parse_target(target, region, account), book)
     caller = account.account_id(entry.target.region)
