@@ -429,3 +429,30 @@ def test_simulator_advance_command_edits_the_saved_state(simulator: Any, tmp_pat
     run = cli("status", "-r", "eu-west-1", "-o", "json")
     [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
     assert (row["state"], row["last_message"]) == ("needs_reply", QUESTION)
+
+
+@pytest.fixture
+def restore_environ() -> Any:
+    import os
+
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_the_readme_walkthrough_with_simulate(restore_environ: None) -> None:
+    base = ["--simulate=business-mixed"]
+    filed = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-central-1", "--yes", *base)
+    assert filed.exit_code == 0, filed
+    assert cli("simulator", "advance", "ask", "-r", "eu-central-1", "sms", "--message",
+               QUESTION).exit_code == 0
+    asked = cli("status", "--simulate", "-o", "json")
+    assert asked.exit_code == 3, asked
+    rows = {(t["region"], t["channel"]): t for t in asked.json["targets"]}
+    assert rows[("eu-central-1", "sms")]["last_message"] == QUESTION
+    assert cli("reply", "-r", "eu-central-1", "sms", "--message", "On our site.",
+               "--simulate").exit_code == 0
+    assert cli("simulator", "advance", "approve", "-r", "eu-central-1", "sms").exit_code == 0
+    watched = cli("status", "--simulate", "--watch", "5", "-o", "json")
+    assert watched.exit_code == 0, watched
