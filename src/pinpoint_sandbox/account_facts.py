@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_code, error_message
 from pinpoint_sandbox.errors import AwsError, UsageError
 
@@ -71,12 +72,6 @@ def sandbox_limits(channel: str) -> list[str]:
         raise UsageError(f"Unknown channel {channel!r}; use sms or voice.") from None
 
 
-def _aws_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
-
-
 def is_production(tier: str | None) -> bool:
     return tier is not None and tier.strip().upper() == PRODUCTION_TIER
 
@@ -94,7 +89,7 @@ def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
     client = account.client(SMS_VOICE, region)
     try:
         tier = _tier_from_pages(client)
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise AwsError(
             region_refusal(account, region, exc)
             or f"Could not read the account tier in {region} (DescribeAccountAttributes): "
@@ -176,7 +171,7 @@ def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
     """Everything `status` shows for one region; failed reads go to `problems`, never raise."""
     client = account.client(SMS_VOICE, region)
     facts = RegionFacts(region=region)
-    errors = _aws_errors()
+    errors = aws.AWS_ERRORS
 
     def problem(operation: str, exc: Exception) -> None:
         facts.problems.append(f"{operation}: {error_message(exc)}")

@@ -62,6 +62,53 @@ def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
     )
 
 
+# Error codes that say "slow down": the call was refused before doing anything.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
+    "ProvisionedThroughputExceededException", "SlowDown", "BandwidthLimitExceeded",
+    "LimitExceededException",
+})
+
+if TYPE_CHECKING:
+    # botocore's (ClientError, BotoCoreError), built on first use so --help never loads botocore.
+    AWS_ERRORS: tuple[type[Exception], ...]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AWS_ERRORS":
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+        globals()["AWS_ERRORS"] = errors
+        return errors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status AWS answered with (None: no answer at all, e.g. a timeout)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status if isinstance(status, int) else None
+    return None
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """A definite "slow down" refusal (4xx, a throttling code): nothing was done."""
+    status = http_status(exc)
+    return (
+        error_code(exc) in THROTTLING_CODES
+        and status is not None
+        and 400 <= status < 500
+    )
+
+
+def aws_failure(what: str, exc: BaseException) -> AwsError:
+    """One line for a failed read: what was asked, and AWS's code and message."""
+    return AwsError(f"{what}: {error_message(exc)}")
+
+
 def error_code(exc: BaseException) -> str | None:
     """The AWS error code of a botocore ClientError, else None."""
     response = getattr(exc, "response", None)

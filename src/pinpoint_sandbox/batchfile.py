@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -42,10 +42,14 @@ from pinpoint_sandbox.answers import (
     show_value,
     unknown_key_problem,
 )
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.errors import AnswersError, UsageError
 from pinpoint_sandbox.yamlio import read_yaml_file
 
-BackendField = Literal["auto", "service-quotas", "support", "manual"]
+if TYPE_CHECKING:
+    BackendField = str
+else:  # the registry's names: a new backend is a valid batch `backend` with no edit here
+    BackendField = Literal[registry.choices()]
 
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pinpoint_sandbox.backends import registry
+from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.errors import UsageError
 
 # IAM service prefix → botocore service name (for the model check in the tests).
@@ -25,51 +27,16 @@ BOTOCORE_SERVICE: dict[str, str] = {
     "iam": "iam",
 }
 
-# (Sid, actions). Every run: who am I, what tier, what limits, what is already open.
-PREFLIGHT: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxPreflight",
-    (
-        # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
-        "sts:GetCallerIdentity",
-        "sms-voice:DescribeAccountAttributes",
-        "sms-voice:DescribeSpendLimits",
-        "sms-voice:DescribeAccountLimits",
-        "sms-voice:DescribeVerifiedDestinationNumbers",
-        "sms-voice:DescribePhoneNumbers",
-        # Open cases for the same target, and the support-plan probe (every backend).
-        "support:DescribeCases",
-        "support:DescribeSeverityLevels",
-        # Open quota requests for the same target (every backend: a request filed in the
-        # console shows up here, and filing blind is never done).
-        "servicequotas:ListServices",
-        "servicequotas:ListAWSDefaultServiceQuotas",
-        "servicequotas:ListServiceQuotas",
-        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
-    ),
-)
-SERVICE_QUOTAS: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxServiceQuotas",
-    (
-        "servicequotas:RequestServiceQuotaIncrease",
-        # The rendered description is attached to the case Service Quotas opens.
-        "support:AddCommunicationToCase",
-    ),
-)
-# Service Quotas creates its service-linked role on the first request in an account.
-SERVICE_QUOTAS_LINKED_ROLE: dict[str, Any] = {
-    "Sid": "PinpointSandboxServiceQuotasLinkedRole",
-    "Effect": "Allow",
-    "Action": ["iam:CreateServiceLinkedRole"],
-    "Resource": "*",
-    "Condition": {"StringEquals": {"iam:AWSServiceName": "servicequotas.amazonaws.com"}},
-}
-SUPPORT: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxSupportCases",
-    (
-        "support:DescribeServices",
-        "support:CreateCase",
-        "support:AddCommunicationToCase",
-    ),
+# (Sid, actions). Every run: who am I, what tier, what limits, and (from every backend's
+# `iam_read_actions`) what is already open: filing blind is never done, whichever backend files.
+PREFLIGHT_ACTIONS: tuple[str, ...] = (
+    # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
+    "sts:GetCallerIdentity",
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+    "sms-voice:DescribeAccountLimits",
+    "sms-voice:DescribeVerifiedDestinationNumbers",
+    "sms-voice:DescribePhoneNumbers",
 )
 # Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
 # CloudTrail events.)
@@ -98,12 +65,17 @@ TRACKER: tuple[str, tuple[str, ...]] = (
     ),
 )
 
-BACKEND_STATEMENTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "manual": (),
-    "service-quotas": (SERVICE_QUOTAS,),
-    "support": (SUPPORT,),
-    "auto": (SERVICE_QUOTAS, SUPPORT),
-}
+
+def preflight_statement() -> tuple[str, tuple[str, ...]]:
+    reads = [a for backend in registry.backends() for a in backend.iam_read_actions]
+    return ("PinpointSandboxPreflight", tuple(dict.fromkeys([*PREFLIGHT_ACTIONS, *reads])))
+
+
+def backend_statements(backend: str) -> list[IamStatement]:
+    """What filing with `backend` needs; `auto` may file with any registered backend."""
+    chosen = registry.backends() if backend == registry.AUTO else [registry.get(backend)]
+    return [statement for b in chosen for statement in b.iam_statements]
+
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
 
@@ -121,12 +93,11 @@ def build_policy(
     role_arns: Sequence[str] = (),
 ) -> dict[str, Any]:
     """An IAM policy document (Version 2012-10-17) for the chosen backend and channels."""
-    if backend not in BACKEND_STATEMENTS:
-        choices = ", ".join(BACKEND_STATEMENTS)
-        raise UsageError(f"Unknown backend {backend!r}: use one of {choices}.")
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
-    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend], TRACKER]
+    groups: list[IamStatement] = [
+        preflight_statement(), *backend_statements(backend), TRACKER,
+    ]
     if voice:
         groups.append(VOICE_EVIDENCE)
         if voice_test_call:
@@ -134,15 +105,18 @@ def build_policy(
 
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for sid, actions in groups:
+    for group in groups:
+        if isinstance(group, dict):  # a complete statement (e.g. with a Condition)
+            statements.append(group)
+            continue
+        sid, actions = group
         # `auto` lists AddCommunicationToCase twice: keep the first, so each action is granted once.
         fresh = [a for a in actions if a not in seen]
         seen.update(fresh)
-        statements.append(
-            {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
-        )
-    if backend in ("service-quotas", "auto"):
-        statements.append(SERVICE_QUOTAS_LINKED_ROLE)
+        if fresh:
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
+            )
     if role_arns:
         bad = [arn for arn in role_arns if not ROLE_ARN.match(arn)]
         if bad:

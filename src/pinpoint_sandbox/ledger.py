@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.errors import Busy, UsageError
 from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
@@ -63,6 +64,17 @@ class Entry:
     @property
     def needs_reconcile(self) -> bool:
         return self.status is None or self.status == "unknown"
+
+
+def lock_wait_seconds() -> float:
+    """How long a run waits for another one holding the ledger (PINPOINT_SANDBOX_LOCK_WAIT)."""
+    raw = os.environ.get("PINPOINT_SANDBOX_LOCK_WAIT", "30")
+    try:
+        return max(0.0, float(raw))
+    except ValueError as exc:
+        raise UsageError(
+            f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds, got {raw!r}."
+        ) from exc
 
 
 def _now() -> str:
@@ -116,20 +128,32 @@ class Ledger:
 
     # -- locking: one filing run per ledger at a time ---------------------------------------
     @contextmanager
-    def locked(self) -> Iterator[Ledger]:
+    def locked(self, on_wait: Callable[[str], None] | None = None) -> Iterator[Ledger]:
+        """Hold the ledger for one filing run. Another run holding it is waited for, up to
+        `lock_wait_seconds()` (a message goes to `on_wait` once), then Busy (exit 4)."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            os.close(fd)
-            raise UsageError(
-                f"Another pinpoint-sandbox run is filing with the ledger {self.path}; "
-                "wait for it to finish, then rerun."
-            ) from exc
+        limit = lock_wait_seconds()
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise Busy(
+                        f"Another pinpoint-sandbox run is filing with the ledger {self.path} "
+                        f"(waited {limit:g} s); wait for it to finish, then rerun."
+                    ) from exc
+                if on_wait is not None:
+                    on_wait(f"Another pinpoint-sandbox run is filing with the ledger "
+                            f"{self.path}; waiting up to {limit:g} s for it to finish…")
+                    on_wait = None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         self._lock_fd = fd
         try:
             yield self

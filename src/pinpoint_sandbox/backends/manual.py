@@ -56,6 +56,12 @@ def write_case_file(target: Target, case: RenderedCase) -> Path:
 
 class ManualBackend(Backend):
     name = "manual"
+    summary = (
+        "no AWS write: the rendered case is written to a file with the console link and a "
+        "field-by-field table (for Basic-plan accounts); the ledger records it as awaiting you"
+    )
+    writes_to_aws = False
+    chosen_because = "the case is prepared for you to file in the Support Center"
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         return None  # AWS cannot tell us about a case the user has not filed yet; the ledger can.

@@ -12,14 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
+    AlreadyExists,
     Backend,
     Existing,
     Filed,
     FilingContext,
+    Validation,
     classify_write_error,
 )
+from pinpoint_sandbox.backends.manual import write_case_file
 from pinpoint_sandbox.errors import AwsError, UsageError
 from pinpoint_sandbox.ledger import Entry
 from pinpoint_sandbox.lifecycle import AwsView
@@ -89,8 +93,6 @@ def discover_quota(
 
 def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
     """{(service code, quota code): quota name} of End User Messaging in `region`, read once."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     key = ("service-quotas", region)
     if key in account.cache:
         return dict(account.cache[key])
@@ -109,28 +111,119 @@ def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
                 try:
                     for q in _paginate(client, op, "Quotas", ServiceCode=code):
                         quotas[(code, q["QuotaCode"])] = str(q.get("QuotaName", ""))
-                except ClientError as exc:
+                except aws.AWS_ERRORS as exc:
                     if "NoSuchResource" not in str(exc):
                         raise
-    except ClientError as exc:
+    except aws.AWS_ERRORS as exc:
         if error_code(exc) in ABSENT_CODES:
             raise ServiceQuotasAbsent(f"Service Quotas in {region}: {error_message(exc)}") from exc
-        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
-    except BotoCoreError as exc:
-        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
+        raise aws.aws_failure(f"Service Quotas in {region}", exc) from exc
     account.cache[key] = quotas
     return dict(quotas)
 
 
+def quota_details(account: AwsAccount, region: str, quota: Quota) -> dict[str, Any]:
+    """GetServiceQuota (the applied value), else GetAWSDefaultServiceQuota: AWS documents that
+    a quota without an applied value is "not retrieved" by the first."""
+    client = account.client(SERVICE_QUOTAS, region)
+    codes = {"ServiceCode": quota.service_code, "QuotaCode": quota.quota_code}
+    try:
+        try:
+            return dict(client.get_service_quota(**codes)["Quota"])
+        except aws.AWS_ERRORS as exc:
+            if error_code(exc) != "NoSuchResourceException":
+                raise
+            return dict(client.get_aws_default_service_quota(**codes)["Quota"])
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas GetServiceQuota in {region}", exc) from exc
+
+
+def adjustable_problem(details: dict[str, Any]) -> str | None:
+    """Why an increase of this quota cannot be requested for the account, or None."""
+    if details.get("Adjustable") is False:
+        return "AWS says this quota is not adjustable"
+    context = details.get("QuotaContext") or {}
+    level = context.get("AdjustableAtLevel")
+    if level not in (None, "ACCOUNT", "ALL"):
+        return f"this quota is adjustable only per resource ({level}), not for the account"
+    applied = details.get("QuotaAppliedAtLevel")
+    if applied not in (None, "ACCOUNT", "ALL"):
+        return f"this quota applies at the {applied} level, not to the account"
+    return None
+
+
 class ServiceQuotasBackend(Backend):
     name = "service-quotas"
+    summary = (
+        "`RequestServiceQuotaIncrease(DesiredValue=1)` on the channel's production-access quota "
+        "(discovered at run time), after GetServiceQuota shows it adjustable for the account"
+    )
+    iam_statements = (
+        ("PinpointSandboxServiceQuotas",
+         ("servicequotas:RequestServiceQuotaIncrease",
+          "servicequotas:GetServiceQuota",
+          "servicequotas:GetAWSDefaultServiceQuota",
+          # The rendered description is attached to the case Service Quotas opens.
+          "support:AddCommunicationToCase")),
+        # Service Quotas creates its service-linked role on the first request in an account.
+        {
+            "Sid": "PinpointSandboxServiceQuotasLinkedRole",
+            "Effect": "Allow",
+            "Action": ["iam:CreateServiceLinkedRole"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": "servicequotas.amazonaws.com"}},
+        },
+    )
+    # Every backend reads the quota history: a request opened in the console shows up there.
+    iam_read_actions = (
+        "servicequotas:ListServices",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
+    )
+    # AWS refuses a second open request on a quota (ResourceAlreadyExistsException).
+    guards_duplicates = True
+    if_unavailable = "use --backend auto, support or manual"
+    chosen_because = "production-access quota found in Service Quotas"
+
+    def prepare(self, ctx: FilingContext) -> None:
+        """Discover the quota. Looked up whatever the backend: its request history is where an
+        open request for this target shows up, even if it was filed in the console."""
+        target = ctx.target
+        try:
+            ctx.quota = discover_quota(ctx.account, target.region, target.channel, ctx.quota_code)
+        except ServiceQuotasAbsent as exc:
+            if ctx.requested_backend == self.name:
+                raise
+            # Not offered here at all, so no request can be open in it: others may file.
+            ctx.notes.append(f"Service Quotas not usable: {exc.message}")
+        except AwsError as exc:
+            if ctx.requested_backend == self.name:
+                raise
+            # Unreadable is not absent: an open request could hide behind the failure.
+            raise AwsError(
+                f"could not check Service Quotas for an open request ({exc.message}); "
+                "nothing filed, rerun when it answers"
+            ) from exc
+
+    def unavailable_reason(self, ctx: FilingContext) -> str | None:
+        if ctx.quota is None:
+            return (
+                f"Service Quotas lists no {ctx.target.channel} production-access quota in "
+                f"{ctx.target.region}"
+            )
+        return None
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         quota: Quota | None = ctx.quota
         if quota is None:
+            if ctx.fresh_reads:  # reconciling a request made on a quota that has gone
+                raise AwsError("the production-access quota is no longer listed")
             return None
+        key = ("service-quotas-history", f"{ctx.target.region} {quota.quota_code}")
+        if not ctx.fresh_reads and key in ctx.account.cache:
+            cached: Existing | None = ctx.account.cache[key]
+            return cached
         client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
         try:
             # One listing (all statuses, 90 days), filtered here: fewer calls than one per status.
@@ -141,26 +234,40 @@ class ServiceQuotasBackend(Backend):
                 ServiceCode=quota.service_code,
                 QuotaCode=quota.quota_code,
             )
-        except (ClientError, BotoCoreError) as exc:
-            raise AwsError(
-                f"Service Quotas request history in {ctx.target.region}: {error_message(exc)}"
+        except aws.AWS_ERRORS as exc:
+            raise aws.aws_failure(
+                f"Service Quotas request history in {ctx.target.region}", exc
             ) from exc
-        for req in found:
-            if req.get("Status") in OPEN_STATUSES:
-                return Existing(
-                    "service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status")
-                )
-        return None
+        existing = next(
+            (Existing(self.name, req.get("Id"), req.get("CaseId"), req.get("Status"))
+             for req in found if req.get("Status") in OPEN_STATUSES),
+            None,
+        )
+        ctx.account.cache[key] = existing
+        return existing
 
-    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        from botocore.exceptions import BotoCoreError, ClientError
-
+    def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation:
+        """The quota is adjustable for the account, and no request for it is open."""
         quota: Quota | None = ctx.quota
         if quota is None:
-            raise AwsError(
-                f"No production-access quota for {ctx.target.channel} in Service Quotas in "
-                f"{ctx.target.region}; use --backend support or manual."
-            )
+            return Validation(False, f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
+        problem = adjustable_problem(quota_details(ctx.account, ctx.target.region, quota))
+        if problem:
+            return Validation(False, f"{quota.quota_name}: {problem}; use --backend support "
+                              "or manual")
+        try:
+            found = self.find_existing(ctx)
+        except AwsError:
+            found = None  # AWS's own guard refuses a second open request; filing handles it
+        if found:
+            return Validation(False, found.describe())
+        return Validation(True, f"{quota.quota_name} is adjustable for this account and no "
+                          "request is open")
+
+    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
+        quota: Quota | None = ctx.quota
+        if quota is None:
+            raise AwsError(f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
         client = ctx.account.write_client(SERVICE_QUOTAS, ctx.target.region)
         try:
             response = client.request_service_quota_increase(
@@ -169,7 +276,10 @@ class ServiceQuotasBackend(Backend):
                 DesiredValue=1.0,
                 SupportCaseAllowed=True,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except aws.AWS_ERRORS as exc:
+            if error_code(exc) == "ResourceAlreadyExistsException":
+                # One open request per quota: not ours to file again.
+                raise AlreadyExists(f"RequestServiceQuotaIncrease: {error_message(exc)}") from exc
             raise classify_write_error(exc, "RequestServiceQuotaIncrease") from exc
         requested = response.get("RequestedQuota", {})
         request_id, case_id = requested.get("Id"), requested.get("CaseId")
@@ -180,13 +290,11 @@ class ServiceQuotasBackend(Backend):
         self, ctx: FilingContext, case: RenderedCase, case_id: str | None
     ) -> str | None:
         """Add the rendered questionnaire to the quota's case, when the plan allows the API."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         if not case_id:
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return f"no case id yet: add the description saved in {saved} to the case when it opens"
         if ctx.support_plan != "business":
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return (
                 f"Support API not available on this plan: paste the description saved in {saved} "
                 f"into case {case_id} in the Support Center"
@@ -197,9 +305,9 @@ class ServiceQuotasBackend(Backend):
                 communicationBody=case.description,
                 **({"ccEmailAddresses": ctx.cc_emails} if ctx.cc_emails else {}),
             )
-        except (ClientError, BotoCoreError) as exc:
+        except aws.AWS_ERRORS as exc:
             # The request itself is filed; only the attachment failed.
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return (
                 f"request filed, but attaching the description to case {case_id} failed "
                 f"({error_message(exc)}): paste {saved} into the case"
@@ -234,9 +342,3 @@ class ServiceQuotasBackend(Backend):
             return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
         return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
                            replied_at=last_reply_time(entry))
-
-
-def _save_for_user(ctx: FilingContext, case: RenderedCase) -> str:
-    from pinpoint_sandbox.backends.manual import write_case_file
-
-    return str(write_case_file(ctx.target, case))

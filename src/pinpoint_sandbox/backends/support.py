@@ -3,19 +3,29 @@
 Service and category codes come from `DescribeServices` (AWS: "always use the codes it
 returns"), never guessed. The subject carries `Target.tag`, so `find_existing` can recognise our
 own cases with `DescribeCases`, which has no server-side filter.
+
+Every case is proven before it is filed: `validate` sends the exact `CreateCase` with
+`dryRun=True` (botocore >= 1.43.84); AWS answers `DryRunOperationException` when it would accept
+it, and creates nothing. When AWS refuses the console's `service-limit-increase` issue type, the
+documented `customer-service` type is dry-run next, and the case is filed with the one that
+passed: a real `CreateCase` is never sent only to learn that it is refused.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_message
+from pinpoint_sandbox import aws
+from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
     Backend,
     Existing,
     Filed,
     FilingContext,
+    RateLimited,
+    Validation,
     WriteRefused,
     classify_write_error,
 )
@@ -24,11 +34,16 @@ from pinpoint_sandbox.ledger import Entry
 from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Channel, RenderedCase, Target
 
+if TYPE_CHECKING:
+    from pinpoint_sandbox.ledger import Ledger
+
 LIMIT_SERVICE_CODE = "service-limit-increase"
 ISSUE_TYPE = "service-limit-increase"  # what AWS-authored quota tooling sends
 FALLBACK_ISSUE_TYPE = "customer-service"  # documented; the console's "Account and billing"
+ISSUE_TYPES = (ISSUE_TYPE, FALLBACK_ISSUE_TYPE)  # dry-run in this order; file the first accepted
 SEVERITY = "low"
 CASES_PER_HOUR = 10
+LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
 # Category codes seen in AWS-authored code; used only to pick among what DescribeServices returns.
 CATEGORY_HINTS: dict[str, tuple[str, ...]] = {
     "sms": ("service-code-pinpoint-sms", "pinpoint-sms", "sms"),
@@ -43,23 +58,35 @@ class CaseCodes:
     category_name: str
 
 
-def support_plan(account: AwsAccount) -> str:
-    """'business' when the Support API answers, 'basic' on SubscriptionRequiredException."""
-    from botocore.exceptions import BotoCoreError, ClientError
+ACCEPTED = "AWS accepted a dry run of this case"
+# Refusals about the account, not the case: no other issue type would pass.
+ACCOUNT_REFUSALS = frozenset({"SubscriptionRequiredException", "CaseCreationLimitExceeded"})
+PLAN_NEEDED = "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan"
 
-    from pinpoint_sandbox.aws import error_code
 
+def probe_plan(account: AwsAccount) -> tuple[str, str | None]:
+    """('business' | 'basic' | 'unknown', the probe's error when unknown); once per run.
+
+    'basic' only on SubscriptionRequiredException: a probe that failed (throttled, 5xx,
+    timeout) says nothing about the plan, and is never taken for Basic."""
     key = ("support", "plan")
     if key not in account.cache:  # account-wide: probed once per run
         try:
             account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
-            account.cache[key] = "business"
-        except ClientError as exc:
-            plan = "basic" if error_code(exc) == "SubscriptionRequiredException" else "unknown"
-            account.cache[key] = plan
-        except BotoCoreError:
-            account.cache[key] = "unknown"
-    return str(account.cache[key])
+            account.cache[key] = ("business", None)
+        except aws.AWS_ERRORS as exc:
+            if error_code(exc) == "SubscriptionRequiredException":
+                account.cache[key] = ("basic", None)
+            else:
+                account.cache[key] = ("unknown", f"DescribeSeverityLevels: {error_message(exc)}")
+    plan, problem = account.cache[key]
+    return str(plan), problem
+
+
+def support_plan(account: AwsAccount) -> str:
+    """'business' when the Support API answers, 'basic' on SubscriptionRequiredException,
+    'unknown' when the probe failed."""
+    return probe_plan(account)[0]
 
 
 def is_case_for(target: Target, subject: str) -> bool:
@@ -76,10 +103,6 @@ def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, 
 
     DescribeCases has no server-side filter, so one listing serves every target's tag lookup.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from pinpoint_sandbox.aws import error_code
-
     key = ("support", "open-cases")
     if not refresh and key in account.cache:
         return list(account.cache[key])
@@ -90,12 +113,10 @@ def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, 
         )
         for page in pages:
             cases.extend(page.get("cases", []))
-    except ClientError as exc:
+    except aws.AWS_ERRORS as exc:
         if error_code(exc) != "SubscriptionRequiredException":
-            raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
+            raise aws.aws_failure("Support DescribeCases", exc) from exc
         # No Support API on this plan, hence no case filed through it.
-    except BotoCoreError as exc:
-        raise AwsError(f"Support DescribeCases: {error_message(exc)}") from exc
     account.cache[key] = cases
     return list(cases)
 
@@ -127,84 +148,153 @@ def _by_name(code: str, name: str, channel: Channel) -> bool:
     return channel in lowered and ("pinpoint" in lowered or "end user messaging" in lowered)
 
 
+def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
+    """The service and category codes for `channel`, from DescribeServices; once per run."""
+    key = ("support-codes", channel)
+    if key in account.cache:
+        cached: CaseCodes = account.cache[key]
+        return cached
+    client = account.client(SUPPORT, SUPPORT_REGION)
+    try:
+        services = client.describe_services(serviceCodeList=[LIMIT_SERVICE_CODE], language="en")
+        codes = pick_category(services["services"], channel)
+        if codes is None:  # look through every service before giving up
+            codes = pick_category(client.describe_services(language="en")["services"], channel)
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure("Support DescribeServices", exc) from exc
+    if codes is None:
+        raise AwsError(
+            f"Support DescribeServices lists no End User Messaging {channel} category under "
+            f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
+        )
+    account.cache[key] = codes
+    return codes
+
+
 class SupportBackend(Backend):
     name = "support"
+    summary = (
+        "`CreateCase` through the Support API (Business, Enterprise On-Ramp or Enterprise plan), "
+        "after AWS accepted a dry run of the exact case"
+    )
+    iam_statements = (
+        ("PinpointSandboxSupportCases",
+         ("support:DescribeServices", "support:CreateCase", "support:AddCommunicationToCase")),
+    )
+    # Open cases for the same target, and the support-plan probe (every backend).
+    iam_read_actions = ("support:DescribeCases", "support:DescribeSeverityLevels")
+    chosen_because = "Support API available"
+    if_unavailable = "use --backend manual"
+    rate_limit = f"Support API limit of {CASES_PER_HOUR} new cases per hour"
 
-    def case_codes(self, account: AwsAccount, channel: Channel) -> CaseCodes:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def prepare(self, ctx: FilingContext) -> None:
+        ctx.support_plan, ctx.plan_error = probe_plan(ctx.account)
 
-        key = ("support-codes", channel)
-        if key in account.cache:
-            return account.cache[key]
-        client = account.client(SUPPORT, SUPPORT_REGION)
-        try:
-            services = client.describe_services(
-                serviceCodeList=[LIMIT_SERVICE_CODE], language="en"
-            )["services"]
-            codes = pick_category(services, channel)
-            if codes is None:  # look through every service before giving up
-                codes = pick_category(client.describe_services(language="en")["services"], channel)
-        except (ClientError, BotoCoreError) as exc:
-            raise AwsError(f"Support DescribeServices: {error_message(exc)}") from exc
-        if codes is None:
+    def unavailable_reason(self, ctx: FilingContext) -> str | None:
+        if ctx.support_plan == "basic":
+            return PLAN_NEEDED
+        if ctx.support_plan == "unknown":
             raise AwsError(
-                f"Support DescribeServices lists no End User Messaging {channel} category under "
-                f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
+                f"could not tell whether the Support API is available ({ctx.plan_error}); "
+                "nothing filed, rerun when it answers"
             )
-        account.cache[key] = codes
-        return codes
-
-    def find_existing(self, ctx: FilingContext) -> Existing | None:
-        for found in open_cases(ctx.account, refresh=ctx.fresh_reads):
-            if is_case_for(ctx.target, str(found.get("subject", ""))):
-                return Existing("support", None, found.get("caseId"), found.get("status"))
         return None
 
-    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def find_existing(self, ctx: FilingContext) -> Existing | None:
+        if ctx.support_plan == "basic":
+            return None  # no Support API, hence no case filed through it
+        for found in open_cases(ctx.account, refresh=ctx.fresh_reads):
+            if is_case_for(ctx.target, str(found.get("subject", ""))):
+                return Existing(self.name, None, found.get("caseId"), found.get("status"))
+        return None
 
-        from pinpoint_sandbox.aws import error_code
-
-        codes = self.case_codes(ctx.account, ctx.target.channel)
+    def case_params(self, ctx: FilingContext, case: RenderedCase) -> dict[str, Any]:
+        """The exact CreateCase parameters (without issueType) for this target."""
+        codes = case_codes(ctx.account, ctx.target.channel)
         params: dict[str, Any] = {
             "subject": case.subject,
             "communicationBody": case.description,
             "serviceCode": codes.service_code,
             "categoryCode": codes.category_code,
             "severityCode": SEVERITY,
-            "issueType": ISSUE_TYPE,
             "language": ctx.contact_language,
         }
         if ctx.cc_emails:
-            params["ccEmailAddresses"] = ctx.cc_emails
-        # Look once more, fresh, right before the write: narrows the window in which another
-        # run (another machine, another ledger) could have filed the same target.
-        ctx.fresh_reads = True
-        if self.find_existing(ctx) is not None:
-            raise WriteRefused(
-                "a case for this target was opened meanwhile", code="ResourceAlreadyExistsException"
-            )
+            params["ccEmailAddresses"] = list(ctx.cc_emails)
+        return params
+
+    def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation:
+        """Dry-run the exact CreateCase; keep the parameters AWS accepted for `file`.
+
+        Any refusal of the console's issue type (AWS's wording varies) leads to a dry run of the
+        documented one: a dry run creates nothing, so trying it costs nothing."""
+        params = self.case_params(ctx, case)
+        client = ctx.account.client(SUPPORT, SUPPORT_REGION)  # a dry run creates nothing
+        refusals: list[str] = []
+        for issue_type in ISSUE_TYPES:
+            attempt = {**params, "issueType": issue_type}
+            try:
+                answer = client.create_case(**attempt, dryRun=True)
+            except aws.AWS_ERRORS as exc:
+                verdict = self._dry_run_verdict(exc, issue_type)
+                if verdict is None:
+                    ctx.prepared[self.name] = attempt
+                    suffix = "" if issue_type == ISSUE_TYPE else f" (issue type {issue_type})"
+                    return Validation(True, ACCEPTED + suffix)
+                refusals.append(verdict)
+                if error_code(exc) in ACCOUNT_REFUSALS:
+                    break  # the same answer whatever the issue type
+                continue
+            # An endpoint that ignored dryRun created a real case: file() reports it, once.
+            ctx.prepared[self.name] = {**attempt, "caseId": answer.get("caseId")}
+            return Validation(True, f"case {answer.get('caseId')} created by a dry run")
+        return Validation(False, "; ".join(refusals))
+
+    def _dry_run_verdict(self, exc: BaseException, issue_type: str) -> str | None:
+        """None: accepted. Else why AWS would refuse. Raises when AWS could not be asked."""
+        code = error_code(exc)
+        if code == "DryRunOperationException":
+            return None
+        if code == "SubscriptionRequiredException":
+            return f"{PLAN_NEEDED}; {self.if_unavailable}"
+        if code == "CaseCreationLimitExceeded":
+            # AWS counts cases this ledger never saw (console, other machines).
+            later = dt.datetime.now() + dt.timedelta(seconds=LIMIT_RETRY_SECONDS)
+            return f"{self.rate_limit} reached for this account; rerun after {later:%H:%M}"
+        status = aws.http_status(exc)
+        if status is None or status >= 500 or aws.is_throttling(exc):
+            raise aws.aws_failure("could not dry-run CreateCase", exc) from exc
+        return f"AWS refused a dry run of this case (issue type {issue_type}): {error_message(exc)}"
+
+    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
+        params = ctx.prepared.get(self.name)
+        if params is None:
+            validation = self.validate(ctx, case)
+            if not validation.accepted:
+                raise WriteRefused(validation.detail)
+            params = ctx.prepared[self.name]
+        if params.get("caseId"):
+            return Filed("filed", case_id=params["caseId"], note="created by the dry run")
         client = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
         try:
-            try:
-                response = client.create_case(**params)
-            except ClientError as exc:
-                if not _issue_type_refused(exc):
-                    raise
-                # Refused before anything was created: file as the documented Account and
-                # billing type instead of the console's limit-increase type.
-                response = client.create_case(**{**params, "issueType": FALLBACK_ISSUE_TYPE})
-        except ClientError as exc:
+            response = client.create_case(**params)
+        except aws.AWS_ERRORS as exc:
             if error_code(exc) == "CaseCreationLimitExceeded":
-                raise WriteRefused(
-                    "Support API limit of 10 new cases per hour reached",
-                    code="CaseCreationLimitExceeded",
-                    retry_after=3600.0,
+                # AWS counts cases this ledger never saw (console, other machines).
+                raise RateLimited(
+                    f"{self.rate_limit} reached", retry_after=LIMIT_RETRY_SECONDS
                 ) from exc
             raise classify_write_error(exc, "CreateCase") from exc
-        except BotoCoreError as exc:
-            raise classify_write_error(exc, "CreateCase") from exc
         return Filed("filed", case_id=response.get("caseId"))
+
+    def slot_wait(self, ctx: FilingContext, ledger: Ledger) -> float:
+        """Seconds until this ledger's Support filings for the account leave a free slot."""
+        now = dt.datetime.now(dt.UTC)
+        times = ledger.intent_times(ctx.target.account_id, self.name, now - dt.timedelta(hours=1))
+        if len(times) < CASES_PER_HOUR:
+            return 0.0
+        frees_at = times[-CASES_PER_HOUR] + dt.timedelta(hours=1)
+        return max(1.0, (frees_at - now).total_seconds())
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """DescribeCases + DescribeCommunications on the case this target's request opened."""
@@ -213,18 +303,6 @@ class SupportBackend(Backend):
         if not entry.case_id:
             return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
         return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
-
-
-def _issue_type_refused(exc: Exception) -> bool:
-    from pinpoint_sandbox.aws import error_code
-
-    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    code = error_code(exc) or ""
-    return (
-        status == 400
-        and ("Validation" in code or "InvalidParameter" in code)
-        and "issuetype" in str(exc).lower()
-    )
 
 
 class CaseUnreadable(AwsError):

@@ -9,10 +9,11 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.errors import UsageError
 
 
@@ -21,11 +22,17 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class BackendChoice(StrEnum):
-    auto = "auto"
-    service_quotas = "service-quotas"
-    support = "support"
-    manual = "manual"
+if TYPE_CHECKING:
+
+    class BackendChoice(StrEnum):
+        """What `--backend` accepts: `auto` and every registered backend (by value)."""
+
+        auto = "auto"
+else:
+    # Built from the registry, so a new backend is a new choice without touching the CLI.
+    BackendChoice = StrEnum(
+        "BackendChoice", {name.replace("-", "_"): name for name in registry.choices()}
+    )
 
 
 class ChannelChoice(StrEnum):
@@ -83,7 +90,8 @@ BackendOpt = Annotated[
     BackendChoice,
     typer.Option(
         "--backend",
-        help="How to file: auto (picks per region), service-quotas, support or manual.",
+        help=f"How to file: auto (picks per region), {', '.join(registry.names()[:-1])} or "
+        f"{registry.names()[-1]}.",
         metavar="BACKEND",
     ),
 ]

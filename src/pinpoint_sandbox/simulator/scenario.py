@@ -155,9 +155,14 @@ class Account(_Strict):
     support_plan: SupportPlan = "basic"
     # Whether Service Quotas lists "SMS production access" / "Voice production access".
     production_access_quotas: bool = True
+    # What GetServiceQuota says of them: adjustable for the account, or not at all.
+    production_access_adjustable: bool = True
     # CreateCase issueType values accepted; empty = any (the API documents only
     # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
     support_issue_types: list[str] = Field(default_factory=list)
+    # CreateCase issueType values refused with a 400 (dry runs too), e.g.
+    # [service-limit-increase]: what AWS may answer, since its API documents only two types.
+    support_refuses_issue_types: list[str] = Field(default_factory=list)
     # Role names AssumeRole accepts for this account; "*" = any.
     assumable_roles: list[str] = Field(default_factory=lambda: ["*"])
     # When set, the profile is written as an assume-role profile sourced from this other profile.
@@ -217,6 +222,8 @@ class Faults(_Strict):
     lose_response: dict[str, int] = Field(default_factory=dict)
     # Perform the operation, log it, then wait this many ms before answering (crash windows).
     slow_response_ms: dict[str, int] = Field(default_factory=dict)
+    # Answer the first N calls of these operations with a throttling error (nothing is done).
+    throttle_first: dict[str, int] = Field(default_factory=dict)
     # Answer these as AWS answers an operation it does not have (an endpoint without the API).
     unsupported_operations: list[str] = Field(default_factory=list)
 

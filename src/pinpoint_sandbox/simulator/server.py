@@ -196,11 +196,14 @@ class Engine:
         faults = state.scenario.faults
         self.rng = random.Random(seed if seed is not None else faults.seed)
         self.rng_lock = threading.Lock()
+        # Faults.throttle_first: how many more calls of each operation answer throttling.
+        self.throttles_left = dict(faults.throttle_first)
         self._last_save = 0.0
         self._dirty = False
 
     def replace_state(self, state: SimulatorState) -> None:
         self.state = state
+        self.throttles_left = dict(state.scenario.faults.throttle_first)
         self.save()
 
     def save(self, *, force: bool = True) -> None:
@@ -253,6 +256,12 @@ class Engine:
 
     def _faults(self, service: str, operation: str) -> None:
         faults = self.state.scenario.faults
+        with self.rng_lock:
+            first = self.throttles_left.get(operation, 0)
+            if first > 0:
+                self.throttles_left[operation] = first - 1
+        if first > 0:
+            raise ApiError(THROTTLE_CODES.get(service, "ThrottlingException"), "Rate exceeded")
         if faults.operations and operation not in faults.operations:
             return
         if faults.latency_ms:

@@ -338,7 +338,8 @@ def _quota(call: Call, key: str, applied: bool) -> dict[str, Any]:
         "QuotaName": quota["name"],
         "Value": value,
         "Unit": "None",
-        "Adjustable": True,
+        "Adjustable": key not in PRODUCTION_ACCESS_QUOTAS
+        or call.state.account_spec(call.account_id).production_access_adjustable,
         "GlobalQuota": False,
         "QuotaAppliedAtLevel": "ACCOUNT",
         "Description": description,
@@ -440,7 +441,8 @@ def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
 
 def _find_request(call: Call) -> dict[str, Any]:
     require(call, "RequestId", error="IllegalArgumentException")
-    for request in call.account_state()["quota_requests"]:
+    requests: list[dict[str, Any]] = call.account_state()["quota_requests"]
+    for request in requests:
         if request["Id"] == call.params["RequestId"]:
             return request
     raise ApiError("NoSuchResourceException", f"Request {call.params['RequestId']} not found.")
@@ -587,9 +589,10 @@ def support_create_case(call: Call) -> dict[str, Any]:
     language = params.get("language") or "en"
     if language not in ("en", "ja", "zh", "ko"):
         raise _invalid(f"Invalid language: {language}")
-    accepted = call.state.account_spec(call.account_id).support_issue_types
+    spec = call.state.account_spec(call.account_id)
     issue_type = params.get("issueType") or "technical"
-    if accepted and issue_type not in accepted:
+    refused = issue_type in spec.support_refuses_issue_types
+    if refused or (spec.support_issue_types and issue_type not in spec.support_issue_types):
         raise _invalid(f"Invalid value for issueType: {issue_type}")
     recent = [
         c for c in call.account_state()["cases"]
@@ -598,8 +601,7 @@ def support_create_case(call: Call) -> dict[str, Any]:
     if len(recent) >= CASE_LIMIT_PER_HOUR:
         raise ApiError("CaseCreationLimitExceeded",
                        "You have exceeded your limit of 10 cases per hour")
-    if params.get("dryRun"):
-        raise ApiError("DryRunOperationException", "The request would have succeeded.")
+    _dry_run_stop(call)
     case = call.state.add_case(
         call.account_id,
         subject=str(params["subject"]),
@@ -651,9 +653,28 @@ def _public_case(case: dict[str, Any], with_communications: bool) -> dict[str, A
     return shown
 
 
+def _dry_run_stop(call: Call) -> None:
+    """Every Support operation takes `dryRun`: validated, nothing done, and AWS answers
+    DryRunOperationException (an error, HTTP 400) where it would have succeeded."""
+    if call.params.get("dryRun") is True:
+        raise ApiError("DryRunOperationException",
+                       "The request was valid, but the operation wasn't performed because "
+                       "dryRun was set to true.")
+
+
+def _dry_run_after(handler: Handler) -> Handler:
+    """A read: answered as usual unless dryRun, which turns the answer into the dry-run error."""
+    def wrapped(call: Call) -> dict[str, Any]:
+        result = handler(call)
+        _dry_run_stop(call)
+        return result
+    return wrapped
+
+
 def _find_case(call: Call) -> dict[str, Any]:
     case_id = call.params.get("caseId")
-    for case in call.account_state()["cases"]:
+    cases: list[dict[str, Any]] = call.account_state()["cases"]
+    for case in cases:
         if case["caseId"] == case_id:
             return case
     raise ApiError("CaseIdNotFound", f"Case {case_id} not found")
@@ -701,6 +722,7 @@ def support_add_communication_to_case(call: Call) -> dict[str, Any]:
     if len(body) > BODY_MAX:
         raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
     case = _find_case(call)
+    _dry_run_stop(call)
     attachments = _take_attachment_set(call, call.params.get("attachmentSetId"))
     case["communications"].append(
         {"body": body, "submittedBy": f"simulator@{call.account_id}.example.com",
@@ -727,6 +749,7 @@ def support_add_attachments_to_set(call: Call) -> dict[str, Any]:
     attachments = call.params.get("attachments") or []
     if not attachments:
         raise _invalid("Missing required parameter: attachments")
+    _dry_run_stop(call)
     sets = call.account_state().setdefault("attachment_sets", {})
     set_id = call.params.get("attachmentSetId")
     if set_id:
@@ -796,6 +819,7 @@ def support_describe_communications(call: Call) -> dict[str, Any]:
 
 def support_resolve_case(call: Call) -> dict[str, Any]:
     case = _find_case(call)
+    _dry_run_stop(call)
     initial = case["status"]
     case["status"] = "resolved"
     return {"initialCaseStatus": initial, "finalCaseStatus": "resolved"}
@@ -824,10 +848,10 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "CreateSupportCase": sq_create_support_case,
     },
     "support": {
-        "DescribeServices": support_describe_services,
-        "DescribeSeverityLevels": support_describe_severity_levels,
+        "DescribeServices": _dry_run_after(support_describe_services),
+        "DescribeSeverityLevels": _dry_run_after(support_describe_severity_levels),
         "CreateCase": support_create_case,
-        "DescribeCases": support_describe_cases,
+        "DescribeCases": _dry_run_after(support_describe_cases),
         "AddCommunicationToCase": support_add_communication_to_case,
         "AddAttachmentsToSet": support_add_attachments_to_set,
         "DescribeCommunications": support_describe_communications,

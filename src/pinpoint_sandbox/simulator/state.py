@@ -254,7 +254,7 @@ class SimulatorState:
     def region(self, account_id: str, region: str) -> dict[str, Any]:
         """The region's state, created from the scenario on first use."""
         regions = self.data["accounts"][account_id]["regions"]
-        found = regions.get(region)
+        found: dict[str, Any] | None = regions.get(region)
         if found is not None:
             return found
         settings = self.account_spec(account_id).region_settings(region)
