@@ -293,7 +293,7 @@ def _request_cases() -> list[Case]:
             "request", "sms", "-r", "us-east-1", "--set", "company_name=Contoso Bank", "--yes",
             "--no-input"],
             before=["request", "sms", "--answers", "{valid_sms}", "-r", "us-east-1",
-                    "--dry-run", "--no-input"], lines=None, says="--answers"),
+                    "--dry-run", "--no-input"], says="--answers"),
         Case("request-templates-missing", [*base, "--templates-dir", "{missing}"]),
         Case("request-templates-file", [*base, "--templates-dir", "{valid_sms}"]),
         Case("request-templates-misnamed", [*base, "--templates-dir", "{tpl_misnamed}"]),
