@@ -168,3 +168,17 @@ def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
     assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(
         "111122223333"
     )
+
+
+def test_raise_spend_asks_before_writing_in_a_real_terminal(
+    terminal: Callable[..., Terminal], isolated_env: Path
+) -> None:
+    term = terminal("raise-spend", "--simulate=after-approval", "-r", "us-east-1")
+    term.wait_for("Apply 1 change(s) now?")
+    term.type("y")
+    term.keys("Enter")
+    screen = term.wait_for("EXIT=")
+    assert "EXIT=0" in screen and "raised" in screen
+    state = SimulatorState.load(isolated_env / "simulator" / "after-approval" / "state.json")
+    sets = [r for r in state.requests if r.operation == "SetTextMessageSpendLimitOverride"]
+    assert [r.params["MonthlyLimit"] for r in sets] == [1000]

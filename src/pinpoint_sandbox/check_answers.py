@@ -31,4 +31,6 @@ def case_answers(channel: str, read: CheckAnswers) -> tuple[Answers, str | None]
     extra: dict[str, Any] = {"voice_message_sent": True} if read.voice_message_sent else {}
     if read.regions:
         extra["regions"] = read.regions
+    if read.destination_countries:  # the destination readiness checks the user's countries
+        extra["destination_countries"] = read.destination_countries
     return validate_answers(channel, {**example_answers(channel), **extra}), EXAMPLE_NOTE

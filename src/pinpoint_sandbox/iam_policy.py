@@ -37,6 +37,9 @@ PREFLIGHT_ACTIONS: tuple[str, ...] = (
     "sms-voice:DescribeAccountLimits",
     "sms-voice:DescribeVerifiedDestinationNumbers",
     "sms-voice:DescribePhoneNumbers",
+    # Destination readiness: sender IDs and registrations (with the phone numbers above).
+    "sms-voice:DescribeSenderIds",
+    "sms-voice:DescribeRegistrations",
 )
 # Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
 # CloudTrail events.)
@@ -47,6 +50,17 @@ VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
         "cloudwatch:GetMetricStatistics",
         "cloudwatch:ListMetrics",
         "cloudtrail:LookupEvents",
+    ),
+)
+# `raise-spend`: the enforced spend limit, up to the maximum AWS granted. (--request-quota also
+# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.)
+RAISE_SPEND: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxRaiseSpend",
+    (
+        "sms-voice:SetTextMessageSpendLimitOverride",
+        "sms-voice:SetMediaMessageSpendLimitOverride",
+        "sms-voice:SetVoiceMessageSpendLimitOverride",
+        "sms-voice:SetRcsMessageSpendLimitOverride",
     ),
 )
 VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
@@ -96,7 +110,7 @@ def build_policy(
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
     groups: list[IamStatement] = [
-        preflight_statement(), *backend_statements(backend), TRACKER,
+        preflight_statement(), *backend_statements(backend), RAISE_SPEND, TRACKER,
     ]
     if voice:
         groups.append(VOICE_EVIDENCE)

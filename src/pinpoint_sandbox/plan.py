@@ -34,6 +34,7 @@ from pinpoint_sandbox.backends.base import (
     WriteOutcomeUnknown,
     WriteRefused,
 )
+from pinpoint_sandbox.destinations import attach_destinations
 from pinpoint_sandbox.errors import (
     ExitCode,
     PinpointSandboxError,
@@ -73,6 +74,8 @@ class RunOptions:
     ledger: Path | None = None
     wait_for_case_limit: bool = False
     refile: bool = False  # file again only where the last request was denied
+    # Destination readiness of SMS answers' countries (off when they are only examples).
+    destinations: bool = True
 
 
 class Reporter(Protocol):
@@ -276,6 +279,8 @@ def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
                 {"accepted": validation.accepted, "detail": validation.detail}
                 if validation is not None else None
             ),
+            # After approval: can each destination country be reached? (destinations.py)
+            "destinations": [d.to_json() for d in plan.destinations],
         })
     results = [result_for(p, p.decided or "previewed") for p in plans]
     return CheckReport(rows, int(exit_code_for(results)))
@@ -294,10 +299,13 @@ def preflight_all(
     def one(plan: TargetPlan) -> TargetPlan:
         try:
             # Validation runs under --dry-run too: it proves the case and creates nothing.
-            return run_preflight(
+            run_preflight(
                 plan, ledger_entry=entries.get(plan.target),
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
+            if options.destinations:  # after approval: which countries can be reached
+                attach_destinations(plan)
+            return plan
         finally:
             tick()
 

@@ -47,6 +47,8 @@ class TargetPlan:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     validation: Validation | None = None  # what AWS said about the exact case, asked unfiled
+    # destinations.DestinationStatus per destination country (SMS answers), after preflight.
+    destinations: list[Any] = field(default_factory=list)
     _ctx: FilingContext | None = field(default=None, repr=False, compare=False)
 
     @property

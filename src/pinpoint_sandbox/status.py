@@ -25,6 +25,8 @@ class RegionStatus:
     verified_destinations_max: int | None = None
     requests: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Per channel, structured (for the HTML report): channel, state, request_id, case_id, since.
+    targets: list[dict[str, Any]] = field(default_factory=list)
 
     def spend(self, prefix: str) -> str:
         for limit in self.spend_limits:
@@ -68,7 +70,12 @@ def collect_status(
         for channel in CHANNELS:
             target = Target(account_id, region, channel)
             entry = entries.get(target)
+            info: dict[str, Any] = {"channel": channel, "state": None, "request_id": None,
+                                    "case_id": None, "since": None}
+            row.targets.append(info)
             if entry is not None:
+                info.update(state=entry.status or "in progress", request_id=entry.request_id,
+                            case_id=entry.case_id, since=entry.time)
                 ids = ", ".join(
                     f"{name} {value}"
                     for name, value in (("request", entry.request_id), ("case", entry.case_id))
@@ -83,6 +90,9 @@ def collect_status(
             except Exception as exc:  # a read failed: show it, keep the other regions
                 row.problems.append(f"{channel} requests: {exc}")
                 continue
+            if found:
+                info.update(state=found.status or "open", request_id=found.request_id,
+                            case_id=found.case_id)
             if found and (entry is None or found.case_id != entry.case_id):
                 row.requests.append(f"{channel}: {found.describe()}")
         return row

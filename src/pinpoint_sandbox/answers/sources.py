@@ -497,6 +497,7 @@ class CheckAnswers:
     answers: Answers | None = None
     regions: list[str] = field(default_factory=list)
     voice_message_sent: bool = False
+    destination_countries: list[str] = field(default_factory=list)  # SMS: destinations check
 
 
 def answers_for_check(
@@ -514,4 +515,7 @@ def answers_for_check(
         raise AnswersError(problems, label)
     answers = layers.problems(str)[1]
     regions = coerce_field(channel, "regions", data["regions"]) if "regions" in data else []
-    return CheckAnswers(answers, list(regions), data.get("voice_message_sent") is True)
+    countries = (coerce_field(channel, "destination_countries", data["destination_countries"])
+                 if channel == "sms" and data.get("destination_countries") else [])
+    return CheckAnswers(answers, list(regions), data.get("voice_message_sent") is True,
+                        list(countries))

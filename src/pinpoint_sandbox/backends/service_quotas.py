@@ -342,3 +342,26 @@ class ServiceQuotasBackend(Backend):
             return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
         return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
                            replied_at=last_reply_time(entry))
+
+
+def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """{(service code, quota code): quota name} of End User Messaging in `region` (cached per
+    account); the spend readiness looks its spend quotas up by name here."""
+    return _catalogue(account, region)
+
+
+def open_quota_request(account: AwsAccount, region: str, quota: Quota) -> Existing | None:
+    """The open (PENDING / CASE_OPENED) request on any quota of ours, e.g. a spend quota."""
+    client = account.client(SERVICE_QUOTAS, region)
+    try:
+        found = _paginate(
+            client, "list_requested_service_quota_change_history_by_quota", "RequestedQuotas",
+            ServiceCode=quota.service_code, QuotaCode=quota.quota_code,
+        )
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
+    return next(
+        (Existing("service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status"))
+         for req in found if req.get("Status") in OPEN_STATUSES),
+        None,
+    )

@@ -163,6 +163,7 @@ def _register() -> None:
         iam_policy,
         init,
         lint,
+        raise_spend,
         record,
         reply,
         request,
@@ -179,6 +180,7 @@ def _register() -> None:
     lint.register(app)
     init.register(app)
     iam_policy.register(app)
+    raise_spend.register(app)
     app.add_typer(simulator.app, name="simulator")
 
 

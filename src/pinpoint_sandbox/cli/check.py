@@ -41,7 +41,9 @@ def check(
     common.start_simulator(simulate)
     plans = run_check(
         [Request(channel.value, common.account_for(profile), regions, validated, backend.value)],
-        RunOptions(quota_code=quota_code, ledger=ledger),
+        RunOptions(quota_code=quota_code, ledger=ledger,
+                   # countries from the examples are not the user's: no destination checks
+                   destinations=note is None or bool(read.destination_countries)),
     )
     report = check_report(plans)
     for row in report.rows:
@@ -80,6 +82,13 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         if detail:
             out.print(f"  • {r['region']} {r['channel']} ({r['account_id']}): {detail}",
                       markup=False)
+    for r in rows:
+        for d in r.get("destinations") or []:
+            if d["ready"] is not True:
+                word = "not ready" if d["ready"] is False else "unknown"
+                out.print(f"  • {r['region']} → {d['country']} {word} after approval: "
+                          f"{d['reason']}" + (f"; next: {d['next_step']}" if d["next_step"]
+                                              else ""), markup=False)
     ready = sum(1 for r in rows if r["ready"])
     stderr_console().print(f"{ready} of {len(rows)} region(s) ready to file.")
     notes = {r["case_note"] for r in rows if r["case_note"] and r["validation"]}

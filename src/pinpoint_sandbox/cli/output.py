@@ -80,6 +80,7 @@ class RichReporter:
             if why:
                 notes.append(f"{plan.target.region} {plan.target.channel} "
                              f"({plan.target.account_id}): {why}")
+            notes.extend(destination_notes(plan))
         self.console.print(table)
         for note in notes:
             self.console.print(f"  • {note}", markup=False)
@@ -143,6 +144,16 @@ class RichReporter:
                 minutes, secs = divmod(int(left), 60)
                 status.update(f"{why} in {minutes:d}:{secs:02d} (Ctrl-C stops; rerun resumes)")
                 time.sleep(min(1.0, left))
+
+
+def destination_notes(plan: TargetPlan) -> list[str]:
+    """Countries this target will not reach even after approval, with the next step."""
+    return [
+        f"{plan.target.region} → {d.country} "
+        f"{'not ready' if d.ready is False else 'unknown'} after approval: {d.reason}"
+        + (f"; next: {d.next_step}" if d.next_step else "")
+        for d in plan.destinations if d.ready is not True
+    ]
 
 
 def print_results(results: Sequence[Result], *, json_output: bool) -> None:

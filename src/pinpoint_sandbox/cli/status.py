@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import readiness as readiness_cli
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.report import ReadinessMap
     from pinpoint_sandbox.status import RegionStatus
     from pinpoint_sandbox.targets import Target
     from pinpoint_sandbox.tracker import Reach, Scope, TrackedTarget
@@ -55,6 +57,11 @@ def status(
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                                  metavar="FILE", show_default=False)
+    ] = None,
+    answers: common.AnswersOpt = None,
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.errors import UsageError
@@ -65,6 +72,8 @@ def status(
     ledger = common.validate_file_option(ledger, "--ledger")
     if watch is not None and watch < 1:
         raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
+    html = common.validate_file_option(html, "--html")
+    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
     explicit = bool(regions) or all_regions
     common.start_simulator(simulate)  # no AWS call yet; it may set the default region
@@ -85,19 +94,52 @@ def status(
     else:
         rows = track(targets, ledger_file=ledger)
         code = exit_code(rows)
-    facts = _region_facts(scopes, regions, ledger) if explicit and not batch else []
-    if json_output:
-        from pinpoint_sandbox.tracker import summary
-
-        print_json({"regions": [row.to_json() for row in facts],
-                    "targets": [row.to_json() for row in rows], "summary": summary(rows)})
-    else:
-        if facts:
-            _print_facts(facts)
-        if watch is None:
-            _print_rows(rows)
+    wants_facts = not batch and (explicit or html is not None or answers is not None)
+    facts = _region_facts(scopes, regions, ledger) if wants_facts else []
+    readiness = _readiness(scopes, facts, answers, html) if facts else {}
+    _emit(rows, facts, readiness, json_output=json_output, watched=watch is not None)
     if code:
         raise typer.Exit(code)
+
+
+def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: ReadinessMap, *,
+          json_output: bool, watched: bool) -> None:
+    from pinpoint_sandbox.tracker import summary
+
+    if json_output:
+        print_json({
+            "regions": [row.to_json() | readiness_cli.readiness_json(row, readiness)
+                        for row in facts],
+            "targets": [row.to_json() for row in rows], "summary": summary(rows),
+        })
+        return
+    if facts:
+        _print_facts(facts)
+        readiness_cli.print_readiness(facts, readiness)
+    if not watched:  # the live table already showed them
+        _print_rows(rows)
+
+
+def _readiness(scopes: list[Scope], facts: list[RegionStatus], answers: Path | None,
+               html: Path | None) -> ReadinessMap:
+    """After-approval readiness of the region rows, per account; one HTML page for all."""
+    readiness: ReadinessMap = {}
+    if len(scopes) == 1:
+        return readiness_cli.add_readiness(scopes[0].account, facts, answers, html)
+    for scope in scopes:
+        try:
+            mine = [r for r in facts if r.account_id == scope.account.account_id()]
+        except Exception:  # unreachable: its targets already say why
+            continue
+        if mine:
+            readiness.update(readiness_cli.add_readiness(scope.account, mine, answers, None))
+    if html is not None:
+        from pinpoint_sandbox.cli.output import stderr_console
+        from pinpoint_sandbox.report import render_report, report_rows, write_report
+
+        write_report(html, render_report(report_rows(facts, readiness)))
+        stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
+    return readiness
 
 
 def _account_scopes(

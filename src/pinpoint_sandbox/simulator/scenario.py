@@ -58,6 +58,19 @@ class SpendLimits(_Strict):
     voice: int = 1
     media: int = 1
     notify: int = 1
+    # Newer limit names appear only when set, as AWS adds them (e.g. RCS in 2026).
+    rcs: int | None = None
+
+
+# Scenario key → the SpendLimitName DescribeSpendLimits returns.
+SPEND_LIMIT_NAMES = {
+    "text": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "voice": "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "media": "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "notify": "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "rcs": "RCS_MESSAGE_MONTHLY_SPEND_LIMIT",
+}
+SpendKey = Literal["text", "voice", "media", "notify", "rcs"]
 
 
 def _check_e164(value: str) -> str:
@@ -78,6 +91,34 @@ class PhoneNumber(_Strict):
     )
     iso_country_code: str = "US"
     message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+    registration_id: str | None = None  # the registration (see `registrations`) it came from
+
+
+MessageType = Literal["TRANSACTIONAL", "PROMOTIONAL"]
+_TRANSACTIONAL: MessageType = "TRANSACTIONAL"
+RegistrationStatus = Literal[
+    "CREATED", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
+    "PROVISIONING", "COMPLETE", "REQUIRES_UPDATES", "CLOSED", "DELETED",
+]
+
+
+class SenderIdSeed(_Strict):
+    """A sender ID (DescribeSenderIds): alphanumeric, 1-11 characters, for one country."""
+
+    sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,11}$")]
+    iso_country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    registered: bool = False
+    message_types: list[MessageType] = Field(default_factory=lambda: [_TRANSACTIONAL])
+    registration_id: str | None = None
+
+
+class RegistrationSeed(_Strict):
+    """A registration (DescribeRegistrations), e.g. US_TOLL_FREE_REGISTRATION."""
+
+    registration_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+    registration_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
+    status: RegistrationStatus = "CREATED"
+    days_ago: float = 1
 
 
 class VerifiedDestination(_Strict):
@@ -134,6 +175,10 @@ class RegionSettings(_Strict):
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
     quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
+    # Enforced limits below the maximum (Set*SpendLimitOverride already called), e.g. {text: 5}.
+    spend_overrides: dict[SpendKey, int] = Field(default_factory=dict)
+    sender_ids: list[SenderIdSeed] = Field(default_factory=list)
+    registrations: list[RegistrationSeed] = Field(default_factory=list)
 
     @field_validator("verified_destinations", "phone_numbers", mode="before")
     @classmethod

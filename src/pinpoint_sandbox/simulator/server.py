@@ -28,10 +28,17 @@ from pinpoint_sandbox.simulator.monitoring import OPERATIONS as MONITORING_OPERA
 from pinpoint_sandbox.simulator.scenario import load_scenario
 from pinpoint_sandbox.simulator.services import OPERATIONS as SERVICE_OPERATIONS
 from pinpoint_sandbox.simulator.services import support_gate
-from pinpoint_sandbox.simulator.state import WRITE_OPERATIONS, RequestRecord, SimulatorState
+from pinpoint_sandbox.simulator.state import (
+    SPEND_OVERRIDE_WRITES,
+    WRITE_OPERATIONS,
+    RequestRecord,
+    SimulatorState,
+)
 
 # Operations whose effect must be on disk before the answer leaves (other processes read it).
-STATE_CHANGING_OPERATIONS = WRITE_OPERATIONS | {"AssumeRole", "CreateSupportCase"}
+STATE_CHANGING_OPERATIONS = (
+    WRITE_OPERATIONS | SPEND_OVERRIDE_WRITES | {"AssumeRole", "CreateSupportCase"}
+)
 SAVE_INTERVAL = 0.5  # seconds between saves caused by reads alone
 
 OPERATIONS: dict[str, dict[str, Handler]] = {**SERVICE_OPERATIONS, **MONITORING_OPERATIONS}

@@ -20,6 +20,7 @@ from pinpoint_sandbox.simulator.state import (
     QUOTAS,
     SMS_VOICE_SERVICE_CODE,
     SMS_VOICE_SERVICE_NAME,
+    SPEND_OVERRIDE_WRITES,
     new_id,
 )
 
@@ -118,13 +119,94 @@ def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
 
 
 def smsv_describe_spend_limits(call: Call) -> dict[str, Any]:
-    limits = call.region_state()["spend_limits"]
+    region = call.region_state()
+    overrides = region.get("spend_overrides", {})
     items = [
-        {"Name": name, "EnforcedLimit": int(value), "MaxLimit": int(value), "Overridden": False}
-        for name, value in limits.items()
+        {
+            "Name": name,
+            "EnforcedLimit": int(overrides.get(name, value)),
+            "MaxLimit": int(value),
+            "Overridden": name in overrides,
+        }
+        for name, value in region["spend_limits"].items()
     ]
     page, token = paginate(items, call.params)
     return {"SpendLimits": page, **({"NextToken": token} if token else {})}
+
+
+def _spend_limit_name(operation: str) -> str:
+    """SetTextMessageSpendLimitOverride → TEXT_MESSAGE_MONTHLY_SPEND_LIMIT."""
+    kind = operation.removeprefix("Set").removeprefix("Delete").removesuffix(
+        "MessageSpendLimitOverride"
+    )
+    return f"{kind.upper()}_MESSAGE_MONTHLY_SPEND_LIMIT"
+
+
+def smsv_set_spend_limit_override(call: Call) -> dict[str, Any]:
+    require(call, "MonthlyLimit")
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    value = int(call.params["MonthlyLimit"])
+    maximum = region["spend_limits"].get(name)
+    if maximum is None:
+        raise ApiError("ValidationException", f"No spend limit {name} in {call.region}.",
+                       Reason="INVALID_PARAMETER")
+    if not 0 <= value <= int(maximum):
+        raise ApiError(
+            "ValidationException",
+            f"MonthlyLimit {value} must be between 0 and the account's maximum {maximum}.",
+            Reason="MONTHLY_LIMIT_OUT_OF_RANGE" if value > int(maximum) else "INVALID_PARAMETER",
+        )
+    region.setdefault("spend_overrides", {})[name] = value
+    return {"MonthlyLimit": value}
+
+
+def smsv_delete_spend_limit_override(call: Call) -> dict[str, Any]:
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    removed = region.setdefault("spend_overrides", {}).pop(name, None)
+    return {} if removed is None else {"MonthlyLimit": int(removed)}
+
+
+def smsv_describe_sender_ids(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("sender_ids", []))
+    wanted = call.params.get("SenderIds") or []
+    if wanted:
+        keys = {(w.get("SenderId"), w.get("IsoCountryCode")) for w in wanted}
+        found = [i for i in items if (i["SenderId"], i["IsoCountryCode"]) in keys
+                 or (i["SenderIdArn"], i["IsoCountryCode"]) in keys]
+        if len(found) < len(keys):
+            raise ApiError("ResourceNotFoundException", "Sender ID not found",
+                           ResourceType="sender-id", ResourceId=str(wanted[0].get("SenderId")))
+        items = found
+    filters = _filters(call, {
+        "sender-id": "SenderId", "iso-country-code": "IsoCountryCode",
+        "message-type": "MessageTypes", "deletion-protection-enabled": "DeletionProtectionEnabled",
+        "registered": "Registered",
+    })
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {"SenderIds": page, **({"NextToken": token} if token else {})}
+
+
+def smsv_describe_registrations(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("registrations", []))
+    ids = call.params.get("RegistrationIds") or []
+    if ids:
+        known = {i["RegistrationId"] for i in items} | {i["RegistrationArn"] for i in items}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError("ResourceNotFoundException", f"Registration {missing[0]} not found",
+                           ResourceType="registration", ResourceId=missing[0])
+        items = [i for i in items if {i["RegistrationId"], i["RegistrationArn"]} & set(ids)]
+    filters = _filters(call, {"registration-type": "RegistrationType",
+                              "registration-status": "RegistrationStatus"})
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {
+        "Registrations": [{**i, "CreatedTimestamp": ts(i["CreatedTimestamp"])} for i in page],
+        **({"NextToken": token} if token else {}),
+    }
 
 
 def smsv_describe_account_limits(call: Call) -> dict[str, Any]:
@@ -834,6 +916,13 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "DescribeVerifiedDestinationNumbers": smsv_describe_verified_destination_numbers,
         "DescribePhoneNumbers": smsv_describe_phone_numbers,
         "SendVoiceMessage": smsv_send_voice_message,
+        "DescribeSenderIds": smsv_describe_sender_ids,
+        "DescribeRegistrations": smsv_describe_registrations,
+        **{
+            op: smsv_set_spend_limit_override if op.startswith("Set")
+            else smsv_delete_spend_limit_override
+            for op in sorted(SPEND_OVERRIDE_WRITES)
+        },
     },
     "service-quotas": {
         "ListServices": sq_list_services,

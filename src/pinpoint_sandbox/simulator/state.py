@@ -12,7 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.simulator.scenario import Account, Scenario, ScenarioError, parse_scenario
+from pinpoint_sandbox.simulator.scenario import (
+    SPEND_LIMIT_NAMES,
+    Account,
+    Scenario,
+    ScenarioError,
+    parse_scenario,
+)
 
 STATE_VERSION = 1
 DAY = 86400.0
@@ -40,6 +46,13 @@ QUOTAS: dict[str, dict[str, Any]] = {
     "voice-spend": {"code": "L-6E3B9C42", "name": "VoiceMessageMonthlySpend", "channel": "voice"},
     "media-spend": {"code": "L-9D7A5B31", "name": "MediaMessageMonthlySpend", "channel": "sms"},
 }
+# Writes that change a region's enforced spend limits (kept apart from WRITE_OPERATIONS, the
+# production-access writes that tests count).
+SPEND_OVERRIDE_WRITES = frozenset(
+    f"{verb}{kind}MessageSpendLimitOverride"
+    for verb in ("Set", "Delete")
+    for kind in ("Text", "Voice", "Media", "Notify", "Rcs")
+)
 PRODUCTION_ACCESS_QUOTAS = ("sms", "voice")
 CASE_CATEGORY = {"sms": "service-code-pinpoint-sms", "voice": "pinpoint-voice"}
 OPEN_QUOTA_STATUSES = ("PENDING", "CASE_OPENED")
@@ -89,6 +102,60 @@ def phone_number_record(
         "OptOutListName": "Default",
         "DeletionProtectionEnabled": False,
         "CreatedTimestamp": now - 30 * DAY,
+        **({"RegistrationId": spec["registration_id"]} if spec.get("registration_id") else {}),
+    }
+
+
+def sender_id_record(spec: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
+    sender, country = spec["sender_id"], spec["iso_country_code"]
+    return {
+        "SenderIdArn": f"arn:aws:sms-voice:{region}:{account_id}:sender-id/{sender}/{country}",
+        "SenderId": sender,
+        "IsoCountryCode": country,
+        "MessageTypes": list(spec.get("message_types") or ["TRANSACTIONAL"]),
+        "MonthlyLeasingPrice": "0.00",
+        "DeletionProtectionEnabled": False,
+        "Registered": bool(spec.get("registered")),
+        **({"RegistrationId": spec["registration_id"]} if spec.get("registration_id") else {}),
+    }
+
+
+def registration_record(
+    spec: dict[str, Any], account_id: str, region: str, now: float
+) -> dict[str, Any]:
+    reg_id = spec["registration_id"]
+    complete = spec.get("status") == "COMPLETE"
+    return {
+        "RegistrationArn": f"arn:aws:sms-voice:{region}:{account_id}:registration/{reg_id}",
+        "RegistrationId": reg_id,
+        "RegistrationType": spec["registration_type"],
+        "RegistrationStatus": spec.get("status", "CREATED"),
+        "CurrentVersionNumber": 1,
+        **({"ApprovedVersionNumber": 1} if complete else {}),
+        "CreatedTimestamp": now - float(spec.get("days_ago", 1)) * DAY,
+    }
+
+
+def after_approval_state(
+    settings: Any, account_id: str, region: str, seeded_at: float
+) -> dict[str, Any]:
+    """Spend limits (MaxLimit per name) and overrides, sender IDs and registrations."""
+    return {
+        "spend_limits": {
+            name: value
+            for key, name in SPEND_LIMIT_NAMES.items()
+            if (value := getattr(settings.spend_limits, key)) is not None
+        },
+        "spend_overrides": {
+            SPEND_LIMIT_NAMES[key]: value for key, value in settings.spend_overrides.items()
+        },
+        "sender_ids": [
+            sender_id_record(s.model_dump(), account_id, region) for s in settings.sender_ids
+        ],
+        "registrations": [
+            registration_record(r.model_dump(), account_id, region, seeded_at)
+            for r in settings.registrations
+        ],
     }
 
 
@@ -259,15 +326,9 @@ class SimulatorState:
             return found
         settings = self.account_spec(account_id).region_settings(region)
         seeded_at = float(self.data["seeded_at"])
-        limits = settings.spend_limits
         found = {
             "tier": settings.tier,
-            "spend_limits": {
-                "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT": limits.text,
-                "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT": limits.voice,
-                "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT": limits.media,
-                "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT": limits.notify,
-            },
+            **after_approval_state(settings, account_id, region, seeded_at),
             "voice_spend_limit_reached": settings.voice_spend_limit_reached,
             "voice_available": settings.voice_available,
             "verified_destinations": [],
