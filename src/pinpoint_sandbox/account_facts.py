@@ -88,8 +88,7 @@ def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
     """(raw ACCOUNT_TIER value, in production). Raises AwsError when it cannot be read."""
     client = account.client(SMS_VOICE, region)
     try:
-        # One read per account-region: the sms and voice targets of a region share it.
-        tier = account.cached(("tier", region), lambda: _tier_from_pages(client))
+        tier = _tier_from_pages(client)
     except aws.AWS_ERRORS as exc:
         raise AwsError(
             region_refusal(account, region, exc)

@@ -69,6 +69,16 @@ VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
     ("sms-voice:SendVoiceMessage",),
 )
 
+# `status` follows each request; `reply` answers AWS on the case (every backend's cases).
+TRACKER: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxTracker",
+    (
+        "servicequotas:GetRequestedServiceQuotaChange",
+        "support:DescribeCommunications",
+        "support:AddAttachmentsToSet",
+        "support:AddCommunicationToCase",
+    ),
+)
 
 
 def preflight_statement() -> tuple[str, tuple[str, ...]]:
@@ -118,7 +128,7 @@ def build_policy(
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
     groups: list[IamStatement] = [
-        preflight_statement(), *backend_statements(backend), RAISE_SPEND,
+        preflight_statement(), *backend_statements(backend), RAISE_SPEND, TRACKER,
     ]
     if voice:
         groups.append(VOICE_EVIDENCE)

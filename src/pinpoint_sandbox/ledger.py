@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pinpoint_sandbox.errors import Busy, UsageError
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
 LEDGER_VERSION = 1
@@ -44,10 +45,21 @@ class Entry:
     case_id: str | None = None
     detail: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Lifecycle (appended later; absent in old ledgers): AWS's state as last read, the time
+    # the intent was written, replies sent on the case, the answers the case was filed with.
+    view: AwsView | None = None
+    filed_at: str | None = None
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, Any] | None = None
 
     @property
     def done(self) -> bool:
         return self.status in DONE_STATUSES
+
+    @property
+    def denied(self) -> bool:
+        """AWS said no (as last read): a new request may be filed with --refile."""
+        return self.view is not None and self.view.state == "denied"
 
     @property
     def needs_reconcile(self) -> bool:
@@ -67,6 +79,41 @@ def lock_wait_seconds() -> float:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _line_target(line: dict[str, Any]) -> Target | None:
+    t = line.get("target") or {}
+    try:
+        return Target(str(t["account_id"]), str(t["region"]), t["channel"])
+    except (KeyError, TypeError):
+        return None
+
+
+def _fold(entry: Entry, kind: Any, line: dict[str, Any]) -> None:
+    """Apply one line to its request's entry."""
+    if kind == "outcome":
+        entry.status = line.get("status")
+        entry.request_id = line.get("request_id")
+        entry.case_id = line.get("case_id")
+        entry.detail = line.get("detail")
+        entry.extra = line.get("extra") or {}
+        entry.time = line.get("time", entry.time)
+    elif kind == "state":
+        view = AwsView.from_json(line)
+        if view is not None:
+            entry.view = view
+            entry.case_id = entry.case_id or view.case_id
+            entry.request_id = entry.request_id or view.request_id
+    elif kind == "record":
+        # A case the user opened by hand (or into which they pasted the description).
+        entry.case_id = line.get("case_id") or entry.case_id
+        entry.status = entry.status or "filed"
+        entry.extra = {**entry.extra, "recorded": True}
+    elif kind == "reply":
+        entry.replies.append({k: line.get(k) for k in ("time", "case_id", "delivered",
+                                                         "chars", "attachments")})
+    elif kind == "answers" and isinstance(line.get("answers"), dict):
+        entry.answers = line["answers"]
 
 
 def _target_json(target: Target) -> dict[str, str]:
@@ -145,30 +192,27 @@ class Ledger:
 
     def entries(self) -> dict[Target, Entry]:
         """Latest entry per target (later lines win)."""
+        return {target: history[-1] for target, history in self.histories().items()}
+
+    def histories(self) -> dict[Target, list[Entry]]:
+        """Every request ever made per target, oldest first, with its lifecycle lines folded in."""
         by_intent: dict[str, Entry] = {}
-        latest: dict[Target, Entry] = {}
+        history: dict[Target, list[Entry]] = {}
         for line in self.lines():
-            t = line.get("target") or {}
-            try:
-                target = Target(str(t["account_id"]), str(t["region"]), t["channel"])
-            except KeyError:
+            target = _line_target(line)
+            if target is None:
                 continue
-            if line.get("type") == "intent":
-                entry = Entry(target, line["id"], line.get("backend", "?"), line.get("time", ""))
-                by_intent[line["id"]] = entry
-                latest[target] = entry
-            elif line.get("type") == "outcome":
-                entry = by_intent.get(line.get("id", "")) or Entry(
-                    target, line.get("id", ""), line.get("backend", "?"), line.get("time", "")
-                )
-                entry.status = line.get("status")
-                entry.request_id = line.get("request_id")
-                entry.case_id = line.get("case_id")
-                entry.detail = line.get("detail")
-                entry.extra = line.get("extra") or {}
-                entry.time = line.get("time", entry.time)
-                latest[target] = entry
-        return latest
+            kind, line_id = line.get("type"), str(line.get("id", ""))
+            entry = by_intent.get(line_id)
+            if kind == "intent" or (entry is None and kind in ("outcome", "record")):
+                entry = Entry(target, line_id, line.get("backend", "?"), line.get("time", ""),
+                              filed_at=line.get("time"))
+                by_intent[line_id] = entry
+                history.setdefault(target, []).append(entry)
+            if entry is None:
+                continue  # a lifecycle line for an intent this ledger lost: nothing to fold
+            _fold(entry, kind, line)
+        return history
 
     def entry(self, target: Target) -> Entry | None:
         return self.entries().get(target)
@@ -224,7 +268,10 @@ class Ledger:
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The ledger holds case ids and the answers filed: a new directory is private.
+        from pinpoint_sandbox.paths import private_dir
+
+        private_dir(self.path.parent, ours=False)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -278,3 +325,26 @@ class Ledger:
                 "extra": extra or {},
             }
         )
+
+    # -- lifecycle lines (appended; an old ledger is migrated by nothing but these) ----------
+    def record_state(self, entry: Entry, view: AwsView) -> None:
+        """Cache what AWS said about the request, with the time it was read."""
+        self._append({"v": LEDGER_VERSION, "type": "state", "id": entry.intent_id,
+                      "time": _now(), "target": _target_json(entry.target), **view.to_json()})
+
+    def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
+        """`record`: the case id of a request filed by hand (a new history item if none)."""
+        self._append({"v": LEDGER_VERSION, "type": "record",
+                      "id": entry.intent_id if entry else uuid.uuid4().hex, "time": _now(),
+                      "target": _target_json(target), "backend": "manual", "case_id": case_id})
+
+    def record_reply(self, entry: Entry, case_id: str, *, delivered: bool, chars: int,
+                     attachments: list[str]) -> None:
+        self._append({"v": LEDGER_VERSION, "type": "reply", "id": entry.intent_id,
+                      "time": _now(), "target": _target_json(entry.target), "case_id": case_id,
+                      "delivered": delivered, "chars": chars, "attachments": attachments})
+
+    def record_answers(self, target: Target, intent_id: str, answers: dict[str, Any]) -> None:
+        """The answers a request was filed with, so a refile can say what changed."""
+        self._append({"v": LEDGER_VERSION, "type": "answers", "id": intent_id, "time": _now(),
+                      "target": _target_json(target), "answers": answers})

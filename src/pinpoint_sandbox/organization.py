@@ -78,6 +78,10 @@ class Organization:
     accounts: list[AwsAccount] = field(default_factory=list)  # entered, in account-id order
     unused: list[Unused] = field(default_factory=list)
 
+    @property
+    def unreachable(self) -> list[Unused]:
+        return [u for u in self.unused if u.status == "unreachable"]
+
 
 def make_selection(
     *,

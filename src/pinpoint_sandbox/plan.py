@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pinpoint_sandbox import refile
 from pinpoint_sandbox.answers import Answers
 from pinpoint_sandbox.aws import AwsAccount, max_attempts
 from pinpoint_sandbox.backends import registry
@@ -72,6 +73,7 @@ class RunOptions:
     quota_code: str | None = None
     ledger: Path | None = None
     wait_for_case_limit: bool = False
+    refile: bool = False  # file again only where the last request was denied
     # Destination readiness of SMS answers' countries (off when they are only examples).
     destinations: bool = True
 
@@ -245,6 +247,7 @@ def run(
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked(on_wait=reporter.message):
         _reconcile(plans, ledger.entries(), ledger, reporter)
+        refile.gate(plans, ledger, refile=options.refile)
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
@@ -255,7 +258,9 @@ def run(
             return RunReport([
                 result_for(p, reason=p.reason or "not confirmed: nothing filed") for p in plans
             ])
-        return _file_all(plans, ready, ledger, options, reporter)
+        report = _file_all(plans, ready, ledger, options, reporter)
+        refile.remember_answers(plans, report.results, ledger)
+        return report
 
 
 def check(

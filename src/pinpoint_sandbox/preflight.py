@@ -74,8 +74,8 @@ class TargetPlan:
 
 
 def existing_from_ledger(entry: Entry | None) -> Existing | None:
-    if entry is None or not entry.done:
-        return None
+    if entry is None or not entry.done or entry.denied:
+        return None  # denied: only `--refile` gets this far (refile.gate), AWS is still asked
     status = "awaiting you in the console" if entry.status == "awaiting_user" else entry.status
     return Existing("ledger", entry.request_id, entry.case_id, status)
 
@@ -169,7 +169,10 @@ def _preflight(
         plan.settle("skipped", done.describe())
         return
 
-    raw_tier, in_production = read_tier(account, target.region)
+    # One read per account-region and run: the sms and voice targets of a region share it.
+    raw_tier, in_production = account.cached(
+        ("preflight-tier", target.region), lambda: read_tier(account, target.region)
+    )
     plan.tier = raw_tier
     if in_production:
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")

@@ -112,21 +112,3 @@ def _lookup(
     if found and (entry is None or found.case_id != entry.case_id):
         lines.append(f"{channel}: {found.describe()}")
     return info, lines, []
-
-
-def collect_status_accounts(
-    accounts: list[AwsAccount], regions: list[str], *, ledger_file: Path | None = None
-) -> list[RegionStatus]:
-    """`collect_status` for several accounts (an organization), a few accounts at a time;
-    the process-wide bound on calls in flight keeps the total in check."""
-    from pinpoint_sandbox.aws import OnceCache, max_concurrency
-
-    shared = OnceCache()  # AWS-wide facts (the default quota catalogue), read once per region
-    for account in accounts:
-        account.shared = account.shared or shared
-    if len(accounts) == 1:
-        return collect_status(accounts[0], regions, ledger_file=ledger_file)
-    workers = max(1, min(len(accounts), max_concurrency() // max(1, len(regions)) + 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        chunks = pool.map(lambda a: collect_status(a, regions, ledger_file=ledger_file), accounts)
-        return [row for chunk in chunks for row in chunk]

@@ -86,7 +86,8 @@ def test_env_files(simulator: Any) -> None:
 
 def test_write_operations_constant() -> None:
     assert frozenset({"RequestServiceQuotaIncrease", "CreateSupportCase", "CreateCase",
-                      "AddCommunicationToCase", "SendVoiceMessage", "ResolveCase"}) \
+                      "AddCommunicationToCase", "SendVoiceMessage", "ResolveCase",
+                      "AddAttachmentsToSet"}) \
         == WRITE_OPERATIONS
 
 

@@ -22,6 +22,7 @@ from pinpoint_sandbox.targets import RenderedCase, Target
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.ledger import Entry, Ledger
+    from pinpoint_sandbox.lifecycle import AwsView
 
 FiledStatus = Literal["filed", "awaiting_user"]
 # (Sid, IAM actions) granted with Resource "*"; or a complete statement (e.g. with a Condition).
@@ -167,8 +168,9 @@ class Backend(ABC):
         """Seconds until this backend may file for the target's account (its own rate limit)."""
         return 0.0
 
-    def refresh(self, ctx: FilingContext, entry: Entry) -> Any:
-        """The lifecycle state of a filed request (the tracker's backends override this)."""
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """The lifecycle state of a filed request, read from AWS (the tracker's backends
+        override this). Read-only."""
         raise NotImplementedError(f"backend {self.name} does not track its requests")
 
 

@@ -25,6 +25,8 @@ from pinpoint_sandbox.backends.base import (
 )
 from pinpoint_sandbox.backends.manual import write_case_file
 from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Channel, RenderedCase
 
 OPEN_STATUSES = ("PENDING", "CASE_OPENED")
@@ -339,6 +341,35 @@ class ServiceQuotasBackend(Backend):
                 f"({error_message(exc)}): paste {saved} into the case"
             )
         return None
+
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """GetRequestedServiceQuotaChange; the quota's case when the status alone cannot say
+        (open: has AWS asked something? CASE_CLOSED: what did the case conclude?)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from pinpoint_sandbox.backends.support import follow_case, last_reply_time
+        from pinpoint_sandbox.lifecycle import now_iso, state_from_quota
+
+        if not entry.request_id:
+            if entry.case_id:
+                return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
+            return AwsView("filed", read_at=now_iso(), note="no request id was recorded")
+        client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
+        try:
+            quota = client.get_requested_service_quota_change(RequestId=entry.request_id)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(
+                f"Service Quotas request {entry.request_id} in {ctx.target.region}: "
+                f"{error_message(exc)}"
+            ) from exc
+        requested = quota.get("RequestedQuota", {})
+        status = requested.get("Status")
+        case_id = requested.get("CaseId") or entry.case_id
+        state = state_from_quota(status)
+        if state in ("approved", "denied") or not case_id:
+            return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
+        return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
+                           replied_at=last_reply_time(entry))
 
 
 def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:

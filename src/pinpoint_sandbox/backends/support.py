@@ -30,6 +30,8 @@ from pinpoint_sandbox.backends.base import (
     classify_write_error,
 )
 from pinpoint_sandbox.errors import AwsError
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Channel, RenderedCase, Target
 
 if TYPE_CHECKING:
@@ -294,3 +296,90 @@ class SupportBackend(Backend):
             return 0.0
         frees_at = times[-CASES_PER_HOUR] + dt.timedelta(hours=1)
         return max(1.0, (frees_at - now).total_seconds())
+
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """DescribeCases + DescribeCommunications on the case this target's request opened."""
+        from pinpoint_sandbox.lifecycle import now_iso
+
+        if not entry.case_id:
+            return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
+        return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
+
+
+class CaseUnreadable(AwsError):
+    """The Support API cannot be used by this account (Basic/Developer plan)."""
+
+
+BASIC_PLAN_NOTE = (
+    "the Basic support plan cannot read cases through the API: read case {case} in the "
+    "Support Center"
+)
+COMMUNICATIONS_PAGE = 10  # DescribeCommunications maxResults: 10..100; the newest are enough
+
+
+def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[str, Any]], bool]:
+    """(case status, newest communications first, more pages exist). Read-only."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pinpoint_sandbox.aws import error_code
+
+    client = account.client(SUPPORT, SUPPORT_REGION)
+    try:
+        # A number is the console's display id (what a user copies from the Support Center).
+        which = {"displayId": case_id} if case_id.isdigit() else {"caseIdList": [case_id]}
+        cases = client.describe_cases(
+            **which, includeResolvedCases=True, includeCommunications=True
+        ).get("cases", [])
+        real_id = str(cases[0].get("caseId") or case_id) if cases else case_id
+        page = _communications(client, real_id, cases[0] if cases else {})
+    except ClientError as exc:
+        if error_code(exc) == "SubscriptionRequiredException":
+            raise CaseUnreadable(BASIC_PLAN_NOTE.format(case=case_id)) from exc
+        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
+    status = cases[0].get("status") if cases else None
+    communications = sorted(
+        page.get("communications", []), key=lambda c: str(c.get("timeCreated", "")), reverse=True
+    )
+    return status, communications, bool(page.get("nextToken"))
+
+
+def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str, Any]:
+    """DescribeCommunications' first page (newest first); the case's five recent ones when it
+    fails for another reason than the plan (which DescribeCases would have shown already)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return dict(client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE))
+    except (ClientError, BotoCoreError):
+        recent = case.get("recentCommunications") or {}
+        return {"communications": list(recent.get("communications") or []),
+                "nextToken": recent.get("nextToken")}
+
+
+def follow_case(
+    account: AwsAccount, case_id: str, *, request_id: str | None = None,
+    quota_status: str | None = None, replied_at: str | None = None,
+) -> AwsView:
+    """A case's state while the tier is sandbox; a Basic plan gets `open` and a note."""
+    from pinpoint_sandbox.lifecycle import now_iso, question_text, state_from_case
+
+    try:
+        status, communications, more = read_case(account, case_id)
+    except CaseUnreadable as exc:
+        closed = str(quota_status or "").upper() == "CASE_CLOSED"
+        return AwsView("denied" if closed else "open", quota_status, case_id, request_id,
+                       read_at=now_iso(), note=exc.message)
+    return AwsView(
+        state_from_case(status, communications, more=more, replied_at=replied_at),
+        quota_status or status, case_id, request_id,
+        question_text(status, communications, replied_at), read_at=now_iso(),
+    )
+
+
+def last_reply_time(entry: Entry) -> str | None:
+    """When we last answered on the case (ledger), so a case still marked
+    `pending-customer-action` after our reply reads as AWS's turn."""
+    times = [str(r.get("time")) for r in entry.replies if r.get("delivered") and r.get("time")]
+    return max(times) if times else None

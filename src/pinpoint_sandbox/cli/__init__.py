@@ -164,6 +164,8 @@ def _register() -> None:
         init,
         lint,
         raise_spend,
+        record,
+        reply,
         request,
         simulator,
         status,
@@ -172,6 +174,8 @@ def _register() -> None:
     request.register(app)
     batch.register(app)
     status.register(app)
+    reply.register(app)
+    record.register(app)
     check.register(app)
     lint.register(app)
     init.register(app)
@@ -184,8 +188,14 @@ _register()
 
 
 def normalize_argv(args: list[str]) -> list[str]:
-    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise)."""
-    return ["--simulate=default" if a == "--simulate" else a for a in args]
+    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
+    `--watch` without a number means every 300 seconds."""
+    args = ["--simulate=default" if a == "--simulate" else a for a in args]
+    return [
+        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and args[i + 1].isdigit())
+        else a
+        for i, a in enumerate(args)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

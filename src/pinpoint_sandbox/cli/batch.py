@@ -27,6 +27,7 @@ def batch(
         typer.Option("--backend", help="Override the batch file's backend for every request."),
     ] = None,
     wait: common.WaitOpt = False,
+    refile: common.RefileOpt = False,
     organization: common.OrganizationOpt = False,
     ou: common.OuOpt = None,
     exclude: common.ExcludeOpt = None,
@@ -64,7 +65,7 @@ def batch(
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait),
+                   ledger=ledger, wait_for_case_limit=wait, refile=refile),
         reporter,
     )
     print_results(report.results, json_output=json_output,

@@ -186,6 +186,11 @@ def default_regions(profile: str | None) -> list[str]:
     except Exception:
         return []
     return [found] if found else []
+RefileOpt = Annotated[
+    bool,
+    typer.Option("--refile", help="File a new request only where AWS denied the last one.",
+                 metavar=""),
+]
 
 
 # ------------------------------------------------------------------ AWS Organizations (#13)
@@ -301,15 +306,3 @@ def organization_exit(code: int, fan: Any) -> int:
     if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
         return int(ExitCode.PARTIAL)
     return code
-
-
-def accounts_for(account: Any, selection: Any) -> tuple[list[Any], Any]:
-    """The accounts a read-only command works on: `account`, or (with a selection) the
-    organization's entered accounts, listed with it. Also returns the Organization (None
-    without one)."""
-    if selection is None:
-        return [account], None
-    from pinpoint_sandbox.organization import organization_accounts
-
-    org = organization_accounts(account, selection)
-    return list(org.accounts), org

@@ -37,40 +37,14 @@ def add_readiness(
     from pinpoint_sandbox.report import collect_readiness, render_report, report_rows, write_report
 
     countries, wanted = answers_facts(answers)
-    if isinstance(account, list):  # an organization: each account's own regions, merged
-        readiness = _readiness_of_accounts(account, rows, countries, wanted)
-    else:
-        readiness = collect_readiness(account, [r.region for r in rows], countries=countries,
-                                      wanted=wanted)
+    readiness = collect_readiness(account, [r.region for r in rows], countries=countries,
+                                  wanted=wanted)
     if html is not None:
         write_report(html, render_report(report_rows(rows, readiness)))
         from pinpoint_sandbox.cli.output import stderr_console
 
         stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
     return readiness
-
-
-def _readiness_of_accounts(
-    accounts: list[Any], rows: list[RegionStatus], countries: list[str],
-    wanted: dict[str, float],
-) -> ReadinessMap:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pinpoint_sandbox.aws import max_concurrency
-    from pinpoint_sandbox.report import collect_readiness
-
-    def one(account: Any) -> ReadinessMap:
-        own = account.account_id()
-        regions = [r.region for r in rows if r.account_id == own]
-        return collect_readiness(account, regions, countries=countries, wanted=wanted)
-
-    merged: ReadinessMap = {}
-    regions = max(1, len({r.region for r in rows}))
-    workers = max(1, min(len(accounts), max_concurrency() // regions + 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for found in pool.map(one, accounts):
-            merged.update(found)
-    return merged
 
 
 def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]:

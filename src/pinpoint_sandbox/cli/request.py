@@ -55,6 +55,7 @@ def run_request(
     save_answers: Path | None,
     wait: bool,
     send_test_call: str | None = None,
+    refile: bool = False,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
     from pinpoint_sandbox.questions.engine import ask_missing
@@ -86,7 +87,8 @@ def run_request(
         _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
     options = RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates,
-                         quota_code=quota_code, ledger=ledger, wait_for_case_limit=wait)
+                         quota_code=quota_code, ledger=ledger, wait_for_case_limit=wait,
+                         refile=refile)
     request = Request(channel, account, list(validated.regions), validated, backend.value)
     return _review_and_file(request, validated, options,
                             json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
@@ -137,6 +139,7 @@ def request(
     save_answers: SaveAnswersOpt = None,
     wait: common.WaitOpt = False,
     send_test_call: SendTestCallOpt = None,
+    refile: common.RefileOpt = False,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
     from pinpoint_sandbox.errors import UsageError
@@ -147,7 +150,7 @@ def request(
         channel.value, region=region, profile=profile, answers=answers, set_=set_,
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
-        save_answers=save_answers, wait=wait, send_test_call=send_test_call,
+        save_answers=save_answers, wait=wait, send_test_call=send_test_call, refile=refile,
     )
     if code != ExitCode.OK:
         raise typer.Exit(code)

@@ -172,5 +172,55 @@ def _scenario_name(scenario: str) -> str:
         return scenario
 
 
+@app.command()
+def advance(
+    action: Annotated[str, typer.Argument(help="approve, deny or ask.", metavar="ACTION")],
+    target: Annotated[
+        list[str],
+        typer.Argument(help="ACCOUNT/REGION/CHANNEL, or CHANNEL with -r REGION.",
+                       metavar="TARGET"),
+    ],
+    region: Annotated[
+        str | None, typer.Option("--region", "-r", help="Region (with TARGET = CHANNEL).",
+                                 metavar="REGION")
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="AWS's text (a question for ask).",
+                                 metavar="TEXT")
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="State file (default: the active scenario's)."),
+    ] = None,
+) -> None:
+    """Play AWS: approve, deny or ask a question on a target's newest request and case."""
+    from pinpoint_sandbox.simulator import SimulatorState, default_state_file
+    from pinpoint_sandbox.simulator.lifecycle import ACTIONS, advance
+
+    if action not in ACTIONS:
+        raise UsageError(f"advance {action}: choose approve, deny or ask.")
+    state_file = state if state is not None else default_state_file()
+    if not state_file.is_file():
+        raise UsageError(
+            f"no simulator state at {state_file}: file a request with --simulate first."
+        )
+    world = SimulatorState.load(state_file)
+    account_id, where, channel = _advance_target(target, region, world.default_account)
+    line = advance(world, account_id, where, channel, action, message)  # type: ignore[arg-type]
+    world.save(state_file)
+    typer.echo(line, err=True)
+
+
+def _advance_target(
+    words: list[str], region: str | None, default_account: str
+) -> tuple[str, str, str]:
+    if len(words) == 1 and words[0].count("/") == 2:
+        account_id, where, channel = words[0].split("/")
+        return account_id, where, channel
+    if len(words) == 1 and region:
+        return default_account, region, words[0]
+    raise UsageError("give the target as ACCOUNT/REGION/CHANNEL, or -r REGION CHANNEL.")
+
+
 if __name__ == "__main__":
     app()

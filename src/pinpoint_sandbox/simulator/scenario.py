@@ -34,7 +34,8 @@ QuotaStatus = Literal[
     "PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST"
 ]
 CaseStatus = Literal[
-    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress"
+    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress",
+    "customer-action-completed",
 ]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -134,6 +135,14 @@ class QuotaRequestSeed(_Strict):
     desired_value: float = 1
 
 
+class CommunicationSeed(_Strict):
+    """A message on a seeded case: from AWS Support (a question, a decision) or from us."""
+
+    body: str
+    by: Literal["aws", "customer"] = "aws"
+    days_ago: float = 0
+
+
 class CaseSeed(_Strict):
     """An existing support case; put `[pinpoint-sandbox <channel> <region> <account>]` in the
     subject to simulate one the tool filed earlier."""
@@ -145,6 +154,8 @@ class CaseSeed(_Strict):
     service_code: str = "service-limit-increase"
     category_code: str = "service-code-pinpoint-sms"
     severity_code: str = "low"
+    # Later messages on the case, after its opening body (oldest first).
+    communications: list[CommunicationSeed] = Field(default_factory=list)
 
 
 class RegionSettings(_Strict):
@@ -280,6 +291,24 @@ class OrganizationSpec(_Strict):
     ou_names: dict[str, str] = Field(default_factory=dict)
 
 
+class TimelineEvent(_Strict):
+    """AWS's answer, played by the simulator on its own: `after_s` seconds after the target's
+    newest request was created (each event once), so `status --watch` can be watched."""
+
+    target: str  # ACCOUNT/REGION/CHANNEL, or REGION/CHANNEL for the default account
+    action: Literal["approve", "deny", "ask"]
+    after_s: float = Field(default=0, ge=0)
+    message: str | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target_shape(cls, value: str) -> str:
+        parts = value.split("/")
+        if len(parts) not in (2, 3) or parts[-1] not in ("sms", "voice"):
+            raise ValueError(f"{value!r}: use ACCOUNT/REGION/CHANNEL or REGION/CHANNEL")
+        return value
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -288,6 +317,7 @@ class Scenario(_Strict):
     accounts: list[Account] = Field(min_length=1)
     faults: Faults = Field(default_factory=Faults)
     organization: OrganizationSpec | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @field_validator("default_account", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pinpoint_sandbox.simulator.api import ApiError, Call, Handler, paginate, require, ts
+from pinpoint_sandbox.simulator.lifecycle import apply_timeline
 from pinpoint_sandbox.simulator.state import (
     DAY,
     OPEN_QUOTA_STATUSES,
@@ -115,6 +116,7 @@ def _matches(record: dict[str, Any], filters: list[tuple[str, set[str]]]) -> boo
 
 
 def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": call.region_state()["tier"]}]}
 
 
@@ -531,6 +533,7 @@ def _find_request(call: Call) -> dict[str, Any]:
 
 
 def sq_get_requested_service_quota_change(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"RequestedQuota": _public_request(_find_request(call))}
 
 
@@ -762,6 +765,7 @@ def _find_case(call: Call) -> dict[str, Any]:
 
 
 def support_describe_cases(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     params = call.params
     cases = list(call.account_state()["cases"])
     ids = params.get("caseIdList") or []
@@ -803,14 +807,98 @@ def support_add_communication_to_case(call: Call) -> dict[str, Any]:
         raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
     case = _find_case(call)
     _dry_run_stop(call)
+    attachments = _take_attachment_set(call, call.params.get("attachmentSetId"))
     case["communications"].append(
         {"body": body, "submittedBy": f"simulator@{call.account_id}.example.com",
-         "timeCreated": call.now}
+         "timeCreated": call.now, "attachments": attachments}
     )
+    if case["status"] == "pending-customer-action":
+        case["status"] = "customer-action-completed"  # AWS's turn again
     for address in call.params.get("ccEmailAddresses") or []:
         if address not in case["ccEmailAddresses"]:
             case["ccEmailAddresses"].append(address)
     return {"result": True}
+
+
+ATTACHMENTS_PER_SET = 3
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_SET_TTL = 3600.0
+
+
+def support_add_attachments_to_set(call: Call) -> dict[str, Any]:
+    """Up to 3 files of 5 MB each per set; the set expires one hour after it is created."""
+    import base64
+    import binascii
+
+    attachments = call.params.get("attachments") or []
+    if not attachments:
+        raise _invalid("Missing required parameter: attachments")
+    _dry_run_stop(call)
+    sets = call.account_state().setdefault("attachment_sets", {})
+    set_id = call.params.get("attachmentSetId")
+    if set_id:
+        found = _attachment_set(call, set_id)
+    else:
+        set_id = "as-" + new_id(24)
+        found = sets[set_id] = {"files": [], "expires": call.now + ATTACHMENT_SET_TTL}
+    if len(found["files"]) + len(attachments) > ATTACHMENTS_PER_SET:
+        raise ApiError("AttachmentLimitExceeded",
+                       f"An attachment set holds at most {ATTACHMENTS_PER_SET} attachments.")
+    for item in attachments:
+        try:
+            data = base64.b64decode(str(item.get("data") or ""), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _invalid("attachments.data is not base64.") from exc
+        if len(data) > ATTACHMENT_MAX_BYTES:
+            raise ApiError("AttachmentSizeLimitExceeded",
+                           f"{item.get('fileName')} is larger than 5 MB.")
+        found["files"].append({"fileName": str(item.get("fileName") or ""), "size": len(data)})
+    return {"attachmentSetId": set_id, "expiryTime": _iso(found["expires"])}
+
+
+def _attachment_set(call: Call, set_id: str) -> dict[str, Any]:
+    found = call.account_state().get("attachment_sets", {}).get(set_id)
+    if found is None:
+        raise ApiError("AttachmentSetIdNotFound", f"Attachment set {set_id} not found.")
+    if found["expires"] < call.now:
+        raise ApiError("AttachmentSetExpired", f"Attachment set {set_id} has expired.")
+    return dict(found)
+
+
+def _take_attachment_set(call: Call, set_id: Any) -> list[dict[str, Any]]:
+    """The attachments of a set named in AddCommunicationToCase (a set is used once)."""
+    if not set_id:
+        return []
+    files = list(_attachment_set(call, str(set_id))["files"])
+    del call.account_state()["attachment_sets"][str(set_id)]
+    return files
+
+
+def support_describe_communications(call: Call) -> dict[str, Any]:
+    """Newest first, as AWS returns them; maxResults 10..100."""
+    apply_timeline(call.state, call.now)
+    case = _find_case(call)
+    size = call.params.get("maxResults")
+    if size is not None and not 10 <= int(size) <= 100:
+        raise _invalid("maxResults must be between 10 and 100.")
+    after, before = _parse_time(call.params.get("afterTime")), _parse_time(
+        call.params.get("beforeTime"))
+    items = [c for c in case["communications"]
+             if (after is None or c["timeCreated"] >= after)
+             and (before is None or c["timeCreated"] <= before)]
+    items = sorted(items, key=lambda c: c["timeCreated"], reverse=True)
+    page, token = paginate(items, call.params, token_key="nextToken", max_key="maxResults",
+                           default_size=100, invalid_token="InvalidParameterValueException")
+    return {
+        "communications": [
+            {"caseId": case["caseId"], "body": c["body"], "submittedBy": c["submittedBy"],
+             "timeCreated": _iso(c["timeCreated"]),
+             "attachmentSet": [{"attachmentId": f"att-{i}", "fileName": a["fileName"]}
+                               for i, a in enumerate(c.get("attachments") or [])]}
+            for c in page
+        ],
+        **({"nextToken": token} if token else {}),
+    }
 
 
 def support_resolve_case(call: Call) -> dict[str, Any]:
@@ -856,6 +944,8 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "CreateCase": support_create_case,
         "DescribeCases": _dry_run_after(support_describe_cases),
         "AddCommunicationToCase": support_add_communication_to_case,
+        "AddAttachmentsToSet": support_add_attachments_to_set,
+        "DescribeCommunications": support_describe_communications,
         "ResolveCase": support_resolve_case,
     },
 }

@@ -29,6 +29,7 @@ WRITE_OPERATIONS = frozenset(
         "CreateSupportCase",
         "CreateCase",
         "AddCommunicationToCase",
+        "AddAttachmentsToSet",
         "SendVoiceMessage",
         "ResolveCase",
     }
@@ -55,6 +56,8 @@ SPEND_OVERRIDE_WRITES = frozenset(
 PRODUCTION_ACCESS_QUOTAS = ("sms", "voice")
 CASE_CATEGORY = {"sms": "service-code-pinpoint-sms", "voice": "pinpoint-voice"}
 OPEN_QUOTA_STATUSES = ("PENDING", "CASE_OPENED")
+# botocore's Communication.submittedBy: AWS Support's entries show this, with no email address.
+AWS_SUBMITTER = "Amazon Web Services"
 
 
 @dataclass
@@ -192,7 +195,7 @@ class SimulatorState:
             for region in sorted({*sms_voice_regions(), *account.regions}):
                 state.region(account.account_id, region)
             for seed in account.support_cases:
-                state.add_case(
+                case = state.add_case(
                     account.account_id,
                     subject=seed.subject,
                     body=seed.body,
@@ -203,6 +206,13 @@ class SimulatorState:
                     created=now - seed.days_ago * DAY,
                     origin="scenario",
                 )
+                for message in seed.communications:
+                    case["communications"].append({
+                        "body": message.body,
+                        "submittedBy": AWS_SUBMITTER if message.by == "aws"
+                        else case["submittedBy"],
+                        "timeCreated": now - message.days_ago * DAY,
+                    })
         return state
 
     @classmethod
