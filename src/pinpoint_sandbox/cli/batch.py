@@ -47,9 +47,8 @@ def batch(
     answers = [request_answers(spec, i) for i in range(len(spec.requests))]
     for index, item_answers in enumerate(answers):  # known from botocore: before any call
         require_one_partition(item_answers.regions, f"{file.name}: requests[{index}]: ")
-    selection = common.organization_options(organization, ou, exclude, tag, role_name,
-                                            external_id, session_duration, max_concurrency,
-                                            spec.organization)
+    selection = common.organization_options(organization, ou, exclude, tag, role_name, external_id,
+                                            session_duration, max_concurrency, spec.organization)
     common.start_simulator(simulate)
     requests, fan = _requests(spec, answers, backend, selection)
     json_output = output == common.OutputFormat.json

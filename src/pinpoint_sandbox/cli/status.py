@@ -72,28 +72,19 @@ def status(
     max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
-    from pinpoint_sandbox.errors import UsageError
     from pinpoint_sandbox.regions import parse_regions
-    from pinpoint_sandbox.tracker import exit_code, scopes_from_batch, track
+    from pinpoint_sandbox.tracker import scopes_from_batch
 
     regions = [] if all_regions else parse_regions(region or [])
-    ledger = common.validate_file_option(ledger, "--ledger")
-    if watch is not None and watch < 1:
-        raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
-    html = common.validate_file_option(html, "--html")
-    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
+    ledger, html = _checked_options(ledger, watch, html, answers)
     batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
     explicit = bool(regions) or all_regions
     common.start_simulator(simulate)  # no AWS call yet; it may set the default region
     if not batch and not explicit:
-        regions = common.default_regions(profile[0] if profile else None)
-        if not regions and not _ledger_has_targets(ledger):
-            raise UsageError("No region given: pass --region REGION or --all-regions.")
-    org = None
-    if selection is not None and not batch_scopes:  # the organization's accounts instead
-        org = _organization_scopes(profile, selection)
+        regions = _default_regions(profile, ledger)
+    org = _organization_scopes(profile, selection) if selection and not batch_scopes else None
     scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions,
                                              all_regions=all_regions,
                                              accounts=org.accounts if org else None)
@@ -103,19 +94,47 @@ def status(
     targets = _select(scopes, shown_only, ledger,
                       include_ledger=not (batch or profile or role_arn or org))
     json_output = output == common.OutputFormat.json
-    if watch is not None:
-        code, rows = _watch(targets, watch, ledger, json_output)
-    else:
-        rows = track(targets, ledger_file=ledger)
-        code = exit_code(rows)
+    code, rows = (_watch(targets, watch, ledger, json_output) if watch is not None
+                  else _track_once(targets, ledger))
     wants_facts = not batch and (explicit or html is not None or answers is not None)
     facts = _region_facts(scopes, regions, ledger) if wants_facts else []
-    readiness = _readiness(scopes, facts, answers, html) if facts else {}
-    _emit(rows, facts, readiness, json_output=json_output, watched=watch is not None,
-          unused=org.unused if org else None)
-    code = common.organization_exit(code, org)
-    if code:
+    _emit(rows, facts, _readiness(scopes, facts, answers, html) if facts else {},
+          json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
+    if code := common.organization_exit(code, org):
         raise typer.Exit(code)
+
+
+def _default_regions(profiles: list[str] | None, ledger: Path | None) -> list[str]:
+    """The profile's region when none was given; none is fine when the ledger has targets."""
+    from pinpoint_sandbox.errors import UsageError
+
+    regions = common.default_regions(profiles[0] if profiles else None)
+    if not regions and not _ledger_has_targets(ledger):
+        raise UsageError("No region given: pass --region REGION or --all-regions.")
+    return regions
+
+
+def _checked_options(
+    ledger: Path | None, watch: int | None, html: Path | None, answers: Path | None
+) -> tuple[Path | None, Path | None]:
+    """The file and number options, checked before any call: (ledger, html)."""
+    from pinpoint_sandbox.errors import UsageError
+
+    if watch is not None and watch < 1:
+        raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
+    checked = common.validate_file_option(ledger, "--ledger")
+    html = common.validate_file_option(html, "--html")
+    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
+    return checked, html
+
+
+def _track_once(
+    targets: dict[Target, Reach], ledger: Path | None
+) -> tuple[int, list[TrackedTarget]]:
+    from pinpoint_sandbox.tracker import exit_code, track
+
+    rows = track(targets, ledger_file=ledger)
+    return exit_code(rows), rows
 
 
 def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: ReadinessMap, *,
