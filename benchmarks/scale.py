@@ -188,6 +188,9 @@ def one_run(sim: SimProcess, argv: list[str], env: dict[str, str], label: str,
               "region": r["region"], "account_id": r["account_id"]}
              for r in log if r["operation"] not in REPLAYABLE and r["status"] < 500]
     base = floor(reads, env, workers, tmp)
+    by_operation: dict[str, int] = {}
+    for r in log:
+        by_operation[r["operation"]] = by_operation.get(r["operation"], 0) + 1
     return {
         "run": label, "accounts": accounts, "wall_s": round(run["wall"], 2),
         "cpu_s": round(run["cpu"], 2), "peak_rss_mb": round(run["rss_mb"]),
@@ -195,6 +198,7 @@ def one_run(sim: SimProcess, argv: list[str], env: dict[str, str], label: str,
         "calls_per_target": round(calls / targets, 2) if targets else None,
         "calls_per_account_region": round(calls / (accounts * regions), 2),
         "boto3_floor_s": round(base, 2), "ratio": round(run["wall"] / base, 2) if base else None,
+        "calls_by_operation": dict(sorted(by_operation.items(), key=lambda kv: -kv[1])),
     }
 
 

@@ -35,12 +35,18 @@ def org_scenario(*accounts: dict[str, Any], management: Any = None) -> dict[str,
     }
 
 
-def batch(tmp_path: Path, **extra: Any) -> str:
+def batch(tmp_path: Path, countries: list[str] | None = None, **extra: Any) -> str:
     path = tmp_path / "batch.yaml"
+    sms_answers = SMS_ANSWERS
+    if countries is not None:  # the same answers, other destination countries
+        answers = yaml.safe_load(SMS_ANSWERS.read_text())
+        answers["destination_countries"] = countries
+        sms_answers = tmp_path / "sms-answers.yaml"
+        sms_answers.write_text(yaml.safe_dump(answers))
     path.write_text(yaml.safe_dump({
         "version": 1,
         "requests": [
-            {"channel": "sms", "regions": REGIONS, "answers_file": str(SMS_ANSWERS)},
+            {"channel": "sms", "regions": REGIONS, "answers_file": str(sms_answers)},
             {"channel": "voice", "regions": REGIONS, "answers_file": str(VOICE_ANSWERS)},
         ],
         **extra,
@@ -91,33 +97,56 @@ def test_each_call_is_signed_as_its_own_account(simulator: Any, tmp_path: Path) 
     assert set(tiers.values()) == {1}  # the sms and voice targets share one tier read
 
 
+PER_ACCOUNT = {"AssumeRole", "DescribeSeverityLevels", "DescribeCases"}
+ONCE = {"ListAccounts", "ListAWSDefaultServiceQuotas"}  # per run / per region
+
+
+def _dry_run_calls(simulator: Any, tmp_path: Path, countries: list[str]) -> Any:
+    sim = simulator(org_scenario(member(1), member(2), member(3)))
+    run = cli("batch", batch(tmp_path, countries), "--organization", "--dry-run",
+              "--output", "json")
+    assert run.exit_code == 0, run
+    assert {r["action"] for r in run.results} == {"previewed"}
+    assert sim.write_calls() == []
+    return sim
+
+
 def test_at_most_four_calls_per_account_region_and_one_per_account(
     simulator: Any, tmp_path: Path
 ) -> None:
-    sim = simulator(org_scenario(member(1), member(2), member(3)))
-    run = cli("batch", batch(tmp_path), "--organization", "--dry-run", "--output", "json")
-    assert run.exit_code == 0, run
-    per_account = {"AssumeRole", "DescribeSeverityLevels", "DescribeCases"}
-    once = {"ListAccounts"} | {"ListAWSDefaultServiceQuotas"}  # per run / per region
-    # Reads added by other features (the quota's adjustability per quota, destination
-    # readiness per region): each still made once, counted apart from the filing reads.
-    other = {"GetServiceQuota", "DescribePhoneNumbers", "DescribeSenderIds",
-             "DescribeRegistrations"}
+    # GB and DE have no registration rule: no origination identity is read.
+    sim = _dry_run_calls(simulator, tmp_path, ["GB", "DE"])
     regional = Counter(
-        (r.account_id, r.region) for r in sim.requests
-        if r.operation not in per_account | once | other
+        (r.account_id, r.region) for r in sim.requests if r.operation not in PER_ACCOUNT | ONCE
     )
-    assert regional and max(regional.values()) <= 4, regional
-    each = Counter((r.account_id, r.region, r.operation, str(r.params.get("QuotaCode")))
-                   for r in sim.requests if r.operation in other)
-    assert set(each.values()) == {1}, each  # the sms and voice targets share them
+    assert len(regional) == 4 * len(REGIONS), regional  # every account-region was read
+    assert max(regional.values()) <= 4, regional
+    # Adjustability comes from the listed ServiceQuota items; no identity read is needed.
+    ops = {r.operation for r in sim.requests}
+    assert not ops & {"GetServiceQuota", "DescribePhoneNumbers", "DescribeSenderIds",
+                      "DescribeRegistrations"}, ops
     account_ops = Counter((r.account_id, r.operation) for r in sim.requests
-                          if r.operation in per_account - {"AssumeRole"})
+                          if r.operation in PER_ACCOUNT - {"AssumeRole"})
     assert set(account_ops.values()) == {1}, account_ops  # no racing duplicate reads
     defaults = Counter(r.region for r in sim.requests
                        if r.operation == "ListAWSDefaultServiceQuotas")
     assert set(defaults.values()) == {1}  # AWS's catalogue: once per region, all accounts
-    assert sim.write_calls() == []
+
+
+def test_us_destination_adds_one_phone_number_read_per_account_region(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = _dry_run_calls(simulator, tmp_path, ["US", "GB"])
+    numbers = Counter((r.account_id, r.region) for r in sim.requests
+                      if r.operation == "DescribePhoneNumbers")
+    assert len(numbers) == 4 * len(REGIONS) and set(numbers.values()) == {1}, numbers
+    # No number names a registration and no country here has a sender-ID rule.
+    ops = {r.operation for r in sim.requests}
+    assert not ops & {"GetServiceQuota", "DescribeSenderIds", "DescribeRegistrations"}, ops
+    regional = Counter(
+        (r.account_id, r.region) for r in sim.requests if r.operation not in PER_ACCOUNT | ONCE
+    )
+    assert max(regional.values()) <= 5, regional
 
 
 def test_selection_by_ou_exclude_and_tag(simulator: Any) -> None:

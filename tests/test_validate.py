@@ -94,7 +94,9 @@ def test_service_quotas_validation_needs_an_adjustable_quota(simulator: Any) -> 
     [row] = run.json["checks"]
     assert row["backend"] == "service-quotas"
     assert "not adjustable" in row["reason"]
-    assert any(r.operation == "GetServiceQuota" for r in sim.requests)
+    # AWS said so: the listing's ServiceQuota items carry `Adjustable` (no GetServiceQuota needed)
+    assert any(r.operation in {"GetServiceQuota", "ListServiceQuotas", "ListAWSDefaultServiceQuotas"}
+               for r in sim.requests)
     ok = cli("check", "sms", "-r", "us-west-2", "--backend", "manual", "--output", "json")
     assert ok.exit_code == 0, ok
 

@@ -4,7 +4,8 @@ Leaving the sandbox does not make every country reachable: the US needs a regist
 number or 10DLC campaign, Canada a Canadian number, India and many others a registered sender
 ID. The rules are data (`data/country_rules.yaml`, each row naming its AWS source page); the
 account's identities come from DescribePhoneNumbers, DescribeSenderIds and
-DescribeRegistrations. Reads never raise: an unreadable identity list makes the answer unknown
+DescribeRegistrations, each read only when a requested country's rule needs it, once per
+account-region. Reads never raise: an unreadable identity list makes the answer unknown
 (`ready: None`), never a guess.
 """
 
@@ -88,31 +89,65 @@ def _items(client: Any, operation: str, key: str) -> list[dict[str, Any]]:
     return [item for page in pages for item in page.get(key, [])]
 
 
-def read_identities(account: AwsAccount, region: str) -> Identities:
-    """Phone numbers, sender IDs and registrations of one region, read once per account."""
-    key = ("origination-identities", region)
-    if key in account.cache:
-        cached: Identities = account.cache[key]
-        return cached
-    client = account.client(SMS_VOICE, region)
-    found = Identities()
-    readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
-    reads = (("describe_phone_numbers", "PhoneNumbers", "DescribePhoneNumbers"),
-             ("describe_sender_ids", "SenderIds", "DescribeSenderIds"),
-             ("describe_registrations", "Registrations", "DescribeRegistrations"))
-    for operation, list_key, label in reads:
+# label → (client method, list key)
+_READS = {"DescribePhoneNumbers": ("describe_phone_numbers", "PhoneNumbers"),
+          "DescribeSenderIds": ("describe_sender_ids", "SenderIds"),
+          "DescribeRegistrations": ("describe_registrations", "Registrations")}
+
+
+def _read(account: AwsAccount, region: str, label: str) -> tuple[list[dict[str, Any]], str | None]:
+    """One identity list of one region, read once per account-region whoever asks (the
+    targets of both channels, the report): (items, None) or ([], why it is unreadable)."""
+
+    def read() -> tuple[list[dict[str, Any]], str | None]:
+        operation, list_key = _READS[label]
+        readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
         try:
-            items = _items(client, operation, list_key)
+            return _items(account.client(SMS_VOICE, region), operation, list_key), None
         except readable_errors as exc:
-            found.unreadable[label] = error_message(exc)
+            return [], error_message(exc)
+
+    found: tuple[list[dict[str, Any]], str | None] = account.cached(
+        ("origination-identities", region, label), read)
+    return found
+
+
+def reads_needed(countries: list[str]) -> list[str]:
+    """The identity lists the rules of these countries look at (none for countries
+    without a rule): numbers for number rules, sender IDs (and numbers when the rule also
+    accepts some number types) for sender-ID rules."""
+    rules = country_rules()
+    needed: set[str] = set()
+    for country in countries:
+        rule = rules.get(country)
+        if rule is None:
             continue
-        if list_key == "PhoneNumbers":
+        if rule.rule == "registered_number" or rule.number_types:
+            needed.add("DescribePhoneNumbers")
+        if rule.rule == "registered_sender_id":
+            needed.add("DescribeSenderIds")
+    return [label for label in _READS if label in needed]
+
+
+def read_identities(account: AwsAccount, region: str, countries: list[str]) -> Identities:
+    """The identities the rules of `countries` need in one region; registrations only when
+    one of the identities read names one (whether it is COMPLETE decides if it counts)."""
+    found = Identities()
+    for label in reads_needed(countries):
+        items, why = _read(account, region, label)
+        if why is not None:
+            found.unreadable[label] = why
+        elif label == "DescribePhoneNumbers":
             found.numbers = items
-        elif list_key == "SenderIds":
-            found.sender_ids = items
         else:
-            found.registrations = {str(r.get("RegistrationId")): r for r in items}
-    account.cache[key] = found
+            found.sender_ids = items
+    wanted = set(countries)
+    if any(i.get("RegistrationId") and i.get("IsoCountryCode") in wanted
+           for i in (*found.numbers, *found.sender_ids)):
+        items, why = _read(account, region, "DescribeRegistrations")
+        if why is not None:
+            found.unreadable["DescribeRegistrations"] = why
+        found.registrations = {str(r.get("RegistrationId")): r for r in items}
     return found
 
 
@@ -200,7 +235,7 @@ def destination_readiness(
                          "such as US or GB.")
     if not wanted:
         return []
-    ids = read_identities(account, region)
+    ids = read_identities(account, region, wanted)
     return [judge_country(country, region, ids) for country in wanted]
 
 

@@ -91,40 +91,51 @@ def discover_quota(
     return matches[0] if matches else None
 
 
+# The catalogue: {(service code, quota code): the ServiceQuota item AWS listed}.
+Catalogue = dict[tuple[str, str], dict[str, Any]]
+
+
 def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
-    """{(service code, quota code): quota name} of End User Messaging in `region`, read once
-    per account-region (the sms and voice targets share it, under a per-entry lock)."""
-    found = account.cached(("service-quotas", region), lambda: _read_catalogue(account, region))
-    return dict(found)
+    """{(service code, quota code): quota name} of End User Messaging in `region`."""
+    return {key: str(item.get("QuotaName", "")) for key, item in _entries(account, region).items()}
 
 
-def _defaults(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+def _entries(account: AwsAccount, region: str) -> Catalogue:
+    """The listed quota items, read once per account-region (the sms and voice targets share
+    them, under a per-entry lock); the adjustability check reads its fields from here."""
+    found: Catalogue = account.cached(("service-quotas", region),
+                                      lambda: _read_catalogue(account, region))
+    return found
+
+
+def _defaults(account: AwsAccount, region: str) -> Catalogue:
     """AWS's default quotas of `sms-voice`: the same for every account, so the accounts of
     an organization run share one read per region. Empty when they cannot be read this way."""
 
-    def read() -> dict[tuple[str, str], str]:
+    def read() -> Catalogue:
         code = SERVICE_CODE_HINTS[0]
         try:
             items = _paginate(account.client(SERVICE_QUOTAS, region),
                               "list_aws_default_service_quotas", "Quotas", ServiceCode=code)
         except aws.AWS_ERRORS:
             return {}  # the full discovery says what is wrong
-        return {(code, q["QuotaCode"]): str(q.get("QuotaName", "")) for q in items}
+        return {(code, q["QuotaCode"]): q for q in items}
 
     assert account.shared is not None
-    return account.shared.get(("service-quotas-defaults", region), read)
+    found: Catalogue = account.shared.get(("service-quotas-defaults", region), read)
+    return found
 
 
-def _read_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+def _read_catalogue(account: AwsAccount, region: str) -> Catalogue:
     if account.shared is not None:
         # An organization run: AWS's default catalogue, read once per region for all accounts,
         # is enough when it names both production-access quotas.
         known = _defaults(account, region)
-        names = list(known.values())
+        names = [str(q.get("QuotaName", "")) for q in known.values()]
         if all(any(_is_production_quota(n, ch) for n in names) for ch in ("sms", "voice")):
             return known
     client = account.client(SERVICE_QUOTAS, region)
-    quotas: dict[tuple[str, str], str] = {}
+    quotas: Catalogue = {}
     try:
         services = _paginate(client, "list_services", "Services")
         codes = [
@@ -134,10 +145,11 @@ def _read_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], s
             or any(h in str(s.get("ServiceName", "")).lower() for h in SERVICE_NAME_HINTS)
         ]
         for code in codes:
+            # The account's applied items (read second) replace AWS's defaults.
             for op in ("list_aws_default_service_quotas", "list_service_quotas"):
                 try:
                     for q in _paginate(client, op, "Quotas", ServiceCode=code):
-                        quotas[(code, q["QuotaCode"])] = str(q.get("QuotaName", ""))
+                        quotas[(code, q["QuotaCode"])] = q
                 except aws.AWS_ERRORS as exc:
                     if "NoSuchResource" not in str(exc):
                         raise
@@ -166,8 +178,13 @@ def request_history(
 
 
 def quota_details(account: AwsAccount, region: str, quota: Quota) -> dict[str, Any]:
-    """GetServiceQuota (the applied value), else GetAWSDefaultServiceQuota: AWS documents that
-    a quota without an applied value is "not retrieved" by the first."""
+    """The quota's ServiceQuota item: the one the catalogue listing returned when it carries
+    `Adjustable` (the same shape GetServiceQuota returns), else GetServiceQuota (the applied
+    value), else GetAWSDefaultServiceQuota: AWS documents that a quota without an applied
+    value is "not retrieved" by the first."""
+    listed = _entries(account, region).get((quota.service_code, quota.quota_code))
+    if listed is not None and "Adjustable" in listed:
+        return dict(listed)
     client = account.client(SERVICE_QUOTAS, region)
     codes = {"ServiceCode": quota.service_code, "QuotaCode": quota.quota_code}
     try:
