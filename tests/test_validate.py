@@ -95,8 +95,8 @@ def test_service_quotas_validation_needs_an_adjustable_quota(simulator: Any) -> 
     assert row["backend"] == "service-quotas"
     assert "not adjustable" in row["reason"]
     # AWS said so: the listing's ServiceQuota items carry `Adjustable` (no GetServiceQuota needed)
-    assert any(r.operation in {"GetServiceQuota", "ListServiceQuotas", "ListAWSDefaultServiceQuotas"}
-               for r in sim.requests)
+    asked = {"GetServiceQuota", "ListServiceQuotas", "ListAWSDefaultServiceQuotas"}
+    assert any(r.operation in asked for r in sim.requests)
     ok = cli("check", "sms", "-r", "us-west-2", "--backend", "manual", "--output", "json")
     assert ok.exit_code == 0, ok
 
