@@ -232,7 +232,8 @@ def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Re
         "request_id": existing.request_id if existing else None,
         "case_id": existing.case_id if existing else None,
         "subject": plan.case.subject if plan.case else None,
-        "description": plan.case.description if plan.case else None,
+        "description": None,  # written from `case` when the result is output
+        "case": plan.case,
     }
     fields.update(kwargs)
     return Result.for_target(plan.target, action or plan.decided or "previewed", **fields)  # type: ignore[arg-type]

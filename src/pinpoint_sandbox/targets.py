@@ -6,8 +6,9 @@ per target, so `Target.tag` is the stable marker written into every case subject
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from pinpoint_sandbox.errors import UsageError
@@ -35,10 +36,31 @@ class Target:
         return f"{self.account_id}/{self.region}/{self.channel}"
 
 
-@dataclass(frozen=True)
 class RenderedCase:
-    subject: str
-    description: str
+    """A rendered case. The description is kept as its lines, each interned: the cases of one
+    run differ only in their region and account lines, so thousands of targets share one copy
+    of the rest (a 6 KB text costs a tuple of pointers per target, not 6 KB)."""
+
+    __slots__ = ("subject", "_lines")
+
+    def __init__(self, subject: str, description: str) -> None:
+        self.subject = subject
+        self._lines = tuple(sys.intern(line) for line in description.split("\n"))
+
+    @property
+    def description(self) -> str:
+        return "\n".join(self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RenderedCase):
+            return NotImplemented
+        return (self.subject, self._lines) == (other.subject, other._lines)
+
+    def __hash__(self) -> int:
+        return hash((self.subject, self._lines))
+
+    def __repr__(self) -> str:
+        return f"RenderedCase(subject={self.subject!r}, description={self.description!r})"
 
 
 @dataclass
@@ -56,6 +78,9 @@ class Result:
     subject: str | None = None
     description: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The case the description comes from when `description` is None: its text is made only
+    # when the result is written out (see RenderedCase), never kept per result.
+    case: RenderedCase | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def for_target(cls, target: Target, action: Action, **kwargs: Any) -> Result:
@@ -66,7 +91,11 @@ class Result:
         return Target(self.account_id, self.region, self.channel)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        case = self.case
+        data = asdict(replace(self, case=None))
+        data.pop("case")
+        if data["description"] is None and case is not None:
+            data["description"] = case.description  # same key, same place in the document
         extra = data.pop("extra")
         data.update(extra)
         return data

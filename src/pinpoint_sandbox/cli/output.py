@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -205,10 +205,10 @@ def print_results(
 ) -> None:
     """The results table (or JSON); `skipped_accounts`: organization accounts left out."""
     if json_output:
-        doc: dict[str, Any] = {"results": [r.to_json() for r in results]}
+        summary: dict[str, Any] = {}
         if skipped_accounts is not None:
-            doc["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
-        print_json(doc)
+            summary["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
+        stream_json("results", (r.to_json() for r in results), summary)
         return
     console = Console(highlight=False)
     if len(results) > SUMMARY_OVER:
@@ -230,6 +230,24 @@ def print_results(
         if detail:
             console.print(f"  • {r.region} {r.channel} ({r.account_id}): {detail}",
                           markup=False)
+
+
+def stream_json(key: str, items: Iterable[Any], summary: dict[str, Any]) -> None:
+    """`{key: [items…], **summary}` written one item at a time, byte for byte what
+    print_json writes for that document: one item's JSON (its case text included) exists at
+    a time, not the whole list's."""
+    out = sys.stdout
+    out.write("{\n  " + json.dumps(key) + ": [")
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=2, default=str)
+        out.write(("\n    " if first else ",\n    ") + text.replace("\n", "\n    "))
+        first = False
+    out.write("]" if first else "\n  ]")
+    for name, value in summary.items():
+        text = json.dumps(value, indent=2, default=str)
+        out.write(",\n  " + json.dumps(name) + ": " + text.replace("\n", "\n  "))
+    out.write("\n}\n")
 
 
 def print_json(doc: Any) -> None:
