@@ -41,7 +41,7 @@ class RenderedCase:
     run differ only in their region and account lines, so thousands of targets share one copy
     of the rest (a 6 KB text costs a tuple of pointers per target, not 6 KB)."""
 
-    __slots__ = ("subject", "_lines")
+    __slots__ = ("_lines", "subject")
 
     def __init__(self, subject: str, description: str) -> None:
         self.subject = subject
