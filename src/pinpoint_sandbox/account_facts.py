@@ -113,19 +113,41 @@ def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | No
     return opt_in_problem(region, account_id, code)
 
 
-def _spend_limits(client: Any) -> list[SpendLimit]:
-    limits: list[SpendLimit] = []
-    for page in client.get_paginator("describe_spend_limits").paginate():
-        for item in page.get("SpendLimits", []):
-            limits.append(
-                SpendLimit(
-                    name=str(item.get("Name")),
-                    enforced=int(item.get("EnforcedLimit", 0)),
-                    max=int(item.get("MaxLimit", 0)),
-                    overridden=bool(item.get("Overridden", False)),
-                )
-            )
-    return limits
+def spend_limit_items(account: AwsAccount, region: str) -> list[dict[str, Any]]:
+    """The raw DescribeSpendLimits items of one region, read once per account-region for
+    the readers of one run (status facts and spend readiness); a failure is not kept."""
+
+    def read() -> list[dict[str, Any]]:
+        pages = account.client(SMS_VOICE, region).get_paginator("describe_spend_limits")
+        return [item for page in pages.paginate() for item in page.get("SpendLimits", [])]
+
+    items: list[dict[str, Any]] = account.cached(("spend-limits", region), read)
+    return items
+
+
+def tier_shared(account: AwsAccount, region: str) -> tuple[str | None, bool]:
+    """(raw ACCOUNT_TIER, in production), one DescribeAccountAttributes per account-region
+    for `status`'s facts and its tracker rows (the tracker's --watch drops the key to re-read
+    it); raises botocore's error when it cannot be read."""
+
+    def read() -> tuple[str | None, bool]:
+        tier = _tier_from_pages(account.client(SMS_VOICE, region))
+        return tier, is_production(tier)
+
+    found: tuple[str | None, bool] = account.cached(("tier", region), read)
+    return found
+
+
+def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
+    return [
+        SpendLimit(
+            name=str(item.get("Name")),
+            enforced=int(item.get("EnforcedLimit", 0)),
+            max=int(item.get("MaxLimit", 0)),
+            overridden=bool(item.get("Overridden", False)),
+        )
+        for item in spend_limit_items(account, region)
+    ]
 
 
 def _verified_limit(client: Any) -> tuple[int | None, int | None]:
@@ -180,8 +202,7 @@ def read_region_facts(
         facts.problems.append(f"{operation}: {error_message(exc)}")
 
     try:
-        facts.tier = _tier_from_pages(client)
-        facts.in_production = is_production(facts.tier)
+        facts.tier, facts.in_production = tier_shared(account, region)
     except errors as exc:
         refused = region_refusal(account, region, exc)
         if refused:  # every other read would fail the same way: one line says it all
@@ -190,7 +211,7 @@ def read_region_facts(
         problem("DescribeAccountAttributes", exc)
 
     try:
-        facts.spend_limits = _spend_limits(client)
+        facts.spend_limits = _spend_limits(account, region)
     except errors as exc:
         problem("DescribeSpendLimits", exc)
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from pinpoint_sandbox import aws
+from pinpoint_sandbox.account_facts import spend_limit_items
 from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.errors import AwsError, UsageError
@@ -114,23 +115,29 @@ class RegionSpend:
                 "limits": [s.to_json() for s in self.limits]}
 
 
-def read_limits(account: AwsAccount, region: str) -> list[SpendStatus]:
-    """Every DescribeSpendLimits entry, unjudged. Raises AwsError when it cannot be read."""
+def read_limits(account: AwsAccount, region: str, *, shared: bool = False) -> list[SpendStatus]:
+    """Every DescribeSpendLimits entry, unjudged. Raises AwsError when it cannot be read.
+    `shared`: the read `status` also shows, made once per account-region (not before a
+    write: raise-spend reads afresh)."""
     client = account.client(SMS_VOICE, region)
     operations = client.meta.service_model.operation_names
     limits: list[SpendStatus] = []
     try:
-        for page in client.get_paginator("describe_spend_limits").paginate():
-            for item in page.get("SpendLimits", []):
-                name = str(item.get("Name"))
-                limits.append(SpendStatus(
-                    name=name,
-                    channel=channel_of(name),
-                    enforced=int(item.get("EnforcedLimit", 0)),
-                    max=int(item.get("MaxLimit", 0)),
-                    overridden=bool(item.get("Overridden", False)),
-                    setter=setter_operation(name, operations),
-                ))
+        if shared:
+            items = spend_limit_items(account, region)
+        else:
+            pages = client.get_paginator("describe_spend_limits").paginate()
+            items = [item for page in pages for item in page.get("SpendLimits", [])]
+        for item in items:
+            name = str(item.get("Name"))
+            limits.append(SpendStatus(
+                name=name,
+                channel=channel_of(name),
+                enforced=int(item.get("EnforcedLimit", 0)),
+                max=int(item.get("MaxLimit", 0)),
+                overridden=bool(item.get("Overridden", False)),
+                setter=setter_operation(name, operations),
+            ))
     except aws.AWS_ERRORS as exc:
         raise AwsError(
             f"Could not read the spend limits in {region} (DescribeSpendLimits): "
@@ -195,7 +202,7 @@ def read_spend(
     """
     try:
         account_id = account.account_id(region)
-        limits = read_limits(account, region)
+        limits = read_limits(account, region, shared=True)
     except AwsError as exc:
         return RegionSpend(account.expected_account_id() or "?", region, problem=exc.message)
     wanted = wanted or {}

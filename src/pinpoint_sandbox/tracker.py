@@ -295,10 +295,9 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
 
 def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
     """One DescribeAccountAttributes per account and region per run."""
-    key = ("tier", region)
-    if key not in account.cache:
-        account.cache[key] = reader(account, region)
-    tier, production = account.cache[key]
+    # Under the account's per-entry lock: the sms and voice rows of a region read it once,
+    # and `status`'s facts share the same entry (account_facts.tier_shared).
+    tier, production = account.cached(("tier", region), lambda: reader(account, region))
     return tier, bool(production)
 
 

@@ -70,6 +70,8 @@ def discover_quota(
     """The production-access quota of `channel` in `region`, or None if Service Quotas has none."""
     quotas = _catalogue(account, region)
     if pinned_code:
+        if not any(code == pinned_code for _, code in quotas):
+            quotas = _catalogue(account, region, complete=True)  # every code's listing
         for (service_code, quota_code), name in quotas.items():
             if quota_code != pinned_code:
                 continue
@@ -95,16 +97,20 @@ def discover_quota(
 Catalogue = dict[tuple[str, str], dict[str, Any]]
 
 
-def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+def _catalogue(
+    account: AwsAccount, region: str, *, complete: bool = False
+) -> dict[tuple[str, str], str]:
     """{(service code, quota code): quota name} of End User Messaging in `region`."""
-    return {key: str(item.get("QuotaName", "")) for key, item in _entries(account, region).items()}
+    entries = _entries(account, region, complete=complete)
+    return {key: str(item.get("QuotaName", "")) for key, item in entries.items()}
 
 
-def _entries(account: AwsAccount, region: str) -> Catalogue:
+def _entries(account: AwsAccount, region: str, *, complete: bool = False) -> Catalogue:
     """The listed quota items, read once per account-region (the sms and voice targets share
-    them, under a per-entry lock); the adjustability check reads its fields from here."""
-    found: Catalogue = account.cached(("service-quotas", region),
-                                      lambda: _read_catalogue(account, region))
+    them, under a per-entry lock); the adjustability check reads its fields from here.
+    `complete`: every matching service's listing (a pinned quota code not found otherwise)."""
+    key = ("service-quotas-complete" if complete else "service-quotas", region)
+    found: Catalogue = account.cached(key, lambda: _read_catalogue(account, region, complete))
     return found
 
 
@@ -126,13 +132,17 @@ def _defaults(account: AwsAccount, region: str) -> Catalogue:
     return found
 
 
-def _read_catalogue(account: AwsAccount, region: str) -> Catalogue:
-    if account.shared is not None:
+def _names_both(catalogue: Catalogue) -> bool:
+    names = [str(q.get("QuotaName", "")) for q in catalogue.values()]
+    return all(any(_is_production_quota(n, ch) for n in names) for ch in ("sms", "voice"))
+
+
+def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) -> Catalogue:
+    if account.shared is not None and not complete:
         # An organization run: AWS's default catalogue, read once per region for all accounts,
         # is enough when it names both production-access quotas.
         known = _defaults(account, region)
-        names = [str(q.get("QuotaName", "")) for q in known.values()]
-        if all(any(_is_production_quota(n, ch) for n in names) for ch in ("sms", "voice")):
+        if _names_both(known):
             return known
     client = account.client(SERVICE_QUOTAS, region)
     quotas: Catalogue = {}
@@ -144,7 +154,13 @@ def _read_catalogue(account: AwsAccount, region: str) -> Catalogue:
             if s.get("ServiceCode") in SERVICE_CODE_HINTS
             or any(h in str(s.get("ServiceName", "")).lower() for h in SERVICE_NAME_HINTS)
         ]
+        # End User Messaging's own code first; the older Pinpoint listing only when it
+        # does not name both production-access quotas (each listing is two serial calls).
+        hints = list(SERVICE_CODE_HINTS)
+        codes.sort(key=lambda c: hints.index(c) if c in hints else len(hints))
         for code in codes:
+            if not complete and _names_both(quotas):
+                break
             # The account's applied items (read second) replace AWS's defaults.
             for op in ("list_aws_default_service_quotas", "list_service_quotas"):
                 try:
