@@ -30,6 +30,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     create_model,
+    model_validator,
 )
 
 from pinpoint_sandbox.errors import AnswersError, NoTerminalError, UsageError
@@ -170,6 +171,14 @@ PositiveInt = Annotated[int, BeforeValidator(_no_bool), Field(gt=0)]
 Language = Literal["en", "ja"]
 
 
+class ReviewSettings(BaseModel):
+    """`review: {ignore: [rule, ...]}`: content-review rules the author waives on purpose."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ignore: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = []
+
+
 class _Answers(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -192,6 +201,7 @@ class SmsAnswers(_Answers):
         Annotated[list[Email], Field(max_length=MAX_CONTACT_EMAILS), AfterValidator(_unique)]
         | None
     ) = None
+    review: ReviewSettings | None = None
 
 
 class CallsPerNumber(BaseModel):
@@ -199,6 +209,16 @@ class CallsPerNumber(BaseModel):
 
     count: PositiveInt
     period: Literal["day", "week", "month", "other"]
+    # What "other" means, in the user's words, read after "per" ("3 days", "campaign").
+    period_detail: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _detail_for_other(self) -> CallsPerNumber:
+        if self.period == "other" and not self.period_detail:
+            raise ValueError(
+                "period is 'other': say what it means in period_detail, e.g. '3 days'"
+            )
+        return self
 
 
 class VoiceAnswers(_Answers):
@@ -222,6 +242,7 @@ class VoiceAnswers(_Answers):
         Annotated[list[Email], Field(max_length=MAX_CONTACT_EMAILS), AfterValidator(_unique)]
         | None
     ) = None
+    review: ReviewSettings | None = None
 
 
 Answers = SmsAnswers | VoiceAnswers
