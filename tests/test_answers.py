@@ -507,11 +507,11 @@ def test_answer_keys_match_design() -> None:
     assert answer_keys("sms") == [
         "regions", "company_name", "website_url", "message_type", "destination_countries",
         "opt_in_process", "message_templates", "use_case_description", "contact_language",
-        "spend_limit_usd", "contact_emails",
+        "spend_limit_usd", "contact_emails", "review",
     ]
     assert answer_keys("voice") == [
         "regions", "company_name", "website_url", "service_description", "max_messages_per_day",
         "average_call_duration_seconds", "number_sourcing", "dedicated_numbers",
         "dedicated_numbers_reason", "calls_per_number", "consent_process", "opt_out_process",
-        "contact_language", "voice_message_sent", "contact_emails",
+        "contact_language", "voice_message_sent", "contact_emails", "review",
     ]

@@ -143,7 +143,7 @@ OPT_OUT_WAYS = _ways(
     r"press(es|ing)? (\d|a key|the|any)|keypad|dtmf|\bsay(s|ing)?\b|spoken|\bivr\b",
     r"switch(es|ing)? (back|off|it off|them off|to)|turn(s|ing)? (it |them )?off|disabl"
     r"|toggl|untick(?!ed)|uncheck(?!ed)|deselect|remov(e|es|ing) (it|them|their|the|your|this)\b"
-    r"|withdraw|revok|cancel|change(s)? (their|the|your)? ?(channel|preference|setting)"
+    r"|withdraw|revok|to cancel\b|cancel (messages|texts|alerts|calls|any ?time|at any)|change(s)? (their|the|your)? ?(channel|preference|setting)"
     r"|choose (sms|email|e-mail|text|another|a different)",
     r"settings|preferences|profile|account page|\bportal\b",
     r"call(ing)? (us|our|the)|contact(ing)? (us|our|support|customer)|support|customer service"
@@ -267,7 +267,7 @@ def check_rule_ids(ids: Iterable[str], source: str = "--ignore") -> list[str]:
         rule = rule.strip()
         if rule not in RULE_IDS:
             close = difflib.get_close_matches(rule, list(RULE_IDS), n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else "`lint --rules` lists them."
+            hint = f"did you mean {close[0]!r}?" if close else "the README lists the rule ids."
             raise UsageError(f"{source}: unknown review rule {rule!r} — {hint}")
         checked.append(rule)
     return list(dict.fromkeys(checked))

@@ -380,6 +380,16 @@ def _limited_environment_class() -> type[jinja2.Environment]:
             _check_binop(operator, left, right)
             return super().call_binop(context, operator, left, right)
 
+        def wrap_str_format(self, value: Any) -> Any:
+            # str.format is sandboxed at attribute access: check the widths there too.
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, str) and getattr(value, "__name__", "") in (
+                "format", "format_map"
+            ):
+                _limit(max((int(n) for n in _FORMAT_WIDTH.findall(owner)), default=0),
+                       "a format width")
+            return super().wrap_str_format(value)
+
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
             _check_call(__obj, args, kwargs)
             return super().call(__context, __obj, *args, **kwargs)

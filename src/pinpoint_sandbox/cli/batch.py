@@ -26,11 +26,15 @@ def batch(
         typer.Option("--backend", help="Override the batch file's backend for every request."),
     ] = None,
     wait: common.WaitOpt = False,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
     from pinpoint_sandbox.plan import Request, RunOptions, run
 
+    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
+
+    flag_waivers = check_rule_ids(ignore or [])
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
@@ -51,11 +55,11 @@ def batch(
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
-    from pinpoint_sandbox.lint import lint_answers
-
     for index, item in enumerate(spec.requests):
-        reporter.review(f"request {index + 1} ({item.channel})",
-                        lint_answers(item.channel, answers[index].model_dump(mode="json")))
+        data = answers[index].model_dump(mode="json")
+        label = f"request {index + 1} ({item.channel})"
+        waived = check_rule_ids([*flag_waivers, *waived_rules(data)], f"{label}: review.ignore")
+        reporter.review(label, lint_answers(item.channel, data, ignore=waived), waived)
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,

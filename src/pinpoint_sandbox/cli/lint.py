@@ -67,6 +67,7 @@ def lint(
         typer.Option("--channel", help="sms or voice (default: guessed from the keys)."),
     ] = None,
     output: common.OutputOpt = common.OutputFormat.text,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
     from pinpoint_sandbox.answers import (
@@ -77,8 +78,9 @@ def lint(
         to_data,
         validate_answers,
     )
-    from pinpoint_sandbox.lint import count_levels, lint_answers
+    from pinpoint_sandbox.lint import check_rule_ids, count_levels, lint_answers, waived_rules
 
+    flag_waivers = check_rule_ids(ignore or [])
     data = load_answers_file(file)
     if not data:
         raise UsageError(
@@ -110,9 +112,14 @@ def lint(
         return f"missing answer for {key!r} — add `{key}:` to {file.name}"
 
     answers = to_data(validate_answers(chosen, data, file.name, missing_text))
-    findings = lint_answers(chosen, answers)
+    waived = check_rule_ids(
+        [*flag_waivers, *waived_rules(answers)], f"{file.name}: review.ignore"
+    )
+    findings = lint_answers(chosen, answers, ignore=waived)
     errors, warnings = count_levels(findings)
     summary = _summary(file, chosen, errors, warnings)
+    if waived:
+        summary += f" Waived: {', '.join(waived)}."
 
     if output is common.OutputFormat.json:
         from pinpoint_sandbox.cli.output import print_json, stderr_console
@@ -124,6 +131,7 @@ def lint(
                 "findings": [f.to_json() for f in findings],
                 "errors": errors,
                 "warnings": warnings,
+                "waived": waived,
             }
         )
         stderr_console().print(summary, markup=False)
@@ -155,13 +163,14 @@ def _print_table(findings: Sequence[Finding], summary: str) -> None:
         table.add_column("key")
         table.add_column("problem and fix", overflow="fold")
         table.add_column("rule")
+        styles = {"error": "red", "warning": "yellow", "note": "dim"}
         for finding in findings:
-            style = "red" if finding.level == "error" else "yellow"
+            style = styles.get(finding.level, "")
             # Text, not markup: keys like message_templates[0] must print as written.
             table.add_row(
                 Text(finding.level, style=style),
                 Text(finding.key),
-                Text(finding.message),
+                Text(f"{finding.message} Fix: {finding.fix}" if finding.fix else finding.message),
                 Text(finding.rule),
             )
         console.print(table)

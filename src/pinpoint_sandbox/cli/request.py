@@ -49,11 +49,15 @@ def run_request(
     save_answers: Path | None,
     wait: bool,
     send_test_call: str | None = None,
+    ignore: list[str] | None = None,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
     from pinpoint_sandbox.plan import Request, RunOptions, run
     from pinpoint_sandbox.regions import parse_regions
 
+    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
+
+    flag_waivers = check_rule_ids(ignore or [])
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     save_answers = common.validate_file_option(save_answers, "--save-answers")
@@ -82,10 +86,10 @@ def run_request(
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
-    from pinpoint_sandbox.lint import lint_answers
-
-    reporter.review(f"the {channel} answers",
-                    lint_answers(channel, validated.model_dump(mode="json")))
+    data = validated.model_dump(mode="json")
+    waived = check_rule_ids([*flag_waivers, *waived_rules(data)], "review.ignore")
+    reporter.review(f"the {channel} answers", lint_answers(channel, data, ignore=waived),
+                    waived)
     report = run(
         [Request(channel, account, list(validated.regions), validated, backend.value)],
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
@@ -160,6 +164,7 @@ def request(
     save_answers: SaveAnswersOpt = None,
     wait: common.WaitOpt = False,
     send_test_call: SendTestCallOpt = None,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
     from pinpoint_sandbox.errors import UsageError
@@ -170,7 +175,7 @@ def request(
         channel.value, region=region, profile=profile, answers=answers, set_=set_,
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
-        save_answers=save_answers, wait=wait, send_test_call=send_test_call,
+        save_answers=save_answers, wait=wait, send_test_call=send_test_call, ignore=ignore,
     )
     if code != ExitCode.OK:
         raise typer.Exit(code)
