@@ -381,7 +381,8 @@ def test_environment_is_built_once_per_templates_dir(tmp_path: Path) -> None:
     "{{ 'x'.ljust(10**11) }}",
     "{{ '{:>9999999999}'.format('x') }}",
     "{{ 'x' | center(10**11) }}",
-    "{% for i in range(5000) %}{% for j in range(5000) %}{{ company_name }}{% endfor %}{% endfor %}",
+    "{% for i in range(5000) %}{% for j in range(5000) %}{{ company_name }}"
+    "{% endfor %}{% endfor %}",
 ])
 def test_template_bombs_are_one_usage_line(tmp_path: Path, body: str) -> None:
     (tmp_path / "sms_case.txt.j2").write_text("ok\n" + body + "\n")

@@ -117,13 +117,15 @@ CONSENT_WAYS = _ways(
     r"web ?form|online form|sign[- ]?up|signup|registration|register|enrol|onboarding"
     r"|check ?box|tick(s|ing|ed)? (a|the|an)|tick ?box|toggle|switch(es)? on|radio button"
     r"|opt[- ]?in (page|form|flow|screen|box)|consent (screen|box|form|page)"
-    r"|(settings|preferences|profile|account|notification|security|privacy) (page|screen|menu|section|tab)"
+    r"|(settings|preferences|profile|account|notification|security|privacy) "
+    r"(page|screen|menu|section|tab)"
     r"|(in|on|under|via|through) (the |their |our |its )?[\w -]{0,30}(settings|preferences|profile)"
     r"|\b(app|website|site|portal|online banking|mobile banking|dashboard)\b.{0,60}"
     r"\b(choose|chooses|select|selects|enable|enables|turn on|turns on|enter|enters|add|adds)\b",
     # checkout, booking, account creation, code requests (OTP)
     r"checkout|check-out|booking|book(s|ed)? (an|a|their|online)|account (creation|opening|set ?up)"
-    r"|(open|create|set up)s? (an|their|a new) account|\bjoin(s|ing)?\b.{0,40}\b(online|app|website)|request(s|ed)? (a|the|their|an) "
+    r"|(open|create|set up)s? (an|their|a new) account"
+    r"|\bjoin(s|ing)?\b.{0,40}\b(online|app|website)|request(s|ed)? (a|the|their|an) "
     r"(one[- ]time )?(code|password|passcode|otp)|(two|2)[- ](step|factor)|\b2fa\b|\bmfa\b"
     r"|verif(y|ies|ication)|log ?in|sign[- ]?in",
     # phone, IVR, keypad, agents
@@ -143,7 +145,8 @@ OPT_OUT_WAYS = _ways(
     r"press(es|ing)? (\d|a key|the|any)|keypad|dtmf|\bsay(s|ing)?\b|spoken|\bivr\b",
     r"switch(es|ing)? (back|off|it off|them off|to)|turn(s|ing)? (it |them )?off|disabl"
     r"|toggl|untick(?!ed)|uncheck(?!ed)|deselect|remov(e|es|ing) (it|them|their|the|your|this)\b"
-    r"|withdraw|revok|to cancel\b|cancel (messages|texts|alerts|calls|any ?time|at any)|change(s)? (their|the|your)? ?(channel|preference|setting)"
+    r"|withdraw|revok|to cancel\b|cancel (messages|texts|alerts|calls|any ?time|at any)"
+    r"|change(s)? (their|the|your)? ?(channel|preference|setting)"
     r"|choose (sms|email|e-mail|text|another|a different)",
     r"settings|preferences|profile|account page|\bportal\b",
     r"call(ing)? (us|our|the)|contact(ing)? (us|our|support|customer)|support|customer service"
@@ -199,7 +202,8 @@ PROMOTIONAL = re.compile(
 )
 VOICE_OPT_OUT_TIMING = re.compile(
     r"immediate|instant|real[- ]time|automatic|within|\d+ ?(hours?|hrs?|days?|minutes?|business)"
-    r"|same day|next (call|day|sign[- ]?in|log[- ]?in|message|time)|before the next|at once|right away|no further|never called again"
+    r"|same day|next (call|day|sign[- ]?in|log[- ]?in|message|time)|before the next|at once"
+    r"|right away|no further|never called again"
     r"|from then on|straight away",
     re.IGNORECASE,
 )

@@ -286,7 +286,7 @@ _PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"}
 
 
 def _limit(size: int, what: str) -> None:
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     if size > MAX_BUILT_LENGTH:
         raise SecurityError(
@@ -296,7 +296,7 @@ def _limit(size: int, what: str) -> None:
 
 
 def _check_binop(operator: str, left: Any, right: Any) -> None:
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     if operator == "*":
         for seq, times in ((left, right), (right, left)):
@@ -346,7 +346,7 @@ def _bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def _limited_range(*args: int) -> range:
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     rng = range(*args)
     if len(rng) > MAX_RANGE:
@@ -390,7 +390,7 @@ def _limited_environment_class() -> type[jinja2.Environment]:
                        "a format width")
             return super().wrap_str_format(value)
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _check_call(__obj, args, kwargs)
             return super().call(__context, __obj, *args, **kwargs)
 

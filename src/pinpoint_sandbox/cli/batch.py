@@ -30,9 +30,8 @@ def batch(
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
-    from pinpoint_sandbox.plan import Request, RunOptions, run
-
     from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
+    from pinpoint_sandbox.plan import Request, RunOptions, run
 
     flag_waivers = check_rule_ids(ignore or [])
     templates = common.validate_templates_dir(templates_dir)

@@ -52,10 +52,9 @@ def run_request(
     ignore: list[str] | None = None,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
+    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
     from pinpoint_sandbox.plan import Request, RunOptions, run
     from pinpoint_sandbox.regions import parse_regions
-
-    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
 
     flag_waivers = check_rule_ids(ignore or [])
     templates = common.validate_templates_dir(templates_dir)
