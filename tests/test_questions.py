@@ -361,7 +361,8 @@ def test_review_findings_show_after_the_answer_and_it_can_be_answered_again(
     answered = engine.ask_missing("sms", known)
     assert answered["message_templates"][0].startswith("Ruta Rent a Car: your car")
     err = capsys.readouterr().err
-    assert "error: does not name the brand 'Ruta Rent a Car'. [template-brand]" in err
+    assert "error: does not name the brand 'Ruta Rent a Car'. Fix: start it with" in err
+    assert "[template-brand]" in err
 
 
 def test_summary_edit_returns_to_the_summary_not_question_one(

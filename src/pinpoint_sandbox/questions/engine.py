@@ -537,7 +537,8 @@ def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[
 
 def _show_findings(findings: list[Any]) -> None:
     for finding in findings:
-        _say(f"  {finding.level}: {finding.message} [{finding.rule}]",
+        fix = f" Fix: {finding.fix}" if finding.fix else ""
+        _say(f"  {finding.level}: {finding.message}{fix} [{finding.rule}]",
              LEVEL_STYLE.get(finding.level, ""))
 
 
