@@ -9,6 +9,7 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
+from pinpoint_sandbox.cli.request import checked_ignores, review_answers
 
 
 def batch(
@@ -30,10 +31,9 @@ def batch(
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
-    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
     from pinpoint_sandbox.plan import Request, RunOptions, run
 
-    flag_waivers = check_rule_ids(ignore or [])
+    flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
@@ -55,10 +55,8 @@ def batch(
     reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
                             show_cases=len(requests) <= 3)
     for index, item in enumerate(spec.requests):
-        data = answers[index].model_dump(mode="json")
-        label = f"request {index + 1} ({item.channel})"
-        waived = check_rule_ids([*flag_waivers, *waived_rules(data)], f"{label}: review.ignore")
-        reporter.review(label, lint_answers(item.channel, data, ignore=waived), waived)
+        review_answers(reporter, f"request {index + 1} ({item.channel})", item.channel,
+                       answers[index].model_dump(mode="json"), flag_waivers)
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,

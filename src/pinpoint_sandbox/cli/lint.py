@@ -121,24 +121,29 @@ def lint(
     if waived:
         summary += f" Waived: {', '.join(waived)}."
 
-    if output is common.OutputFormat.json:
-        from pinpoint_sandbox.cli.output import print_json, stderr_console
-
-        print_json(
-            {
-                "file": str(file),
-                "channel": chosen,
-                "findings": [f.to_json() for f in findings],
-                "errors": errors,
-                "warnings": warnings,
-                "waived": waived,
-            }
-        )
-        stderr_console().print(summary, markup=False)
-    else:
-        _print_table(findings, summary)
+    _report(file, chosen, findings, waived, summary, output)
     if errors:
         raise typer.Exit(int(ExitCode.USAGE))
+
+
+def _report(file: Path, channel: str, findings: Sequence[Finding], waived: list[str],
+            summary: str, output: common.OutputFormat) -> None:
+    if output is not common.OutputFormat.json:
+        _print_table(findings, summary)
+        return
+    from pinpoint_sandbox.cli.output import print_json, stderr_console
+
+    errors, warnings = count_levels_of(findings)
+    print_json({"file": str(file), "channel": channel,
+                "findings": [f.to_json() for f in findings], "errors": errors,
+                "warnings": warnings, "waived": waived})
+    stderr_console().print(summary, markup=False)
+
+
+def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
+    from pinpoint_sandbox.lint import count_levels
+
+    return count_levels(findings)
 
 
 def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -52,11 +52,10 @@ def run_request(
     ignore: list[str] | None = None,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
-    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
     from pinpoint_sandbox.plan import Request, RunOptions, run
     from pinpoint_sandbox.regions import parse_regions
 
-    flag_waivers = check_rule_ids(ignore or [])
+    flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     save_answers = common.validate_file_option(save_answers, "--save-answers")
@@ -85,10 +84,8 @@ def run_request(
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
     json_output = output == common.OutputFormat.json
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
-    data = validated.model_dump(mode="json")
-    waived = check_rule_ids([*flag_waivers, *waived_rules(data)], "review.ignore")
-    reporter.review(f"the {channel} answers", lint_answers(channel, data, ignore=waived),
-                    waived)
+    review_answers(reporter, f"the {channel} answers", channel,
+                   validated.model_dump(mode="json"), flag_waivers)
     report = run(
         [Request(channel, account, list(validated.regions), validated, backend.value)],
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
@@ -97,6 +94,22 @@ def run_request(
     )
     print_results(report.results, json_output=json_output)
     return report.exit_code
+
+
+def checked_ignores(ignore: list[str] | None) -> list[str]:
+    """--ignore rule ids, checked before any question or call (a typo is exit 2)."""
+    from pinpoint_sandbox.lint import check_rule_ids
+
+    return check_rule_ids(ignore or [])
+
+
+def review_answers(reporter: RichReporter, label: str, channel: str, data: dict[str, Any],
+                   flag_waivers: list[str]) -> None:
+    """The content review in the preview, with --ignore and the file's `review.ignore`."""
+    from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
+
+    waived = check_rule_ids([*flag_waivers, *waived_rules(data)], f"{label}: review.ignore")
+    reporter.review(label, lint_answers(channel, data, ignore=waived), waived)
 
 
 def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes: bool,
