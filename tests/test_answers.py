@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 import yaml
 
 from pinpoint_sandbox.answers import (
+    LAST,
     SmsAnswers,
     VoiceAnswers,
     answer_keys,
@@ -300,12 +303,17 @@ def write_yaml(path: Path, data: dict[str, Any]) -> Path:
 def test_set_beats_file_beats_saved_beats_default(tmp_path: Path) -> None:
     save_answers("sms", sms_data(company_name="Saved Co", contact_language="ja",
                                  message_type="promotional"))
-    answers_file = write_yaml(tmp_path / "a.yaml", {"company_name": "File Co",
-                                                    "message_type": "one_time_password"})
+    answers_file = write_yaml(tmp_path / "a.yaml", sms_data(company_name="File Co",
+                                                            message_type="one_time_password"))
     answers = resolve_answers("sms", answers_file=answers_file, sets=["company_name=Set Co"])
     assert answers.company_name == "Set Co"  # --set > file
     assert isinstance(answers, SmsAnswers)
     assert answers.message_type == "one_time_password"  # file > saved
+    assert answers.contact_language == "en"  # question default: saved answers never mix in
+
+    # Saved answers apply when asked for (`--answers last`), below --set, above the defaults.
+    answers = resolve_answers("sms", answers_file=LAST, sets=["company_name=Set Co"])
+    assert answers.company_name == "Set Co"  # --set > saved
     assert answers.contact_language == "ja"  # saved > question default
     assert answers.opt_in_process == sms_data()["opt_in_process"]  # from saved
 
@@ -333,17 +341,26 @@ def test_dotted_set_merges_into_file_mapping(tmp_path: Path) -> None:
     assert answers.calls_per_number.count == 7 and answers.calls_per_number.period == "day"
 
 
-def test_use_saved_false_ignores_saved_answers() -> None:
+def test_saved_answers_apply_only_with_answers_last() -> None:
     save_answers("sms", sms_data())
-    assert resolve_answers("sms").company_name == "Example Corp"
+    notes: list[str] = []
+    assert resolve_answers("sms", answers_file=LAST, note=notes.append).company_name == (
+        "Example Corp"
+    )
+    assert notes and str(saved_answers_path("sms")) in notes[0] and "'Example Corp'" in notes[0]
+    # --set without --answers is never mixed with saved answers.
     with pytest.raises(AnswersError) as info:
-        resolve_answers("sms", sets=["website_url=https://www.acme-tools.com"], use_saved=False)
+        resolve_answers("sms", sets=["website_url=https://www.acme-tools.com"])
     assert "missing answer for 'company_name'" in info.value.message
+    # Nothing given and nothing asked: the saved answers are offered, never used.
+    with pytest.raises(NoTerminalError) as no_answers:
+        resolve_answers("sms")
+    assert "--answers last (the saved answers of 'Example Corp'" in no_answers.value.message
 
 
 def test_no_answers_at_all_is_one_line_without_terminal() -> None:
     with pytest.raises(NoTerminalError) as info:
-        resolve_answers("sms", regions=["eu-west-1"], interactive=False)
+        resolve_answers("sms", regions=["eu-west-1"])
     assert info.value.exit_code == ExitCode.USAGE
     assert info.value.message == (
         "no answers given and no terminal to ask on: pass --answers FILE (write one with "
@@ -354,11 +371,13 @@ def test_no_answers_at_all_is_one_line_without_terminal() -> None:
 def test_no_answers_with_no_input_in_a_terminal_names_the_flag(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pinpoint_sandbox.questions import engine
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
 
-    monkeypatch.setattr(engine, "has_terminal", lambda: True)
+    monkeypatch.setattr(sys, "stdin", Terminal())
     with pytest.raises(UsageError) as info:
-        resolve_answers("voice", interactive=False)
+        resolve_answers("voice")
     assert "\n" not in info.value.message
     assert "--no-input" in info.value.message
     assert "pinpoint-sandbox init voice FILE" in info.value.message
@@ -456,7 +475,7 @@ def test_whole_spend_amounts_stay_whole() -> None:
 
 def test_missing_answers_named_one_per_line() -> None:
     with pytest.raises(AnswersError) as info:
-        resolve_answers("sms", sets=["company_name=Acme"], interactive=False)
+        resolve_answers("sms", sets=["company_name=Acme"])
     problems = info.value.problems
     required = {"website_url", "message_type", "regions", "destination_countries",
                 "opt_in_process", "message_templates", "use_case_description"}
@@ -486,14 +505,19 @@ def test_problem_lines_name_their_source(tmp_path: Path) -> None:
                for p in problems)
 
 
-def test_success_saves_answers_and_writes_save_to(tmp_path: Path) -> None:
+def test_success_writes_save_to_but_a_file_never_overwrites_saved_answers(
+    tmp_path: Path,
+) -> None:
+    save_answers("sms", sms_data(company_name="Typed By Hand"))
     target = tmp_path / "out.yaml"
     answers = resolve_answers("sms", answers_file=write_yaml(tmp_path / "a.yaml", sms_data()),
                               sets=["spend_limit_usd=250"], save_to=target)
-    saved = load_saved_answers("sms")
+    assert load_saved_answers("sms")["company_name"] == "Typed By Hand"
+    saved = load_answers_file(target)
     assert saved["spend_limit_usd"] == 250
     assert saved["destination_countries"] == ["US", "GB"]
-    assert validate_answers("sms", load_answers_file(target)) == answers
+    assert validate_answers("sms", saved) == answers
+    assert target.stat().st_mode & 0o777 == 0o600
 
 
 def test_failure_does_not_save() -> None:
@@ -507,11 +531,70 @@ def test_answer_keys_match_design() -> None:
     assert answer_keys("sms") == [
         "regions", "company_name", "website_url", "message_type", "destination_countries",
         "opt_in_process", "message_templates", "use_case_description", "contact_language",
-        "spend_limit_usd", "contact_emails", "review",
+        "spend_limit_usd", "contact_emails",
     ]
     assert answer_keys("voice") == [
         "regions", "company_name", "website_url", "service_description", "max_messages_per_day",
         "average_call_duration_seconds", "number_sourcing", "dedicated_numbers",
         "dedicated_numbers_reason", "calls_per_number", "consent_process", "opt_out_process",
-        "contact_language", "voice_message_sent", "contact_emails", "review",
+        "contact_language", "voice_message_sent", "contact_emails",
     ]
+
+
+# --- model additions: calls_per_number.period_detail, review.ignore ---------------------------
+
+
+def test_period_other_needs_period_detail() -> None:
+    with pytest.raises(AnswersError) as info:
+        validate_answers("voice", voice_data(calls_per_number={"count": 3, "period": "other"}),
+                         "v.yaml")
+    assert info.value.problems == [
+        "v.yaml: calls_per_number.period_detail: is required when period is other: say the "
+        "period in words, e.g. 'per quarter'"
+    ]
+    with pytest.raises(AnswersError, match=r"calls_per_number\.period_detail: is required"):
+        validate_answers("voice", voice_data(
+            calls_per_number={"count": 3, "period": "other", "period_detail": "   "}))
+    answers = validate_answers("voice", voice_data(
+        calls_per_number={"count": 3, "period": "other", "period_detail": " per quarter "}))
+    assert isinstance(answers, VoiceAnswers)
+    assert answers.calls_per_number.period_detail == "per quarter"
+    assert to_data(answers)["calls_per_number"] == {
+        "count": 3, "period": "other", "period_detail": "per quarter"
+    }
+
+
+def test_period_detail_is_only_for_other() -> None:
+    with pytest.raises(AnswersError) as info:
+        validate_answers("voice", voice_data(
+            calls_per_number={"count": 3, "period": "day", "period_detail": "per quarter"}))
+    assert "calls_per_number.period_detail: is only for period: other" in info.value.message
+    answers = validate_answers("voice", voice_data())
+    assert isinstance(answers, VoiceAnswers)
+    assert answers.calls_per_number.period_detail is None
+    assert "period_detail" not in to_data(answers)["calls_per_number"]
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_review_ignore_is_an_optional_setting(channel: str) -> None:
+    data = sms_data() if channel == "sms" else voice_data()
+    plain = validate_answers(channel, data)
+    assert plain.review.ignore == []
+    assert "review" not in to_data(plain)  # files without `review` stay as they were
+    assert "review" not in answer_keys(channel)  # not a question: not asked, not in init
+    answers = validate_answers(channel, {**data, "review": {"ignore": ["vague-answer", " x "]}})
+    assert answers.review.ignore == ["vague-answer", "x"]
+    assert to_data(answers)["review"] == {"ignore": ["vague-answer", "x"]}
+    with pytest.raises(AnswersError, match=r"review\.ignor: unknown key"):
+        validate_answers(channel, {**data, "review": {"ignor": ["x"]}})
+    with pytest.raises(AnswersError, match=r"review\.ignore: must be a list"):
+        validate_answers(channel, {**data, "review": {"ignore": "x"}})
+
+
+def test_review_can_be_set_on_the_command_line(tmp_path: Path) -> None:
+    answers_file = write_yaml(tmp_path / "a.yaml", sms_data())
+    answers = resolve_answers("sms", answers_file=answers_file,
+                              sets=["review.ignore=[placeholder-value]"])
+    assert answers.review.ignore == ["placeholder-value"]
+    with pytest.raises(AnswersError, match="did you mean 'review'"):
+        resolve_answers("sms", answers_file=answers_file, sets=["reveiw.ignore=[x]"])

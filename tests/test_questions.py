@@ -20,6 +20,7 @@ from prompt_toolkit.output import DummyOutput
 
 from pinpoint_sandbox.answers import (
     ANSWER_MODELS,
+    SETTING_KEYS,
     SmsAnswers,
     VoiceAnswers,
     load_saved_answers,
@@ -60,8 +61,9 @@ FILE = ENTER  # the summary's first choice: file
 @pytest.mark.parametrize("channel", ["sms", "voice"])
 def test_question_keys_equal_model_fields(channel: str) -> None:
     keys = [q.key for q in load_questions(channel)]
-    # `review` (rules to waive) is set in a file, never asked.
-    assert keys == [k for k in ANSWER_MODELS[channel].model_fields if k != "review"]
+    # Settings such as `review` are model keys, never questions.
+    fields = [k for k in ANSWER_MODELS[channel].model_fields if k not in SETTING_KEYS]
+    assert keys == fields
 
 
 @pytest.mark.parametrize("channel", ["sms", "voice"])
@@ -274,7 +276,7 @@ def test_resolve_answers_interactive_prompts_only_the_rest(
     keys.send_text("Acme: sale today. Reply STOP to opt out." + ENTER + ENTER)
     keys.send_text(ENTER)  # contact_language default
     keys.send_text(FILE)
-    answers = resolve_answers("sms", sets=sets, interactive=True)
+    answers = resolve_answers("sms", sets=sets, ask=engine.ask_missing)
     assert isinstance(answers, SmsAnswers)
     assert answers.regions == ["af-south-1"]
     assert answers.destination_countries == ["US"]
@@ -287,7 +289,7 @@ def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeIn
     from pinpoint_sandbox.errors import AnswersError
 
     with pytest.raises(AnswersError, match="--set: website_url: must start with https://"):
-        resolve_answers("sms", sets=["website_url=http://x.com"], interactive=True)
+        resolve_answers("sms", sets=["website_url=http://x.com"], ask=engine.ask_missing)
 
 
 def test_spend_limit_is_an_amount_with_cents(keys: PipeInput, quiet_review: None) -> None:
@@ -308,8 +310,8 @@ def test_number_prompt_says_number_integer_prompt_says_whole_number() -> None:
 
 
 def test_an_answers_file_is_not_followed_by_optional_questions(
-    keys: PipeInput, tmp_path: Path
-, quiet_review: None) -> None:
+    keys: PipeInput, tmp_path: Path, quiet_review: None
+) -> None:
     import yaml
 
     data = yaml.safe_load((Path(__file__).parent.parent / "examples/voice-answers.yaml")
@@ -320,7 +322,7 @@ def test_an_answers_file_is_not_followed_by_optional_questions(
     path = tmp_path / "voice.yaml"
     path.write_text(yaml.safe_dump(data))
     keys.send_text("Acme Health" + ENTER + FILE)
-    answers = resolve_answers("voice", answers_file=path, interactive=True)
+    answers = resolve_answers("voice", answers_file=path, ask=engine.ask_missing)
     assert answers.company_name == "Acme Health"
     assert answers.voice_message_sent is None or answers.voice_message_sent is False
 

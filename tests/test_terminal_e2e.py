@@ -148,11 +148,14 @@ def test_full_interactive_sms_request_in_a_real_terminal(
         ("eu-west-1", "SMS production access")
     ]
 
-    # Again without prompts: the answers saved by the first run fill every key; nothing new
-    # is filed, and the earlier request is reported.
-    again = terminal("request", "sms", "--simulate", "-r", "eu-west-1", "--yes", "--no-input")
+    # Again without prompts: the answers typed in the first run, asked for with `--answers
+    # last`, fill every key (the run names the file); nothing new is filed, and the earlier
+    # request is reported.
+    again = terminal("request", "sms", "--simulate", "-r", "eu-west-1", "--yes", "--no-input",
+                     "--answers", "last")
     screen = again.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
+    assert "Using the saved sms answers" in screen
     assert "skipped" in screen
     state = SimulatorState.load(isolated_env / "simulator" / "state.json")
     assert len(state.quota_requests("111122223333")) == 1

@@ -5,7 +5,9 @@ reports all problems at once, one line each, before anything is filed. Lines nam
 fix: `batch.yaml: requests[1].regions[0]: ...` (indexes count from 0, as in the file's list).
 
 Answer layers per request, later wins: question defaults < `defaults.answers` < `answers_file`
-< inline `answers`; the request's `regions`, when given, replace the answers' regions.
+< inline `answers`; the request's `regions`, when given, replace the answers' regions. The order
+is `answers.AnswersMap`'s, the same object `request` uses. An `answers_file` that is not an
+answers file (a path to /etc/shadow, a binary) is named with its problem, its contents never.
 """
 
 from __future__ import annotations
@@ -27,21 +29,21 @@ from pydantic import (
 
 from pinpoint_sandbox.answers import (
     Answers,
+    AnswersMap,
     Region,
-    _error_text,
-    _leaf_errors,
-    _loc_text,
-    _problems,
-    _question_defaults,
-    _read_yaml,
     answer_keys,
-    channel_mismatch,
-    channel_mismatch_problem,
-    deep_merge,
+    answers_file_problem,
+    error_text,
+    file_keys,
+    leaf_errors,
     load_answers_file,
+    loc_text,
+    question_defaults,
+    show_value,
     unknown_key_problem,
 )
 from pinpoint_sandbox.errors import AnswersError, UsageError
+from pinpoint_sandbox.yamlio import read_yaml_file
 
 BackendField = Literal["auto", "service-quotas", "support", "manual"]
 
@@ -51,7 +53,8 @@ _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$
 def _role_arn(value: str) -> str:
     if not _ROLE_ARN.match(value):
         raise ValueError(
-            f"must be an IAM role ARN like arn:aws:iam::111122223333:role/Name (got {value!r})"
+            "must be an IAM role ARN like arn:aws:iam::111122223333:role/Name "
+            f"(got {show_value(value)})"
         )
     return value
 
@@ -100,11 +103,17 @@ def load_batch(path: Path) -> BatchFile:
     """The validated batch; AnswersError lists every problem in the file and its answers."""
     path = Path(path)
     name = path.name
-    data = _read_yaml(path, "batch file")
+    data = read_yaml_file(path, "batch file")
     if not isinstance(data, dict):
         raise UsageError(
             f"{name}: must be a YAML mapping with version, defaults and requests "
             f"(got {type(data).__name__})"
+        )
+    if data and not set(BatchFile.model_fields) & {str(key) for key in data}:
+        # Some other file: its keys are its contents, so none of them is quoted.
+        raise UsageError(
+            f"{name} is not a batch file: none of its {len(data)} key(s) is version, defaults "
+            "or requests (see the README's batch file example)"
         )
     try:
         batch = BatchFile.model_validate(data)
@@ -132,14 +141,14 @@ def _resolve_answers_file(request: BatchRequest, batch_path: Path) -> None:
 
 def _shape_problems(name: str, exc: ValidationError) -> list[str]:
     lines = []
-    for error in _leaf_errors(exc.errors()):
-        where = _loc_text(error["loc"])
+    for error in leaf_errors(exc.errors()):
+        where = loc_text(error["loc"])
         if error["type"] == "extra_forbidden":
             lines.append(f"{name}: {where}: unknown key")
         elif error["type"] == "missing":
             lines.append(f"{name}: {where}: is required")
         else:
-            lines.append(f"{name}: {where}: {_error_text(error)}")
+            lines.append(f"{name}: {where}: {error_text(error)}")
     return lines
 
 
@@ -172,9 +181,10 @@ def request_answers(batch: BatchFile, index: int) -> Answers:
 
 def _defaults_problems(batch: BatchFile) -> list[str]:
     # Defaults feed both channels, so a key is unknown only if neither channel has it.
-    known = list(dict.fromkeys(answer_keys("sms") + answer_keys("voice")))
+    known = set(file_keys("sms")) | set(file_keys("voice"))
+    listed = list(dict.fromkeys(answer_keys("sms") + answer_keys("voice")))
     return [
-        f"{batch.source.name}: defaults.answers: {unknown_key_problem(key, known)}"
+        f"{batch.source.name}: defaults.answers: {unknown_key_problem(key, listed)}"
         for key in batch.defaults.answers
         if key not in known
     ]
@@ -188,38 +198,32 @@ def _merge_problems(
     name: str, batch_defaults: BatchDefaults, request: BatchRequest, index: int
 ) -> tuple[list[str], Answers | None]:
     here = f"{name}: requests[{index}]"
-    keys = answer_keys(request.channel)
-    origin: dict[str, str] = {}
-
-    question_defaults = _question_defaults(request.channel)
-    defaults = {k: v for k, v in batch_defaults.answers.items() if k in keys}
-    origin.update(dict.fromkeys(defaults, f"{name}: defaults.answers"))
-    from_file: dict[str, Any] = {}
+    keys = file_keys(request.channel)
+    layers = AnswersMap(
+        request.channel,
+        region={"regions": list(request.regions)} if request.regions else {},
+        set=dict(request.answers),
+        shared={k: v for k, v in batch_defaults.answers.items() if k in keys},
+        default=question_defaults(request.channel),
+        labels={"region": here, "set": f"{here}.answers", "shared": f"{name}: defaults.answers"},
+        fallback=here,
+    )
     if request.answers_file is not None:
         try:
-            from_file = load_answers_file(request.answers_file)
+            layers.file = load_answers_file(request.answers_file)
         except UsageError as exc:
             return [f"{here}.answers_file: {exc.message}"], None
-        other = channel_mismatch(request.channel, from_file)
-        if other is not None:
-            # A wrong file, not a dozen typos: one line instead of one per foreign key.
-            problem = channel_mismatch_problem(
-                f"{here}.answers_file {request.answers_file.name}",
-                request.channel,
-                other,
-                f"the request's channel is {request.channel}",
-            )
+        # Empty, not answers at all, or the other channel's: one line (quoting nothing of it).
+        problem = answers_file_problem(
+            f"{here}.answers_file {request.answers_file.name}",
+            request.channel,
+            layers.file,
+            f"the request's channel is {request.channel}",
+        )
+        if problem is not None:
             return [problem], None
-        origin.update(dict.fromkeys(from_file, f"{request.answers_file.name} ({here})"))
-    origin.update(dict.fromkeys(request.answers, f"{here}.answers"))
-    override = {"regions": list(request.regions)} if request.regions else {}
-    origin.update(dict.fromkeys(override, here))
-
-    merged = deep_merge(question_defaults, defaults, from_file, request.answers, override)
-    return _problems(
-        request.channel,
-        merged,
-        lambda key: origin.get(key, here),
+        layers.labels["file"] = f"{request.answers_file.name} ({here})"
+    return layers.problems(
         lambda key: (
             f"missing answer for {key!r} — add it to this request's answers, its answers_file "
             f"or defaults.answers"

@@ -2,32 +2,64 @@
 
 `PINPOINT_SANDBOX_STATE_DIR` overrides the platformdirs location (tests and CI use it so
 nothing leaks into the real home directory).
+
+Answers and case text are private: the directories the tool creates are 0700 and the files
+that hold answers or cases are written 0600 (`write_private`), whatever the umask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 APP_NAME = "pinpoint-sandbox"
 
 
+def private_dir(path: Path, *, ours: bool = True) -> Path:
+    """Create `path` (0700). `ours`: tighten it too when it already exists more open."""
+    existed = path.is_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not existed or ours:
+        # mkdir's mode is filtered by the umask and ignored for an existing directory.
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write `text` to `path` atomically, readable by the owner only (0600).
+
+    An interrupted write never leaves half a file, and a file that was 0644 before becomes
+    0600: the temporary file is created 0600 and replaces it.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def state_dir() -> Path:
     override = os.environ.get("PINPOINT_SANDBOX_STATE_DIR")
     if override:
-        path = Path(override)
-    else:
-        from platformdirs import user_state_dir
+        # The user's own choice of directory: created 0700, left as it is when it exists.
+        return private_dir(Path(override), ours=False)
+    from platformdirs import user_state_dir
 
-        path = Path(user_state_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(user_state_dir(APP_NAME)))
 
 
 def simulator_state_dir() -> Path:
-    path = state_dir() / "simulator"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(state_dir() / "simulator")
 
 
 def ledger_path() -> Path:
@@ -39,7 +71,10 @@ def saved_answers_path(channel: str) -> Path:
     return state_dir() / f"last-answers-{channel}.yaml"
 
 
+def answers_history_dir(channel: str) -> Path:
+    """The last few sets of answers typed in a terminal, one file each (see answers.sources)."""
+    return private_dir(private_dir(state_dir() / "answers-history") / channel)
+
+
 def manual_cases_dir() -> Path:
-    path = state_dir() / "manual-cases"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(state_dir() / "manual-cases")

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from pinpoint_sandbox.backends.base import Backend, Existing, Filed, FilingContext
-from pinpoint_sandbox.paths import manual_cases_dir
+from pinpoint_sandbox.paths import manual_cases_dir, write_private
 from pinpoint_sandbox.targets import RenderedCase, Target
 
 CONSOLE_URL = "https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase"
@@ -49,11 +49,7 @@ def form_fields(target: Target, language: str) -> list[tuple[str, str]]:
 
 
 def write_case_file(target: Target, case: RenderedCase) -> Path:
-    path = manual_case_path(target)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(f"Subject: {case.subject}\n\n{case.description}", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_private(manual_case_path(target), f"Subject: {case.subject}\n\n{case.description}")
 
 
 class ManualBackend(Backend):

@@ -25,29 +25,21 @@ def check(
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
     from types import SimpleNamespace
 
+    from pinpoint_sandbox.answers import answers_for_check
     from pinpoint_sandbox.plan import Request, RunOptions
     from pinpoint_sandbox.plan import check as run_check
     from pinpoint_sandbox.regions import parse_regions
 
-    regions = parse_regions(region or [])
-    attestation = False
-    if answers is not None:
-        from pinpoint_sandbox.answers import load_answers_file, validate_field
-        from pinpoint_sandbox.errors import UsageError
-
-        data = load_answers_file(answers)
-        # Only the two keys `check` uses are read; each is validated as `request` would.
-        for key in ("voice_message_sent", "regions"):
-            if data.get(key) is not None and (
-                problem := validate_field(channel.value, key, data[key])
-            ):
-                raise UsageError(f"{answers.name}: {key}: {problem.removeprefix(key + ': ')}")
-        attestation = data.get("voice_message_sent") is True
-        regions = regions or parse_regions(data.get("regions") or [])
+    # Typed answers when the file is complete; a partial file still gives regions/attestation.
+    read = answers_for_check(channel.value, answers,
+                             note=lambda text: stderr_console().print(text, markup=False))
+    regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
     common.start_simulator(simulate)
-    facts = SimpleNamespace(voice_message_sent=attestation, contact_language="en")
+    facts = read.answers or SimpleNamespace(
+        voice_message_sent=read.voice_message_sent, contact_language="en"
+    )
     plans = run_check(
         [Request(channel.value, common.account_for(profile), regions, facts, backend.value)],
         RunOptions(quota_code=quota_code, ledger=ledger),

@@ -70,7 +70,8 @@ NoInputOpt = Annotated[
                  metavar=""),
 ]
 AnswersOpt = Annotated[
-    Path | None, typer.Option("--answers", "-a", help="Answers file (YAML).", show_default=False,
+    Path | None, typer.Option("--answers", "-a", show_default=False,
+                 help="Answers file (YAML); `last`: the answers you last typed in a terminal.",
                  metavar="FILE")
 ]
 SetOpt = Annotated[

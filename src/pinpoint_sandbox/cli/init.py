@@ -23,6 +23,7 @@ def init(
     ] = False,
 ) -> None:
     """Write a commented answers-file skeleton: every question, its help text, an example."""
+    from pinpoint_sandbox.paths import write_private
     from pinpoint_sandbox.skeleton import render_skeleton
 
     if file is None or str(file) == "-":
@@ -32,7 +33,7 @@ def init(
     if file.exists() and not force:
         raise UsageError(f"{file} already exists: pass --force to overwrite it.")
     try:
-        file.write_text(text, encoding="utf-8")
+        write_private(file, text)  # the user fills their answers in here
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror or exc}") from None
     typer.echo(

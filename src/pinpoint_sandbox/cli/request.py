@@ -53,6 +53,7 @@ def run_request(
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
     from pinpoint_sandbox.plan import Request, RunOptions, run
+    from pinpoint_sandbox.questions.engine import ask_missing
     from pinpoint_sandbox.regions import parse_regions
 
     flag_waivers = checked_ignores(ignore)
@@ -61,22 +62,20 @@ def run_request(
     save_answers = common.validate_file_option(save_answers, "--save-answers")
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
+    say = RichReporter(json_output=True, can_prompt=False).message  # stderr
+    # Saved answers are used only as the prompts' prefill, or when asked for (`--answers last`).
     validated = resolve_answers(
         channel,
         answers_file=answers,
         sets=set_ or [],
         regions=regions,
-        interactive=can_prompt,
-        # Answers remembered from an earlier run fill gaps only when no answers file is given:
-        # a file is a complete request, never mixed with another run's (maybe another brand's).
-        use_saved=answers is None,
+        ask=ask_missing if can_prompt else None,
         save_to=save_answers,
         preselect_regions=regions or common.default_regions(profile),
+        note=say,
     )
     if save_answers is not None:
-        RichReporter(json_output=True, can_prompt=False).message(
-            f"Answers saved to {save_answers}."
-        )
+        say(f"Answers saved to {save_answers}.")
     common.start_simulator(simulate)
     account = common.account_for(profile)
     if send_test_call:
