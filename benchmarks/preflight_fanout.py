@@ -23,8 +23,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp)
-    from pinpoint_sandbox import plan as plan_module
-    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.aws import AwsAccount, max_concurrency, set_max_concurrency
     from pinpoint_sandbox.plan import Request, RunOptions, check
     from pinpoint_sandbox.regions import sms_voice_regions
     from pinpoint_sandbox.simulator import Simulator
@@ -38,8 +37,8 @@ def main() -> None:
     regions = regions[: args.regions]
     with Simulator(scenario, state_file=tmp / "sim.json") as sim:
         os.environ.update(sim.env())
-        for workers in (plan_module.MAX_READ_WORKERS, 1):
-            plan_module.MAX_READ_WORKERS = workers
+        for workers in (max_concurrency(), 1):
+            set_max_concurrency(workers)
             account = AwsAccount()
             request = Request("sms", account, regions, None, "auto")
             started = time.perf_counter()

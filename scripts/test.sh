@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tmux drives the real-terminal end-to-end test.
-if ! command -v tmux >/dev/null 2>&1; then
+# tmux drives the real-terminal end-to-end test; Chromium renders the HTML report test.
+MISSING=""
+command -v tmux >/dev/null 2>&1 || MISSING="$MISSING tmux"
+command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
+if [ -n "$MISSING" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tmux >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
 fi
 
 PY="${PYTHON:-python3}"

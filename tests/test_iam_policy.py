@@ -181,3 +181,25 @@ def test_policy_covers_every_call_the_tool_makes(simulator: Any) -> None:
         "sts", "sms-voice", "servicequotas", "support", "cloudwatch", "cloudtrail"
     }
     assert used <= granted, sorted(used - granted)
+
+
+def test_policy_covers_after_approval_calls(simulator: Any, tmp_path: Any) -> None:
+    """status readiness, the destination checks and raise-spend: every call is granted."""
+    from helpers import SMS_ANSWERS, cli
+    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE
+
+    sim = simulator("after-approval")
+    for args in (
+        ["status", "-r", "us-east-1,eu-west-1", "-a", SMS_ANSWERS, "--html",
+         tmp_path / "r.html"],
+        ["check", "sms", "-r", "us-east-1", "-a", SMS_ANSWERS],
+        ["raise-spend", "-r", "us-east-1", "--channel", "sms", "--yes"],
+    ):
+        assert cli(*map(str, args)).exit_code in (0, 3), args
+    granted = set(policy_actions(build_policy("manual", False)))
+    prefix_for = {svc: prefix for prefix, svc in BOTOCORE_SERVICE.items()}
+    used = {f"{prefix_for[r.service]}:{r.operation}" for r in sim.requests
+            if r.service in prefix_for}
+    assert {"sms-voice:DescribeSenderIds", "sms-voice:DescribeRegistrations",
+            "sms-voice:SetTextMessageSpendLimitOverride"} <= used
+    assert used <= granted, sorted(used - granted)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.errors import Busy
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.targets import Target
 
@@ -59,15 +61,23 @@ def test_torn_lines_are_skipped_and_counted(tmp_path: Path) -> None:
     assert ledger.torn_lines == 1
 
 
-def test_lock_refuses_a_second_holder(tmp_path: Path) -> None:
+def test_lock_refuses_a_second_holder_after_a_bounded_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINPOINT_SANDBOX_LOCK_WAIT", "0.3")
     ledger = Ledger(tmp_path / "l.jsonl")
     second = Ledger(tmp_path / "l.jsonl")
+    said: list[str] = []
+    started = time.monotonic()
     with (
         ledger.locked(),
-        pytest.raises(UsageError, match="Another pinpoint-sandbox run"),
-        second.locked(),
+        pytest.raises(Busy, match="Another pinpoint-sandbox run") as info,
+        second.locked(on_wait=said.append),
     ):
         pass
+    assert time.monotonic() - started >= 0.3
+    assert info.value.exit_code == 4  # a temporary condition, not bad input
+    assert len(said) == 1 and "waiting up to 0.3 s" in said[0]
     with ledger.locked():  # released after the first block
         pass
 
@@ -94,3 +104,25 @@ def test_a_record_is_never_glued_onto_a_torn_line(tmp_path: Path) -> None:
     ledger.record_outcome(ledger.record_intent(other, "support", "s"), other, "support", "filed")
     entries = ledger.entries()  # the torn line sits in the middle now, on its own line
     assert entries[other].done
+
+
+def test_lock_waits_for_the_other_run_to_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINPOINT_SANDBOX_LOCK_WAIT", "10")
+    first, second = Ledger(tmp_path / "l.jsonl"), Ledger(tmp_path / "l.jsonl")
+    holding = threading.Event()
+
+    def hold() -> None:
+        with first.locked():
+            holding.set()
+            time.sleep(0.4)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    started = time.monotonic()
+    with second.locked():
+        waited = time.monotonic() - started
+    thread.join()
+    assert 0.2 <= waited < 5

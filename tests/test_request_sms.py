@@ -262,7 +262,8 @@ def test_unreadable_quota_history_blocks_support_filing(simulator: Any) -> None:
     sim = simulator(scenario(
         [account(plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
         faults={"error_rate": 1.0,
-                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota",
+                               "ListRequestedServiceQuotaChangeHistory"]},
     ))
     run = sms("--yes", "--backend", "support")
     assert run.exit_code == 4, run
@@ -288,7 +289,8 @@ def test_unreadable_quota_history_still_never_files_twice(simulator: Any) -> Non
     sim = simulator(scenario(
         [account(regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
         faults={"error_rate": 1.0,
-                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota"]},
+                "operations": ["ListRequestedServiceQuotaChangeHistoryByQuota",
+                               "ListRequestedServiceQuotaChangeHistory"]},
     ))
     run = sms("--yes")
     assert run.exit_code == 0, run
@@ -307,10 +309,13 @@ def test_support_case_falls_back_to_documented_issue_type_once(simulator: Any) -
     assert run.exit_code == 0, run
     assert set(run.actions().values()) == {"filed"}
     creates = [r for r in sim.requests if r.operation == "CreateCase"]
-    # per region: one refused attempt (nothing created), then one accepted
-    assert [r.error_code for r in creates] == [
-        "InvalidParameterValueException", None, "InvalidParameterValueException", None
-    ]
+    # per region, dry runs only until one passes: the refused issue type never reaches a real
+    # CreateCase; then one real CreateCase with the type AWS accepted
+    dry = [(r.params["issueType"], r.error_code) for r in creates if r.params.get("dryRun")]
+    assert sorted(dry) == sorted([("service-limit-increase", "InvalidParameterValueException"),
+                                  ("customer-service", "DryRunOperationException")] * 2)
+    real = [(r.params["issueType"], r.error_code) for r in creates if not r.params.get("dryRun")]
+    assert real == [("customer-service", None)] * 2
     assert [c["issueType"] for c in sim.state.cases(ACCOUNT)] == ["customer-service"] * 2
 
 

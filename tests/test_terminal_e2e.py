@@ -142,7 +142,7 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     assert "EXIT=0" in screen, screen
     assert "filed" in screen
 
-    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    state = SimulatorState.load(isolated_env / "simulator" / "fresh-sandbox" / "state.json")
     requests = state.quota_requests("111122223333")
     assert [(r["Region"], r["QuotaName"]) for r in requests] == [
         ("eu-west-1", "SMS production access")
@@ -157,7 +157,7 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     assert "EXIT=0" in screen, screen
     assert "Using the saved sms answers" in screen
     assert "skipped" in screen
-    state = SimulatorState.load(isolated_env / "simulator" / "state.json")
+    state = SimulatorState.load(isolated_env / "simulator" / "fresh-sandbox" / "state.json")
     assert len(state.quota_requests("111122223333")) == 1
 
 
@@ -176,7 +176,22 @@ def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
     assert "EXIT=130" in screen, screen
     saved = yaml.safe_load((isolated_env / "last-answers-sms.yaml").read_text())
     assert saved["company_name"] == "Acme Tools"
-    state_file = isolated_env / "simulator" / "state.json"  # AWS is only reached after the answers
+    # AWS is only reached after the answers
+    state_file = isolated_env / "simulator" / "fresh-sandbox" / "state.json"
     assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(
         "111122223333"
     )
+
+
+def test_raise_spend_asks_before_writing_in_a_real_terminal(
+    terminal: Callable[..., Terminal], isolated_env: Path
+) -> None:
+    term = terminal("raise-spend", "--simulate=after-approval", "-r", "us-east-1")
+    term.wait_for("Apply 1 change(s) now?")
+    term.type("y")
+    term.keys("Enter")
+    screen = term.wait_for("EXIT=")
+    assert "EXIT=0" in screen and "raised" in screen
+    state = SimulatorState.load(isolated_env / "simulator" / "after-approval" / "state.json")
+    sets = [r for r in state.requests if r.operation == "SetTextMessageSpendLimitOverride"]
+    assert [r.params["MonthlyLimit"] for r in sets] == [1000]

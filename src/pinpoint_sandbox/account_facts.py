@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox import aws
+from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_code, error_message
 from pinpoint_sandbox.errors import AwsError, UsageError
 
 # DescribeAccountAttributes returns a free string; only "PRODUCTION" is known to mean production.
@@ -71,12 +72,6 @@ def sandbox_limits(channel: str) -> list[str]:
         raise UsageError(f"Unknown channel {channel!r}; use sms or voice.") from None
 
 
-def _aws_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
-
-
 def is_production(tier: str | None) -> bool:
     return tier is not None and tier.strip().upper() == PRODUCTION_TIER
 
@@ -94,12 +89,28 @@ def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
     client = account.client(SMS_VOICE, region)
     try:
         tier = _tier_from_pages(client)
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise AwsError(
-            f"Could not read the account tier in {region} (DescribeAccountAttributes): "
+            region_refusal(account, region, exc)
+            or f"Could not read the account tier in {region} (DescribeAccountAttributes): "
             f"{error_message(exc)}"
         ) from exc
     return tier, is_production(tier)
+
+
+def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | None:
+    """The clear reason when AWS refused the region itself (an opt-in region the account has
+    not enabled), else None. Only for the first regional call of a target."""
+    from pinpoint_sandbox.regions import opt_in_problem
+
+    code = error_code(exc)
+    if opt_in_problem(region, None, code) is None:
+        return None
+    try:
+        account_id: str | None = account.account_id()  # known already: no call
+    except Exception:
+        account_id = None
+    return opt_in_problem(region, account_id, code)
 
 
 def _spend_limits(client: Any) -> list[SpendLimit]:
@@ -156,11 +167,14 @@ def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
     ]
 
 
-def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
-    """Everything `status` shows for one region; failed reads go to `problems`, never raise."""
+def read_region_facts(
+    account: AwsAccount, region: str, *, phone_numbers: bool = True
+) -> RegionFacts:
+    """Everything `status` shows for one region; failed reads go to `problems`, never raise.
+    `phone_numbers=False` skips DescribePhoneNumbers for callers that do not show them."""
     client = account.client(SMS_VOICE, region)
     facts = RegionFacts(region=region)
-    errors = _aws_errors()
+    errors = aws.AWS_ERRORS
 
     def problem(operation: str, exc: Exception) -> None:
         facts.problems.append(f"{operation}: {error_message(exc)}")
@@ -169,6 +183,10 @@ def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
         facts.tier = _tier_from_pages(client)
         facts.in_production = is_production(facts.tier)
     except errors as exc:
+        refused = region_refusal(account, region, exc)
+        if refused:  # every other read would fail the same way: one line says it all
+            facts.problems.append(refused)
+            return facts
         problem("DescribeAccountAttributes", exc)
 
     try:
@@ -189,6 +207,8 @@ def read_region_facts(account: AwsAccount, region: str) -> RegionFacts:
         # The account limit's "Used" also counts pending numbers, but it beats nothing.
         facts.verified_destinations = used
 
+    if not phone_numbers:
+        return facts
     try:
         facts.voice_numbers = len(voice_numbers(account, region))
     except errors as exc:

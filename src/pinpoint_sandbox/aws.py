@@ -1,20 +1,29 @@
-"""One boto3 Session per account, clients built up front in the calling thread.
+"""AWS access: one botocore session per base profile for the whole process, one client per
+(service, region) shared by every account, each call signed with its account's credentials.
 
-boto3 Sessions are not thread-safe, clients are: so `AwsAccount.prepare()` builds every client
-the plan needs before any thread pool fans out, and worker threads only call `client()` for
-clients that already exist. Endpoints come from boto3's own chain (`AWS_ENDPOINT_URL`,
-`AWS_ENDPOINT_URL_<SERVICE>`), never from this module. boto3 is imported lazily so `--help`
-stays fast.
+A botocore client costs ~26 ms of CPU to build; one per account × region × service does not
+scale to an organization. So clients are built once (under a lock: Sessions are not
+thread-safe, clients are), and `AwsAccount.client()` hands out a thin wrapper that sets the
+account's credentials in a context variable for the duration of each call. The shared clients
+resolve credentials through `_ContextCredentials`, which reads that variable: every request,
+including botocore's retries and paginated pages, is signed with the calling account's keys.
+
+A process-wide semaphore bounds the calls in flight (`--max-concurrency`). Endpoints come from
+boto3's own chain (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, the profile's
+`endpoint_url`), never from this module. boto3/botocore are imported lazily so `--help` stays
+fast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import threading
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:
     import boto3
@@ -25,22 +34,34 @@ SUPPORT = "support"
 STS = "sts"
 CLOUDWATCH = "cloudwatch"
 CLOUDTRAIL = "cloudtrail"
+ORGANIZATIONS = "organizations"
 
 # The Support API is global: its only commercial endpoint signs for us-east-1.
 SUPPORT_REGION = "us-east-1"
+# Organizations is global too; its commercial endpoint signs for us-east-1.
+ORGANIZATIONS_REGION = "us-east-1"
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
+DEFAULT_MAX_CONCURRENCY = 64
+
+T = TypeVar("T")
 
 
 def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        return max(1, int(raw))
-    except ValueError as exc:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
+        shown = repr(raw if len(raw) <= 20 else raw[:20] + "…")
         raise UsageError(
-            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be an integer, got {raw!r}."
-        ) from exc
+            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be a whole number from 1 to "
+            f"{MAX_ATTEMPTS_LIMIT}, got {shown}: fix it or unset it (default 5)."
+        )
+    return value
 
 
 def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
@@ -54,6 +75,53 @@ def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
         read_timeout=30,
         user_agent_extra="pinpoint-sandbox",
     )
+
+
+# Error codes that say "slow down": the call was refused before doing anything.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
+    "ProvisionedThroughputExceededException", "SlowDown", "BandwidthLimitExceeded",
+    "LimitExceededException",
+})
+
+if TYPE_CHECKING:
+    # botocore's (ClientError, BotoCoreError), built on first use so --help never loads botocore.
+    AWS_ERRORS: tuple[type[Exception], ...]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AWS_ERRORS":
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+        globals()["AWS_ERRORS"] = errors
+        return errors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status AWS answered with (None: no answer at all, e.g. a timeout)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status if isinstance(status, int) else None
+    return None
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """A definite "slow down" refusal (4xx, a throttling code): nothing was done."""
+    status = http_status(exc)
+    return (
+        error_code(exc) in THROTTLING_CODES
+        and status is not None
+        and 400 <= status < 500
+    )
+
+
+def aws_failure(what: str, exc: BaseException) -> AwsError:
+    """One line for a failed read: what was asked, and AWS's code and message."""
+    return AwsError(f"{what}: {error_message(exc)}")
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -75,8 +143,246 @@ def error_message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+# ---------------------------------------------------------------- shared sessions and clients
+
+# The credentials of the account whose call is running in this thread (set by _BoundClient).
+_CALLER: contextvars.ContextVar[Any] = contextvars.ContextVar("pinpoint_sandbox_caller")
+
+
+class _Limiter:
+    """The process-wide bound on AWS calls in flight (a semaphore that can be resized).
+
+    Re-entrant per thread: a call made while signing another (an assumed role's credentials
+    refreshing) must not wait for a slot its own thread holds.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+        self._local = threading.local()
+
+    def resize(self, size: int) -> None:
+        self.size = max(1, size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        if getattr(self._local, "held", False):
+            yield
+            return
+        semaphore = self._semaphore  # a resize mid-call releases the semaphore it took
+        with semaphore:
+            self._local.held = True
+            try:
+                yield
+            finally:
+                self._local.held = False
+
+
+class _Shared:
+    """Process-wide: botocore sessions (one per base profile, one model loader), clients."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.limiter = _Limiter(DEFAULT_MAX_CONCURRENCY)
+        self.sessions: dict[str | None, Any] = {}
+        self.signers: dict[str | None, Any] = {}  # sessions that build the shared clients
+        self.clients: dict[tuple[str | None, str, str, bool], Any] = {}
+        self.loader: Any = None
+        self.fingerprint: tuple[tuple[str, str], ...] = ()
+
+    def session(self, profile: str | None) -> Any:
+        """The botocore session of a profile (None: the default chain). Call under `lock`."""
+        found = self.sessions.get(profile)
+        if found is None:
+            import botocore.session
+            from botocore.exceptions import ProfileNotFound
+
+            found = botocore.session.Session(profile=profile)
+            if self.loader is None:
+                self.loader = found.get_component("data_loader")
+            else:  # service models are parsed once per process, not once per session
+                found.register_component("data_loader", self.loader)
+            try:
+                found.get_config_variable("region")  # a wrong profile name fails here
+            except ProfileNotFound as exc:
+                name = (profile or os.environ.get("AWS_PROFILE")
+                        or os.environ.get("AWS_DEFAULT_PROFILE"))
+                source = "" if profile else " (from AWS_PROFILE)"
+                raise UsageError(
+                    f"AWS profile {name!r}{source} was not found in the AWS config files; "
+                    f"check its name or create it with `aws configure --profile {name}`."
+                ) from exc
+            self.sessions[profile] = found
+        return found
+
+    def refresh(self) -> None:
+        """Forget sessions and clients when the AWS environment changed (another endpoint,
+        config file or credentials: tests, or an in-process simulator started late)."""
+        fingerprint = _environment()
+        if fingerprint != self.fingerprint:
+            with self.lock:
+                self.sessions, self.signers, self.clients = {}, {}, {}
+                self.fingerprint = fingerprint
+
+    def client(self, profile: str | None, service: str, region: str, single: bool) -> Any:
+        key = (profile, service, region, single)
+        found = self.clients.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            found = self.clients.get(key)
+            if found is None:
+                # A private session for the shared clients: its only credential source is the
+                # calling account's, so a call never goes out with someone else's keys.
+                signer = self.signers.get(profile)
+                if signer is None:
+                    signer = _client_session(self.session(profile), self.loader)
+                    self.signers[profile] = signer
+                config = client_config(self.limiter.size, attempts=1 if single else None)
+                found = signer.create_client(service, region_name=region, config=config)
+                self.clients[key] = found
+        return found
+
+    def credentials(self, profile: str | None) -> Any:
+        with self.lock:
+            return self.session(profile).get_credentials()
+
+    def region(self, profile: str | None) -> str | None:
+        with self.lock:
+            region = self.session(profile).get_config_variable("region")
+        return str(region) if region else None
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+
+
+def _client_session(base: Any, loader: Any) -> Any:
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class ContextProvider(CredentialProvider):
+        METHOD = CANONICAL_NAME = "pinpoint-sandbox-caller"
+
+        def load(self) -> Any:
+            return _context_credentials()
+
+    session = botocore.session.Session(profile=base.profile)
+    session.register_component("data_loader", loader)
+    session.register_component("credential_provider", CredentialResolver([ContextProvider()]))
+    return session
+
+
+def _context_credentials_class() -> type:
+    from botocore.credentials import Credentials
+    from botocore.exceptions import NoCredentialsError
+
+    class ContextCredentials(Credentials):
+        """Whatever account is calling in this thread: resolved at signing time."""
+
+        def __init__(self) -> None:
+            super().__init__("unset", "unset", method="pinpoint-sandbox-caller")
+
+        def get_frozen_credentials(self) -> Any:
+            caller = _CALLER.get(None)
+            if caller is None:
+                raise NoCredentialsError()
+            return caller.get_frozen_credentials()
+
+    return ContextCredentials
+
+
+def _context_credentials() -> Any:
+    global _CONTEXT_CREDENTIALS
+    if _CONTEXT_CREDENTIALS is None:
+        _CONTEXT_CREDENTIALS = _context_credentials_class()
+    return _CONTEXT_CREDENTIALS()
+
+
+_CONTEXT_CREDENTIALS: Any = None
+_SHARED = _Shared()
+
+
+def set_max_concurrency(size: int) -> None:
+    """Bound the AWS calls in flight across the whole process (`--max-concurrency`)."""
+    if size < 1:
+        raise UsageError(f"--max-concurrency must be at least 1, got {size}.")
+    _SHARED.limiter.resize(size)
+
+
+def max_concurrency() -> int:
+    return _SHARED.limiter.size
+
+
+class _BoundClient:
+    """A shared client seen through one account: every call is signed with its credentials."""
+
+    def __init__(self, client: Any, credentials: Any) -> None:
+        self._client = client
+        self._credentials = credentials
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name == "get_paginator":
+            return lambda operation: _BoundPaginator(attr(operation), self._credentials)
+        if name in self._client.meta.method_to_api_mapping:
+            return lambda **kwargs: _call(self._credentials, attr, kwargs)
+        return attr
+
+
+def _call(credentials: Any, method: Callable[..., T], kwargs: dict[str, Any]) -> T:
+    token = _CALLER.set(credentials)
+    try:
+        with _SHARED.limiter.slot():
+            return method(**kwargs)
+    finally:
+        _CALLER.reset(token)
+
+
+class _BoundPaginator:
+    def __init__(self, paginator: Any, credentials: Any) -> None:
+        self._paginator = paginator
+        self._credentials = credentials
+
+    def paginate(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        pages = iter(self._paginator.paginate(**kwargs))
+        while True:
+            page = _call(self._credentials, lambda: next(pages, None), {})
+            if page is None:
+                return
+            yield page
+
+
+# ------------------------------------------------------------------------------- accounts
+
+
+class OnceCache:
+    """A dict whose entries are computed once, even when many threads ask at the same time
+    (per-entry locks: a slow read of one key does not hold up the others)."""
+
+    def __init__(self) -> None:
+        self.data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self._entry_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        if not refresh and key in self.data:
+            return self.data[key]  # type: ignore[no-any-return]
+        with self._lock:
+            entry = self._entry_locks.setdefault(key, threading.Lock())
+        with entry:
+            if not refresh and key in self.data:
+                return self.data[key]  # type: ignore[no-any-return]
+            value = compute()
+            self.data[key] = value
+            return value
+
+
+
 class AwsAccount:
-    """Clients for one set of credentials (a profile, an assumed role, or the default chain)."""
+    """One set of credentials (a profile, an assumed role, or the default chain) and its
+    per-run read cache. Clients are the process's shared ones (see the module docstring)."""
 
     def __init__(
         self,
@@ -84,15 +390,34 @@ class AwsAccount:
         profile: str | None = None,
         role_arn: str | None = None,
         session: boto3.Session | None = None,
+        base: AwsAccount | None = None,
+        external_id: str | None = None,
+        duration_seconds: int | None = None,
+        account_id: str | None = None,
+        name: str | None = None,
+        shared: OnceCache | None = None,
     ) -> None:
-        self.profile = profile
+        _SHARED.refresh()  # a new account sees the AWS environment as it is now
+        self.profile: str | None = profile if base is None else base.profile
         self.role_arn = role_arn
         self._session = session
-        self._clients: dict[tuple[str, str, bool], Any] = {}
+        self._base = base  # whose credentials assume role_arn (default: the profile's)
+        self.external_id = external_id
+        self.duration_seconds = duration_seconds
+        self.name = name
+        self._known_account_id = account_id
         self._account_id: str | None = None
+        self._credentials: Any = None
+        # From GetCallerIdentity, or AssumeRole's AssumedRoleUser: its partition is the caller's.
+        self.caller_arn: str | None = None
         self._lock = threading.Lock()
+        self._error: Exception | None = None  # why credentials could not be had (not retried)
+        self._once = OnceCache()
         # Read results shared by this account's targets (e.g. the quota catalogue per region).
-        self.cache: dict[tuple[str, str], Any] = {}
+        self.cache: dict[Any, Any] = self._once.data
+        # Facts that are AWS's, not the account's (default quotas per region): shared by the
+        # accounts of one organization run so they are read once, not once per account.
+        self.shared = shared
 
     @property
     def label(self) -> str:
@@ -102,6 +427,8 @@ class AwsAccount:
 
     def expected_account_id(self) -> str | None:
         """The account a role ARN names, known before any call (for error reports)."""
+        if self._known_account_id:
+            return self._known_account_id
         if self.role_arn and self.role_arn.count(":") >= 5:
             candidate = self.role_arn.split(":")[4]
             return candidate if candidate.isdigit() else None
@@ -109,12 +436,56 @@ class AwsAccount:
 
     @property
     def session(self) -> boto3.Session:
+        """A boto3 Session with this account's credentials (for callers outside the tool)."""
         if self._session is None:
-            self._session = _make_session(self.profile, self.role_arn)
+            import boto3
+
+            frozen = self.credentials().get_frozen_credentials()
+            self._session = boto3.Session(
+                aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
+                aws_session_token=frozen.token, region_name=self.default_region(),
+            )
         return self._session
 
     def default_region(self) -> str | None:
-        return self.session.region_name
+        if self._session is not None:
+            return self._session.region_name
+        return _SHARED.region(self.profile)
+
+    def cached(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        """`cache[key]`, computed once even when many threads ask at the same time;
+        `refresh` reads again (after a write whose outcome is unknown)."""
+        return self._once.get(key, compute, refresh=refresh)
+
+    def credentials(self) -> Any:
+        """botocore credentials of this account, resolved (or the role assumed) once; a
+        failure is remembered too, so an unreachable account costs one call, not one per use."""
+        if self._credentials is None:
+            with self._lock:
+                if self._error is not None:
+                    raise self._error
+                if self._credentials is None:
+                    try:
+                        self._credentials = self._resolve_credentials()
+                    except PinpointSandboxError as exc:
+                        self._error = exc
+                        raise
+        return self._credentials
+
+    def _resolve_credentials(self) -> Any:
+        if self._session is not None:
+            found = self._session.get_credentials()
+        elif self.role_arn:
+            base = self._base or AwsAccount(profile=self.profile)
+            return _assume_role(self, base)
+        else:
+            found = _SHARED.credentials(self.profile)
+        if found is None:
+            raise UsageError(
+                "No AWS credentials found: configure a profile (aws configure, --profile, "
+                "AWS_PROFILE) or try the built-in simulator with --simulate."
+            )
+        return found
 
     def client(self, service: str, region: str) -> Any:
         """A client for reads: botocore retries throttling and 5xx for us."""
@@ -131,78 +502,80 @@ class AwsAccount:
     def _client(self, service: str, region: str, *, single_attempt: bool) -> Any:
         if service == SUPPORT:
             region = SUPPORT_REGION
-        key = (service, region, single_attempt)
-        with self._lock:
-            found = self._clients.get(key)
-            if found is None:
-                config = client_config(attempts=1 if single_attempt else None)
-                found = self.session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
-                self._clients[key] = found
-            return found
+        elif service == ORGANIZATIONS:
+            region = ORGANIZATIONS_REGION
+        shared = _SHARED.client(self.profile, service, region, single_attempt)
+        return _BoundClient(shared, self.credentials())
 
     def prepare(
         self,
-        regions: Iterable[str],
+        regions: Iterable[str] = (),
         services: Iterable[str] = REGIONAL_SERVICES,
         *,
         writes: bool = True,
     ) -> None:
-        """Build every client up front, in this thread (Sessions are not thread-safe)."""
-        regions = list(regions)
-        services = list(services)
-        for region in regions:
-            for service in services:
-                self.client(service, region)
-            if writes:
-                self.write_client(SERVICE_QUOTAS, region)
-                self.write_client(SMS_VOICE, region)
-        self.client(SUPPORT, SUPPORT_REGION)
-        if writes:
-            self.write_client(SUPPORT, SUPPORT_REGION)
-        self.client(STS, regions[0] if regions else SUPPORT_REGION)
+        """Kept for callers: clients are now built on first use and shared across threads."""
 
     def account_id(self, region: str | None = None) -> str:
-        """The caller's account (sts GetCallerIdentity needs no permissions)."""
+        """The caller's account: known from an assumed role, else sts GetCallerIdentity."""
         if self._account_id is None:
-            from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+            from botocore.exceptions import BotoCoreError, ClientError
 
-            sts = self.client(STS, region or self.default_region() or SUPPORT_REGION)
             try:
-                self._account_id = str(sts.get_caller_identity()["Account"])
-            except NoCredentialsError as exc:
-                raise UsageError(
-                    "No AWS credentials found: configure a profile (aws configure, --profile, "
-                    "AWS_PROFILE) or try the built-in simulator with --simulate."
-                ) from exc
+                credentials = self.credentials()
+                if self.role_arn and self.expected_account_id():
+                    self._account_id = self.expected_account_id()  # AssumeRole proved it
+                    return str(self._account_id)
+                sts = _BoundClient(
+                    _SHARED.client(self.profile, STS,
+                                   region or self.default_region() or SUPPORT_REGION, False),
+                    credentials,
+                )
+                identity = sts.get_caller_identity()
+                self._account_id = str(identity["Account"])
+                self.caller_arn = identity.get("Arn")
             except (ClientError, BotoCoreError) as exc:
+                if type(exc).__name__ == "NoCredentialsError":
+                    raise UsageError(
+                        "No AWS credentials found: configure a profile (aws configure, "
+                        "--profile, AWS_PROFILE) or try the built-in simulator with --simulate."
+                    ) from exc
                 raise AwsError(
                     f"Could not identify the AWS account for {self.label}: {error_message(exc)}"
                 ) from exc
         return self._account_id
 
 
-def _make_session(profile: str | None, role_arn: str | None) -> boto3.Session:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
+    """Refreshable credentials for `account.role_arn`, assumed with `base`'s credentials."""
+    from botocore.credentials import RefreshableCredentials
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    try:
-        base = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    except ProfileNotFound as exc:
-        raise UsageError(
-            f"AWS profile {profile!r} was not found in the AWS config files; check its name "
-            f"or create it with `aws configure --profile {profile}`."
-        ) from exc
-    if not role_arn:
-        return base
-    region = base.region_name or SUPPORT_REGION
-    sts = base.client("sts", region_name=region, config=client_config())
-    try:
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="pinpoint-sandbox")["Credentials"]
-    except (ClientError, BotoCoreError) as exc:
-        raise AwsError(f"Could not assume role {role_arn}: {error_message(exc)}") from exc
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
+    region = base.default_region() or SUPPORT_REGION
+    params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "pinpoint-sandbox"}
+    if account.external_id:
+        params["ExternalId"] = account.external_id
+    if account.duration_seconds:
+        params["DurationSeconds"] = account.duration_seconds
+
+    def fetch() -> dict[str, Any]:
+        sts = base.client(STS, region)
+        try:
+            answer = sts.assume_role(**params)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(
+                f"Could not assume role {account.role_arn}: {error_message(exc)}"
+            ) from exc
+        account.caller_arn = answer.get("AssumedRoleUser", {}).get("Arn")
+        creds = answer["Credentials"]
+        expiry = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
+
+    return RefreshableCredentials.create_from_metadata(
+        fetch(), refresh_using=fetch, method="assume-role"
     )

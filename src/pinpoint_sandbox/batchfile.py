@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -42,10 +43,14 @@ from pinpoint_sandbox.answers import (
     show_value,
     unknown_key_problem,
 )
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.errors import AnswersError, UsageError
 from pinpoint_sandbox.yamlio import read_yaml_file
 
-BackendField = Literal["auto", "service-quotas", "support", "manual"]
+if TYPE_CHECKING:
+    BackendField = str
+else:  # the registry's names: a new backend is a valid batch `backend` with no edit here
+    BackendField = Literal[registry.choices()]
 
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
@@ -85,11 +90,33 @@ class BatchDefaults(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
+class BatchOrganization(BaseModel):
+    """`organization:` — run the requests in every selected account of an AWS Organization."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ou: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    role_name: str | None = None
+    external_id: str | None = None
+    session_duration: int | None = None
+    # Which requests fan out across the accounts (default: all) and their regions (override).
+    channels: list[Literal["sms", "voice"]] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+
+    @field_validator("ou", "exclude", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | int) else value
+
+
 class BatchFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: Literal[1]
     defaults: BatchDefaults = Field(default_factory=BatchDefaults)
+    organization: BatchOrganization | None = None
     requests: list[BatchRequest] = Field(min_length=1)
 
     _source: Path = PrivateAttr(default=Path("batch.yaml"))

@@ -56,6 +56,12 @@ class AwsError(PinpointSandboxError):
     exit_code = ExitCode.AWS_FAILED
 
 
+class Busy(PinpointSandboxError):
+    """A temporary condition (another run holds the ledger): rerun later. Not bad input."""
+
+    exit_code = ExitCode.AWS_FAILED
+
+
 class Interrupted(PinpointSandboxError):
     exit_code = ExitCode.INTERRUPTED
 

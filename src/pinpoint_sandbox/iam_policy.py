@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pinpoint_sandbox.backends import registry
+from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.errors import UsageError
 
 # IAM service prefix → botocore service name (for the model check in the tests).
@@ -23,53 +25,22 @@ BOTOCORE_SERVICE: dict[str, str] = {
     "cloudwatch": "cloudwatch",
     "cloudtrail": "cloudtrail",
     "iam": "iam",
+    "organizations": "organizations",
 }
 
-# (Sid, actions). Every run: who am I, what tier, what limits, what is already open.
-PREFLIGHT: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxPreflight",
-    (
-        # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
-        "sts:GetCallerIdentity",
-        "sms-voice:DescribeAccountAttributes",
-        "sms-voice:DescribeSpendLimits",
-        "sms-voice:DescribeAccountLimits",
-        "sms-voice:DescribeVerifiedDestinationNumbers",
-        "sms-voice:DescribePhoneNumbers",
-        # Open cases for the same target, and the support-plan probe (every backend).
-        "support:DescribeCases",
-        "support:DescribeSeverityLevels",
-        # Open quota requests for the same target (every backend: a request filed in the
-        # console shows up here, and filing blind is never done).
-        "servicequotas:ListServices",
-        "servicequotas:ListAWSDefaultServiceQuotas",
-        "servicequotas:ListServiceQuotas",
-        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
-    ),
-)
-SERVICE_QUOTAS: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxServiceQuotas",
-    (
-        "servicequotas:RequestServiceQuotaIncrease",
-        # The rendered description is attached to the case Service Quotas opens.
-        "support:AddCommunicationToCase",
-    ),
-)
-# Service Quotas creates its service-linked role on the first request in an account.
-SERVICE_QUOTAS_LINKED_ROLE: dict[str, Any] = {
-    "Sid": "PinpointSandboxServiceQuotasLinkedRole",
-    "Effect": "Allow",
-    "Action": ["iam:CreateServiceLinkedRole"],
-    "Resource": "*",
-    "Condition": {"StringEquals": {"iam:AWSServiceName": "servicequotas.amazonaws.com"}},
-}
-SUPPORT: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxSupportCases",
-    (
-        "support:DescribeServices",
-        "support:CreateCase",
-        "support:AddCommunicationToCase",
-    ),
+# (Sid, actions). Every run: who am I, what tier, what limits, and (from every backend's
+# `iam_read_actions`) what is already open: filing blind is never done, whichever backend files.
+PREFLIGHT_ACTIONS: tuple[str, ...] = (
+    # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
+    "sts:GetCallerIdentity",
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+    "sms-voice:DescribeAccountLimits",
+    "sms-voice:DescribeVerifiedDestinationNumbers",
+    "sms-voice:DescribePhoneNumbers",
+    # Destination readiness: sender IDs and registrations (with the phone numbers above).
+    "sms-voice:DescribeSenderIds",
+    "sms-voice:DescribeRegistrations",
 )
 # Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
 # CloudTrail events.)
@@ -82,17 +53,44 @@ VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
         "cloudtrail:LookupEvents",
     ),
 )
+# `raise-spend`: the enforced spend limit, up to the maximum AWS granted. (--request-quota also
+# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.)
+RAISE_SPEND: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxRaiseSpend",
+    (
+        "sms-voice:SetTextMessageSpendLimitOverride",
+        "sms-voice:SetMediaMessageSpendLimitOverride",
+        "sms-voice:SetVoiceMessageSpendLimitOverride",
+        "sms-voice:SetRcsMessageSpendLimitOverride",
+    ),
+)
 VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
     "PinpointSandboxVoiceTestCall",
     ("sms-voice:SendVoiceMessage",),
 )
 
-BACKEND_STATEMENTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "manual": (),
-    "service-quotas": (SERVICE_QUOTAS,),
-    "support": (SUPPORT,),
-    "auto": (SERVICE_QUOTAS, SUPPORT),
-}
+# `status` follows each request; `reply` answers AWS on the case (every backend's cases).
+TRACKER: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxTracker",
+    (
+        "servicequotas:GetRequestedServiceQuotaChange",
+        "support:DescribeCommunications",
+        "support:AddAttachmentsToSet",
+        "support:AddCommunicationToCase",
+    ),
+)
+
+
+def preflight_statement() -> tuple[str, tuple[str, ...]]:
+    reads = [a for backend in registry.backends() for a in backend.iam_read_actions]
+    return ("PinpointSandboxPreflight", tuple(dict.fromkeys([*PREFLIGHT_ACTIONS, *reads])))
+
+
+def backend_statements(backend: str) -> list[IamStatement]:
+    """What filing with `backend` needs; `auto` may file with any registered backend."""
+    chosen = registry.backends() if backend == registry.AUTO else [registry.get(backend)]
+    return [statement for b in chosen for statement in b.iam_statements]
+
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
 
@@ -102,20 +100,36 @@ ASSUME_ROLE_NOTE = (
 )
 
 
+# --organization: list the organization's accounts (management account or delegated admin).
+ORGANIZATION: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxOrganization",
+    (
+        "organizations:DescribeOrganization",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListChildren",
+        "organizations:ListTagsForResource",
+    ),
+)
+
+
 def build_policy(
     backend: str = "auto",
     voice: bool = True,
     *,
     voice_test_call: bool = False,
     role_arns: Sequence[str] = (),
+    organization_role: str | None = None,
 ) -> dict[str, Any]:
-    """An IAM policy document (Version 2012-10-17) for the chosen backend and channels."""
-    if backend not in BACKEND_STATEMENTS:
-        choices = ", ".join(BACKEND_STATEMENTS)
-        raise UsageError(f"Unknown backend {backend!r}: use one of {choices}.")
+    """An IAM policy document (Version 2012-10-17) for the chosen backend and channels.
+
+    `organization_role`: the policy of the management account for `--organization`, which
+    lists the accounts and assumes that role in each (the role itself needs the rest)."""
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
-    groups = [PREFLIGHT, *BACKEND_STATEMENTS[backend]]
+    groups: list[IamStatement] = [
+        preflight_statement(), *backend_statements(backend), RAISE_SPEND, TRACKER,
+    ]
     if voice:
         groups.append(VOICE_EVIDENCE)
         if voice_test_call:
@@ -123,15 +137,20 @@ def build_policy(
 
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for sid, actions in groups:
+    for group in groups:
+        if isinstance(group, dict):  # a complete statement (e.g. with a Condition)
+            statements.append(group)
+            continue
+        sid, actions = group
         # `auto` lists AddCommunicationToCase twice: keep the first, so each action is granted once.
         fresh = [a for a in actions if a not in seen]
         seen.update(fresh)
-        statements.append(
-            {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
-        )
-    if backend in ("service-quotas", "auto"):
-        statements.append(SERVICE_QUOTAS_LINKED_ROLE)
+        if fresh:
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
+            )
+    if organization_role is not None:
+        statements.extend(_organization_statements(organization_role))
     if role_arns:
         bad = [arn for arn in role_arns if not ROLE_ARN.match(arn)]
         if bad:
@@ -147,6 +166,22 @@ def build_policy(
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _organization_statements(role_name: str) -> list[dict[str, Any]]:
+    from pinpoint_sandbox.organization import make_selection
+
+    role = make_selection(role_name=role_name).role_name  # the same check as --role-name
+    sid, actions = ORGANIZATION
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
+        {
+            "Sid": "PinpointSandboxAssumeOrganizationRole",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": [f"arn:aws:iam::*:role/{role}"],
+        },
+    ]
 
 
 def policy_actions(policy: dict[str, Any]) -> list[str]:

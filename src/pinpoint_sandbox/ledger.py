@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.errors import Busy, UsageError
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
 LEDGER_VERSION = 1
@@ -43,18 +45,75 @@ class Entry:
     case_id: str | None = None
     detail: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Lifecycle (appended later; absent in old ledgers): AWS's state as last read, the time
+    # the intent was written, replies sent on the case, the answers the case was filed with.
+    view: AwsView | None = None
+    filed_at: str | None = None
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    answers: dict[str, Any] | None = None
 
     @property
     def done(self) -> bool:
         return self.status in DONE_STATUSES
 
     @property
+    def denied(self) -> bool:
+        """AWS said no (as last read): a new request may be filed with --refile."""
+        return self.view is not None and self.view.state == "denied"
+
+    @property
     def needs_reconcile(self) -> bool:
         return self.status is None or self.status == "unknown"
 
 
+def lock_wait_seconds() -> float:
+    """How long a run waits for another one holding the ledger (PINPOINT_SANDBOX_LOCK_WAIT)."""
+    raw = os.environ.get("PINPOINT_SANDBOX_LOCK_WAIT", "30")
+    try:
+        return max(0.0, float(raw))
+    except ValueError as exc:
+        raise UsageError(
+            f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds, got {raw!r}."
+        ) from exc
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _line_target(line: dict[str, Any]) -> Target | None:
+    t = line.get("target") or {}
+    try:
+        return Target(str(t["account_id"]), str(t["region"]), t["channel"])
+    except (KeyError, TypeError):
+        return None
+
+
+def _fold(entry: Entry, kind: Any, line: dict[str, Any]) -> None:
+    """Apply one line to its request's entry."""
+    if kind == "outcome":
+        entry.status = line.get("status")
+        entry.request_id = line.get("request_id")
+        entry.case_id = line.get("case_id")
+        entry.detail = line.get("detail")
+        entry.extra = line.get("extra") or {}
+        entry.time = line.get("time", entry.time)
+    elif kind == "state":
+        view = AwsView.from_json(line)
+        if view is not None:
+            entry.view = view
+            entry.case_id = entry.case_id or view.case_id
+            entry.request_id = entry.request_id or view.request_id
+    elif kind == "record":
+        # A case the user opened by hand (or into which they pasted the description).
+        entry.case_id = line.get("case_id") or entry.case_id
+        entry.status = entry.status or "filed"
+        entry.extra = {**entry.extra, "recorded": True}
+    elif kind == "reply":
+        entry.replies.append({k: line.get(k) for k in ("time", "case_id", "delivered",
+                                                         "chars", "attachments")})
+    elif kind == "answers" and isinstance(line.get("answers"), dict):
+        entry.answers = line["answers"]
 
 
 def _target_json(target: Target) -> dict[str, str]:
@@ -66,23 +125,40 @@ class Ledger:
         self.path = path
         self._lock_fd: int | None = None
         self.torn_lines = 0
+        # Incremental index of intents for intent_times (see there).
+        self._intents: dict[tuple[Any, Any], list[tuple[str, dt.datetime]]] = {}
+        self._refused: set[str] = set()
+        self._index_file: tuple[int, int] | None = None
+        self._index_offset = 0
 
     # -- locking: one filing run per ledger at a time ---------------------------------------
     @contextmanager
-    def locked(self) -> Iterator[Ledger]:
+    def locked(self, on_wait: Callable[[str], None] | None = None) -> Iterator[Ledger]:
+        """Hold the ledger for one filing run. Another run holding it is waited for, up to
+        `lock_wait_seconds()` (a message goes to `on_wait` once), then Busy (exit 4)."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            os.close(fd)
-            raise UsageError(
-                f"Another pinpoint-sandbox run is filing with the ledger {self.path}; "
-                "wait for it to finish, then rerun."
-            ) from exc
+        limit = lock_wait_seconds()
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise Busy(
+                        f"Another pinpoint-sandbox run is filing with the ledger {self.path} "
+                        f"(waited {limit:g} s); wait for it to finish, then rerun."
+                    ) from exc
+                if on_wait is not None:
+                    on_wait(f"Another pinpoint-sandbox run is filing with the ledger "
+                            f"{self.path}; waiting up to {limit:g} s for it to finish…")
+                    on_wait = None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         self._lock_fd = fd
         try:
             yield self
@@ -116,30 +192,27 @@ class Ledger:
 
     def entries(self) -> dict[Target, Entry]:
         """Latest entry per target (later lines win)."""
+        return {target: history[-1] for target, history in self.histories().items()}
+
+    def histories(self) -> dict[Target, list[Entry]]:
+        """Every request ever made per target, oldest first, with its lifecycle lines folded in."""
         by_intent: dict[str, Entry] = {}
-        latest: dict[Target, Entry] = {}
+        history: dict[Target, list[Entry]] = {}
         for line in self.lines():
-            t = line.get("target") or {}
-            try:
-                target = Target(str(t["account_id"]), str(t["region"]), t["channel"])
-            except KeyError:
+            target = _line_target(line)
+            if target is None:
                 continue
-            if line.get("type") == "intent":
-                entry = Entry(target, line["id"], line.get("backend", "?"), line.get("time", ""))
-                by_intent[line["id"]] = entry
-                latest[target] = entry
-            elif line.get("type") == "outcome":
-                entry = by_intent.get(line.get("id", "")) or Entry(
-                    target, line.get("id", ""), line.get("backend", "?"), line.get("time", "")
-                )
-                entry.status = line.get("status")
-                entry.request_id = line.get("request_id")
-                entry.case_id = line.get("case_id")
-                entry.detail = line.get("detail")
-                entry.extra = line.get("extra") or {}
-                entry.time = line.get("time", entry.time)
-                latest[target] = entry
-        return latest
+            kind, line_id = line.get("type"), str(line.get("id", ""))
+            entry = by_intent.get(line_id)
+            if kind == "intent" or (entry is None and kind in ("outcome", "record")):
+                entry = Entry(target, line_id, line.get("backend", "?"), line.get("time", ""),
+                              filed_at=line.get("time"))
+                by_intent[line_id] = entry
+                history.setdefault(target, []).append(entry)
+            if entry is None:
+                continue  # a lifecycle line for an intent this ledger lost: nothing to fold
+            _fold(entry, kind, line)
+        return history
 
     def entry(self, target: Target) -> Entry | None:
         return self.entries().get(target)
@@ -147,31 +220,58 @@ class Ledger:
     def intent_times(self, account_id: str, backend: str, since: dt.datetime) -> list[dt.datetime]:
         """When this ledger sent write calls of one backend for one account, oldest first.
 
-        Calls AWS refused (e.g. over its limit) created nothing and are not counted."""
-        lines = self.lines()
-        refused = {
-            line.get("id") for line in lines
-            if line.get("type") == "outcome" and line.get("status") == "refused"
-        }
-        times: list[dt.datetime] = []
-        for line in lines:
-            if line.get("type") != "intent" or line.get("backend") != backend:
-                continue
-            if line.get("id") in refused:
-                continue
-            if (line.get("target") or {}).get("account_id") != account_id:
-                continue
-            try:
-                when = dt.datetime.fromisoformat(line["time"])
-            except (KeyError, ValueError):
-                continue
-            if when >= since:
-                times.append(when)
-        return sorted(times)
+        Calls AWS refused (e.g. over its limit) created nothing and are not counted. Asked
+        before every Support filing, so it reads only what was appended since it last looked
+        (the ledger is append-only) instead of parsing the whole file each time."""
+        self._update_index()
+        return sorted(
+            when for intent_id, when in self._intents.get((account_id, backend), [])
+            if intent_id not in self._refused and when >= since
+        )
+
+    def _update_index(self) -> None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stat = None
+        identity = (stat.st_dev, stat.st_ino) if stat else None
+        if stat is None or identity != self._index_file or stat.st_size < self._index_offset:
+            self._intents, self._refused = {}, set()
+            self._index_file, self._index_offset = identity, 0
+        if stat is None or stat.st_size == self._index_offset:
+            return
+        with self.path.open("rb") as fh:
+            fh.seek(self._index_offset)
+            data = fh.read()
+        complete = data.rfind(b"\n") + 1  # a line still being written is read next time
+        for raw in data[:complete].splitlines():
+            self._index_line(raw)
+        self._index_offset += complete
+
+    def _index_line(self, raw: bytes) -> None:
+        try:
+            line = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return  # torn by a crash: see lines()
+        if not isinstance(line, dict):
+            return
+        if line.get("type") == "outcome" and line.get("status") == "refused":
+            self._refused.add(str(line.get("id")))
+        if line.get("type") != "intent":
+            return
+        try:
+            when = dt.datetime.fromisoformat(line["time"])
+        except (KeyError, TypeError, ValueError):
+            return
+        key = ((line.get("target") or {}).get("account_id"), line.get("backend"))
+        self._intents.setdefault(key, []).append((str(line.get("id")), when))
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The ledger holds case ids and the answers filed: a new directory is private.
+        from pinpoint_sandbox.paths import private_dir
+
+        private_dir(self.path.parent, ours=False)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -225,3 +325,26 @@ class Ledger:
                 "extra": extra or {},
             }
         )
+
+    # -- lifecycle lines (appended; an old ledger is migrated by nothing but these) ----------
+    def record_state(self, entry: Entry, view: AwsView) -> None:
+        """Cache what AWS said about the request, with the time it was read."""
+        self._append({"v": LEDGER_VERSION, "type": "state", "id": entry.intent_id,
+                      "time": _now(), "target": _target_json(entry.target), **view.to_json()})
+
+    def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
+        """`record`: the case id of a request filed by hand (a new history item if none)."""
+        self._append({"v": LEDGER_VERSION, "type": "record",
+                      "id": entry.intent_id if entry else uuid.uuid4().hex, "time": _now(),
+                      "target": _target_json(target), "backend": "manual", "case_id": case_id})
+
+    def record_reply(self, entry: Entry, case_id: str, *, delivered: bool, chars: int,
+                     attachments: list[str]) -> None:
+        self._append({"v": LEDGER_VERSION, "type": "reply", "id": entry.intent_id,
+                      "time": _now(), "target": _target_json(entry.target), "case_id": case_id,
+                      "delivered": delivered, "chars": chars, "attachments": attachments})
+
+    def record_answers(self, target: Target, intent_id: str, answers: dict[str, Any]) -> None:
+        """The answers a request was filed with, so a refile can say what changed."""
+        self._append({"v": LEDGER_VERSION, "type": "answers", "id": intent_id, "time": _now(),
+                      "target": _target_json(target), "answers": answers})

@@ -62,9 +62,20 @@ def simulator_state_dir() -> Path:
     return private_dir(state_dir() / "simulator")
 
 
+def simulated_dir() -> Path | None:
+    """Set by `--simulate` (and `simulator serve`'s exports): the scenario's own directory,
+    so simulated runs never touch the real ledger or case files."""
+    override = os.environ.get("PINPOINT_SANDBOX_SIMULATOR_DIR")
+    if not override:
+        return None
+    return private_dir(Path(override), ours=False)
+
+
 def ledger_path() -> Path:
     override = os.environ.get("PINPOINT_SANDBOX_LEDGER")
-    return Path(override) if override else state_dir() / "ledger.jsonl"
+    if override:
+        return Path(override)
+    return (simulated_dir() or state_dir()) / "ledger.jsonl"
 
 
 def saved_answers_path(channel: str) -> Path:
@@ -77,4 +88,4 @@ def answers_history_dir(channel: str) -> Path:
 
 
 def manual_cases_dir() -> Path:
-    return private_dir(state_dir() / "manual-cases")
+    return private_dir((simulated_dir() or state_dir()) / "manual-cases")

@@ -1,12 +1,17 @@
-"""Turn requests into targets and run them: render → preflight (parallel reads) → preview →
-confirm → file (serial writes, ledger around each) → results.
+"""Turn requests into targets and run them: render → preflight (parallel reads; AWS checks
+each exact case without filing it) → preview → confirm → file (serial writes, ledger around
+each, one outcome → one ledger line and one result) → results.
+
+Backends are reached through `backends.registry` only: nothing here knows them by name.
 
 This is the library entry point (`run`); the CLI only builds `Request`s and a `Reporter`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,18 +19,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox import refile
+from pinpoint_sandbox.answers import Answers
+from pinpoint_sandbox.aws import AwsAccount, max_attempts
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import (
+    AlreadyExists,
     Backend,
     Existing,
+    Filed,
     FilingContext,
+    RateLimited,
+    Throttled,
+    WriteFailure,
     WriteOutcomeUnknown,
     WriteRefused,
 )
-from pinpoint_sandbox.backends.choose import backend_by_name
-from pinpoint_sandbox.backends.support import CASES_PER_HOUR
+from pinpoint_sandbox.destinations import attach_destinations
 from pinpoint_sandbox.errors import (
-    AwsError,
     ExitCode,
     PinpointSandboxError,
     UsageError,
@@ -33,10 +44,14 @@ from pinpoint_sandbox.errors import (
 from pinpoint_sandbox.ledger import Ledger
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.preflight import TargetPlan, run_preflight
+from pinpoint_sandbox.render import render_case
 from pinpoint_sandbox.targets import Channel, Result, Target
 
-MAX_READ_WORKERS = 16
 AWS_LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
+# A throttled write (nothing created) is retried after a jittered, bounded backoff.
+WRITE_BACKOFF_SECONDS = 1.0
+WRITE_BACKOFF_MAX_SECONDS = 20.0
+Outcome = Filed | WriteFailure
 
 
 @dataclass
@@ -46,8 +61,8 @@ class Request:
     channel: Channel
     account: AwsAccount
     regions: list[str]
-    answers: Any
-    backend: str = "auto"
+    answers: Answers | None  # None: checks only (nothing is rendered)
+    backend: str = registry.AUTO
 
 
 @dataclass
@@ -58,13 +73,20 @@ class RunOptions:
     quota_code: str | None = None
     ledger: Path | None = None
     wait_for_case_limit: bool = False
+    refile: bool = False  # file again only where the last request was denied
+    # Destination readiness of SMS answers' countries (off when they are only examples).
+    destinations: bool = True
 
 
 class Reporter(Protocol):
     def message(self, text: str) -> None: ...
     def preview(self, plans: Sequence[TargetPlan]) -> None: ...
     def confirm(self, count: int) -> bool: ...
-    def progress(self, description: str, total: int) -> Callable[[], None]: ...
+    # The returned tick takes the plan just done (optional): progress counts failures, and
+    # accounts done when `per_account` gives each account's number of targets.
+    def progress(
+        self, description: str, total: int, per_account: dict[str, int] | None = None
+    ) -> Callable[..., None]: ...
     def countdown(self, seconds: float, why: str) -> None: ...
 
 
@@ -80,8 +102,10 @@ class SilentReporter:
     def confirm(self, count: int) -> bool:
         return False
 
-    def progress(self, description: str, total: int) -> Callable[[], None]:
-        return lambda: None
+    def progress(
+        self, description: str, total: int, per_account: dict[str, int] | None = None
+    ) -> Callable[..., None]:
+        return lambda *done: None
 
     def countdown(self, seconds: float, why: str) -> None:
         time.sleep(seconds)
@@ -111,18 +135,25 @@ def exit_code_for(results: Sequence[Result]) -> ExitCode:
 
 def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
-    from pinpoint_sandbox.regions import region_problem
+    from pinpoint_sandbox.regions import (
+        check_caller_partition,
+        region_problem,
+        require_one_partition,
+        sts_region,
+    )
 
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
-    for index, request in enumerate(requests):
+    for request in requests:
         problems = [p for r in request.regions if (p := region_problem(r))]
         if problems:
             raise UsageError(problems[0])
+        require_one_partition(request.regions)  # known from botocore's data: before any call
+    _resolve_accounts(requests)
+    for index, request in enumerate(requests):
         try:
-            account_id = request.account.account_id(
-                request.regions[0] if request.regions else None
-            )
+            account_id = request.account.account_id(sts_region(request.regions))
+            check_caller_partition(request.account, request.regions)  # the STS ARN's partition
         except PinpointSandboxError as exc:
             if len(requests) == 1:
                 raise
@@ -158,18 +189,37 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     return plans
 
 
-def _answers_data(answers: Any) -> Any:
-    dump = getattr(answers, "model_dump", None)
-    data = dump(mode="json") if dump else dict(vars(answers))
-    if isinstance(data, dict):
-        data.pop("regions", None)  # each request names its own regions
+def _resolve_accounts(requests: Sequence[Request]) -> None:
+    """Identify every account (assume its role) in parallel, before the targets are built;
+    failures are remembered by each account and reported per request below."""
+    from pinpoint_sandbox.aws import max_concurrency
+    from pinpoint_sandbox.regions import sts_region
+
+    accounts = list({id(r.account): r for r in requests}.values())
+    if len(accounts) < 2:
+        return
+
+    def identify(request: Request) -> None:
+        # A failure is raised again, with its request number, where it is reported.
+        with contextlib.suppress(PinpointSandboxError):
+            request.account.account_id(sts_region(request.regions))
+
+    with ThreadPoolExecutor(max_workers=min(max_concurrency(), len(accounts))) as pool:
+        list(pool.map(identify, accounts))
+
+
+def _answers_data(answers: Answers | None) -> dict[str, Any] | None:
+    if answers is None:
+        return None
+    data = answers.model_dump(mode="json")
+    data.pop("regions", None)  # each request names its own regions
     return data
 
 
 def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:
-    from pinpoint_sandbox.render import render_case
-
     for plan in plans:
+        if plan.answers is None:
+            continue  # checks only: nothing to render
         data = plan.answers.model_dump(mode="json")
         plan.case = render_case(plan.target, data, templates_dir=templates_dir)
 
@@ -195,8 +245,9 @@ def run(
     ledger = Ledger(options.ledger or ledger_path())
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
-    with ledger.locked():
+    with ledger.locked(on_wait=reporter.message):
         _reconcile(plans, ledger.entries(), ledger, reporter)
+        refile.gate(plans, ledger, refile=options.refile)
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
@@ -207,39 +258,90 @@ def run(
             return RunReport([
                 result_for(p, reason=p.reason or "not confirmed: nothing filed") for p in plans
             ])
-        return _file_all(plans, ready, ledger, options, reporter)
+        report = _file_all(plans, ready, ledger, options, reporter)
+        refile.remember_answers(plans, report.results, ledger)
+        return report
 
 
 def check(
     requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
 ) -> list[TargetPlan]:
-    """Prerequisites only (the `check` command): read-only, nothing rendered or filed."""
+    """Prerequisites only (the `check` command): nothing is filed. With answers, the case is
+    rendered and AWS checks it without filing it (e.g. a CreateCase dry run)."""
     reporter = reporter or SilentReporter()
     plans = build_plans(requests, reporter)
+    render_all(plans, options.templates_dir)
     preflight_all(plans, Ledger(options.ledger or ledger_path()), options, reporter)
     return plans
+
+
+@dataclass
+class CheckReport:
+    rows: list[dict[str, Any]]
+    exit_code: int
+
+
+def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
+    """One row per target for `check`, and the run's exit code (the same rule as `run`)."""
+    rows: list[dict[str, Any]] = []
+    for plan in plans:
+        evidence, validation = plan.evidence, plan.validation
+        rows.append({
+            "account_id": plan.target.account_id,
+            "region": plan.target.region,
+            "channel": plan.target.channel,
+            "ready": plan.ready,
+            "status": "ready" if plan.ready else plan.decided,
+            "reason": plan.reason,
+            "tier": plan.tier,
+            "voice_evidence": (
+                {"found": evidence.found, "source": evidence.source, "detail": evidence.detail}
+                if evidence is not None else None
+            ),
+            "open_request": plan.existing.describe() if plan.existing else None,
+            "support_plan": plan.support_plan,
+            "backend": plan.backend,
+            "backend_reason": plan.backend_reason or None,
+            "validation": (
+                {"accepted": validation.accepted, "detail": validation.detail}
+                if validation is not None else None
+            ),
+            # After approval: can each destination country be reached? (destinations.py)
+            "destinations": [d.to_json() for d in plan.destinations],
+        })
+    results = [result_for(p, p.decided or "previewed") for p in plans]
+    return CheckReport(rows, int(exit_code_for(results)))
 
 
 def preflight_all(
     plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
 ) -> None:
     """Build clients in this thread, then run every target's read-only checks in parallel."""
-    live = [p for p in plans if p.ready]
-    for account in {id(p.account): p.account for p in live}.values():
-        account.prepare(sorted({p.target.region for p in live if p.account is account}))
+    from pinpoint_sandbox.aws import max_concurrency
+
     entries = ledger.entries()
-    tick = reporter.progress("Checking prerequisites", len(plans))
+    per_account: dict[str, int] = {}
+    for plan in plans:
+        per_account[plan.target.account_id] = per_account.get(plan.target.account_id, 0) + 1
+    tick = reporter.progress("Checking prerequisites", len(plans), per_account)
 
     def one(plan: TargetPlan) -> TargetPlan:
         try:
-            return run_preflight(
+            # Validation runs under --dry-run too: it proves the case and creates nothing.
+            run_preflight(
                 plan, ledger_entry=entries.get(plan.target),
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
+            if options.destinations:  # after approval: which countries can be reached
+                attach_destinations(plan)
+            return plan
         finally:
-            tick()
+            tick(plan)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(plans)))) as pool:
+    # Clients are shared and built on first use; the process-wide bound on calls in flight
+    # (--max-concurrency) sizes the pool, not a per-account number.
+    workers = max(1, min(max_concurrency(), len(plans)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one, plans))
 
 
@@ -256,10 +358,11 @@ def _reconcile(
         if entry is None or not entry.needs_reconcile or plan.decided:
             continue
         reporter.message(f"{plan.target.key}: an earlier run was interrupted; checking AWS first")
-        if entry.backend == "manual":
-            continue  # nothing reached AWS; preparing the file again is harmless
         try:
-            found = _find_for_reconcile(plan, entry.backend)
+            backend = registry.get(entry.backend)
+            if not backend.writes_to_aws:
+                continue  # nothing reached AWS; preparing the case again is harmless
+            found = _find_for_reconcile(plan, backend)
         except PinpointSandboxError as exc:
             plan.settle(
                 "failed",
@@ -277,20 +380,14 @@ def _reconcile(
         )
 
 
-def _find_for_reconcile(plan: TargetPlan, backend_name: str) -> Existing | None:
-    from pinpoint_sandbox.backends.service_quotas import discover_quota
-
+def _find_for_reconcile(plan: TargetPlan, backend: Backend) -> Existing | None:
     ctx = plan.filing_context()
     ctx.fresh_reads = True
-    if backend_name == "service-quotas":
-        ctx.quota = discover_quota(plan.account, plan.target.region, plan.target.channel)
-        if ctx.quota is None:
-            raise AwsError("the production-access quota is no longer listed")
-    return backend_by_name(backend_name).find_existing(ctx)
-
-
-class CaseLimitReached(Exception):
-    """AWS answered CaseCreationLimitExceeded: nothing was created for this target."""
+    try:
+        backend.prepare(ctx)
+        return backend.find_existing(ctx)
+    finally:
+        ctx.fresh_reads = False
 
 
 def _file_all(
@@ -302,7 +399,7 @@ def _file_all(
 ) -> RunReport:
     outcomes: dict[Target, Result] = {}
     tick = reporter.progress("Filing", len(ready))
-    limited: dict[str, str] = {}  # account id → why its Support filings stop for this run
+    limited: dict[tuple[str, str], str] = {}  # (backend, account) → why it stops for this run
     for index, plan in enumerate(ready):
         try:
             outcomes[plan.target] = _file_with_limits(plan, ledger, options, reporter, limited)
@@ -329,41 +426,44 @@ def _file_with_limits(
     ledger: Ledger,
     options: RunOptions,
     reporter: Reporter,
-    limited: dict[str, str],
+    limited: dict[tuple[str, str], str],
 ) -> Result:
-    """File one target; for Support, respect its 10 new cases per hour per account."""
-    if plan.backend != "support":
-        return _file_one(plan, ledger)
+    """File one target within its backend's own rate limit; retry definite throttling."""
+    assert plan.backend is not None
+    backend = registry.get(plan.backend)
+    ctx = plan.filing_context()
     account = plan.target.account_id
-    if account in limited:
-        return result_for(plan, "failed", reason=limited[account])
+    if (backend.name, account) in limited:
+        return result_for(plan, "failed", reason=limited[(backend.name, account)])
+    throttled = 0
     while True:
-        wait = _case_slot_wait(account, ledger)
+        wait = backend.slot_wait(ctx, ledger)
         if wait <= 0:
-            try:
-                return _file_one(plan, ledger)
-            except CaseLimitReached:
-                # AWS counts cases this ledger never saw (console, other machines).
-                wait = AWS_LIMIT_RETRY_SECONDS
+            outcome, result = _file_one(plan, backend, ledger)
+            if not isinstance(outcome, RateLimited):
+                return result
+            if isinstance(outcome, Throttled):
+                throttled += 1
+                if throttled >= max_attempts():
+                    return result
+                time.sleep(_backoff(throttled, outcome.retry_after))
+                continue
+            wait = outcome.retry_after or AWS_LIMIT_RETRY_SECONDS
         if not options.wait_for_case_limit:
-            limited[account] = (
-                f"Support API limit of {CASES_PER_HOUR} new cases per hour reached for account "
-                f"{account}; rerun after {_clock(wait)} (or pass --wait) to file the rest"
+            limited[(backend.name, account)] = (
+                f"{backend.rate_limit} reached for account {account}; rerun after "
+                f"{_clock(wait)} (or pass --wait) to file the rest"
             )
-            return result_for(plan, "failed", reason=limited[account])
-        reporter.countdown(
-            wait, f"Support API limit for account {account}: next free case slot"
-        )
+            return result_for(plan, "failed", reason=limited[(backend.name, account)])
+        reporter.countdown(wait, f"{backend.rate_limit} for account {account}: next free slot")
 
 
-def _case_slot_wait(account_id: str, ledger: Ledger) -> float:
-    """Seconds until this ledger's Support filings for the account leave a free slot."""
-    now = dt.datetime.now(dt.UTC)
-    times = ledger.intent_times(account_id, "support", now - dt.timedelta(hours=1))
-    if len(times) < CASES_PER_HOUR:
-        return 0.0
-    frees_at = times[-CASES_PER_HOUR] + dt.timedelta(hours=1)
-    return max(1.0, (frees_at - now).total_seconds())
+def _backoff(attempt: int, retry_after: float | None) -> float:
+    """Full-jitter exponential backoff, bounded; AWS's own retry-after wins when given."""
+    if retry_after is not None:
+        return min(retry_after, WRITE_BACKOFF_MAX_SECONDS)
+    ceiling = min(WRITE_BACKOFF_MAX_SECONDS, WRITE_BACKOFF_SECONDS * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _clock(seconds: float) -> str:
@@ -379,50 +479,85 @@ def _look_up(backend: Backend, ctx: FilingContext) -> Existing | None:
         return None
 
 
-def _file_one(plan: TargetPlan, ledger: Ledger) -> Result:
-    assert plan.case is not None and plan.backend is not None
-    backend = backend_by_name(plan.backend)
-    ctx = plan.filing_context()
-    intent = ledger.record_intent(plan.target, plan.backend, plan.case.subject)
+def _attempt(backend: Backend, ctx: FilingContext, plan: TargetPlan) -> Outcome:
+    assert plan.case is not None
     try:
-        filed = backend.file(ctx, plan.case)
-    except WriteRefused as exc:
-        if exc.code == "CaseCreationLimitExceeded":
-            ledger.record_outcome(intent, plan.target, plan.backend, "refused", detail=str(exc))
-            raise CaseLimitReached(str(exc)) from exc
-        if exc.code == "ResourceAlreadyExistsException":
-            # Service Quotas' own guard: one open request per quota. Not ours to file again.
-            known = _look_up(backend, ctx) or Existing(backend.name, status="open")
-            ledger.record_outcome(
-                intent, plan.target, plan.backend, "filed",
-                request_id=known.request_id, case_id=known.case_id,
-                detail="already open at AWS",
-            )
+        return backend.file(ctx, plan.case)
+    except WriteFailure as exc:
+        return exc
+    except PinpointSandboxError as exc:  # the contract: raised before the write call
+        return WriteRefused(exc.message)
+
+
+def _last_look(plan: TargetPlan, backend: Backend, ctx: FilingContext) -> Existing | Result | None:
+    """Right before a write that AWS does not guard against duplicates, look once more,
+    fresh: narrows the window in which another run (another machine, another ledger) could
+    have filed the same target. A lookup that fails stops this target only (a Result)."""
+    if backend.guards_duplicates or not backend.writes_to_aws:
+        return None
+    ctx.fresh_reads = True
+    try:
+        return backend.find_existing(ctx)
+    except PinpointSandboxError as exc:
+        return result_for(plan, "failed", reason=f"could not check for an open request right "
+                          f"before filing ({exc.message}); nothing filed, rerun to resume")
+    finally:
+        ctx.fresh_reads = False
+
+
+def _file_one(plan: TargetPlan, backend: Backend, ledger: Ledger) -> tuple[Outcome | None, Result]:
+    """One write: an intent line, the call, one outcome → one ledger line and one result."""
+    assert plan.case is not None
+    ctx = plan.filing_context()
+    looked = _last_look(plan, backend, ctx)
+    if isinstance(looked, Result):
+        return None, looked
+    intent = ledger.record_intent(plan.target, backend.name, plan.case.subject)
+    outcome: Outcome = (
+        AlreadyExists("a request for this target was opened meanwhile", looked)
+        if looked else _attempt(backend, ctx, plan)
+    )
+    return outcome, _settle(plan, backend, outcome, ledger, intent)
+
+
+def _settle(
+    plan: TargetPlan, backend: Backend, outcome: Outcome, ledger: Ledger, intent: str
+) -> Result:
+    """The ledger line and the result of one write's outcome."""
+    target, name, ctx = plan.target, backend.name, plan.filing_context()
+
+    def record(status: Any, *, request_id: str | None = None, case_id: str | None = None,
+               detail: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        ledger.record_outcome(intent, target, name, status, request_id=request_id,
+                              case_id=case_id, detail=detail, extra=extra)
+
+    match outcome:
+        case Filed():
+            record(outcome.status, request_id=outcome.request_id, case_id=outcome.case_id,
+                   detail=outcome.note, extra=outcome.extra)
+            return result_for(plan, "filed", request_id=outcome.request_id,
+                              case_id=outcome.case_id, reason=outcome.note, extra=outcome.extra)
+        case AlreadyExists():
+            # Not ours to file again: record what is open, so later runs skip it.
+            known = outcome.existing or _look_up(backend, ctx) or Existing(name, status="open")
+            record("filed", request_id=known.request_id, case_id=known.case_id,
+                   detail="already open at AWS")
             plan.existing = known
             return result_for(plan, "skipped", reason=known.describe())
-        ledger.record_outcome(intent, plan.target, plan.backend, "refused", detail=str(exc))
-        return result_for(plan, "failed", reason=str(exc))
-    except WriteOutcomeUnknown as exc:
-        found = _look_up(backend, ctx)
-        if found:
-            ledger.record_outcome(
-                intent, plan.target, plan.backend, "filed",
-                request_id=found.request_id, case_id=found.case_id,
-                detail=f"answer lost, found at AWS: {exc}",
-            )
-            return result_for(
-                plan, "filed", request_id=found.request_id, case_id=found.case_id, reason=None
-            )
-        ledger.record_outcome(intent, plan.target, plan.backend, "unknown", detail=str(exc))
-        return result_for(
-            plan, "failed",
-            reason=f"{exc}; it may have been filed: rerun to check AWS before filing again",
-        )
-    ledger.record_outcome(
-        intent, plan.target, plan.backend, filed.status,
-        request_id=filed.request_id, case_id=filed.case_id, detail=filed.note, extra=filed.extra,
-    )
-    return result_for(
-        plan, "filed", request_id=filed.request_id, case_id=filed.case_id, reason=filed.note,
-        extra=filed.extra,
-    )
+        case WriteOutcomeUnknown():
+            found = _look_up(backend, ctx)
+            if found is None:
+                record("unknown", detail=str(outcome))
+                return result_for(plan, "failed", reason=f"{outcome}; it may have been filed: "
+                                  "rerun to check AWS before filing again")
+            record("filed", request_id=found.request_id, case_id=found.case_id,
+                   detail=f"answer lost, found at AWS: {outcome}")
+            return result_for(plan, "filed", request_id=found.request_id,
+                              case_id=found.case_id, reason=None)
+        case Throttled():
+            record("refused", detail=str(outcome))
+            return result_for(plan, "failed", reason=f"{outcome}; nothing was created, rerun "
+                              "to file it")
+        case _:  # WriteRefused, RateLimited: nothing was created
+            record("refused", detail=str(outcome))
+            return result_for(plan, "failed", reason=str(outcome))

@@ -1,8 +1,10 @@
 """Read-only checks for one target, run in worker threads before anything is filed.
 
-Order (DESIGN "Filing"): account tier → voice prerequisite → what is already open (ledger, then
-AWS) → support plan and quota discovery → which backend `auto` picks. Every call here is a read;
-a failure turns the target into `failed` with one line, never into a write.
+Order (DESIGN "Filing"): what the ledger knows → account tier → every backend's discovery
+(support plan, quota) → voice prerequisite → what is already open at AWS (every backend looks)
+→ which backend files (`registry.choose`) → AWS checks the exact case without filing it
+(`Backend.validate`, e.g. a CreateCase dry run). Nothing here writes; a failure turns the
+target into `failed` with one line.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pinpoint_sandbox.account_facts import read_tier
+from pinpoint_sandbox.answers import Answers, VoiceAnswers
 from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.backends.base import Existing, FilingContext
-from pinpoint_sandbox.backends.choose import backend_by_name, choose_backend
-from pinpoint_sandbox.backends.service_quotas import Quota, ServiceQuotasAbsent, discover_quota
-from pinpoint_sandbox.backends.support import support_plan
-from pinpoint_sandbox.errors import AwsError, PinpointSandboxError
+from pinpoint_sandbox.backends import registry
+from pinpoint_sandbox.backends.base import Existing, FilingContext, Validation
+from pinpoint_sandbox.backends.service_quotas import Quota
+from pinpoint_sandbox.errors import AwsError, ExitCode, PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry
 from pinpoint_sandbox.targets import Action, RenderedCase, Target
+from pinpoint_sandbox.voice_evidence import voice_available, voice_evidence
 
 # AWS GovCloud: "Text to voice messages are only supported in AWS GovCloud (US-West)".
 VOICE_UNAVAILABLE_REGIONS = frozenset({"us-gov-east-1"})
@@ -29,7 +33,7 @@ class TargetPlan:
 
     target: Target
     account: AwsAccount
-    answers: Any  # answers.SmsAnswers | answers.VoiceAnswers
+    answers: Answers | None  # None: only what AWS says (e.g. `status`), nothing to render
     requested_backend: str
     case: RenderedCase | None = None
     tier: str | None = None
@@ -42,6 +46,10 @@ class TargetPlan:
     decided: Action | None = None  # skipped / blocked / failed when preflight settles it
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    validation: Validation | None = None  # what AWS said about the exact case, asked unfiled
+    # destinations.DestinationStatus per destination country (SMS answers), after preflight.
+    destinations: list[Any] = field(default_factory=list)
+    _ctx: FilingContext | None = field(default=None, repr=False, compare=False)
 
     @property
     def ready(self) -> bool:
@@ -51,49 +59,60 @@ class TargetPlan:
         self.decided, self.reason = action, reason
 
     def filing_context(self) -> FilingContext:
-        return FilingContext(
-            account=self.account,
-            target=self.target,
-            contact_language=str(getattr(self.answers, "contact_language", "en") or "en"),
-            cc_emails=list(getattr(self.answers, "contact_emails", None) or []),
-            quota=self.quota,
-            support_plan=self.support_plan,
-        )
+        """The target's one context: backends store what they discover in it."""
+        if self._ctx is None:
+            self._ctx = FilingContext(
+                account=self.account,
+                target=self.target,
+                contact_language=self.answers.contact_language if self.answers else "en",
+                cc_emails=list(self.answers.contact_emails or []) if self.answers else [],
+                requested_backend=self.requested_backend,
+                quota=self.quota,
+                support_plan=self.support_plan,
+            )
+        return self._ctx
 
 
 def existing_from_ledger(entry: Entry | None) -> Existing | None:
-    if entry is None or not entry.done:
-        return None
+    if entry is None or not entry.done or entry.denied:
+        return None  # denied: only `--refile` gets this far (refile.gate), AWS is still asked
     status = "awaiting you in the console" if entry.status == "awaiting_user" else entry.status
     return Existing("ledger", entry.request_id, entry.case_id, status)
 
 
-def find_existing_at_aws(plan: TargetPlan) -> Existing | None:
+def find_existing_at_aws(plan: TargetPlan | FilingContext) -> Existing | None:
     """Ask every backend that can know (quota history, Support cases).
 
-    A quota history that cannot be read is tolerated only when Service Quotas itself will
-    file: it refuses a second open request on a quota (ResourceAlreadyExistsException), which
-    filing handles. Any other unreadable lookup stops the target: never file blind.
+    A lookup that cannot be read is tolerated only from a backend that guards duplicates
+    itself (Service Quotas refuses a second open request) and only when that backend may be
+    the one to file: filing handles its refusal. Any other unreadable lookup stops the target:
+    never file blind.
     """
-    ctx = plan.filing_context()
-    if plan.quota is not None:
+    ctx = plan.filing_context() if isinstance(plan, TargetPlan) else plan
+    for backend in registry.backends():
         try:
-            found = backend_by_name("service-quotas").find_existing(ctx)
+            found = backend.find_existing(ctx)
         except AwsError as exc:
-            if plan.requested_backend not in ("auto", "service-quotas"):
+            may_file = ctx.requested_backend in (registry.AUTO, backend.name)
+            if not (backend.guards_duplicates and may_file):
                 raise AwsError(
-                    f"could not check Service Quotas for an open request ({exc.message}); "
+                    f"could not check {backend.name} for an open request ({exc.message}); "
                     "nothing filed, rerun when it answers"
                 ) from exc
-            plan.notes.append(f"quota history unreadable ({exc.message})")
-            found = None
+            ctx.notes.append(f"{backend.name}: open requests unreadable ({exc.message})")
+            continue
         if found:
             return found
-    if plan.support_plan != "basic":
-        # Also when the plan probe failed ("unknown"): our tagged cases must be looked for.
-        # A SubscriptionRequiredException here means no Support API, hence no API cases.
-        return backend_by_name("support").find_existing(ctx)
     return None
+
+
+def existing_for(account: AwsAccount, target: Target) -> Existing | None:
+    """What is open at AWS for one target, from the account and target alone (e.g. `status`):
+    every backend's discovery, then every backend's lookup. Raises AwsError when unreadable."""
+    ctx = FilingContext(account=account, target=target)
+    for backend in registry.backends():
+        backend.prepare(ctx)
+    return find_existing_at_aws(ctx)
 
 
 def run_preflight(
@@ -102,16 +121,38 @@ def run_preflight(
     ledger_entry: Entry | None,
     quota_code: str | None = None,
     probe_voice: bool = True,
+    validate: bool = True,
 ) -> TargetPlan:
+    """Settle the target or leave it ready. `validate`: have AWS check the rendered case."""
     if plan.decided:
         return plan  # settled before preflight (e.g. an interrupted run AWS could not confirm)
     try:
         _preflight(plan, ledger_entry, quota_code, probe_voice)
+        if validate and plan.ready and plan.case is not None:
+            validate_case(plan)
     except PinpointSandboxError as exc:
-        if exc.exit_code == 2:
+        if exc.exit_code == ExitCode.USAGE:
             raise  # bad input (e.g. a wrong --quota-code) stops the whole run
         plan.settle("failed", exc.message)
     return plan
+
+
+def prepare_backends(plan: TargetPlan, quota_code: str | None) -> None:
+    """Every backend's discovery (each may look for open requests later); the first failure
+    is raised after all ran, so the facts that could be read are still shown."""
+    ctx = plan.filing_context()
+    ctx.quota_code = quota_code
+    failure: PinpointSandboxError | None = None
+    for backend in registry.backends():
+        try:
+            backend.prepare(ctx)
+        except PinpointSandboxError as exc:
+            if exc.exit_code == ExitCode.USAGE:
+                raise
+            failure = failure or exc
+    plan.support_plan, plan.quota = ctx.support_plan, ctx.quota
+    if failure is not None:
+        raise failure
 
 
 def _preflight(
@@ -120,8 +161,6 @@ def _preflight(
     quota_code: str | None,
     probe_voice: bool,
 ) -> None:
-    from pinpoint_sandbox.account_facts import read_tier
-
     target, account = plan.target, plan.account
 
     done = existing_from_ledger(entry)
@@ -130,32 +169,18 @@ def _preflight(
         plan.settle("skipped", done.describe())
         return
 
-    raw_tier, in_production = read_tier(account, target.region)
+    # One read per account-region and run: the sms and voice targets of a region share it.
+    raw_tier, in_production = account.cached(
+        ("preflight-tier", target.region), lambda: read_tier(account, target.region)
+    )
     plan.tier = raw_tier
     if in_production:
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
         return
 
-    plan.support_plan = support_plan(account)
+    prepare_backends(plan, quota_code)
     if target.channel == "voice" and not _voice_prerequisite_met(plan, probe=probe_voice):
         return
-
-    # The quota is looked up whatever the backend: its request history is where an open
-    # request for this target shows up, even if it was filed through the console.
-    if plan.requested_backend == "service-quotas":
-        plan.quota = discover_quota(account, target.region, target.channel, quota_code)
-    else:
-        try:
-            plan.quota = discover_quota(account, target.region, target.channel, quota_code)
-        except ServiceQuotasAbsent as exc:
-            # Not offered here at all, so no request can be open in it: other backends may file.
-            plan.notes.append(f"Service Quotas not usable: {exc.message}")
-        except AwsError as exc:
-            # Unreadable is not absent: an open request could hide behind the failure.
-            raise AwsError(
-                f"could not check Service Quotas for an open request ({exc.message}); "
-                "nothing filed, rerun when it answers"
-            ) from exc
 
     existing = find_existing_at_aws(plan)
     if existing:
@@ -163,23 +188,21 @@ def _preflight(
         plan.settle("skipped", existing.describe())
         return
 
-    plan.backend, plan.backend_reason = choose_backend(
-        plan.requested_backend, quota_found=plan.quota is not None, support_plan=plan.support_plan
-    )
-    if plan.notes:
-        plan.backend_reason = "; ".join([plan.backend_reason, *plan.notes])
-    if plan.backend == "service-quotas" and plan.quota is None:
-        plan.settle(
-            "blocked",
-            f"Service Quotas lists no {target.channel} production-access quota in "
-            f"{target.region}; use --backend auto, support or manual",
-        )
-    elif plan.backend == "support" and plan.support_plan == "basic":
-        plan.settle(
-            "blocked",
-            "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan; "
-            "use --backend manual",
-        )
+    ctx = plan.filing_context()
+    backend, unavailable, why = registry.choose(ctx)
+    plan.backend = backend.name
+    plan.notes = list(ctx.notes)
+    plan.backend_reason = "; ".join([why, *plan.notes])
+    if unavailable:
+        plan.settle("blocked", unavailable)
+
+
+def validate_case(plan: TargetPlan) -> None:
+    """Have AWS check the exact case without filing it; a refusal fails the target."""
+    assert plan.case is not None and plan.backend is not None
+    plan.validation = registry.get(plan.backend).validate(plan.filing_context(), plan.case)
+    if plan.validation is not None and not plan.validation.accepted:
+        plan.settle("failed", plan.validation.detail)
 
 
 def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
@@ -189,13 +212,11 @@ def _voice_prerequisite_met(plan: TargetPlan, *, probe: bool) -> bool:
     DryRun SendVoiceMessage (validated, never sent) tells "voice unavailable here" apart from
     "nothing sent yet"; `probe=False` (the --dry-run preview) skips that call.
     """
-    from pinpoint_sandbox.voice_evidence import voice_available, voice_evidence
-
     target, account = plan.target, plan.account
     if target.region in VOICE_UNAVAILABLE_REGIONS:
         plan.settle("blocked", f"voice messaging is not available in {target.region}")
         return False
-    attestation = bool(getattr(plan.answers, "voice_message_sent", False))
+    attestation = isinstance(plan.answers, VoiceAnswers) and bool(plan.answers.voice_message_sent)
     plan.evidence = voice_evidence(account, target.region, attestation=attestation)
     api_evidence = plan.evidence.found and plan.evidence.source != "attestation"
     if not api_evidence and probe and voice_available(account, target.region) is False:

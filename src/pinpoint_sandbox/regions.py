@@ -3,29 +3,105 @@
 The list follows the installed botocore (31 commercial regions in 1.43), so a new region works
 as soon as botocore knows it. Voice availability per region is not published; the simulator
 and AWS both answer `VOICE_CAPABILITY_NOT_AVAILABLE`, which preflight turns into `blocked`.
+
+Partitions: one set of credentials works in one partition (`aws`, `aws-us-gov`, `aws-cn`,
+`aws-eusc`, …). A request that mixes partitions is bad input, known from botocore's data
+before any call; once the caller is known (the partition field of its STS ARN), every region
+must be in that partition. Region lists and prompts show only the caller's partition.
+
+Opt-in regions: regions launched after March 2019 must be enabled per account. AWS answers a
+call in a region the account has not enabled like a call with a bad key
+(`UnrecognizedClientException` on JSON APIs, `InvalidClientTokenId` on query APIs, "The
+security token included in the request is invalid"); `opt_in_problem` turns that answer, on
+the first regional call of a target, into a line that says what to do.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from pinpoint_sandbox.errors import UsageError
 
 SMS_VOICE_SERVICE = "pinpoint-sms-voice-v2"
 PARTITIONS = ("aws", "aws-us-gov", "aws-eusc", "aws-cn")
+DEFAULT_PARTITION = "aws"
+
+# Commercial regions enabled by default in every account (AWS: "Regions introduced before
+# March 20, 2019 are enabled by default"); every other `aws` region is opt-in.
+ENABLED_BY_DEFAULT = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2",
+})
+# How AWS answers a call signed for a region the account has not enabled.
+NOT_ENABLED_CODES = frozenset({
+    "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure",
+})
+
+
+@cache
+def _regions_by_partition() -> dict[str, tuple[str, ...]]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return {
+        partition: tuple(sorted(session.get_available_regions(SMS_VOICE_SERVICE, partition)))
+        for partition in session.get_available_partitions()
+    }
 
 
 @cache
 def sms_voice_regions() -> tuple[str, ...]:
+    """Every region of every partition with the API (validation and the simulator)."""
+    return tuple(sorted({r for rs in _regions_by_partition().values() for r in rs}))
+
+
+def partition_regions(partition: str = DEFAULT_PARTITION) -> tuple[str, ...]:
+    """The regions with the API in one partition: what lists, prompts and --all-regions show."""
+    return _regions_by_partition().get(partition, ())
+
+
+@cache
+def partition_of(region: str) -> str | None:
+    """The partition of a region from botocore's data (also for regions without the API)."""
+    for partition, regions in _regions_by_partition().items():
+        if region in regions:
+            return partition
     import botocore.session
 
-    session = botocore.session.get_session()
-    found: list[str] = []
-    for partition in session.get_available_partitions():
-        found.extend(session.get_available_regions(SMS_VOICE_SERVICE, partition))
-    return tuple(sorted(set(found)))
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except Exception:  # UnknownRegionError and malformed names: no partition
+        return None
+
+
+def arn_partition(arn: str | None) -> str | None:
+    """`arn:aws-us-gov:iam::…` → "aws-us-gov"; None for anything that is not an ARN."""
+    parts = (arn or "").split(":")
+    return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else None
+
+
+def default_partition() -> str:
+    """The partition of the configured default region (AWS_REGION, the profile), else aws."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        try:
+            import botocore.session
+
+            region = botocore.session.get_session().get_config_variable("region")
+        except Exception:  # a broken config file is reported where it is used, not here
+            region = None
+    return (partition_of(str(region)) if region else None) or DEFAULT_PARTITION
+
+
+def choice_regions() -> list[str]:
+    """The regions the prompt offers: the default partition's only."""
+    return list(partition_regions(default_partition()))
 
 
 @cache
@@ -49,9 +125,52 @@ def region_problem(region: str) -> str | None:
     close = difflib.get_close_matches(region, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return (
-        f"{region!r} is not an AWS region with End User Messaging SMS and Voice "
-        f"(known to this botocore: {len(known)} regions).{hint}"
+        f"{_show(region)} is not an AWS region with End User Messaging SMS and Voice "
+        f"(known to this botocore: {len(partition_regions())} commercial regions, "
+        f"{len(known)} in all partitions).{hint}"
     )
+
+
+def _show(region: str) -> str:
+    """A region as typed, cut short: never echo a whole pasted file back."""
+    return repr(region if len(region) <= 40 else region[:40] + "…")
+
+
+def partition_problem(regions: Iterable[str], caller_partition: str | None = None) -> str | None:
+    """None when every region is in one partition (the caller's, when known), else one line."""
+    found: dict[str, list[str]] = {}
+    for region in regions:
+        found.setdefault(partition_of(region) or DEFAULT_PARTITION, []).append(region)
+    if len(found) > 1:
+        listed = "; ".join(f"{p}: {', '.join(rs)}" for p, rs in found.items())
+        return (
+            f"the regions span {len(found)} AWS partitions ({listed}); one set of credentials "
+            "works in one partition: split them into one run per partition."
+        )
+    if caller_partition and found and caller_partition not in found:
+        [(partition, listed_regions)] = found.items()
+        return (
+            f"{', '.join(listed_regions)} {'is' if len(listed_regions) == 1 else 'are'} in "
+            f"partition {partition}, but these credentials are for partition "
+            f"{caller_partition}: use credentials of that partition (--profile) or regions "
+            f"of {caller_partition}."
+        )
+    return None
+
+
+def require_one_partition(regions: Iterable[str], where: str = "") -> None:
+    """Raise the one-line UsageError of `partition_problem` (before any call)."""
+    problem = partition_problem(list(regions))
+    if problem:
+        raise UsageError(f"{where}{problem}")
+
+
+def check_caller_partition(account: Any, regions: Iterable[str]) -> None:
+    """After the caller is known: every region must be in the partition of its STS ARN."""
+    arn = getattr(account, "caller_arn", None)
+    problem = partition_problem(list(regions), arn_partition(arn))
+    if problem:
+        raise UsageError(problem)
 
 
 def parse_regions(values: Iterable[str]) -> list[str]:
@@ -65,4 +184,45 @@ def parse_regions(values: Iterable[str]) -> list[str]:
     problems = [p for r in regions if (p := region_problem(r))]
     if problems:
         raise UsageError(problems[0] if len(problems) == 1 else "; ".join(problems))
+    require_one_partition(regions, "--region: ")
     return regions
+
+
+def is_opt_in(region: str) -> bool:
+    """Whether an account must enable `region` before using it (commercial partition only)."""
+    return partition_of(region) == DEFAULT_PARTITION and region not in ENABLED_BY_DEFAULT
+
+
+def opt_in_problem(region: str, account_id: str | None, error_code: str | None) -> str | None:
+    """The reason to give when the first regional call of a target was refused as AWS refuses
+    calls in an opt-in region the account has not enabled; None when that is not the case.
+    (The same credentials already answered STS, so the key itself is good.)"""
+    if error_code not in NOT_ENABLED_CODES or not is_opt_in(region):
+        return None
+    return (
+        f"region {region} is an opt-in region not enabled for account {account_id or '?'}: "
+        "enable it in the console (Account > AWS Regions) or drop it"
+    )
+
+
+def caller_regions(account: Any, regions: list[str] | None) -> list[str]:
+    """Identify the caller (one STS read, cached by the account), then: `regions` checked
+    against its partition, or, for None (`--all-regions`), every region of that partition."""
+    account.account_id(sts_region(regions) if regions else None)
+    if regions is None:
+        arn = getattr(account, "caller_arn", None)
+        return list(partition_regions(arn_partition(arn) or default_partition()))
+    check_caller_partition(account, regions)
+    return regions
+
+
+def sts_region(regions: list[str]) -> str | None:
+    """Where to ask STS who the caller is: a region every account has enabled (STS in an
+    opt-in region the account has not enabled refuses the keys, which would sink every
+    target of the request instead of only that region's)."""
+    for region in regions:
+        if not is_opt_in(region):
+            return region
+    if regions and partition_of(regions[0]) == DEFAULT_PARTITION:
+        return "us-east-1"
+    return regions[0] if regions else None

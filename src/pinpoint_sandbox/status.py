@@ -25,6 +25,8 @@ class RegionStatus:
     verified_destinations_max: int | None = None
     requests: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Per channel, structured (for the HTML report): channel, state, request_id, case_id, since.
+    targets: list[dict[str, Any]] = field(default_factory=list)
 
     def spend(self, prefix: str) -> str:
         for limit in self.spend_limits:
@@ -47,45 +49,66 @@ def collect_status(
     account: AwsAccount, regions: list[str], *, ledger_file: Path | None = None
 ) -> list[RegionStatus]:
     from pinpoint_sandbox.account_facts import read_region_facts
-    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE
-    from pinpoint_sandbox.backends.service_quotas import discover_quota
-    from pinpoint_sandbox.backends.support import support_plan
-    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
+    from pinpoint_sandbox.aws import max_concurrency
 
     account_id = account.account_id(regions[0])
-    account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=False)
     entries = Ledger(ledger_file or ledger_path()).entries()
-    plan_name = support_plan(account)
 
     def one(region: str) -> RegionStatus:
-        facts = read_region_facts(account, region)
+        # The request lookups run beside the facts reads: the region costs the longer chain.
+        targets = [Target(account_id, region, channel) for channel in CHANNELS]
+        pending = [lookups.submit(_lookup, account, t, entries.get(t)) for t in targets]
+        facts = read_region_facts(account, region, phone_numbers=False)  # numbers not shown
         row = RegionStatus(
             account_id, region, facts.tier, facts.in_production,
             [asdict(s) for s in facts.spend_limits],
             facts.verified_destinations, facts.verified_destinations_max,
             problems=list(facts.problems),
         )
-        for channel in CHANNELS:
-            target = Target(account_id, region, channel)
-            entry = entries.get(target)
-            if entry is not None:
-                ids = ", ".join(
-                    f"{name} {value}"
-                    for name, value in (("request", entry.request_id), ("case", entry.case_id))
-                    if value
-                )
-                state = entry.status or "in progress"
-                row.requests.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
-            try:
-                plan = TargetPlan(target, account, None, "auto", support_plan=plan_name)
-                plan.quota = discover_quota(account, region, channel)
-                found = find_existing_at_aws(plan)
-            except Exception as exc:  # a read failed: show it, keep the other regions
-                row.problems.append(f"{channel} requests: {exc}")
-                continue
-            if found and (entry is None or found.case_id != entry.case_id):
-                row.requests.append(f"{channel}: {found.describe()}")
+        for future in pending:
+            info, lines, problems = future.result()
+            row.targets.append(info)
+            row.requests.extend(lines)
+            row.problems.extend(problems)
         return row
 
-    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+    # One worker per region (the process-wide bound on calls in flight still applies).
+    workers = max(1, min(max_concurrency(), len(regions)))
+    with ThreadPoolExecutor(workers) as pool, ThreadPoolExecutor(2 * workers) as lookups:
         return list(pool.map(one, regions))
+
+
+def _lookup(
+    account: AwsAccount, target: Target, entry: Any
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(target info, request lines, problems) of one target for `status`: ledger, then AWS."""
+    from pinpoint_sandbox.backends.service_quotas import discover_quota
+    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
+
+    lines: list[str] = []
+    channel, region = target.channel, target.region
+    info: dict[str, Any] = {"channel": channel, "state": None, "request_id": None,
+                            "case_id": None, "since": None}
+    if entry is not None:
+        info.update(state=entry.status or "in progress", request_id=entry.request_id,
+                    case_id=entry.case_id, since=entry.time)
+        ids = ", ".join(
+            f"{name} {value}"
+            for name, value in (("request", entry.request_id), ("case", entry.case_id))
+            if value
+        )
+        state = entry.status or "in progress"
+        lines.append(f"{channel}: {state} ({ids or 'no id'}; ledger)")
+    try:
+        plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
+        plan.quota = discover_quota(account, region, channel)
+        found = find_existing_at_aws(plan)
+    except Exception as exc:  # a read failed: show it, keep the other regions
+        return info, lines, [f"{channel} requests: {exc}"]
+    if found:
+        info.update(state=found.status or "open", request_id=found.request_id,
+                    case_id=found.case_id)
+    if found and (entry is None or found.case_id != entry.case_id):
+        lines.append(f"{channel}: {found.describe()}")
+    return info, lines, []

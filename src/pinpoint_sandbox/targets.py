@@ -6,17 +6,17 @@ per target, so `Target.tag` is the stable marker written into every case subject
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from pinpoint_sandbox.errors import UsageError
 
 Channel = Literal["sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("sms", "voice")
 
 Action = Literal["previewed", "filed", "skipped", "blocked", "failed"]
 
-# Backends as named on the command line; `auto` resolves to one of the other three per target.
-BackendName = Literal["auto", "service-quotas", "support", "manual"]
-BACKENDS: tuple[str, ...] = ("auto", "service-quotas", "support", "manual")
 
 
 @dataclass(frozen=True, order=True)
@@ -70,3 +70,27 @@ class Result:
         extra = data.pop("extra")
         data.update(extra)
         return data
+
+
+def infer_channel(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> Channel:
+    """sms unless the answers use keys only voice answers have; both kinds → ask for --channel."""
+    only_sms = set(sms_keys) - set(voice_keys)
+    only_voice = set(voice_keys) - set(sms_keys)
+    has_sms, has_voice = bool(only_sms & data.keys()), bool(only_voice & data.keys())
+    if has_sms and has_voice:
+        raise UsageError(
+            "the answers file mixes SMS keys (e.g. "
+            f"{sorted(only_sms & data.keys())[0]}) and voice keys (e.g. "
+            f"{sorted(only_voice & data.keys())[0]}): pass --channel sms or --channel voice."
+        )
+    return "voice" if has_voice else "sms"
+
+
+def channel_is_guessed(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> bool:
+    """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
+    only_one = set(sms_keys) ^ set(voice_keys)
+    return not (only_one & data.keys())

@@ -10,10 +10,22 @@ retried.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_code, error_message
-from pinpoint_sandbox.errors import AwsError, PrerequisiteError, UsageError
+from pinpoint_sandbox.errors import (
+    AwsError,
+    Interrupted,
+    NoTerminalError,
+    PrerequisiteError,
+    UsageError,
+)
+from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.targets import Target
+from pinpoint_sandbox.voice_evidence import voice_evidence
 
 DEFAULT_MESSAGE = (
     "Hello. This is a test call from pinpoint-sandbox, sent to meet the AWS voice "
@@ -29,12 +41,6 @@ VERIFY_A_NUMBER = (
     "add it under Verified destination numbers in the End User Messaging console (or "
     "CreateVerifiedDestinationNumber + VerifyDestinationNumber), enter the code, then rerun"
 )
-
-
-def _aws_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
 
 
 def validate_e164(number: str) -> str:
@@ -69,7 +75,7 @@ def pick_origination(account: AwsAccount, region: str, *, destination: str | Non
 
     try:
         numbers = voice_numbers(account, region)
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise AwsError(
             f"Could not list phone numbers in {region} (DescribePhoneNumbers): {error_message(exc)}"
         ) from exc
@@ -96,7 +102,7 @@ def check_destination_verified(account: AwsAccount, region: str, destination: st
             for item in page.get("VerifiedDestinationNumbers", [])
             if item.get("DestinationPhoneNumber") == destination
         ]
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise AwsError(
             f"Could not check verified destination numbers in {region} "
             f"(DescribeVerifiedDestinationNumbers): {error_message(exc)}"
@@ -173,8 +179,7 @@ def _send_error(exc: BaseException, region: str, destination: str, origination: 
             f"AWS refused the test call in {region}: {error_message(exc)}"
             + (f" (reason {reason})" if reason else "")
         )
-    response: Any = getattr(exc, "response", None) or {}
-    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    status = aws.http_status(exc) or 0
     if code is None or status >= 500:
         # No clear answer (timeout, lost connection, server error): the call may have gone out.
         return AwsError(
@@ -218,6 +223,53 @@ def send_test_call(
             MessageBody=message,
             MessageBodyTextType="TEXT",
         )
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         raise _send_error(exc, region, destination, origination) from exc
     return str(response["MessageId"])
+
+
+def ensure_voice_evidence(
+    account: AwsAccount,
+    regions: list[str],
+    number: str,
+    *,
+    ledger: Path,
+    confirm: Callable[[str], bool] | None,
+    yes: bool,
+    dry_run: bool,
+    say: Callable[[str], None],
+) -> str | None:
+    """The `--send-test-call` policy: one real voice message, only when it is needed and the
+    user agreed to it. Returns the message id when one was sent.
+
+    `confirm` asks the user (None: no terminal). Under `dry_run` only the reads a real run
+    would make are done; the call itself is not."""
+    destination = validate_e164(number)
+    if len(regions) != 1:
+        raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
+    region = regions[0]
+    account.prepare(regions)
+    if dry_run:
+        origination = pick_origination(account, region, destination=destination)
+        check_destination_verified(account, region, destination)
+        say(f"--dry-run: no test call was sent; a real run would call {destination} "
+            f"from {origination} in {region}.")
+        return None
+    target = Target(account.account_id(region), region, "voice")
+    entry = Ledger(ledger).entry(target)
+    if entry is not None and entry.done:
+        say(f"{target.key} is already requested: no test call needed.")
+        return None
+    evidence = voice_evidence(account, region)
+    if evidence.found:
+        say(f"A voice message was already sent in {region} ({evidence.source}): "
+            "no test call needed.")
+        return None
+    if not yes:
+        if confirm is None:
+            raise NoTerminalError("--send-test-call needs a confirmation: add --yes.")
+        if not confirm(f"Send one real voice message to {destination} from {region}?"):
+            raise Interrupted("No test call was sent; nothing was filed.")
+    message_id = send_test_call(account, region, destination)
+    say(f"Test voice message sent to {destination} from {region} (message id {message_id}).")
+    return message_id

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import CLOUDTRAIL, CLOUDWATCH, SMS_VOICE, AwsAccount, error_code
 from pinpoint_sandbox.aws import error_message as aws_error_message
 
@@ -56,12 +57,6 @@ class VoiceEvidence:
     def unreadable(self) -> tuple[str, ...]:
         """Sources that could not be asked: "nothing found" is then not "nothing sent"."""
         return tuple(line for line in self.checked if UNREADABLE in line)
-
-
-def _aws_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
 
 
 def _utc(value: Any) -> datetime | None:
@@ -125,7 +120,7 @@ def _from_cloudwatch(
     account: AwsAccount, region: str, now: datetime, checked: list[str]
 ) -> VoiceEvidence | None:
     client = account.client(CLOUDWATCH, region)
-    errors = _aws_errors()
+    errors = aws.AWS_ERRORS
     try:
         dimension_sets = _metric_dimension_sets(client)
     except errors as exc:
@@ -202,7 +197,7 @@ def _from_cloudtrail(
                     "was sent",
                     tuple(checked),
                 )
-    except _aws_errors() as exc:
+    except aws.AWS_ERRORS as exc:
         checked.append(f"cloudtrail: {UNREADABLE} {EVENT_NAME} ({aws_error_message(exc)})")
         return None
     note = f" (ignored {skipped} DryRun or failed calls)" if skipped else ""
@@ -264,7 +259,7 @@ def voice_available(account: AwsAccount, region: str, *, probe: bool = True) -> 
 
     if not probe:
         return None
-    errors = _aws_errors()
+    errors = aws.AWS_ERRORS
     try:
         numbers = voice_numbers(account, region)
     except errors:

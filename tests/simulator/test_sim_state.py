@@ -86,7 +86,8 @@ def test_env_files(simulator: Any) -> None:
 
 def test_write_operations_constant() -> None:
     assert frozenset({"RequestServiceQuotaIncrease", "CreateSupportCase", "CreateCase",
-                      "AddCommunicationToCase", "SendVoiceMessage", "ResolveCase"}) \
+                      "AddCommunicationToCase", "SendVoiceMessage", "ResolveCase",
+                      "AddAttachmentsToSet"}) \
         == WRITE_OPERATIONS
 
 
@@ -96,7 +97,7 @@ def test_start_in_process_uses_default_state(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("AWS_PROFILE", "not-a-simulator-profile")
     sim = start_in_process("business-mixed")
     try:
-        assert sim.state_file == isolated_env / "simulator" / "state.json"
+        assert sim.state_file == isolated_env / "simulator" / "business-mixed" / "state.json"
         assert os.environ["AWS_ENDPOINT_URL"] == sim.url
         assert "AWS_ENDPOINT_URL_STS" not in os.environ and "AWS_PROFILE" not in os.environ
         assert client("sts").get_caller_identity()["Account"] == "444455556666"
@@ -145,7 +146,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("name: x\nfaults: {throttle_rate: 2}\naccounts: [{account_id: '123412341234'}]\n",
          "faults.throttle_rate"),
         ("name: x\naccounts: []\n", "accounts: List should have at least 1 item"),
-        ("name: [unclosed\n", "is not valid YAML"),
+        ("name: [unclosed\n", "not valid YAML"),
         ("- a list\n", "must be a YAML mapping"),
     ],
 )

@@ -35,6 +35,7 @@ from pinpoint_sandbox.answers.model import (
     file_keys,
     question_defaults,
     question_kinds,
+    required_keys,
     set_example,
     show_value,
     to_data,
@@ -400,6 +401,8 @@ def resolve_answers(
         layers.fallback = " + ".join(given) or "answers"
     if ask is not None:
         layers.typed = _ask_the_rest(layers, ask, answers_file, preselect_regions)
+    elif answers_file is None:
+        _require_complete_sets(layers)
     keep_typed = bool(layers.typed) and (answers_file is None or is_last(answers_file))
     try:
         answers = layers.validated(_missing_text(channel, answers_file))
@@ -426,6 +429,22 @@ def _ask_the_rest(
         layers.channel, layers.given(), preselect_regions=preselect,
         prefill=deep_merge(layers.default, saved), required_only=answers_file is not None,
     )
+
+
+def _require_complete_sets(layers: AnswersMap) -> None:
+    """`--set` alone, no prompt: one line for every missing key, never one line per key.
+
+    Saved answers never fill the gaps (they may be another brand's), so say how to give all.
+    """
+    combined = layers.combined()
+    missing = [key for key in required_keys(layers.channel) if key not in combined]
+    if missing:
+        raise AnswersError([
+            f"--set gives only part of the {layers.channel} answers; missing: "
+            f"{', '.join(missing)} — pass --answers FILE (or --answers last for your saved "
+            f"answers), or give each ({set_example(layers.channel, missing[0])}); "
+            "--set never mixes with saved answers"
+        ], "--set")
 
 
 def _missing_text(channel: str, answers_file: Path | None) -> Callable[[str], str]:
@@ -478,6 +497,7 @@ class CheckAnswers:
     answers: Answers | None = None
     regions: list[str] = field(default_factory=list)
     voice_message_sent: bool = False
+    destination_countries: list[str] = field(default_factory=list)  # SMS: destinations check
 
 
 def answers_for_check(
@@ -495,4 +515,7 @@ def answers_for_check(
         raise AnswersError(problems, label)
     answers = layers.problems(str)[1]
     regions = coerce_field(channel, "regions", data["regions"]) if "regions" in data else []
-    return CheckAnswers(answers, list(regions), data.get("voice_message_sent") is True)
+    countries = (coerce_field(channel, "destination_countries", data["destination_countries"])
+                 if channel == "sms" and data.get("destination_countries") else [])
+    return CheckAnswers(answers, list(regions), data.get("voice_message_sent") is True,
+                        list(countries))

@@ -1,13 +1,29 @@
-"""Backends file one case for one target (service-quotas, support, manual); `choose` picks."""
+"""Backends file one case for one target; `registry` lists them and picks for `auto`."""
 
-from pinpoint_sandbox.backends.base import Backend, Existing, Filed, FilingContext
-from pinpoint_sandbox.backends.choose import backend_by_name, choose_backend
+from pinpoint_sandbox.backends.base import (
+    AlreadyExists,
+    Backend,
+    Existing,
+    Filed,
+    FilingContext,
+    RateLimited,
+    Throttled,
+    Validation,
+    WriteFailure,
+    WriteOutcomeUnknown,
+    WriteRefused,
+)
 
 __all__ = [
+    "AlreadyExists",
     "Backend",
     "Existing",
     "Filed",
     "FilingContext",
-    "backend_by_name",
-    "choose_backend",
+    "RateLimited",
+    "Throttled",
+    "Validation",
+    "WriteFailure",
+    "WriteOutcomeUnknown",
+    "WriteRefused",
 ]

@@ -1,4 +1,10 @@
-"""What every backend offers: find an existing request for a target, and file a new one.
+"""The one interface every backend implements, and the typed outcomes of a write.
+
+A backend is one module: a `Backend` subclass that declares its name, the IAM statements it
+needs, how it discovers what it files against (`prepare`), when it cannot file a target
+(`unavailable_reason`), how it finds a request already open (`find_existing`), how AWS proves a
+filing would be accepted before it is made (`validate`), the write itself (`file`), and its own
+rate limit (`slot_wait`). `registry.py` lists the backends; nothing else names them.
 
 `find_existing` is read-only and is what makes reruns and crash recovery safe: before filing,
 and after any write whose answer was lost, the plan asks AWS whether the case is already there.
@@ -8,19 +14,26 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.targets import RenderedCase, Target
 
+if TYPE_CHECKING:
+    from pinpoint_sandbox.ledger import Entry, Ledger
+    from pinpoint_sandbox.lifecycle import AwsView
+
 FiledStatus = Literal["filed", "awaiting_user"]
+# (Sid, IAM actions) granted with Resource "*"; or a complete statement (e.g. with a Condition).
+IamStatement = tuple[str, tuple[str, ...]] | dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Existing:
     """A request or case already open for the target."""
 
-    source: str  # "service-quotas", "support", "ledger"
+    source: str  # a backend name, or "ledger"
     request_id: str | None = None
     case_id: str | None = None
     status: str | None = None
@@ -37,11 +50,21 @@ class Existing:
 
 @dataclass
 class Filed:
+    """The write succeeded (or, for a backend without a write, the case is ready for the user)."""
+
     status: FiledStatus
     request_id: str | None = None
     case_id: str | None = None
     note: str | None = None  # shown to the user as the result's reason
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What AWS said about the exact filing, asked without making it."""
+
+    accepted: bool
+    detail: str  # "AWS accepted a dry run of this case", or why it would be refused
 
 
 @dataclass
@@ -52,48 +75,114 @@ class FilingContext:
     target: Target
     contact_language: str = "en"
     cc_emails: list[str] = field(default_factory=list)
+    requested_backend: str = "auto"  # registry.AUTO, or a backend name
+    quota_code: str | None = None  # --quota-code: pin the Service Quotas quota
     quota: Any = None  # service_quotas.Quota when discovered
     support_plan: str = "unknown"  # "business" | "basic" | "unknown"
+    plan_error: str | None = None  # why the plan is unknown (the probe's error)
+    notes: list[str] = field(default_factory=list)  # shown beside the chosen backend
+    # What `prepare`/`validate` found, per backend name (e.g. validated CreateCase parameters).
+    prepared: dict[str, Any] = field(default_factory=dict)
     # False: lookups may reuse this run's earlier reads (preflight of many targets).
     # True: after a write whose outcome is unknown, ask AWS again.
     fresh_reads: bool = False
 
 
-class WriteOutcomeUnknown(Exception):
-    """The write call may have reached AWS but its answer was lost (5xx, timeout, reset)."""
+class WriteFailure(Exception):
+    """Base of the typed outcomes a `file` call raises instead of returning `Filed`."""
 
 
-class WriteRefused(Exception):
-    """AWS refused the write; nothing was created. `retry_after` is set for rate limits."""
+class AlreadyExists(WriteFailure):
+    """AWS refused because the request is already open (nothing new was created)."""
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None):
+    def __init__(self, message: str, existing: Existing | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.existing = existing
+
+
+class WriteRefused(WriteFailure):
+    """AWS refused the write; nothing was created, and retrying will not help."""
+
+
+class RateLimited(WriteFailure):
+    """The backend's own quota (e.g. 10 new Support cases per hour): nothing was created.
+
+    `retry_after`: seconds until a slot frees, when known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 
+class Throttled(RateLimited):
+    """A definite throttling answer (4xx, e.g. ThrottlingException): nothing was created, and
+    the same call may be retried after a backoff."""
+
+
+class WriteOutcomeUnknown(WriteFailure):
+    """The write call may have reached AWS but its answer was lost (5xx, timeout, reset)."""
+
+
 class Backend(ABC):
-    name: str
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line for the README and --help
+    iam_statements: ClassVar[tuple[IamStatement, ...]] = ()  # to file with it
+    # Reads every run makes through it (prepare, find_existing), whichever backend files.
+    iam_read_actions: ClassVar[tuple[str, ...]] = ()
+    # True when AWS itself refuses a second open request (an unreadable history is then safe).
+    guards_duplicates: ClassVar[bool] = False
+    # False for a backend that makes no AWS write (nothing to reconcile after a crash).
+    writes_to_aws: ClassVar[bool] = True
+    # Why `auto` picked this backend (shown beside the plan).
+    chosen_because: ClassVar[str] = ""
+    # Added to `unavailable_reason` when this backend was asked for by name: what to do instead.
+    if_unavailable: ClassVar[str] = "use --backend auto"
+    # Its own rate limit, named in "… reached for account N; rerun after HH:MM".
+    rate_limit: ClassVar[str] = "rate limit"
+
+    def prepare(self, ctx: FilingContext) -> None:
+        """Read-only discovery for one target (quota, plan, case codes); stores into `ctx`.
+
+        Raise an AwsError when something this backend must know cannot be read."""
+        return None
+
+    def unavailable_reason(self, ctx: FilingContext) -> str | None:
+        """Why this backend cannot file the target (None: it can). Raise AwsError when it
+        cannot be told (e.g. the plan probe failed): an unknown is never taken as a no."""
+        return None
 
     @abstractmethod
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         """An open request/case for this target at AWS, or None. Read-only."""
 
+    def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation | None:
+        """Ask AWS whether `file` would be accepted, without filing (None: nothing to ask)."""
+        return None
+
     @abstractmethod
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        """Make the one write call. Raise WriteRefused or WriteOutcomeUnknown on failure."""
+        """Make the one write call. Raise a WriteFailure subclass when it does not succeed;
+        any other error must mean the write call was not made."""
+
+    def slot_wait(self, ctx: FilingContext, ledger: Ledger) -> float:
+        """Seconds until this backend may file for the target's account (its own rate limit)."""
+        return 0.0
+
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """The lifecycle state of a filed request, read from AWS (the tracker's backends
+        override this). Read-only."""
+        raise NotImplementedError(f"backend {self.name} does not track its requests")
 
 
-def classify_write_error(exc: BaseException, operation: str) -> Exception:
-    """Map a botocore failure of a write call to refused (safe to retry) or unknown (reconcile)."""
-    from botocore.exceptions import ClientError
+def classify_write_error(exc: BaseException, operation: str) -> WriteFailure:
+    """A botocore failure of a write call, as a typed outcome.
 
-    from pinpoint_sandbox.aws import error_code, error_message
-
-    if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        code = error_code(exc)
-        if isinstance(status, int) and 400 <= status < 500:
-            return WriteRefused(f"{operation} refused: {error_message(exc)}", code=code)
-    # 5xx, connection reset, read timeout: the write may have happened.
-    return WriteOutcomeUnknown(f"{operation}: no answer from AWS ({error_message(exc)})")
+    4xx: refused before anything was created (a throttling code may be retried after a backoff).
+    5xx, connection reset, read timeout: the write may have happened; reconcile, never retry.
+    """
+    status = aws.http_status(exc)
+    if aws.is_throttling(exc):
+        return Throttled(f"{operation} throttled: {aws.error_message(exc)}")
+    if status is not None and 400 <= status < 500:
+        return WriteRefused(f"{operation} refused: {aws.error_message(exc)}")
+    return WriteOutcomeUnknown(f"{operation}: no answer from AWS ({aws.error_message(exc)})")

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 from pinpoint_sandbox.backends.base import Backend, Existing, Filed, FilingContext
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.paths import manual_cases_dir, write_private
 from pinpoint_sandbox.targets import RenderedCase, Target
 
@@ -54,6 +56,12 @@ def write_case_file(target: Target, case: RenderedCase) -> Path:
 
 class ManualBackend(Backend):
     name = "manual"
+    summary = (
+        "no AWS write: the rendered case is written to a file with the console link and a "
+        "field-by-field table (for Basic-plan accounts); the ledger records it as awaiting you"
+    )
+    writes_to_aws = False
+    chosen_because = "the case is prepared for you to file in the Support Center"
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         return None  # AWS cannot tell us about a case the user has not filed yet; the ledger can.
@@ -65,3 +73,12 @@ class ManualBackend(Backend):
             note=f"case written to {path}; file it at {CONSOLE_URL} (region {ctx.target.region})",
             extra={"case_file": str(path), "console_url": CONSOLE_URL},
         )
+
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """Awaiting the user until `record TARGET --case-id ID`; then followed like a case."""
+        from pinpoint_sandbox.backends.support import follow_case, last_reply_time
+        from pinpoint_sandbox.lifecycle import now_iso
+
+        if not entry.case_id:
+            return AwsView("awaiting_you", read_at=now_iso())
+        return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))

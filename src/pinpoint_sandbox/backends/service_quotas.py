@@ -12,15 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
+    AlreadyExists,
     Backend,
     Existing,
     Filed,
     FilingContext,
+    Validation,
     classify_write_error,
 )
+from pinpoint_sandbox.backends.manual import write_case_file
 from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.ledger import Entry
+from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Channel, RenderedCase
 
 OPEN_STATUSES = ("PENDING", "CASE_OPENED")
@@ -86,12 +92,37 @@ def discover_quota(
 
 
 def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
-    """{(service code, quota code): quota name} of End User Messaging in `region`, read once."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """{(service code, quota code): quota name} of End User Messaging in `region`, read once
+    per account-region (the sms and voice targets share it, under a per-entry lock)."""
+    found = account.cached(("service-quotas", region), lambda: _read_catalogue(account, region))
+    return dict(found)
 
-    key = ("service-quotas", region)
-    if key in account.cache:
-        return dict(account.cache[key])
+
+def _defaults(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """AWS's default quotas of `sms-voice`: the same for every account, so the accounts of
+    an organization run share one read per region. Empty when they cannot be read this way."""
+
+    def read() -> dict[tuple[str, str], str]:
+        code = SERVICE_CODE_HINTS[0]
+        try:
+            items = _paginate(account.client(SERVICE_QUOTAS, region),
+                              "list_aws_default_service_quotas", "Quotas", ServiceCode=code)
+        except aws.AWS_ERRORS:
+            return {}  # the full discovery says what is wrong
+        return {(code, q["QuotaCode"]): str(q.get("QuotaName", "")) for q in items}
+
+    assert account.shared is not None
+    return account.shared.get(("service-quotas-defaults", region), read)
+
+
+def _read_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    if account.shared is not None:
+        # An organization run: AWS's default catalogue, read once per region for all accounts,
+        # is enough when it names both production-access quotas.
+        known = _defaults(account, region)
+        names = list(known.values())
+        if all(any(_is_production_quota(n, ch) for n in names) for ch in ("sms", "voice")):
+            return known
     client = account.client(SERVICE_QUOTAS, region)
     quotas: dict[tuple[str, str], str] = {}
     try:
@@ -107,58 +138,164 @@ def _catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
                 try:
                     for q in _paginate(client, op, "Quotas", ServiceCode=code):
                         quotas[(code, q["QuotaCode"])] = str(q.get("QuotaName", ""))
-                except ClientError as exc:
+                except aws.AWS_ERRORS as exc:
                     if "NoSuchResource" not in str(exc):
                         raise
-    except ClientError as exc:
+    except aws.AWS_ERRORS as exc:
         if error_code(exc) in ABSENT_CODES:
             raise ServiceQuotasAbsent(f"Service Quotas in {region}: {error_message(exc)}") from exc
-        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
-    except BotoCoreError as exc:
-        raise AwsError(f"Service Quotas in {region}: {error_message(exc)}") from exc
-    account.cache[key] = quotas
-    return dict(quotas)
+        raise aws.aws_failure(f"Service Quotas in {region}", exc) from exc
+    return quotas
+
+
+def request_history(
+    account: AwsAccount, region: str, service_code: str, *, refresh: bool = False
+) -> list[dict[str, Any]]:
+    """The service's quota requests of the last 90 days (all statuses), read once per
+    account-region and shared by the channels; `refresh` reads again."""
+
+    def read() -> list[dict[str, Any]]:
+        client = account.client(SERVICE_QUOTAS, region)
+        try:
+            return _paginate(client, "list_requested_service_quota_change_history",
+                             "RequestedQuotas", ServiceCode=service_code)
+        except aws.AWS_ERRORS as exc:
+            raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
+
+    return account.cached(("quota-history", region, service_code), read, refresh=refresh)
+
+
+def quota_details(account: AwsAccount, region: str, quota: Quota) -> dict[str, Any]:
+    """GetServiceQuota (the applied value), else GetAWSDefaultServiceQuota: AWS documents that
+    a quota without an applied value is "not retrieved" by the first."""
+    client = account.client(SERVICE_QUOTAS, region)
+    codes = {"ServiceCode": quota.service_code, "QuotaCode": quota.quota_code}
+    try:
+        try:
+            return dict(client.get_service_quota(**codes)["Quota"])
+        except aws.AWS_ERRORS as exc:
+            if error_code(exc) != "NoSuchResourceException":
+                raise
+            return dict(client.get_aws_default_service_quota(**codes)["Quota"])
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas GetServiceQuota in {region}", exc) from exc
+
+
+def adjustable_problem(details: dict[str, Any]) -> str | None:
+    """Why an increase of this quota cannot be requested for the account, or None."""
+    if details.get("Adjustable") is False:
+        return "AWS says this quota is not adjustable"
+    context = details.get("QuotaContext") or {}
+    level = context.get("AdjustableAtLevel")
+    if level not in (None, "ACCOUNT", "ALL"):
+        return f"this quota is adjustable only per resource ({level}), not for the account"
+    applied = details.get("QuotaAppliedAtLevel")
+    if applied not in (None, "ACCOUNT", "ALL"):
+        return f"this quota applies at the {applied} level, not to the account"
+    return None
 
 
 class ServiceQuotasBackend(Backend):
     name = "service-quotas"
+    summary = (
+        "`RequestServiceQuotaIncrease(DesiredValue=1)` on the channel's production-access quota "
+        "(discovered at run time), after GetServiceQuota shows it adjustable for the account"
+    )
+    iam_statements = (
+        ("PinpointSandboxServiceQuotas",
+         ("servicequotas:RequestServiceQuotaIncrease",
+          "servicequotas:GetServiceQuota",
+          "servicequotas:GetAWSDefaultServiceQuota",
+          # The rendered description is attached to the case Service Quotas opens.
+          "support:AddCommunicationToCase")),
+        # Service Quotas creates its service-linked role on the first request in an account.
+        {
+            "Sid": "PinpointSandboxServiceQuotasLinkedRole",
+            "Effect": "Allow",
+            "Action": ["iam:CreateServiceLinkedRole"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": "servicequotas.amazonaws.com"}},
+        },
+    )
+    # Every backend reads the quota history: a request opened in the console shows up there.
+    iam_read_actions = (
+        "servicequotas:ListServices",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListRequestedServiceQuotaChangeHistory",
+        "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
+    )
+    # AWS refuses a second open request on a quota (ResourceAlreadyExistsException).
+    guards_duplicates = True
+    if_unavailable = "use --backend auto, support or manual"
+    chosen_because = "production-access quota found in Service Quotas"
 
-    def find_existing(self, ctx: FilingContext) -> Existing | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        quota: Quota | None = ctx.quota
-        if quota is None:
-            return None
-        client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
+    def prepare(self, ctx: FilingContext) -> None:
+        """Discover the quota. Looked up whatever the backend: its request history is where an
+        open request for this target shows up, even if it was filed in the console."""
+        target = ctx.target
         try:
-            # One listing (all statuses, 90 days), filtered here: fewer calls than one per status.
-            found = _paginate(
-                client,
-                "list_requested_service_quota_change_history_by_quota",
-                "RequestedQuotas",
-                ServiceCode=quota.service_code,
-                QuotaCode=quota.quota_code,
-            )
-        except (ClientError, BotoCoreError) as exc:
+            ctx.quota = discover_quota(ctx.account, target.region, target.channel, ctx.quota_code)
+        except ServiceQuotasAbsent as exc:
+            if ctx.requested_backend == self.name:
+                raise
+            # Not offered here at all, so no request can be open in it: others may file.
+            ctx.notes.append(f"Service Quotas not usable: {exc.message}")
+        except AwsError as exc:
+            if ctx.requested_backend == self.name:
+                raise
+            # Unreadable is not absent: an open request could hide behind the failure.
             raise AwsError(
-                f"Service Quotas request history in {ctx.target.region}: {error_message(exc)}"
+                f"could not check Service Quotas for an open request ({exc.message}); "
+                "nothing filed, rerun when it answers"
             ) from exc
-        for req in found:
-            if req.get("Status") in OPEN_STATUSES:
-                return Existing(
-                    "service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status")
-                )
+
+    def unavailable_reason(self, ctx: FilingContext) -> str | None:
+        if ctx.quota is None:
+            return (
+                f"Service Quotas lists no {ctx.target.channel} production-access quota in "
+                f"{ctx.target.region}"
+            )
         return None
 
-    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        from botocore.exceptions import BotoCoreError, ClientError
-
+    def find_existing(self, ctx: FilingContext) -> Existing | None:
         quota: Quota | None = ctx.quota
         if quota is None:
-            raise AwsError(
-                f"No production-access quota for {ctx.target.channel} in Service Quotas in "
-                f"{ctx.target.region}; use --backend support or manual."
-            )
+            if ctx.fresh_reads:  # reconciling a request made on a quota that has gone
+                raise AwsError("the production-access quota is no longer listed")
+            return None
+        # One listing per region (all statuses, 90 days) for both channels, filtered here.
+        history = request_history(ctx.account, ctx.target.region, quota.service_code,
+                                  refresh=ctx.fresh_reads)
+        return next(
+            (Existing(self.name, req.get("Id"), req.get("CaseId"), req.get("Status"))
+             for req in history
+             if req.get("QuotaCode") == quota.quota_code and req.get("Status") in OPEN_STATUSES),
+            None,
+        )
+
+    def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation:
+        """The quota is adjustable for the account, and no request for it is open."""
+        quota: Quota | None = ctx.quota
+        if quota is None:
+            return Validation(False, f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
+        problem = adjustable_problem(quota_details(ctx.account, ctx.target.region, quota))
+        if problem:
+            return Validation(False, f"{quota.quota_name}: {problem}; use --backend support "
+                              "or manual")
+        try:
+            found = self.find_existing(ctx)
+        except AwsError:
+            found = None  # AWS's own guard refuses a second open request; filing handles it
+        if found:
+            return Validation(False, found.describe())
+        return Validation(True, f"{quota.quota_name} is adjustable for this account and no "
+                          "request is open")
+
+    def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
+        quota: Quota | None = ctx.quota
+        if quota is None:
+            raise AwsError(f"{self.unavailable_reason(ctx)}; {self.if_unavailable}")
         client = ctx.account.write_client(SERVICE_QUOTAS, ctx.target.region)
         try:
             response = client.request_service_quota_increase(
@@ -167,7 +304,10 @@ class ServiceQuotasBackend(Backend):
                 DesiredValue=1.0,
                 SupportCaseAllowed=True,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except aws.AWS_ERRORS as exc:
+            if error_code(exc) == "ResourceAlreadyExistsException":
+                # One open request per quota: not ours to file again.
+                raise AlreadyExists(f"RequestServiceQuotaIncrease: {error_message(exc)}") from exc
             raise classify_write_error(exc, "RequestServiceQuotaIncrease") from exc
         requested = response.get("RequestedQuota", {})
         request_id, case_id = requested.get("Id"), requested.get("CaseId")
@@ -178,13 +318,11 @@ class ServiceQuotasBackend(Backend):
         self, ctx: FilingContext, case: RenderedCase, case_id: str | None
     ) -> str | None:
         """Add the rendered questionnaire to the quota's case, when the plan allows the API."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         if not case_id:
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return f"no case id yet: add the description saved in {saved} to the case when it opens"
         if ctx.support_plan != "business":
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return (
                 f"Support API not available on this plan: paste the description saved in {saved} "
                 f"into case {case_id} in the Support Center"
@@ -195,17 +333,63 @@ class ServiceQuotasBackend(Backend):
                 communicationBody=case.description,
                 **({"ccEmailAddresses": ctx.cc_emails} if ctx.cc_emails else {}),
             )
-        except (ClientError, BotoCoreError) as exc:
+        except aws.AWS_ERRORS as exc:
             # The request itself is filed; only the attachment failed.
-            saved = _save_for_user(ctx, case)
+            saved = write_case_file(ctx.target, case)
             return (
                 f"request filed, but attaching the description to case {case_id} failed "
                 f"({error_message(exc)}): paste {saved} into the case"
             )
         return None
 
+    def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
+        """GetRequestedServiceQuotaChange; the quota's case when the status alone cannot say
+        (open: has AWS asked something? CASE_CLOSED: what did the case conclude?)."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
-def _save_for_user(ctx: FilingContext, case: RenderedCase) -> str:
-    from pinpoint_sandbox.backends.manual import write_case_file
+        from pinpoint_sandbox.backends.support import follow_case, last_reply_time
+        from pinpoint_sandbox.lifecycle import now_iso, state_from_quota
 
-    return str(write_case_file(ctx.target, case))
+        if not entry.request_id:
+            if entry.case_id:
+                return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
+            return AwsView("filed", read_at=now_iso(), note="no request id was recorded")
+        client = ctx.account.client(SERVICE_QUOTAS, ctx.target.region)
+        try:
+            quota = client.get_requested_service_quota_change(RequestId=entry.request_id)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(
+                f"Service Quotas request {entry.request_id} in {ctx.target.region}: "
+                f"{error_message(exc)}"
+            ) from exc
+        requested = quota.get("RequestedQuota", {})
+        status = requested.get("Status")
+        case_id = requested.get("CaseId") or entry.case_id
+        state = state_from_quota(status)
+        if state in ("approved", "denied") or not case_id:
+            return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
+        return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
+                           replied_at=last_reply_time(entry))
+
+
+def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
+    """{(service code, quota code): quota name} of End User Messaging in `region` (cached per
+    account); the spend readiness looks its spend quotas up by name here."""
+    return _catalogue(account, region)
+
+
+def open_quota_request(account: AwsAccount, region: str, quota: Quota) -> Existing | None:
+    """The open (PENDING / CASE_OPENED) request on any quota of ours, e.g. a spend quota."""
+    client = account.client(SERVICE_QUOTAS, region)
+    try:
+        found = _paginate(
+            client, "list_requested_service_quota_change_history_by_quota", "RequestedQuotas",
+            ServiceCode=quota.service_code, QuotaCode=quota.quota_code,
+        )
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
+    return next(
+        (Existing("service-quotas", req.get("Id"), req.get("CaseId"), req.get("Status"))
+         for req in found if req.get("Status") in OPEN_STATUSES),
+        None,
+    )

@@ -1,7 +1,8 @@
 """The `pinpoint-sandbox` console script: a thin Typer app, one module per command.
 
-Every library error carries its exit code (errors.py); `HandledGroup.invoke` is the one place
-that turns an error into one line on stderr and that exit code (`--debug` adds the traceback).
+Every library error carries its exit code (errors.py); `HandledGroup` is the one place that
+turns an error, expected or not, into one line on stderr, that exit code and, with
+`--output json`, one JSON document on stdout (`--debug` adds the traceback).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-try:  # Typer ≥ 0.2x vendors click; usage errors must reach Typer's own handler (exit 2)
-    from typer._click.exceptions import ClickException
+try:  # Typer ≥ 0.2x vendors click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[assignment]
+    from click.exceptions import ClickException, NoArgsIsHelpError  # type: ignore[assignment]
 
 from pinpoint_sandbox import __version__
+from pinpoint_sandbox.cli.failures import describe_unexpected, one_line, redact
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 
 DEBUG = {"on": False}
@@ -27,7 +29,7 @@ DEBUG = {"on": False}
 
 def _print_error(message: str) -> None:
     for line in message.splitlines() or [message]:
-        sys.stderr.write(f"Error: {line}\n")
+        sys.stderr.write(f"Error: {redact(line)}\n")
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -46,13 +48,41 @@ JSON_LIST_KEY = {"check": "checks", "status": "regions", "lint": "findings"}
 def _print_json_error(args: list[str], message: str, exit_code: int) -> None:
     """With --output json, stdout always carries one JSON document, errors included."""
     key = JSON_LIST_KEY.get(args[0] if args else "", "results")
-    doc = {key: [], "error": {"message": message, "exit_code": exit_code}}
+    doc = {key: [], "error": {"message": redact(message), "exit_code": exit_code}}
     from pinpoint_sandbox.cli.output import print_json
 
     print_json(doc)
 
 
+def _fail(args: list[str], message: str, exit_code: int) -> typer.Exit:
+    """One line on stderr (and the JSON document): the exit to raise."""
+    _print_error(message)
+    if _wants_json(args):
+        _print_json_error(args, message, exit_code)
+    return typer.Exit(exit_code)
+
+
+def _usage_line(exc: ClickException) -> str:
+    """Click's usage error as one line that names the fix (`--help` of that command)."""
+    message = one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "pinpoint-sandbox"
+    return f"{message} (see `{path} --help`)"
+
+
 class HandledGroup(TyperGroup):
+    """The one error handler: every error is one line on stderr, its exit code, and with
+    --output json one JSON document on stdout; never a traceback (unless --debug) or a secret."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        try:  # the root's own options (`pinpoint-sandbox --bogus …`) are parsed here
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as exc:
+            raise _fail(list(args), _usage_line(exc), exc.exit_code) from None
+
     def invoke(self, ctx: Any) -> Any:
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
@@ -61,16 +91,15 @@ class HandledGroup(TyperGroup):
             if DEBUG["on"]:
                 traceback.print_exc()
             if exc.exit_code == ExitCode.INTERRUPTED:
-                sys.stderr.write(exc.message + "\n")  # the user's choice, not an error
-            else:
-                _print_error(exc.message)
-            if _wants_json(args):
-                _print_json_error(args, exc.message, int(exc.exit_code))
-            raise typer.Exit(int(exc.exit_code)) from None
+                sys.stderr.write(redact(exc.message) + "\n")  # the user's choice, not an error
+                if _wants_json(args):
+                    _print_json_error(args, exc.message, int(exc.exit_code))
+                raise typer.Exit(int(exc.exit_code)) from None
+            raise _fail(args, exc.message, int(exc.exit_code)) from None
+        except NoArgsIsHelpError:
+            raise  # `pinpoint-sandbox simulator`: click shows the help
         except ClickException as exc:
-            if _wants_json(args):  # e.g. --backend bogus: Typer prints the error on stderr
-                _print_json_error(args, exc.format_message(), exc.exit_code)
-            raise
+            raise _fail(args, _usage_line(exc), exc.exit_code) from None
         except (typer.Exit, typer.Abort):
             raise
         except BrokenPipeError:
@@ -79,14 +108,16 @@ class HandledGroup(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
-            sys.stderr.write("Interrupted: nothing more was filed.\n")
+            message = "Interrupted: nothing more was filed."
+            sys.stderr.write(message + "\n")
+            if _wants_json(args):
+                _print_json_error(args, message, int(ExitCode.INTERRUPTED))
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except Exception as exc:
+        except Exception as exc:  # unexpected, MemoryError and RecursionError included
             if DEBUG["on"]:
                 traceback.print_exc()
-            # Unexpected: one line, no locals, no credentials.
-            _print_error(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)")
-            raise typer.Exit(int(ExitCode.AWS_FAILED)) from None
+            message, code = describe_unexpected(exc)
+            raise _fail(args, message, code) from None
 
 
 app = typer.Typer(
@@ -132,6 +163,9 @@ def _register() -> None:
         iam_policy,
         init,
         lint,
+        raise_spend,
+        record,
+        reply,
         request,
         simulator,
         status,
@@ -140,10 +174,13 @@ def _register() -> None:
     request.register(app)
     batch.register(app)
     status.register(app)
+    reply.register(app)
+    record.register(app)
     check.register(app)
     lint.register(app)
     init.register(app)
     iam_policy.register(app)
+    raise_spend.register(app)
     app.add_typer(simulator.app, name="simulator")
 
 
@@ -151,8 +188,14 @@ _register()
 
 
 def normalize_argv(args: list[str]) -> list[str]:
-    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise)."""
-    return ["--simulate=default" if a == "--simulate" else a for a in args]
+    """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
+    `--watch` without a number means every 300 seconds."""
+    args = ["--simulate=default" if a == "--simulate" else a for a in args]
+    return [
+        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and args[i + 1].isdigit())
+        else a
+        for i, a in enumerate(args)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

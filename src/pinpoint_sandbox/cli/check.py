@@ -1,4 +1,8 @@
-"""`check sms|voice`: the prerequisite checks alone, per region; exit 0 when all are ready."""
+"""`check sms|voice`: the prerequisite checks alone, per region; exit 0 when all are ready.
+
+With a case rendered (from `--answers`, else the examples), AWS also checks the exact filing
+without making it (e.g. a Support `CreateCase` dry run): each row says whether it would pass.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
+from pinpoint_sandbox.answers import answers_for_check
+from pinpoint_sandbox.check_answers import case_answers
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
-from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.plan import Request, RunOptions, check_report
+from pinpoint_sandbox.plan import check as run_check
+from pinpoint_sandbox.regions import parse_regions
 
 
 def check(
@@ -21,60 +29,55 @@ def check(
     simulate: common.SimulateOpt = None,
     quota_code: common.QuotaCodeOpt = None,
     ledger: common.LedgerOpt = None,
+    organization: common.OrganizationOpt = False,
+    ou: common.OuOpt = None,
+    exclude: common.ExcludeOpt = None,
+    tag: common.TagOpt = None,
+    role_name: common.RoleNameOpt = None,
+    external_id: common.ExternalIdOpt = None,
+    session_duration: common.SessionDurationOpt = None,
+    max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
-    from types import SimpleNamespace
-
-    from pinpoint_sandbox.answers import answers_for_check
-    from pinpoint_sandbox.plan import Request, RunOptions
-    from pinpoint_sandbox.plan import check as run_check
-    from pinpoint_sandbox.regions import parse_regions
-
     # Typed answers when the file is complete; a partial file still gives regions/attestation.
     read = answers_for_check(channel.value, answers,
                              note=lambda text: stderr_console().print(text, markup=False))
     regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
+    validated, note = case_answers(channel.value, read)
+    selection = common.organization_options(organization, ou, exclude, tag, role_name,
+                                            external_id, session_duration, max_concurrency)
     common.start_simulator(simulate)
-    facts = read.answers or SimpleNamespace(
-        voice_message_sent=read.voice_message_sent, contact_language="en"
-    )
+    requests = [
+        Request(channel.value, common.account_for(profile), regions, validated, backend.value)
+    ]
+    fan = None
+    if selection is not None:
+        from pinpoint_sandbox.organization import fan_out
+
+        fan = fan_out(requests, selection)
+        requests = fan.requests
+        common.report_unused(fan.unused)
     plans = run_check(
-        [Request(channel.value, common.account_for(profile), regions, facts, backend.value)],
-        RunOptions(quota_code=quota_code, ledger=ledger),
+        requests,
+        RunOptions(quota_code=quota_code, ledger=ledger,
+                   # countries from the examples are not the user's: no destination checks
+                   destinations=note is None or bool(read.destination_countries)),
     )
-    rows: list[dict[str, Any]] = []
-    for plan in plans:
-        evidence = plan.evidence
-        rows.append({
-            "account_id": plan.target.account_id,
-            "region": plan.target.region,
-            "channel": plan.target.channel,
-            "ready": plan.ready,
-            "status": "ready" if plan.ready else plan.decided,
-            "reason": plan.reason,
-            "tier": plan.tier,
-            "voice_evidence": (
-                {"found": evidence.found, "source": evidence.source, "detail": evidence.detail}
-                if evidence is not None else None
-            ),
-            "open_request": plan.existing.describe() if plan.existing else None,
-            "support_plan": plan.support_plan,
-            "backend": plan.backend,
-            "backend_reason": plan.backend_reason or None,
-        })
-    code = ExitCode.OK
-    if any(p.decided == "failed" for p in plans):
-        code = ExitCode.AWS_FAILED
-    elif any(p.decided == "blocked" for p in plans):
-        code = ExitCode.PREREQUISITE
+    report = check_report(plans)
+    for row in report.rows:
+        row["case_note"] = note
+    code = common.organization_exit(report.exit_code, fan)
     if output == common.OutputFormat.json:
-        print_json({"checks": rows, "exit_code": int(code)})
+        doc: dict[str, Any] = {"checks": report.rows, "exit_code": code}
+        if fan is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in fan.unused]
+        print_json(doc)
     else:
-        _print_table(rows)
+        _print_table(report.rows)
     if code:
-        raise typer.Exit(int(code))
+        raise typer.Exit(code)
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -98,11 +101,23 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     out.print(table)
     for r in rows:
         detail = r["reason"] or r["backend_reason"] or r["open_request"]
+        if r["validation"] and r["validation"]["accepted"]:
+            detail = "; ".join(x for x in (detail, r["validation"]["detail"]) if x)
         if detail:
             out.print(f"  • {r['region']} {r['channel']} ({r['account_id']}): {detail}",
                       markup=False)
+    for r in rows:
+        for d in r.get("destinations") or []:
+            if d["ready"] is not True:
+                word = "not ready" if d["ready"] is False else "unknown"
+                out.print(f"  • {r['region']} → {d['country']} {word} after approval: "
+                          f"{d['reason']}" + (f"; next: {d['next_step']}" if d["next_step"]
+                                              else ""), markup=False)
     ready = sum(1 for r in rows if r["ready"])
     stderr_console().print(f"{ready} of {len(rows)} region(s) ready to file.")
+    notes = {r["case_note"] for r in rows if r["case_note"] and r["validation"]}
+    for note in sorted(notes):
+        stderr_console().print(f"Note: {note}.", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,10 +9,11 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.errors import UsageError
 
 
@@ -21,11 +22,17 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class BackendChoice(StrEnum):
-    auto = "auto"
-    service_quotas = "service-quotas"
-    support = "support"
-    manual = "manual"
+if TYPE_CHECKING:
+
+    class BackendChoice(StrEnum):
+        """What `--backend` accepts: `auto` and every registered backend (by value)."""
+
+        auto = "auto"
+else:
+    # Built from the registry, so a new backend is a new choice without touching the CLI.
+    BackendChoice = StrEnum(
+        "BackendChoice", {name.replace("-", "_"): name for name in registry.choices()}
+    )
 
 
 class ChannelChoice(StrEnum):
@@ -83,7 +90,8 @@ BackendOpt = Annotated[
     BackendChoice,
     typer.Option(
         "--backend",
-        help="How to file: auto (picks per region), service-quotas, support or manual.",
+        help=f"How to file: auto (picks per region), {', '.join(registry.names()[:-1])} or "
+        f"{registry.names()[-1]}.",
         metavar="BACKEND",
     ),
 ]
@@ -123,7 +131,12 @@ def start_simulator(simulate: str | None) -> None:
     from pinpoint_sandbox.simulator import start_in_process
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
-    start_in_process(scenario)
+    # Which world this run sees, every time (stderr: stdout stays parseable).
+    start_in_process(scenario, announce=_announce)
+
+
+def _announce(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def interactive(no_input: bool) -> bool:
@@ -155,8 +168,15 @@ def validate_templates_dir(path: Path | None) -> Path | None:
 
 def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.cli.failures import environment_problem
 
-    return AwsAccount(profile=profile, role_arn=role_arn)
+    problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
+    if problem:
+        raise UsageError(problem)
+    account = AwsAccount(profile=profile, role_arn=role_arn)
+    if role_arn is None:
+        account.session  # noqa: B018 - a missing profile or broken config: exit 2 now, no call
+    return account
 
 
 def default_regions(profile: str | None) -> list[str]:
@@ -171,3 +191,123 @@ def default_regions(profile: str | None) -> list[str]:
     except Exception:
         return []
     return [found] if found else []
+RefileOpt = Annotated[
+    bool,
+    typer.Option("--refile", help="File a new request only where AWS denied the last one.",
+                 metavar=""),
+]
+
+
+# ------------------------------------------------------------------ AWS Organizations (#13)
+
+OrganizationOpt = Annotated[
+    bool,
+    typer.Option("--organization", help="Every active account of your AWS Organization "
+                 "(from the management account), entered with --role-name.", metavar=""),
+]
+OuOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ou", help="Only accounts under this OU (recursively); repeatable.",
+                 show_default=False, metavar="ID"),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Leave this account out; repeatable.", show_default=False,
+                 metavar="ACCOUNT"),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="Only accounts with this tag; repeatable (all must match).",
+                 show_default=False, metavar="KEY=VALUE"),
+]
+RoleNameOpt = Annotated[
+    str | None,
+    typer.Option("--role-name", help="Role assumed in each account (default "
+                 "OrganizationAccountAccessRole).", show_default=False, metavar="NAME"),
+]
+ExternalIdOpt = Annotated[
+    str | None,
+    typer.Option("--external-id", help="External id for AssumeRole.", show_default=False,
+                 metavar="ID"),
+]
+SessionDurationOpt = Annotated[
+    int | None,
+    typer.Option("--session-duration", help="AssumeRole session length (900-43200 s).",
+                 show_default=False, metavar="SECONDS"),
+]
+MaxConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--max-concurrency", help="AWS calls in flight at most, across all accounts "
+                 "(default 64).", show_default=False, metavar="N"),
+]
+
+
+def organization_selection(
+    enabled: bool,
+    *,
+    ou: list[str] | None = None,
+    exclude: list[str] | None = None,
+    tag: list[str] | None = None,
+    role_name: str | None = None,
+    external_id: str | None = None,
+    session_duration: int | None = None,
+    block: Any = None,
+) -> Any:
+    """The organization selection from flags (which beat the batch file's `organization:`
+    block), or None when neither asks for one. Bad values are usage errors (exit 2)."""
+    from pinpoint_sandbox.organization import make_selection
+
+    if not enabled and block is None:
+        given = [name for name, value in (
+            ("--ou", ou), ("--exclude", exclude), ("--tag", tag), ("--role-name", role_name),
+            ("--external-id", external_id), ("--session-duration", session_duration),
+        ) if value]
+        if given:
+            raise UsageError(f"{given[0]} only applies with --organization; add --organization.")
+        return None
+    return make_selection(
+        ous=ou or (block.ou if block else []),
+        exclude=exclude or (block.exclude if block else []),
+        tags=tag or (block.tags if block else {}),
+        role_name=role_name or (block.role_name if block else None),
+        external_id=external_id or (block.external_id if block else None),
+        session_duration=session_duration or (block.session_duration if block else None),
+    )
+
+
+def organization_options(
+    organization: bool, ou: list[str] | None, exclude: list[str] | None, tag: list[str] | None,
+    role_name: str | None, external_id: str | None, session_duration: int | None,
+    max_concurrency: int | None, block: Any = None,
+) -> Any:
+    """The shared `--organization …` and `--max-concurrency` flags of batch, check and status:
+    validated (exit 2 before any call); returns the selection (None without one)."""
+    selection = organization_selection(
+        organization, ou=ou, exclude=exclude, tag=tag, role_name=role_name,
+        external_id=external_id, session_duration=session_duration, block=block,
+    )
+    set_concurrency(max_concurrency)
+    return selection
+
+
+def set_concurrency(value: int | None) -> None:
+    from pinpoint_sandbox.aws import set_max_concurrency
+
+    if value is not None:
+        set_max_concurrency(value)
+
+
+def report_unused(unused: list[Any]) -> None:
+    """One line per organization account left out (suspended, or its role not assumable), on
+    stderr, never wrapped: scripts and logs can grep them."""
+    for item in unused:
+        sys.stderr.write(item.line() + "\n")
+
+
+def organization_exit(code: int, fan: Any) -> int:
+    """An account that could not be entered makes an otherwise clean run partial (5)."""
+    from pinpoint_sandbox.errors import ExitCode
+
+    if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
+        return int(ExitCode.PARTIAL)
+    return code

@@ -30,13 +30,20 @@ def iam_policy(
             show_default=False,
         ),
     ] = None,
+    organization: common.OrganizationOpt = False,
+    role_name: common.RoleNameOpt = None,
 ) -> None:
     """Print the least-privilege IAM policy for the chosen backend (JSON on stdout)."""
     from pinpoint_sandbox.cli.output import print_json, stderr_console
     from pinpoint_sandbox.iam_policy import ASSUME_ROLE_NOTE, build_policy
 
+    if role_name and not organization:
+        from pinpoint_sandbox.errors import UsageError
+
+        raise UsageError("--role-name only applies with --organization; add --organization.")
     policy = build_policy(
-        backend.value, voice, voice_test_call=test_call, role_arns=role_arn or ()
+        backend.value, voice, voice_test_call=test_call, role_arns=role_arn or (),
+        organization_role=(role_name or "OrganizationAccountAccessRole") if organization else None,
     )
     print_json(policy)
     if not role_arn:

@@ -6,7 +6,7 @@ likely be rejected, so nothing should be filed with them yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,33 +14,10 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.errors import ExitCode, UsageError
+from pinpoint_sandbox.targets import channel_is_guessed, infer_channel
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.lint import Finding
-
-
-def infer_channel(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
-) -> str:
-    """sms unless the file uses keys only voice answers have; both kinds → ask for --channel."""
-    only_sms = set(sms_keys) - set(voice_keys)
-    only_voice = set(voice_keys) - set(sms_keys)
-    has_sms, has_voice = bool(only_sms & data.keys()), bool(only_voice & data.keys())
-    if has_sms and has_voice:
-        raise UsageError(
-            "the answers file mixes SMS keys (e.g. "
-            f"{sorted(only_sms & data.keys())[0]}) and voice keys (e.g. "
-            f"{sorted(only_voice & data.keys())[0]}): pass --channel sms or --channel voice."
-        )
-    return "voice" if has_voice else "sms"
-
-
-def channel_is_guessed(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
-) -> bool:
-    """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
-    only_one = set(sms_keys) ^ set(voice_keys)
-    return not (only_one & data.keys())
 
 
 def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:
@@ -70,14 +47,7 @@ def lint(
     ignore: common.IgnoreOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
-    from pinpoint_sandbox.answers import (
-        answer_keys,
-        channel_mismatch,
-        channel_mismatch_problem,
-        load_answers_file,
-        to_data,
-        validate_answers,
-    )
+    from pinpoint_sandbox.answers import load_answers_file, to_data, validate_answers
     from pinpoint_sandbox.lint import check_rule_ids, count_levels, lint_answers, waived_rules
 
     flag_waivers = check_rule_ids(ignore or [])
@@ -90,22 +60,7 @@ def lint(
     problem = not_answers_problem(file.name, data)
     if problem:
         raise UsageError(problem)
-    sms_keys, voice_keys = answer_keys("sms"), answer_keys("voice")
-    if channel is not None:
-        chosen = channel.value
-        other = channel_mismatch(chosen, data)
-        if other is not None:
-            raise UsageError(
-                channel_mismatch_problem(file.name, chosen, other, f"--channel is {chosen}")
-            )
-    else:
-        chosen = infer_channel(data, sms_keys, voice_keys)
-        if channel_is_guessed(data, sms_keys, voice_keys):
-            typer.echo(
-                f"note: channel guessed as {chosen} (no voice-only keys); pass --channel "
-                "sms or --channel voice",
-                err=True,
-            )
+    chosen = _channel_for(file, data, channel)
 
     def missing_text(key: str) -> str:
         # lint takes no --set: the fix is always the file.
@@ -144,6 +99,30 @@ def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
     from pinpoint_sandbox.lint import count_levels
 
     return count_levels(findings)
+
+
+def _channel_for(
+    file: Path, data: Mapping[str, Any], channel: common.ChannelChoice | None
+) -> str:
+    """--channel when given (and the file agrees), else guessed from the keys, with a note."""
+    from pinpoint_sandbox.answers import answer_keys, channel_mismatch, channel_mismatch_problem
+
+    if channel is not None:
+        other = channel_mismatch(channel.value, data)
+        if other is not None:
+            raise UsageError(channel_mismatch_problem(
+                file.name, channel.value, other, f"--channel is {channel.value}"
+            ))
+        return channel.value
+    sms_keys, voice_keys = answer_keys("sms"), answer_keys("voice")
+    chosen = infer_channel(data, sms_keys, voice_keys)
+    if channel_is_guessed(data, sms_keys, voice_keys):
+        typer.echo(
+            f"note: channel guessed as {chosen} (no voice-only keys); pass --channel "
+            "sms or --channel voice",
+            err=True,
+        )
+    return chosen
 
 
 def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:

@@ -20,6 +20,8 @@ from pinpoint_sandbox.errors import NoTerminalError
 from pinpoint_sandbox.preflight import TargetPlan
 from pinpoint_sandbox.targets import Result
 
+SUMMARY_OVER = 60  # more targets than this: a summary per account instead of a row each
+SUMMARY_REASONS = 15
 STYLE = {"previewed": "cyan", "filed": "green", "skipped": "yellow", "blocked": "red",
          "failed": "bold red"}
 
@@ -65,6 +67,12 @@ class RichReporter:
                 shown.append(generic)
                 body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
                 self.console.print(Panel(body, title=title, expand=False), markup=False)
+        if len(plans) > SUMMARY_OVER:
+            _summary(self.console, "Plan", [
+                (p.target.account_id, "file" if p.ready else (p.decided or ""),
+                 p.reason or p.backend_reason) for p in plans
+            ])
+            return
         table = Table(title="Plan")
         for col in ("account", "region", "channel", "will", "backend"):
             table.add_column(col)
@@ -80,6 +88,7 @@ class RichReporter:
             if why:
                 notes.append(f"{plan.target.region} {plan.target.channel} "
                              f"({plan.target.account_id}): {why}")
+            notes.extend(destination_notes(plan))
         self.console.print(table)
         for note in notes:
             self.console.print(f"  • {note}", markup=False)
@@ -120,19 +129,30 @@ class RichReporter:
             self.console.print(f"  waived review rules for {label}: {', '.join(waived)}",
                                markup=False)
 
-    def progress(self, description: str, total: int) -> Callable[[], None]:
+    def progress(
+        self, description: str, total: int, per_account: dict[str, int] | None = None
+    ) -> Callable[..., None]:
+        """A bar on stderr (targets done, failures, accounts done, ETA) when it is a terminal;
+        nothing otherwise, so `--output json` in a pipe stays clean."""
         if total <= 3 or not self.console.is_terminal:
-            return lambda: None
-        progress = Progress(console=self.console, transient=True)
-        task = progress.add_task(description, total=total)
-        progress.start()
-        done = {"n": 0}
+            return lambda *done: None
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
-        def tick() -> None:
-            done["n"] += 1
-            progress.advance(task)
-            if done["n"] >= total:
-                progress.stop()
+        progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("targets · {task.fields[failed]} failed · {task.fields[accounts]}"),
+            TimeRemainingColumn(), console=self.console, transient=True,
+        )
+        task = progress.add_task(description, total=total, failed=0, accounts="")
+        progress.start()
+        counts = _ProgressCounts(total, per_account or {})
+
+        def tick(plan: TargetPlan | None = None) -> None:
+            with counts.lock:
+                accounts = counts.add(plan)
+                progress.update(task, advance=1, failed=counts.failed, accounts=accounts)
+                if counts.done >= total:
+                    progress.stop()
 
         return tick
 
@@ -151,11 +171,55 @@ class RichReporter:
                 time.sleep(min(1.0, left))
 
 
-def print_results(results: Sequence[Result], *, json_output: bool) -> None:
+def destination_notes(plan: TargetPlan) -> list[str]:
+    """Countries this target will not reach even after approval, with the next step."""
+    return [
+        f"{plan.target.region} → {d.country} "
+        f"{'not ready' if d.ready is False else 'unknown'} after approval: {d.reason}"
+        + (f"; next: {d.next_step}" if d.next_step else "")
+        for d in plan.destinations if d.ready is not True
+    ]
+
+
+class _ProgressCounts:
+    """What the bar shows besides targets: failures, and accounts with every target done."""
+
+    def __init__(self, total: int, per_account: dict[str, int]) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.done = 0
+        self.failed = 0
+        self.left = dict(per_account)  # targets still to do per account
+        self.accounts_done = 0
+
+    def add(self, plan: TargetPlan | None) -> str:
+        self.done += 1
+        if plan is None or not self.left:
+            return ""
+        if plan.decided == "failed":
+            self.failed += 1
+        account = plan.target.account_id
+        self.left[account] = self.left.get(account, 1) - 1
+        if self.left[account] == 0:
+            self.accounts_done += 1
+        return f"{self.accounts_done}/{len(self.left)} accounts"
+
+
+def print_results(
+    results: Sequence[Result], *, json_output: bool, skipped_accounts: Sequence[Any] | None = None
+) -> None:
+    """The results table (or JSON); `skipped_accounts`: organization accounts left out."""
     if json_output:
-        print_json({"results": [r.to_json() for r in results]})
+        doc: dict[str, Any] = {"results": [r.to_json() for r in results]}
+        if skipped_accounts is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
+        print_json(doc)
         return
     console = Console(highlight=False)
+    if len(results) > SUMMARY_OVER:
+        _summary(console, "Results", [(r.account_id, r.action, r.reason) for r in results])
+        return
     table = Table(title="Results")
     for col in ("account", "region", "channel", "action", "backend"):
         table.add_column(col, no_wrap=True)
@@ -175,4 +239,31 @@ def print_results(results: Sequence[Result], *, json_output: bool) -> None:
 
 
 def print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+    # json.dump writes piece by piece: no second copy of a large document in memory.
+    json.dump(doc, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _summary(console: Console, title: str, rows: Sequence[tuple[str, str, str | None]]) -> None:
+    """Many targets (an organization): one line per account and each distinct reason once,
+    instead of a row per target. `--output json` still has every target."""
+    from collections import Counter
+
+    actions = sorted({action for _, action, _ in rows})
+    per_account: dict[str, Counter[str]] = {}
+    reasons: Counter[str] = Counter()
+    for account, action, reason in rows:
+        per_account.setdefault(account, Counter())[action] += 1
+        if reason and action not in ("file", "previewed", "filed"):
+            reasons[f"{action}: {reason}"] += 1
+    table = Table(title=f"{title}: {len(rows)} targets in {len(per_account)} accounts")
+    for col in ("account", "targets", *actions):
+        table.add_column(col, no_wrap=True)
+    for account, counts in sorted(per_account.items()):
+        table.add_row(account, str(sum(counts.values())), *(str(counts[a]) for a in actions))
+    console.print(table)
+    for reason, count in reasons.most_common(SUMMARY_REASONS):
+        console.print(f"  • {count} target(s): {reason}", markup=False)
+    if len(reasons) > SUMMARY_REASONS:
+        console.print(f"  • … and {len(reasons) - SUMMARY_REASONS} other reason(s): see "
+                      "--output json", markup=False)

@@ -1,5 +1,5 @@
 """`pinpoint-sandbox simulator serve|reset`: run the built-in AWS simulator for other processes
-(the AWS CLI, scripts, a second terminal) and clear its persisted state."""
+(the AWS CLI, scripts, a second terminal) and clear its persisted state and ledgers."""
 
 from __future__ import annotations
 
@@ -12,68 +12,107 @@ from typing import Annotated, Any
 
 import typer
 
+from pinpoint_sandbox.cli import HandledGroup
+from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.paths import private_dir
+
 app = typer.Typer(
+    cls=HandledGroup,  # errors are one line and exit 2 also when this app runs on its own
     help="Run or reset the built-in AWS simulator (no AWS account needed).",
     no_args_is_help=True,
 )
 
 
-def _state_file(state: Path | None) -> Path:
-    from pinpoint_sandbox.simulator import default_state_file
+def _explicit_state(scenario: str | None, state_file: Path, fresh: bool) -> Any:
+    """`--state FILE`: the file's world; a --scenario that does not match it is an error
+    (unless --fresh), never silently ignored."""
+    from pinpoint_sandbox.simulator import SimulatorState, load_scenario, reset_state
 
-    return state if state is not None else default_state_file()
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(code)
+    if fresh:
+        reset_state(state_file)
+    if scenario is None:
+        return None
+    data = load_scenario(scenario)
+    if state_file.exists() and SimulatorState.load(state_file).data.get("scenario") != data:
+        raise UsageError(
+            f"--state {state_file} holds another scenario than --scenario {scenario}: pass "
+            "--fresh to replace it, or another --state file."
+        )
+    return data
 
 
 @app.command()
 def serve(
     scenario: Annotated[
-        str,
-        typer.Option("--scenario", "-s", help="Built-in scenario name or a scenario YAML file."),
-    ] = "fresh-sandbox",
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 0,
+        str | None,
+        typer.Option("--scenario", "-s", show_default=False,
+                     help="Built-in scenario name or a scenario YAML file (default: the "
+                          "active scenario, else fresh-sandbox)."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).",
+                                      min=0, max=65535)] = 0,
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State file (default: the simulator state dir)."),
+        typer.Option("--state", help="State file (default: the scenario's own directory)."),
     ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard the saved state and start from the scenario.")
     ] = False,
 ) -> None:
     """Start the simulator, print `export` lines for boto3/AWS CLI, run until Ctrl-C."""
-    from pinpoint_sandbox.errors import PinpointSandboxError
-    from pinpoint_sandbox.simulator import Simulator, reset_state
+    from pinpoint_sandbox.simulator import (
+        SIMULATOR_DIR_ENV,
+        Simulator,
+        reset_simulated,
+        select_scenario,
+    )
 
-    state_file = _state_file(state)
-    if fresh:
-        reset_state(state_file)
+    note = ""
+    if state is not None:
+        source: Any = _explicit_state(scenario, state, fresh)
+        state_file, data_dir = state, state.parent
+    else:
+        if fresh:
+            reset_simulated(select_scenario(scenario).name)
+        selected = select_scenario(scenario)
+        if selected.restarted:
+            note = " (started afresh: the scenario changed since its state was saved)"
+        source, state_file, data_dir = selected.data, selected.state_file, selected.directory
+        private_dir(data_dir)
     reused = state_file.exists()
-    sim = Simulator(scenario, state_file=state_file, port=port)
+    sim = Simulator(source, state_file=state_file, port=port)
     try:
         sim.start()
-    except PinpointSandboxError as exc:
-        raise _fail(exc.message) from None
     except OSError as exc:
-        message = f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port."
-        raise _fail(message) from None
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port."
+        ) from None
+    if state is None:
+        from pinpoint_sandbox.simulator import set_active
 
-    for key, value in sim.env().items():
+        set_active(selected.name, selected.source)
+    for key, value in {**sim.env(), SIMULATOR_DIR_ENV: str(data_dir)}.items():
         typer.echo(f"export {key}={shlex.quote(value)}")
     sys.stdout.flush()
+    _announce(sim, state_file, reused, note)
+    _run_until_signal(sim)
+    typer.echo(f"Simulator stopped; state kept in {state_file}.", err=True)
+
+
+def _announce(sim: Any, state_file: Path, reused: bool, note: str) -> None:
     loaded = sim.state.scenario
     if reused:
-        typer.echo(f"Reusing simulator state {state_file} (scenario {loaded.name}); "
+        typer.echo(f"simulator: scenario {loaded.name}, reusing state {state_file}; "
                    "pass --fresh to start over.", err=True)
     else:
-        typer.echo(f"Scenario {loaded.name}; state saved in {state_file}.", err=True)
+        typer.echo(f"simulator: scenario {loaded.name}; state saved in {state_file}{note}.",
+                   err=True)
     profiles = ", ".join(a.profile for a in loaded.accounts if a.profile) or "none"
     typer.echo(f"Simulator listening on {sim.url} (profiles: {profiles}). Ctrl-C to stop.",
                err=True)
 
+
+def _run_until_signal(sim: Any) -> None:
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: Any) -> None:
@@ -86,24 +125,101 @@ def serve(
             pass
     finally:
         sim.stop()
-    typer.echo(f"Simulator stopped; state kept in {state_file}.", err=True)
 
 
 @app.command()
 def reset(
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", "-s", show_default=False,
+                     help="Only this scenario (name or file); default: every scenario."),
+    ] = None,
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State file (default: the simulator state dir)."),
+        typer.Option("--state", help="Only this state file (as given to serve --state)."),
     ] = None,
 ) -> None:
-    """Delete the persisted simulator state so the next start begins from its scenario."""
-    from pinpoint_sandbox.simulator import reset_state
+    """Delete simulated state and ledgers so the next run starts from the scenario."""
+    from pinpoint_sandbox.simulator import reset_simulated, reset_state
 
-    state_file = _state_file(state)
-    if reset_state(state_file):
-        typer.echo(f"Removed simulator state {state_file}.", err=True)
+    if state is not None:
+        if state.is_dir():
+            raise UsageError(f"--state {state} is a directory; give the state file.")
+        if reset_state(state):
+            typer.echo(f"Removed simulator state {state}.", err=True)
+        else:
+            typer.echo(f"No simulator state at {state}; nothing to remove.", err=True)
+        return
+    name = _scenario_name(scenario) if scenario is not None else None
+    removed = reset_simulated(name)
+    if removed:
+        typer.echo(f"Removed simulated state and ledger of: {', '.join(removed)}.", err=True)
     else:
-        typer.echo(f"No simulator state at {state_file}; nothing to remove.", err=True)
+        what = f"scenario {name}" if name else "any scenario"
+        typer.echo(f"No simulated state for {what}; nothing to remove.", err=True)
+
+
+def _scenario_name(scenario: str) -> str:
+    """A scenario's name: a file's `name`, a built-in's, or the text itself (its file may
+    be gone, its state still there)."""
+    from pinpoint_sandbox.simulator import ScenarioError, load_scenario
+
+    try:
+        return str(load_scenario(scenario)["name"])
+    except ScenarioError:
+        if "/" in scenario or scenario.endswith((".yaml", ".yml")):
+            raise
+        return scenario
+
+
+@app.command()
+def advance(
+    action: Annotated[str, typer.Argument(help="approve, deny or ask.", metavar="ACTION")],
+    target: Annotated[
+        list[str],
+        typer.Argument(help="ACCOUNT/REGION/CHANNEL, or CHANNEL with -r REGION.",
+                       metavar="TARGET"),
+    ],
+    region: Annotated[
+        str | None, typer.Option("--region", "-r", help="Region (with TARGET = CHANNEL).",
+                                 metavar="REGION")
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="AWS's text (a question for ask).",
+                                 metavar="TEXT")
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="State file (default: the active scenario's)."),
+    ] = None,
+) -> None:
+    """Play AWS: approve, deny or ask a question on a target's newest request and case."""
+    from pinpoint_sandbox.simulator import SimulatorState, default_state_file
+    from pinpoint_sandbox.simulator.lifecycle import ACTIONS, advance
+
+    if action not in ACTIONS:
+        raise UsageError(f"advance {action}: choose approve, deny or ask.")
+    state_file = state if state is not None else default_state_file()
+    if not state_file.is_file():
+        raise UsageError(
+            f"no simulator state at {state_file}: file a request with --simulate first."
+        )
+    world = SimulatorState.load(state_file)
+    account_id, where, channel = _advance_target(target, region, world.default_account)
+    line = advance(world, account_id, where, channel, action, message)  # type: ignore[arg-type]
+    world.save(state_file)
+    typer.echo(line, err=True)
+
+
+def _advance_target(
+    words: list[str], region: str | None, default_account: str
+) -> tuple[str, str, str]:
+    if len(words) == 1 and words[0].count("/") == 2:
+        account_id, where, channel = words[0].split("/")
+        return account_id, where, channel
+    if len(words) == 1 and region:
+        return default_account, region, words[0]
+    raise UsageError("give the target as ACCOUNT/REGION/CHANNEL, or -r REGION CHANNEL.")
 
 
 if __name__ == "__main__":

@@ -1,68 +1,346 @@
-"""`status`: per account × region — tier, spend limits, verified destinations, requests."""
+"""`status`: the tracker — every target's lifecycle state, AWS's last message and the next step;
+with `--region`, also each region's tier, spend limits and verified destinations."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import readiness as readiness_cli
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.report import ReadinessMap
     from pinpoint_sandbox.status import RegionStatus
+    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.tracker import Reach, Scope, TrackedTarget
+
+STATE_STYLE = {"approved": "green", "denied": "bold red", "needs_reply": "bold yellow",
+               "awaiting_you": "yellow", "open": "cyan", "filed": "cyan"}
+
+ProfilesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--profile", help="AWS profile; repeat it for several accounts in one table.",
+                 metavar="NAME", show_default=False),
+]
+RoleArnsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--role-arn", help="Role to assume in another account; repeatable.",
+                 metavar="ARN", show_default=False),
+]
+BatchOpt = Annotated[
+    Path | None,
+    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE"),
+]
+WatchOpt = Annotated[
+    int | None,
+    typer.Option("--watch", help="Poll every SECONDS (default 300) until all are approved (0) "
+                 "or one needs you (3).", metavar="[SECONDS]", show_default=False),
+]
 
 
 def status(
     region: common.RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
-            "--all-regions", help="Every region with the SMS and Voice API.", metavar=""
+            "--all-regions", metavar="",
+            help="Every region with the SMS and Voice API in the caller's partition."
         )
     ] = False,
-    profile: common.ProfileOpt = None,
+    profile: ProfilesOpt = None,
+    role_arn: RoleArnsOpt = None,
+    batch: BatchOpt = None,
+    watch: WatchOpt = None,
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                                  metavar="FILE", show_default=False)
+    ] = None,
+    answers: common.AnswersOpt = None,
+    organization: common.OrganizationOpt = False,
+    ou: common.OuOpt = None,
+    exclude: common.ExcludeOpt = None,
+    tag: common.TagOpt = None,
+    role_name: common.RoleNameOpt = None,
+    external_id: common.ExternalIdOpt = None,
+    session_duration: common.SessionDurationOpt = None,
+    max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
-    """Show where each region stands: sandbox or production, limits, open and filed requests."""
-    from pinpoint_sandbox.regions import parse_regions, sms_voice_regions
+    """Track every request until it is approved: state, AWS's last message, the next step."""
+    from pinpoint_sandbox.regions import parse_regions
+    from pinpoint_sandbox.tracker import scopes_from_batch
+
+    regions = [] if all_regions else parse_regions(region or [])
+    ledger, html = _checked_options(ledger, watch, html, answers)
+    batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
+    selection = common.organization_options(organization, ou, exclude, tag, role_name,
+                                            external_id, session_duration, max_concurrency)
+    explicit = bool(regions) or all_regions
+    common.start_simulator(simulate)  # no AWS call yet; it may set the default region
+    if not batch and not explicit:
+        regions = _default_regions(profile, ledger)
+    org = _organization_scopes(profile, selection) if selection and not batch_scopes else None
+    scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions,
+                                             all_regions=all_regions,
+                                             accounts=org.accounts if org else None)
+    if explicit and not batch:  # checked against the caller's partition (or all of it)
+        regions = scopes[0].regions
+    shown_only = regions if explicit else []  # the default region adds rows, hides none
+    targets = _select(scopes, shown_only, ledger,
+                      include_ledger=not (batch or profile or role_arn or org))
+    json_output = output == common.OutputFormat.json
+    code, rows = (_watch(targets, watch, ledger, json_output) if watch is not None
+                  else _track_once(targets, ledger))
+    wants_facts = not batch and (explicit or html is not None or answers is not None)
+    facts = _region_facts(scopes, regions, ledger) if wants_facts else []
+    _emit(rows, facts, _readiness(scopes, facts, answers, html) if facts else {},
+          json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
+    if code := common.organization_exit(code, org):
+        raise typer.Exit(code)
+
+
+def _default_regions(profiles: list[str] | None, ledger: Path | None) -> list[str]:
+    """The profile's region when none was given; none is fine when the ledger has targets."""
+    from pinpoint_sandbox.errors import UsageError
+
+    regions = common.default_regions(profiles[0] if profiles else None)
+    if not regions and not _ledger_has_targets(ledger):
+        raise UsageError("No region given: pass --region REGION or --all-regions.")
+    return regions
+
+
+def _checked_options(
+    ledger: Path | None, watch: int | None, html: Path | None, answers: Path | None
+) -> tuple[Path | None, Path | None]:
+    """The file and number options, checked before any call: (ledger, html)."""
+    from pinpoint_sandbox.errors import UsageError
+
+    if watch is not None and watch < 1:
+        raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
+    checked = common.validate_file_option(ledger, "--ledger")
+    html = common.validate_file_option(html, "--html")
+    readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
+    return checked, html
+
+
+def _track_once(
+    targets: dict[Target, Reach], ledger: Path | None
+) -> tuple[int, list[TrackedTarget]]:
+    from pinpoint_sandbox.tracker import exit_code, track
+
+    rows = track(targets, ledger_file=ledger)
+    return exit_code(rows), rows
+
+
+def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: ReadinessMap, *,
+          json_output: bool, watched: bool, unused: list[Any] | None = None) -> None:
+    from pinpoint_sandbox.tracker import summary
+
+    if unused is not None:
+        common.report_unused(unused)  # organization accounts left out: one line each
+    if json_output:
+        doc: dict[str, Any] = {
+            "regions": [row.to_json() | readiness_cli.readiness_json(row, readiness)
+                        for row in facts],
+            "targets": [row.to_json() for row in rows], "summary": summary(rows),
+        }
+        if unused is not None:
+            doc["skipped_accounts"] = [u.to_json() for u in unused]
+        print_json(doc)
+        return
+    if facts:
+        _print_facts(facts)
+        readiness_cli.print_readiness(facts, readiness)
+    if not watched:  # the live table already showed them
+        _print_rows(rows)
+
+
+def _readiness(scopes: list[Scope], facts: list[RegionStatus], answers: Path | None,
+               html: Path | None) -> ReadinessMap:
+    """After-approval readiness of the region rows, per account; one HTML page for all."""
+    readiness: ReadinessMap = {}
+    if len(scopes) == 1:
+        return readiness_cli.add_readiness(scopes[0].account, facts, answers, html)
+    for scope in scopes:
+        try:
+            mine = [r for r in facts if r.account_id == scope.account.account_id()]
+        except Exception:  # unreachable: its targets already say why
+            continue
+        if mine:
+            readiness.update(readiness_cli.add_readiness(scope.account, mine, answers, None))
+    if html is not None:
+        from pinpoint_sandbox.cli.output import stderr_console
+        from pinpoint_sandbox.report import render_report, report_rows, write_report
+
+        write_report(html, render_report(report_rows(facts, readiness)))
+        stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
+    return readiness
+
+
+def _organization_scopes(profiles: list[str] | None, selection: Any) -> Any:
+    """The organization's entered accounts (listed with the first --profile's credentials)."""
+    from pinpoint_sandbox.aws import OnceCache
+    from pinpoint_sandbox.organization import organization_accounts
+
+    org = organization_accounts(common.account_for(profiles[0] if profiles else None), selection)
+    shared = OnceCache()  # AWS's default quota catalogue: once per region for all accounts
+    for account in org.accounts:
+        account.shared = shared
+    return org
+
+
+def _account_scopes(
+    profiles: list[str], roles: list[str], regions: list[str], *, all_regions: bool,
+    accounts: list[Any] | None = None,
+) -> list[Scope]:
+    """One scope per --profile/--role-arn (or given accounts: an organization's), or the
+    current credentials; explicit regions are checked against each caller's partition
+    (`--all-regions`: that whole partition)."""
+    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
+    from pinpoint_sandbox.regions import caller_regions
+    from pinpoint_sandbox.tracker import Scope
+
+    if accounts is None:
+        accounts = [common.account_for(p) for p in profiles]
+        accounts += [common.account_for(None, r) for r in roles]
+    scopes = []
+    for account in accounts or [common.account_for(None)]:
+        shown = regions
+        if regions or all_regions:
+            try:
+                shown = caller_regions(account, None if all_regions else regions)
+            except PinpointSandboxError as exc:
+                if exc.exit_code == ExitCode.USAGE or len(accounts) <= 1:
+                    raise
+                # Unreachable: `select` gives its targets the reason; the others go on.
+        scopes.append(Scope(account, regions=list(shown)))
+    return scopes
+
+
+def _ledger_has_targets(ledger: Path | None) -> bool:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
+
+    return bool(Ledger(ledger or ledger_path()).histories())
+
+
+def _select(
+    scopes: list[Scope], regions: list[str], ledger: Path | None, *, include_ledger: bool
+) -> dict[Target, Reach]:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
+    from pinpoint_sandbox.tracker import select
+
+    histories = Ledger(ledger or ledger_path()).histories()
+    return select(scopes, histories, include_ledger=include_ledger, regions=regions)
+
+
+def _region_facts(
+    scopes: list[Scope], regions: list[str], ledger: Path | None
+) -> list[RegionStatus]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pinpoint_sandbox.aws import max_concurrency
+    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
     from pinpoint_sandbox.status import collect_status
 
-    regions = list(sms_voice_regions()) if all_regions else parse_regions(region or [])
-    regions = regions or common.default_regions(profile)
-    if not regions:
-        from pinpoint_sandbox.errors import UsageError
+    def one(scope: Scope) -> list[RegionStatus]:
+        try:
+            return collect_status(scope.account, regions, ledger_file=ledger)
+        except PinpointSandboxError as exc:
+            if exc.exit_code == ExitCode.USAGE or len(scopes) == 1:
+                raise
+            # One unreachable account: its targets say why, the others are still shown.
+            stderr_console().print(f"{scope.account.label}: {exc.message}", markup=False)
+            return []
 
-        raise UsageError("No region given: pass --region REGION or --all-regions.")
-    ledger = common.validate_file_option(ledger, "--ledger")
-    common.start_simulator(simulate)
-    rows = collect_status(common.account_for(profile), regions, ledger_file=ledger)
-    if output == common.OutputFormat.json:
-        print_json({"regions": [row.to_json() for row in rows]})
-        return
-    _print_table(rows)
+    # A few accounts at a time (each reads its regions in parallel); the process-wide bound
+    # on calls in flight (--max-concurrency) keeps the total in check.
+    workers = max(1, min(len(scopes), max_concurrency() // max(1, len(regions)) + 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [row for rows in pool.map(one, scopes) for row in rows]
 
 
-def _print_table(rows: list[RegionStatus]) -> None:
+def _watch(
+    targets: dict[Target, Reach], seconds: int, ledger: Path | None,
+    json_output: bool,
+) -> tuple[int, list[TrackedTarget]]:
+    from rich.live import Live
+
+    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.errors import Interrupted
+    from pinpoint_sandbox.tracker import watch
+
+    console = stderr_console()
+    with Live(console=console, auto_refresh=False, transient=json_output) as live:
+        def show(rows: list[TrackedTarget]) -> None:
+            live.update(_table(rows), refresh=True)
+
+        try:
+            return watch(targets, seconds=seconds, ledger_file=ledger, on_update=show)
+        except KeyboardInterrupt:
+            raise Interrupted("Stopped watching; the ledger keeps what was read.") from None
+
+
+def _table(rows: list[TrackedTarget]) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from pinpoint_sandbox.lifecycle import age_text
+    from pinpoint_sandbox.tracker import summary
+
+    table = Table(title="Requests", show_lines=False)
+    for col in ("account", "region", "channel", "tier", "state", "ids", "age"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("AWS's last message", overflow="fold", max_width=50)
+    table.add_column("next step", overflow="fold")
+    for row in rows:
+        ids = "\n".join(f"{name} {value}" for name, value in
+                        (("req", row.request_id), ("case", row.case_id)) if value)
+        state = Text(row.state or "not requested", style=STATE_STYLE.get(row.state or "", ""))
+        table.add_row(row.target.account_id, row.target.region, row.target.channel,
+                      row.tier or "?", state, ids or "-", age_text(row.age_s),
+                      Text(row.last_message or "-"), Text(row.next_step))
+    counts = ", ".join(f"{count} {state}" for state, count in summary(rows).items())
+    return Group(table, Text(f"{len(rows)} target(s): {counts or 'none'}"))
+
+
+def _print_rows(rows: list[TrackedTarget]) -> None:
+    from rich.console import Console
+
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    Console(highlight=False).print(_table(rows))
+    err = stderr_console()
+    for row in rows:
+        if row.problem:
+            err.print(f"{row.target.key}: {row.problem}", markup=False)
+
+
+def _print_facts(rows: list[RegionStatus]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     accounts = sorted({row.account_id for row in rows})
     table = Table(title=f"Account {', '.join(accounts)}")
-    for col in ("region", "tier", "SMS $/mo", "voice $/mo", "verified"):
+    for col in ("account", "region", "tier", "SMS $/mo", "voice $/mo", "verified"):
         table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(
-            row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
+            row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
             row.verified_text() if not row.in_production else "-",
         )
-    out = Console(highlight=False)
-    out.print(table)
-    for row in rows:
-        for request in row.requests:
-            out.print(f"  • {row.region} {request}", markup=False)
-    err = Console(stderr=True, highlight=False)
+    Console(highlight=False).print(table)
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    err = stderr_console()
     for row in rows:
         for problem in row.problems:
             err.print(f"{row.region}: {problem}", markup=False)

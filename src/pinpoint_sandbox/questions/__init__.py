@@ -84,9 +84,9 @@ class Question(BaseModel):
     def choice_list(self) -> list[str]:
         """Choices; the regions question lists the regions this botocore knows."""
         if self.key == "regions":
-            from pinpoint_sandbox.regions import sms_voice_regions
+            from pinpoint_sandbox.regions import choice_regions
 
-            return list(sms_voice_regions())
+            return choice_regions()  # the default partition's: no GovCloud for commercial
         return list(self.choices or [])
 
 

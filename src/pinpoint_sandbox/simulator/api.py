@@ -38,7 +38,8 @@ class Call:
         return self.state.region(self.account_id, self.region)
 
     def account_state(self) -> dict[str, Any]:
-        return self.state.data["accounts"][self.account_id]
+        accounts: dict[str, dict[str, Any]] = self.state.data["accounts"]
+        return accounts[self.account_id]
 
 
 Handler = Callable[[Call], dict[str, Any]]

@@ -34,7 +34,8 @@ QuotaStatus = Literal[
     "PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST"
 ]
 CaseStatus = Literal[
-    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress"
+    "opened", "pending-customer-action", "reopened", "resolved", "unassigned", "work-in-progress",
+    "customer-action-completed",
 ]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -57,6 +58,19 @@ class SpendLimits(_Strict):
     voice: int = 1
     media: int = 1
     notify: int = 1
+    # Newer limit names appear only when set, as AWS adds them (e.g. RCS in 2026).
+    rcs: int | None = None
+
+
+# Scenario key → the SpendLimitName DescribeSpendLimits returns.
+SPEND_LIMIT_NAMES = {
+    "text": "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "voice": "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "media": "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "notify": "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "rcs": "RCS_MESSAGE_MONTHLY_SPEND_LIMIT",
+}
+SpendKey = Literal["text", "voice", "media", "notify", "rcs"]
 
 
 def _check_e164(value: str) -> str:
@@ -77,6 +91,34 @@ class PhoneNumber(_Strict):
     )
     iso_country_code: str = "US"
     message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+    registration_id: str | None = None  # the registration (see `registrations`) it came from
+
+
+MessageType = Literal["TRANSACTIONAL", "PROMOTIONAL"]
+_TRANSACTIONAL: MessageType = "TRANSACTIONAL"
+RegistrationStatus = Literal[
+    "CREATED", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
+    "PROVISIONING", "COMPLETE", "REQUIRES_UPDATES", "CLOSED", "DELETED",
+]
+
+
+class SenderIdSeed(_Strict):
+    """A sender ID (DescribeSenderIds): alphanumeric, 1-11 characters, for one country."""
+
+    sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,11}$")]
+    iso_country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    registered: bool = False
+    message_types: list[MessageType] = Field(default_factory=lambda: [_TRANSACTIONAL])
+    registration_id: str | None = None
+
+
+class RegistrationSeed(_Strict):
+    """A registration (DescribeRegistrations), e.g. US_TOLL_FREE_REGISTRATION."""
+
+    registration_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+    registration_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
+    status: RegistrationStatus = "CREATED"
+    days_ago: float = 1
 
 
 class VerifiedDestination(_Strict):
@@ -93,6 +135,14 @@ class QuotaRequestSeed(_Strict):
     desired_value: float = 1
 
 
+class CommunicationSeed(_Strict):
+    """A message on a seeded case: from AWS Support (a question, a decision) or from us."""
+
+    body: str
+    by: Literal["aws", "customer"] = "aws"
+    days_ago: float = 0
+
+
 class CaseSeed(_Strict):
     """An existing support case; put `[pinpoint-sandbox <channel> <region> <account>]` in the
     subject to simulate one the tool filed earlier."""
@@ -104,6 +154,8 @@ class CaseSeed(_Strict):
     service_code: str = "service-limit-increase"
     category_code: str = "service-code-pinpoint-sms"
     severity_code: str = "low"
+    # Later messages on the case, after its opening body (oldest first).
+    communications: list[CommunicationSeed] = Field(default_factory=list)
 
 
 class RegionSettings(_Strict):
@@ -123,6 +175,10 @@ class RegionSettings(_Strict):
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
     quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
+    # Enforced limits below the maximum (Set*SpendLimitOverride already called), e.g. {text: 5}.
+    spend_overrides: dict[SpendKey, int] = Field(default_factory=dict)
+    sender_ids: list[SenderIdSeed] = Field(default_factory=list)
+    registrations: list[RegistrationSeed] = Field(default_factory=list)
 
     @field_validator("verified_destinations", "phone_numbers", mode="before")
     @classmethod
@@ -144,17 +200,44 @@ class Account(_Strict):
     support_plan: SupportPlan = "basic"
     # Whether Service Quotas lists "SMS production access" / "Voice production access".
     production_access_quotas: bool = True
+    # What GetServiceQuota says of them: adjustable for the account, or not at all.
+    production_access_adjustable: bool = True
     # CreateCase issueType values accepted; empty = any (the API documents only
     # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
     support_issue_types: list[str] = Field(default_factory=list)
+    # CreateCase issueType values refused with a 400 (dry runs too), e.g.
+    # [service-limit-increase]: what AWS may answer, since its API documents only two types.
+    support_refuses_issue_types: list[str] = Field(default_factory=list)
     # Role names AssumeRole accepts for this account; "*" = any.
     assumable_roles: list[str] = Field(default_factory=lambda: ["*"])
     # When set, the profile is written as an assume-role profile sourced from this other profile.
     source_profile: str | None = None
     role_name: str = "OrganizationAccountAccessRole"
+    # AWS Organizations (when the scenario has an `organization`): name, state, OU, tags.
+    name: str | None = None
+    state: Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] = "ACTIVE"
+    ou: str | None = None  # an OU id of `organization.ous`; None = directly under the root
+    tags: dict[str, str] = Field(default_factory=dict)
+    # No role to assume in this account: AssumeRole answers AccessDenied, as AWS does.
+    role_missing: bool = False
     region_defaults: RegionSettings = Field(default_factory=RegionSettings)
     regions: dict[str, RegionOverride] = Field(default_factory=dict)
     support_cases: list[CaseSeed] = Field(default_factory=list)
+    # The account's partition (its ARNs say so); regions of other partitions refuse its keys.
+    partition: Literal["aws", "aws-us-gov", "aws-cn", "aws-eusc"] = "aws"
+    # Opt-in regions the account has not enabled: every call signed for one is refused as AWS
+    # refuses it (UnrecognizedClientException / InvalidClientTokenId).
+    disabled_regions: list[str] = Field(default_factory=list)
+
+    @field_validator("disabled_regions")
+    @classmethod
+    def _opt_in_only(cls, value: list[str]) -> list[str]:
+        from pinpoint_sandbox.regions import is_opt_in
+
+        for region in value:
+            if not is_opt_in(region):
+                raise ValueError(f"{region!r} is not an opt-in region (it cannot be disabled)")
+        return value
 
     @field_validator("account_id", mode="before")
     @classmethod
@@ -191,8 +274,39 @@ class Faults(_Strict):
     lose_response: dict[str, int] = Field(default_factory=dict)
     # Perform the operation, log it, then wait this many ms before answering (crash windows).
     slow_response_ms: dict[str, int] = Field(default_factory=dict)
+    # Answer the first N calls of these operations with a throttling error (nothing is done).
+    throttle_first: dict[str, int] = Field(default_factory=dict)
     # Answer these as AWS answers an operation it does not have (an endpoint without the API).
     unsupported_operations: list[str] = Field(default_factory=list)
+
+
+class OrganizationSpec(_Strict):
+    """An AWS Organization over the scenario's accounts; the management account lists it."""
+
+    id: str = "o-simulator01"
+    root_id: str = "r-sim0"
+    management_account: str | None = None  # default: the scenario's default account
+    # OU id → parent id (the root or another OU); accounts name their OU with `ou`.
+    ous: dict[str, str] = Field(default_factory=dict)
+    ou_names: dict[str, str] = Field(default_factory=dict)
+
+
+class TimelineEvent(_Strict):
+    """AWS's answer, played by the simulator on its own: `after_s` seconds after the target's
+    newest request was created (each event once), so `status --watch` can be watched."""
+
+    target: str  # ACCOUNT/REGION/CHANNEL, or REGION/CHANNEL for the default account
+    action: Literal["approve", "deny", "ask"]
+    after_s: float = Field(default=0, ge=0)
+    message: str | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target_shape(cls, value: str) -> str:
+        parts = value.split("/")
+        if len(parts) not in (2, 3) or parts[-1] not in ("sms", "voice"):
+            raise ValueError(f"{value!r}: use ACCOUNT/REGION/CHANNEL or REGION/CHANNEL")
+        return value
 
 
 class Scenario(_Strict):
@@ -202,6 +316,8 @@ class Scenario(_Strict):
     default_region: str = "us-east-1"
     accounts: list[Account] = Field(min_length=1)
     faults: Faults = Field(default_factory=Faults)
+    organization: OrganizationSpec | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
 
     @field_validator("default_account", mode="before")
     @classmethod
@@ -229,7 +345,26 @@ class Scenario(_Strict):
                     f"accounts: source_profile {account.source_profile!r} of "
                     f"{account.account_id} is not a profile of another account"
                 )
+        self._check_organization()
         return self
+
+    def _check_organization(self) -> None:
+        org = self.organization
+        if org is None:
+            return
+        if org.management_account is None:
+            org.management_account = self.default_account
+        elif org.management_account not in {a.account_id for a in self.accounts}:
+            raise ValueError(f"organization.management_account: {org.management_account} is "
+                             "not in accounts")
+        known = {org.root_id, *org.ous}
+        for ou, parent in org.ous.items():
+            if parent not in known:
+                raise ValueError(f"organization.ous: parent {parent!r} of {ou} is unknown")
+        for account in self.accounts:
+            if account.ou is not None and account.ou not in org.ous:
+                raise ValueError(f"accounts: ou {account.ou!r} of {account.account_id} is not "
+                                 "in organization.ous")
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.account_id == account_id), None)
@@ -244,18 +379,19 @@ def builtin_names() -> list[str]:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    """Bounded reading (yamlio): missing, binary, non-UTF-8, huge or alias-bomb files are one
+    line, never their contents."""
+    from pinpoint_sandbox.yamlio import read_yaml_file
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}:{where} is not valid YAML.") from exc
+        return read_yaml_file(path, "scenario file")
+    except ScenarioError:
+        raise
+    except UsageError as exc:
+        message = exc.message
+        if message.startswith(f"{path.name}:"):  # name the file as the user gave it
+            message = f"{path}{message[len(path.name):]}"
+        raise ScenarioError(message) from None
 
 
 def _describe(error: ValidationError) -> str:

@@ -25,16 +25,26 @@ from xml.sax.saxutils import escape
 from pinpoint_sandbox.simulator import cbor
 from pinpoint_sandbox.simulator.api import ApiError, Call, Handler
 from pinpoint_sandbox.simulator.monitoring import OPERATIONS as MONITORING_OPERATIONS
+from pinpoint_sandbox.simulator.organizations import OPERATIONS as ORGANIZATIONS_OPERATIONS
 from pinpoint_sandbox.simulator.scenario import load_scenario
 from pinpoint_sandbox.simulator.services import OPERATIONS as SERVICE_OPERATIONS
 from pinpoint_sandbox.simulator.services import support_gate
-from pinpoint_sandbox.simulator.state import WRITE_OPERATIONS, RequestRecord, SimulatorState
+from pinpoint_sandbox.simulator.state import (
+    SPEND_OVERRIDE_WRITES,
+    WRITE_OPERATIONS,
+    RequestRecord,
+    SimulatorState,
+)
 
 # Operations whose effect must be on disk before the answer leaves (other processes read it).
-STATE_CHANGING_OPERATIONS = WRITE_OPERATIONS | {"AssumeRole", "CreateSupportCase"}
+STATE_CHANGING_OPERATIONS = (
+    WRITE_OPERATIONS | SPEND_OVERRIDE_WRITES | {"AssumeRole", "CreateSupportCase"}
+)
 SAVE_INTERVAL = 0.5  # seconds between saves caused by reads alone
 
-OPERATIONS: dict[str, dict[str, Handler]] = {**SERVICE_OPERATIONS, **MONITORING_OPERATIONS}
+OPERATIONS: dict[str, dict[str, Handler]] = {
+    **SERVICE_OPERATIONS, **MONITORING_OPERATIONS, **ORGANIZATIONS_OPERATIONS,
+}
 
 # X-Amz-Target prefixes (JSON protocols) and Smithy service names (RPC v2 CBOR).
 TARGET_PREFIXES = {
@@ -43,6 +53,7 @@ TARGET_PREFIXES = {
     "AWSSupport_20130415": "support",
     "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": "cloudtrail",
     "GraniteServiceVersion20100801": "cloudwatch",
+    "AWSOrganizationsV20161128": "organizations",
 }
 # SigV4 signing names of the query-protocol services.
 QUERY_SERVICES = {"sts": "sts", "monitoring": "cloudwatch"}
@@ -51,6 +62,7 @@ XML_NAMESPACES = {
     "cloudwatch": "http://monitoring.amazonaws.com/doc/2010-08-01/",
 }
 THROTTLE_CODES = {"service-quotas": "TooManyRequestsException", "sts": "Throttling",
+                  "organizations": "TooManyRequestsException",
                   "cloudwatch": "Throttling"}
 SERVER_ERROR_CODES = {
     "pinpoint-sms-voice-v2": "InternalServerException",
@@ -59,6 +71,7 @@ SERVER_ERROR_CODES = {
     "cloudtrail": "InternalFailure",
     "cloudwatch": "InternalServiceFault",
     "sts": "InternalFailure",
+    "organizations": "ServiceException",
 }
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")
@@ -196,11 +209,14 @@ class Engine:
         faults = state.scenario.faults
         self.rng = random.Random(seed if seed is not None else faults.seed)
         self.rng_lock = threading.Lock()
+        # Faults.throttle_first: how many more calls of each operation answer throttling.
+        self.throttles_left = dict(faults.throttle_first)
         self._last_save = 0.0
         self._dirty = False
 
     def replace_state(self, state: SimulatorState) -> None:
         self.state = state
+        self.throttles_left = dict(state.scenario.faults.throttle_first)
         self.save()
 
     def save(self, *, force: bool = True) -> None:
@@ -253,6 +269,12 @@ class Engine:
 
     def _faults(self, service: str, operation: str) -> None:
         faults = self.state.scenario.faults
+        with self.rng_lock:
+            first = self.throttles_left.get(operation, 0)
+            if first > 0:
+                self.throttles_left[operation] = first - 1
+        if first > 0:
+            raise ApiError(THROTTLE_CODES.get(service, "ThrottlingException"), "Rate exceeded")
         if faults.operations and operation not in faults.operations:
             return
         if faults.latency_ms:
@@ -278,6 +300,7 @@ class Engine:
                                f"version {params.get('Version', 'unknown')}")
             raise ApiError("UnknownOperationException",
                            f"Operation {operation} is not supported by {service} (simulator).")
+        refuse_region(wire, self.state, account_id, region)
         self._faults(service, operation)
         state = self.state
         with state.lock:
@@ -294,6 +317,17 @@ class Engine:
                                "We encountered an internal error. Please try again.", status=500)
                 return wire.error(err, request_id), 500, "LostResponse"
         return wire.success(result, request_id), 200, None
+
+
+def refuse_region(wire: Wire, state: SimulatorState, account_id: str, region: str) -> None:
+    """As AWS answers keys used in a region the account cannot use (opt-in region not
+    enabled, another partition): "the security token is invalid"."""
+    if not state.refuses_region(account_id, region):
+        return
+    message = "The security token included in the request is invalid."
+    if wire.kind == "query" or wire.service == "cloudwatch":
+        raise ApiError("InvalidClientTokenId", message, status=403)
+    raise ApiError("UnrecognizedClientException", message)
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pinpoint_sandbox.simulator.api import ApiError, Call, Handler, paginate, require, ts
+from pinpoint_sandbox.simulator.lifecycle import apply_timeline
 from pinpoint_sandbox.simulator.state import (
     DAY,
     OPEN_QUOTA_STATUSES,
@@ -19,12 +20,14 @@ from pinpoint_sandbox.simulator.state import (
     QUOTAS,
     SMS_VOICE_SERVICE_CODE,
     SMS_VOICE_SERVICE_NAME,
+    SPEND_OVERRIDE_WRITES,
     new_id,
 )
 
 # ------------------------------------------------------------------------------------ sts
 
-_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
+_ROLE_ARN = re.compile(
+    r"^arn:aws(?:-[a-z-]+)?:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 
 
 def sts_get_caller_identity(call: Call) -> dict[str, Any]:
@@ -50,10 +53,12 @@ def sts_assume_role(call: Call) -> dict[str, Any]:
         f"perform: sts:AssumeRole on resource: {role_arn}",
         status=403,
     )
-    if spec is None or not ({"*", role_name} & set(spec.assumable_roles)):
+    if spec is None or spec.role_missing or spec.state != "ACTIVE":
+        raise denied  # no such role, or a suspended account: AWS answers AccessDenied
+    if not ({"*", role_name} & set(spec.assumable_roles)):
         raise denied
     access_key = f"ASIASIM{account_id}{new_id(8).upper()}"
-    arn = f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+    arn = f"arn:{spec.partition}:sts::{account_id}:assumed-role/{role_name}/{session_name}"
     call.state.data["sessions"][access_key] = {"account_id": account_id, "arn": arn}
     duration = int(call.params.get("DurationSeconds") or 3600)
     return {
@@ -111,17 +116,99 @@ def _matches(record: dict[str, Any], filters: list[tuple[str, set[str]]]) -> boo
 
 
 def smsv_describe_account_attributes(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": call.region_state()["tier"]}]}
 
 
 def smsv_describe_spend_limits(call: Call) -> dict[str, Any]:
-    limits = call.region_state()["spend_limits"]
+    region = call.region_state()
+    overrides = region.get("spend_overrides", {})
     items = [
-        {"Name": name, "EnforcedLimit": int(value), "MaxLimit": int(value), "Overridden": False}
-        for name, value in limits.items()
+        {
+            "Name": name,
+            "EnforcedLimit": int(overrides.get(name, value)),
+            "MaxLimit": int(value),
+            "Overridden": name in overrides,
+        }
+        for name, value in region["spend_limits"].items()
     ]
     page, token = paginate(items, call.params)
     return {"SpendLimits": page, **({"NextToken": token} if token else {})}
+
+
+def _spend_limit_name(operation: str) -> str:
+    """SetTextMessageSpendLimitOverride → TEXT_MESSAGE_MONTHLY_SPEND_LIMIT."""
+    kind = operation.removeprefix("Set").removeprefix("Delete").removesuffix(
+        "MessageSpendLimitOverride"
+    )
+    return f"{kind.upper()}_MESSAGE_MONTHLY_SPEND_LIMIT"
+
+
+def smsv_set_spend_limit_override(call: Call) -> dict[str, Any]:
+    require(call, "MonthlyLimit")
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    value = int(call.params["MonthlyLimit"])
+    maximum = region["spend_limits"].get(name)
+    if maximum is None:
+        raise ApiError("ValidationException", f"No spend limit {name} in {call.region}.",
+                       Reason="INVALID_PARAMETER")
+    if not 0 <= value <= int(maximum):
+        raise ApiError(
+            "ValidationException",
+            f"MonthlyLimit {value} must be between 0 and the account's maximum {maximum}.",
+            Reason="MONTHLY_LIMIT_OUT_OF_RANGE" if value > int(maximum) else "INVALID_PARAMETER",
+        )
+    region.setdefault("spend_overrides", {})[name] = value
+    return {"MonthlyLimit": value}
+
+
+def smsv_delete_spend_limit_override(call: Call) -> dict[str, Any]:
+    region = call.region_state()
+    name = _spend_limit_name(call.operation)
+    removed = region.setdefault("spend_overrides", {}).pop(name, None)
+    return {} if removed is None else {"MonthlyLimit": int(removed)}
+
+
+def smsv_describe_sender_ids(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("sender_ids", []))
+    wanted = call.params.get("SenderIds") or []
+    if wanted:
+        keys = {(w.get("SenderId"), w.get("IsoCountryCode")) for w in wanted}
+        found = [i for i in items if (i["SenderId"], i["IsoCountryCode"]) in keys
+                 or (i["SenderIdArn"], i["IsoCountryCode"]) in keys]
+        if len(found) < len(keys):
+            raise ApiError("ResourceNotFoundException", "Sender ID not found",
+                           ResourceType="sender-id", ResourceId=str(wanted[0].get("SenderId")))
+        items = found
+    filters = _filters(call, {
+        "sender-id": "SenderId", "iso-country-code": "IsoCountryCode",
+        "message-type": "MessageTypes", "deletion-protection-enabled": "DeletionProtectionEnabled",
+        "registered": "Registered",
+    })
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {"SenderIds": page, **({"NextToken": token} if token else {})}
+
+
+def smsv_describe_registrations(call: Call) -> dict[str, Any]:
+    items = list(call.region_state().get("registrations", []))
+    ids = call.params.get("RegistrationIds") or []
+    if ids:
+        known = {i["RegistrationId"] for i in items} | {i["RegistrationArn"] for i in items}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise ApiError("ResourceNotFoundException", f"Registration {missing[0]} not found",
+                           ResourceType="registration", ResourceId=missing[0])
+        items = [i for i in items if {i["RegistrationId"], i["RegistrationArn"]} & set(ids)]
+    filters = _filters(call, {"registration-type": "RegistrationType",
+                              "registration-status": "RegistrationStatus"})
+    items = [i for i in items if _matches(i, filters)]
+    page, token = paginate(items, call.params)
+    return {
+        "Registrations": [{**i, "CreatedTimestamp": ts(i["CreatedTimestamp"])} for i in page],
+        **({"NextToken": token} if token else {}),
+    }
 
 
 def smsv_describe_account_limits(call: Call) -> dict[str, Any]:
@@ -335,7 +422,8 @@ def _quota(call: Call, key: str, applied: bool) -> dict[str, Any]:
         "QuotaName": quota["name"],
         "Value": value,
         "Unit": "None",
-        "Adjustable": True,
+        "Adjustable": key not in PRODUCTION_ACCESS_QUOTAS
+        or call.state.account_spec(call.account_id).production_access_adjustable,
         "GlobalQuota": False,
         "QuotaAppliedAtLevel": "ACCOUNT",
         "Description": description,
@@ -437,13 +525,15 @@ def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
 
 def _find_request(call: Call) -> dict[str, Any]:
     require(call, "RequestId", error="IllegalArgumentException")
-    for request in call.account_state()["quota_requests"]:
+    requests: list[dict[str, Any]] = call.account_state()["quota_requests"]
+    for request in requests:
         if request["Id"] == call.params["RequestId"]:
             return request
     raise ApiError("NoSuchResourceException", f"Request {call.params['RequestId']} not found.")
 
 
 def sq_get_requested_service_quota_change(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     return {"RequestedQuota": _public_request(_find_request(call))}
 
 
@@ -583,9 +673,10 @@ def support_create_case(call: Call) -> dict[str, Any]:
     language = params.get("language") or "en"
     if language not in ("en", "ja", "zh", "ko"):
         raise _invalid(f"Invalid language: {language}")
-    accepted = call.state.account_spec(call.account_id).support_issue_types
+    spec = call.state.account_spec(call.account_id)
     issue_type = params.get("issueType") or "technical"
-    if accepted and issue_type not in accepted:
+    refused = issue_type in spec.support_refuses_issue_types
+    if refused or (spec.support_issue_types and issue_type not in spec.support_issue_types):
         raise _invalid(f"Invalid value for issueType: {issue_type}")
     recent = [
         c for c in call.account_state()["cases"]
@@ -594,8 +685,7 @@ def support_create_case(call: Call) -> dict[str, Any]:
     if len(recent) >= CASE_LIMIT_PER_HOUR:
         raise ApiError("CaseCreationLimitExceeded",
                        "You have exceeded your limit of 10 cases per hour")
-    if params.get("dryRun"):
-        raise ApiError("DryRunOperationException", "The request would have succeeded.")
+    _dry_run_stop(call)
     case = call.state.add_case(
         call.account_id,
         subject=str(params["subject"]),
@@ -647,15 +737,35 @@ def _public_case(case: dict[str, Any], with_communications: bool) -> dict[str, A
     return shown
 
 
+def _dry_run_stop(call: Call) -> None:
+    """Every Support operation takes `dryRun`: validated, nothing done, and AWS answers
+    DryRunOperationException (an error, HTTP 400) where it would have succeeded."""
+    if call.params.get("dryRun") is True:
+        raise ApiError("DryRunOperationException",
+                       "The request was valid, but the operation wasn't performed because "
+                       "dryRun was set to true.")
+
+
+def _dry_run_after(handler: Handler) -> Handler:
+    """A read: answered as usual unless dryRun, which turns the answer into the dry-run error."""
+    def wrapped(call: Call) -> dict[str, Any]:
+        result = handler(call)
+        _dry_run_stop(call)
+        return result
+    return wrapped
+
+
 def _find_case(call: Call) -> dict[str, Any]:
     case_id = call.params.get("caseId")
-    for case in call.account_state()["cases"]:
+    cases: list[dict[str, Any]] = call.account_state()["cases"]
+    for case in cases:
         if case["caseId"] == case_id:
             return case
     raise ApiError("CaseIdNotFound", f"Case {case_id} not found")
 
 
 def support_describe_cases(call: Call) -> dict[str, Any]:
+    apply_timeline(call.state, call.now)
     params = call.params
     cases = list(call.account_state()["cases"])
     ids = params.get("caseIdList") or []
@@ -696,18 +806,104 @@ def support_add_communication_to_case(call: Call) -> dict[str, Any]:
     if len(body) > BODY_MAX:
         raise _invalid(f"communicationBody is longer than {BODY_MAX} characters.")
     case = _find_case(call)
+    _dry_run_stop(call)
+    attachments = _take_attachment_set(call, call.params.get("attachmentSetId"))
     case["communications"].append(
         {"body": body, "submittedBy": f"simulator@{call.account_id}.example.com",
-         "timeCreated": call.now}
+         "timeCreated": call.now, "attachments": attachments}
     )
+    if case["status"] == "pending-customer-action":
+        case["status"] = "customer-action-completed"  # AWS's turn again
     for address in call.params.get("ccEmailAddresses") or []:
         if address not in case["ccEmailAddresses"]:
             case["ccEmailAddresses"].append(address)
     return {"result": True}
 
 
+ATTACHMENTS_PER_SET = 3
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_SET_TTL = 3600.0
+
+
+def support_add_attachments_to_set(call: Call) -> dict[str, Any]:
+    """Up to 3 files of 5 MB each per set; the set expires one hour after it is created."""
+    import base64
+    import binascii
+
+    attachments = call.params.get("attachments") or []
+    if not attachments:
+        raise _invalid("Missing required parameter: attachments")
+    _dry_run_stop(call)
+    sets = call.account_state().setdefault("attachment_sets", {})
+    set_id = call.params.get("attachmentSetId")
+    if set_id:
+        found = _attachment_set(call, set_id)
+    else:
+        set_id = "as-" + new_id(24)
+        found = sets[set_id] = {"files": [], "expires": call.now + ATTACHMENT_SET_TTL}
+    if len(found["files"]) + len(attachments) > ATTACHMENTS_PER_SET:
+        raise ApiError("AttachmentLimitExceeded",
+                       f"An attachment set holds at most {ATTACHMENTS_PER_SET} attachments.")
+    for item in attachments:
+        try:
+            data = base64.b64decode(str(item.get("data") or ""), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _invalid("attachments.data is not base64.") from exc
+        if len(data) > ATTACHMENT_MAX_BYTES:
+            raise ApiError("AttachmentSizeLimitExceeded",
+                           f"{item.get('fileName')} is larger than 5 MB.")
+        found["files"].append({"fileName": str(item.get("fileName") or ""), "size": len(data)})
+    return {"attachmentSetId": set_id, "expiryTime": _iso(found["expires"])}
+
+
+def _attachment_set(call: Call, set_id: str) -> dict[str, Any]:
+    found = call.account_state().get("attachment_sets", {}).get(set_id)
+    if found is None:
+        raise ApiError("AttachmentSetIdNotFound", f"Attachment set {set_id} not found.")
+    if found["expires"] < call.now:
+        raise ApiError("AttachmentSetExpired", f"Attachment set {set_id} has expired.")
+    return dict(found)
+
+
+def _take_attachment_set(call: Call, set_id: Any) -> list[dict[str, Any]]:
+    """The attachments of a set named in AddCommunicationToCase (a set is used once)."""
+    if not set_id:
+        return []
+    files = list(_attachment_set(call, str(set_id))["files"])
+    del call.account_state()["attachment_sets"][str(set_id)]
+    return files
+
+
+def support_describe_communications(call: Call) -> dict[str, Any]:
+    """Newest first, as AWS returns them; maxResults 10..100."""
+    apply_timeline(call.state, call.now)
+    case = _find_case(call)
+    size = call.params.get("maxResults")
+    if size is not None and not 10 <= int(size) <= 100:
+        raise _invalid("maxResults must be between 10 and 100.")
+    after, before = _parse_time(call.params.get("afterTime")), _parse_time(
+        call.params.get("beforeTime"))
+    items = [c for c in case["communications"]
+             if (after is None or c["timeCreated"] >= after)
+             and (before is None or c["timeCreated"] <= before)]
+    items = sorted(items, key=lambda c: c["timeCreated"], reverse=True)
+    page, token = paginate(items, call.params, token_key="nextToken", max_key="maxResults",
+                           default_size=100, invalid_token="InvalidParameterValueException")
+    return {
+        "communications": [
+            {"caseId": case["caseId"], "body": c["body"], "submittedBy": c["submittedBy"],
+             "timeCreated": _iso(c["timeCreated"]),
+             "attachmentSet": [{"attachmentId": f"att-{i}", "fileName": a["fileName"]}
+                               for i, a in enumerate(c.get("attachments") or [])]}
+            for c in page
+        ],
+        **({"nextToken": token} if token else {}),
+    }
+
+
 def support_resolve_case(call: Call) -> dict[str, Any]:
     case = _find_case(call)
+    _dry_run_stop(call)
     initial = case["status"]
     case["status"] = "resolved"
     return {"initialCaseStatus": initial, "finalCaseStatus": "resolved"}
@@ -722,6 +918,13 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "DescribeVerifiedDestinationNumbers": smsv_describe_verified_destination_numbers,
         "DescribePhoneNumbers": smsv_describe_phone_numbers,
         "SendVoiceMessage": smsv_send_voice_message,
+        "DescribeSenderIds": smsv_describe_sender_ids,
+        "DescribeRegistrations": smsv_describe_registrations,
+        **{
+            op: smsv_set_spend_limit_override if op.startswith("Set")
+            else smsv_delete_spend_limit_override
+            for op in sorted(SPEND_OVERRIDE_WRITES)
+        },
     },
     "service-quotas": {
         "ListServices": sq_list_services,
@@ -736,11 +939,13 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "CreateSupportCase": sq_create_support_case,
     },
     "support": {
-        "DescribeServices": support_describe_services,
-        "DescribeSeverityLevels": support_describe_severity_levels,
+        "DescribeServices": _dry_run_after(support_describe_services),
+        "DescribeSeverityLevels": _dry_run_after(support_describe_severity_levels),
         "CreateCase": support_create_case,
-        "DescribeCases": support_describe_cases,
+        "DescribeCases": _dry_run_after(support_describe_cases),
         "AddCommunicationToCase": support_add_communication_to_case,
+        "AddAttachmentsToSet": support_add_attachments_to_set,
+        "DescribeCommunications": support_describe_communications,
         "ResolveCase": support_resolve_case,
     },
 }

@@ -12,7 +12,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.simulator.scenario import Account, Scenario, ScenarioError, parse_scenario
+from pinpoint_sandbox.simulator.scenario import (
+    SPEND_LIMIT_NAMES,
+    Account,
+    Scenario,
+    ScenarioError,
+    parse_scenario,
+)
 
 STATE_VERSION = 1
 DAY = 86400.0
@@ -23,6 +29,7 @@ WRITE_OPERATIONS = frozenset(
         "CreateSupportCase",
         "CreateCase",
         "AddCommunicationToCase",
+        "AddAttachmentsToSet",
         "SendVoiceMessage",
         "ResolveCase",
     }
@@ -39,9 +46,18 @@ QUOTAS: dict[str, dict[str, Any]] = {
     "voice-spend": {"code": "L-6E3B9C42", "name": "VoiceMessageMonthlySpend", "channel": "voice"},
     "media-spend": {"code": "L-9D7A5B31", "name": "MediaMessageMonthlySpend", "channel": "sms"},
 }
+# Writes that change a region's enforced spend limits (kept apart from WRITE_OPERATIONS, the
+# production-access writes that tests count).
+SPEND_OVERRIDE_WRITES = frozenset(
+    f"{verb}{kind}MessageSpendLimitOverride"
+    for verb in ("Set", "Delete")
+    for kind in ("Text", "Voice", "Media", "Notify", "Rcs")
+)
 PRODUCTION_ACCESS_QUOTAS = ("sms", "voice")
 CASE_CATEGORY = {"sms": "service-code-pinpoint-sms", "voice": "pinpoint-voice"}
 OPEN_QUOTA_STATUSES = ("PENDING", "CASE_OPENED")
+# botocore's Communication.submittedBy: AWS Support's entries show this, with no email address.
+AWS_SUBMITTER = "Amazon Web Services"
 
 
 @dataclass
@@ -86,6 +102,60 @@ def phone_number_record(
         "OptOutListName": "Default",
         "DeletionProtectionEnabled": False,
         "CreatedTimestamp": now - 30 * DAY,
+        **({"RegistrationId": spec["registration_id"]} if spec.get("registration_id") else {}),
+    }
+
+
+def sender_id_record(spec: dict[str, Any], account_id: str, region: str) -> dict[str, Any]:
+    sender, country = spec["sender_id"], spec["iso_country_code"]
+    return {
+        "SenderIdArn": f"arn:aws:sms-voice:{region}:{account_id}:sender-id/{sender}/{country}",
+        "SenderId": sender,
+        "IsoCountryCode": country,
+        "MessageTypes": list(spec.get("message_types") or ["TRANSACTIONAL"]),
+        "MonthlyLeasingPrice": "0.00",
+        "DeletionProtectionEnabled": False,
+        "Registered": bool(spec.get("registered")),
+        **({"RegistrationId": spec["registration_id"]} if spec.get("registration_id") else {}),
+    }
+
+
+def registration_record(
+    spec: dict[str, Any], account_id: str, region: str, now: float
+) -> dict[str, Any]:
+    reg_id = spec["registration_id"]
+    complete = spec.get("status") == "COMPLETE"
+    return {
+        "RegistrationArn": f"arn:aws:sms-voice:{region}:{account_id}:registration/{reg_id}",
+        "RegistrationId": reg_id,
+        "RegistrationType": spec["registration_type"],
+        "RegistrationStatus": spec.get("status", "CREATED"),
+        "CurrentVersionNumber": 1,
+        **({"ApprovedVersionNumber": 1} if complete else {}),
+        "CreatedTimestamp": now - float(spec.get("days_ago", 1)) * DAY,
+    }
+
+
+def after_approval_state(
+    settings: Any, account_id: str, region: str, seeded_at: float
+) -> dict[str, Any]:
+    """Spend limits (MaxLimit per name) and overrides, sender IDs and registrations."""
+    return {
+        "spend_limits": {
+            name: value
+            for key, name in SPEND_LIMIT_NAMES.items()
+            if (value := getattr(settings.spend_limits, key)) is not None
+        },
+        "spend_overrides": {
+            SPEND_LIMIT_NAMES[key]: value for key, value in settings.spend_overrides.items()
+        },
+        "sender_ids": [
+            sender_id_record(s.model_dump(), account_id, region) for s in settings.sender_ids
+        ],
+        "registrations": [
+            registration_record(r.model_dump(), account_id, region, seeded_at)
+            for r in settings.registrations
+        ],
     }
 
 
@@ -95,6 +165,7 @@ class SimulatorState:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.lock = threading.RLock()
+        self._by_key: dict[str, str] | None = None
         try:
             self.scenario: Scenario = parse_scenario(data["scenario"])
         except (KeyError, TypeError) as exc:
@@ -124,7 +195,7 @@ class SimulatorState:
             for region in sorted({*sms_voice_regions(), *account.regions}):
                 state.region(account.account_id, region)
             for seed in account.support_cases:
-                state.add_case(
+                case = state.add_case(
                     account.account_id,
                     subject=seed.subject,
                     body=seed.body,
@@ -135,6 +206,13 @@ class SimulatorState:
                     created=now - seed.days_ago * DAY,
                     origin="scenario",
                 )
+                for message in seed.communications:
+                    case["communications"].append({
+                        "body": message.body,
+                        "submittedBy": AWS_SUBMITTER if message.by == "aws"
+                        else case["submittedBy"],
+                        "timeCreated": now - message.days_ago * DAY,
+                    })
         return state
 
     @classmethod
@@ -206,9 +284,10 @@ class SimulatorState:
         """The account an access key belongs to; None for an unknown key."""
         if not access_key:
             return None
-        for account in self.scenario.accounts:
-            if account.access_key == access_key:
-                return account.account_id
+        if self._by_key is None:  # one dict instead of a scan per request (many accounts)
+            self._by_key = {a.access_key: a.account_id for a in self.scenario.accounts}
+        if access_key in self._by_key:
+            return self._by_key[access_key]
         session = self.data["sessions"].get(access_key)
         if session:
             return str(session["account_id"])
@@ -221,7 +300,20 @@ class SimulatorState:
         session = self.data["sessions"].get(access_key or "")
         if session:
             return str(session["arn"])
-        return f"arn:aws:iam::{account_id}:user/simulator"
+        spec = self.scenario.account(account_id)
+        partition = spec.partition if spec is not None else "aws"
+        return f"arn:{partition}:iam::{account_id}:user/simulator"
+
+    def refuses_region(self, account_id: str, region: str) -> bool:
+        """Whether AWS would refuse this account's keys in `region`: an opt-in region it has
+        not enabled, or a region of another partition."""
+        from pinpoint_sandbox.regions import partition_of
+
+        spec = self.scenario.account(account_id)
+        if spec is None:
+            return False
+        return region in spec.disabled_regions or (
+            partition_of(region) or "aws") != spec.partition
 
     # ---- mutation helpers ------------------------------------------------------------
     def next_number(self) -> int:
@@ -231,20 +323,14 @@ class SimulatorState:
     def region(self, account_id: str, region: str) -> dict[str, Any]:
         """The region's state, created from the scenario on first use."""
         regions = self.data["accounts"][account_id]["regions"]
-        found = regions.get(region)
+        found: dict[str, Any] | None = regions.get(region)
         if found is not None:
             return found
         settings = self.account_spec(account_id).region_settings(region)
         seeded_at = float(self.data["seeded_at"])
-        limits = settings.spend_limits
         found = {
             "tier": settings.tier,
-            "spend_limits": {
-                "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT": limits.text,
-                "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT": limits.voice,
-                "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT": limits.media,
-                "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT": limits.notify,
-            },
+            **after_approval_state(settings, account_id, region, seeded_at),
             "voice_spend_limit_reached": settings.voice_spend_limit_reached,
             "voice_available": settings.voice_available,
             "verified_destinations": [],

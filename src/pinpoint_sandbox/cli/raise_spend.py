@@ -1,0 +1,145 @@
+"""`raise-spend`: raise a region's enforced spend limit up to the maximum AWS granted, or ask
+Service Quotas for a higher maximum (`--request-quota`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli.output import print_json, stderr_console
+from pinpoint_sandbox.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.backends.service_quotas import Quota
+    from pinpoint_sandbox.spend import RaiseResult
+
+
+def raise_spend(
+    region: common.RegionOpt = None,
+    channel: Annotated[
+        str, typer.Option("--channel", "-c", help="sms, mms, voice, rcs, or a limit name.",
+                          metavar="CHANNEL")
+    ] = "sms",
+    to: Annotated[
+        int | None, typer.Option("--to", min=0, help="New enforced limit in USD (default: the "
+                                 "maximum).", metavar="USD", show_default=False)
+    ] = None,
+    request_quota: Annotated[
+        float | None, typer.Option("--request-quota", min=1,
+                                   help="Ask Service Quotas for this monthly maximum instead.",
+                                   metavar="USD", show_default=False)
+    ] = None,
+    profile: common.ProfileOpt = None,
+    output: common.OutputOpt = common.OutputFormat.text,
+    simulate: common.SimulateOpt = None,
+    dry_run: common.DryRunOpt = False,
+    yes: common.YesOpt = False,
+    no_input: common.NoInputOpt = False,
+) -> None:
+    """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
+    from pinpoint_sandbox.regions import parse_regions
+    from pinpoint_sandbox.spend import limit_name_for
+
+    name = limit_name_for(channel)
+    regions = parse_regions(region or []) or common.default_regions(profile)
+    if not regions:
+        raise UsageError("No region given: pass --region REGION.")
+    if to is not None and request_quota is not None:
+        raise UsageError("--to and --request-quota do not go together: raise the enforced "
+                         "limit, or ask for a higher maximum, one at a time.")
+    if not (dry_run or yes or common.interactive(no_input)):
+        raise UsageError("raise-spend writes to AWS and there is no terminal to confirm on: "
+                         "pass --yes to go ahead, or --dry-run to preview.")
+    common.start_simulator(simulate)
+    account = common.account_for(profile)
+    planned = _plan(account, regions, name, to, request_quota)
+    results = [row for row, _quota in planned]
+    json_output = output == common.OutputFormat.json
+    pending = [r for r in results if r.action == "previewed"]
+    if pending and not dry_run and not yes and not _confirmed(results, pending):
+        pending = []
+    if not dry_run:
+        _apply(account, [(r, q) for r, q in planned if r in pending], request_quota)
+    if json_output:
+        print_json({"results": [r.to_json() for r in results]})
+    else:
+        _print(results, stderr=False)
+    failed = sum(r.action == "failed" for r in results)
+    if failed:
+        code = ExitCode.PARTIAL if failed < len(results) else ExitCode.AWS_FAILED
+        raise typer.Exit(int(code))
+
+
+def _confirmed(results: list[RaiseResult], pending: list[RaiseResult]) -> bool:
+    from pinpoint_sandbox.questions.engine import confirm
+
+    _print(results, stderr=True)
+    if confirm(f"Apply {len(pending)} change(s) now?", default=False):
+        return True
+    for r in pending:
+        r.reason = "not confirmed: nothing written"
+    return False
+
+
+def _plan(
+    account: Any, regions: list[str], name: str, to: int | None, usd: float | None
+) -> list[tuple[RaiseResult, Quota | None]]:
+    """Reads only; a region AWS cannot answer for fails alone, bad input stops everything."""
+    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE
+    from pinpoint_sandbox.errors import AwsError
+    from pinpoint_sandbox.spend import RaiseResult, channel_of, plan_quota_request, plan_raise
+
+    account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=usd is not None)
+    planned: list[tuple[RaiseResult, Quota | None]] = []
+    for region in regions:
+        try:
+            if usd is None:
+                planned.append((plan_raise(account, region, name, to), None))
+            else:
+                planned.append(plan_quota_request(account, region, name, usd))
+        except AwsError as exc:
+            failed = RaiseResult(account.expected_account_id() or "?", region,
+                                 channel_of(name), name, "failed", reason=exc.message)
+            planned.append((failed, None))
+    return planned
+
+
+def _apply(
+    account: Any, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None
+) -> None:
+    from pinpoint_sandbox.spend import apply_quota_request, apply_raise
+
+    for result, quota in pending:
+        if usd is None:
+            apply_raise(account, result)
+        else:
+            apply_quota_request(account, result, quota)
+
+
+def _print(results: list[RaiseResult], *, stderr: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Spend limits")
+    for col in ("account", "region", "channel", "enforced", "max", "new", "action"):
+        table.add_column(col, no_wrap=True)
+    for r in results:
+        table.add_row(
+            r.account_id, r.region, r.channel,
+            "-" if r.enforced_before is None else f"${r.enforced_before}",
+            "-" if r.max is None else f"${r.max}",
+            "-" if r.target is None else f"${r.target}", r.action,
+        )
+    out = stderr_console() if stderr else Console(highlight=False)
+    out.print(table)
+    for r in results:
+        detail = "; ".join(x for x in (r.reason, r.request_id and f"request {r.request_id}",
+                                       r.case_id and f"case {r.case_id}") if x)
+        if detail:
+            out.print(f"  • {r.region} {r.limit}: {detail}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("raise-spend")(raise_spend)

@@ -1,0 +1,80 @@
+"""After-approval readiness in `status`: spend limits, destination countries, `--html FILE`.
+
+Kept apart from cli/status.py so the status command only gains its options and one call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinpoint_sandbox.errors import UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.report import ReadinessMap
+    from pinpoint_sandbox.status import RegionStatus
+
+
+def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
+    """(destination_countries, {"sms": spend_limit_usd}) from an SMS answers file, validated."""
+    if path is None:
+        return [], {}
+    from pinpoint_sandbox.answers import load_answers_file, validate_field
+
+    data = load_answers_file(path)
+    for key in ("destination_countries", "spend_limit_usd"):
+        if data.get(key) is not None and (problem := validate_field("sms", key, data[key])):
+            raise UsageError(f"{path.name}: {key}: {problem.removeprefix(key + ': ')}")
+    countries = [str(c) for c in data.get("destination_countries") or []]
+    wanted = {"sms": float(data["spend_limit_usd"])} if data.get("spend_limit_usd") else {}
+    return countries, wanted
+
+
+def add_readiness(
+    account: Any, rows: list[RegionStatus], answers: Path | None, html: Path | None
+) -> ReadinessMap:
+    """Read spend and destination readiness for the rows' regions; write the HTML page."""
+    from pinpoint_sandbox.report import collect_readiness, render_report, report_rows, write_report
+
+    countries, wanted = answers_facts(answers)
+    readiness = collect_readiness(account, [r.region for r in rows], countries=countries,
+                                  wanted=wanted)
+    if html is not None:
+        write_report(html, render_report(report_rows(rows, readiness)))
+        from pinpoint_sandbox.cli.output import stderr_console
+
+        stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
+    return readiness
+
+
+def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]:
+    found = readiness.get((row.account_id, row.region))
+    if found is None:
+        return {}
+    return {
+        "spend_readiness": [s.to_json() for s in found.spend.limits],
+        "destinations": [d.to_json() for d in found.destinations],
+    }
+
+
+def print_readiness(rows: list[RegionStatus], readiness: ReadinessMap) -> None:
+    from rich.console import Console
+
+    out = Console(highlight=False)
+    for row in rows:
+        found = readiness.get((row.account_id, row.region))
+        if found is None:
+            continue
+        if row.in_production and found.spend.limits:
+            limits = ", ".join(f"{s.channel} ${s.enforced}/${s.max}" for s in found.spend.limits)
+            out.print(f"  • {row.region} spend (enforced/max per month): {limits}", markup=False)
+        # In the sandbox every maximum is $1 by design: spend steps matter after approval.
+        for limit in found.spend.limits if row.in_production else []:
+            for step in limit.next_steps:
+                out.print(f"  • {row.region} spend {limit.channel} (${limit.enforced}/"
+                          f"${limit.max}): {step}", markup=False)
+        for d in found.destinations:
+            if d.ready is not True:
+                word = "not ready" if d.ready is False else "unknown"
+                out.print(f"  • {row.region} → {d.country} {word} after approval: {d.reason}"
+                          + (f"; next: {d.next_step}" if d.next_step else ""), markup=False)

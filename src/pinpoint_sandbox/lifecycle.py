@@ -1,0 +1,192 @@
+"""Where a request stands at AWS: the lifecycle states and the pure rules that derive them.
+
+    previewed → filed → awaiting_you → open → needs_reply → approved | denied
+
+No I/O here: backends read AWS and hand the raw facts (quota request status, case status,
+communications newest first, account tier) to these functions, so the rules are testable alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+State = Literal["previewed", "filed", "awaiting_you", "open", "needs_reply", "approved", "denied"]
+STATES: tuple[State, ...] = (
+    "previewed", "filed", "awaiting_you", "open", "needs_reply", "approved", "denied",
+)
+FINAL_STATES: frozenset[str] = frozenset({"approved", "denied"})
+# What makes `status` exit 3: the user has something to do.
+NEEDS_USER: frozenset[str] = frozenset({"awaiting_you", "needs_reply", "denied"})
+
+# Service Quotas RequestedServiceQuotaChange.Status → state. CASE_CLOSED means "read the case".
+QUOTA_STATES: dict[str, State] = {
+    "PENDING": "open",
+    "CASE_OPENED": "open",
+    "APPROVED": "approved",
+    "DENIED": "denied",
+    "NOT_APPROVED": "denied",
+    "INVALID_REQUEST": "denied",
+}
+CLOSED_CASE_STATUSES = frozenset({"resolved", "closed"})
+ASKING_CASE_STATUS = "pending-customer-action"
+LAST_MESSAGE_CHARS = 200
+# botocore's Communication.submittedBy: "Entries from the Amazon Web Services Support team
+# display 'Amazon Web Services', and don't show an email address."
+AWS_SUBMITTER = "amazon web services"
+
+
+@dataclass
+class AwsView:
+    """What AWS says about a target's latest request now (cached in the ledger)."""
+
+    state: State
+    aws_status: str | None = None  # the raw quota request or case status
+    case_id: str | None = None
+    request_id: str | None = None
+    last_message: str | None = None  # AWS's newest message, first 200 characters
+    read_at: str | None = None
+    note: str | None = None  # why the state could not be read fully (plan, permissions)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AwsView | None:
+        state = data.get("state")
+        if state not in STATES:
+            return None
+        return cls(
+            state=state,
+            aws_status=data.get("aws_status"),
+            case_id=data.get("case_id"),
+            request_id=data.get("request_id"),
+            last_message=data.get("last_message"),
+            read_at=data.get("read_at"),
+            note=data.get("note"),
+        )
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def is_from_aws(submitted_by: str | None) -> bool:
+    """True for AWS Support's messages; customer entries carry a role and an email address."""
+    text = (submitted_by or "").strip().lower().rstrip(",")
+    if "@" in text:
+        return text.rstrip(">").endswith("@amazon.com")
+    return text.startswith((AWS_SUBMITTER, "aws support")) or text == "aws"
+
+
+def last_aws_message(communications: Sequence[dict[str, Any]]) -> str | None:
+    """First 200 characters of the newest communication AWS wrote (newest first in)."""
+    for item in communications:
+        if is_from_aws(item.get("submittedBy")):
+            body = " ".join(str(item.get("body") or "").split())
+            return body[:LAST_MESSAGE_CHARS]
+    return None
+
+
+def aws_spoke_last(communications: Sequence[dict[str, Any]], *, more: bool = False) -> bool:
+    """AWS wrote the newest communication, and it is not the case's opening message.
+
+    `more`: the listing has further pages (so the newest one cannot be the first)."""
+    if not communications or not is_from_aws(communications[0].get("submittedBy")):
+        return False
+    return more or len(communications) > 1
+
+
+def state_from_quota(status: str | None) -> State | None:
+    """The state a Service Quotas status says by itself; None for CASE_CLOSED/unknown."""
+    return QUOTA_STATES.get(str(status or "").upper())
+
+
+def state_from_case(
+    case_status: str | None,
+    communications: Sequence[dict[str, Any]],
+    *,
+    more: bool = False,
+    replied_at: str | None = None,
+) -> State:
+    """A Support case's state while the tier is still sandbox (the caller checks the tier).
+
+    Resolved/closed → denied. AWS asking → needs_reply: AWS wrote the newest communication
+    (after the opening one), or the case is `pending-customer-action` and our last reply
+    (`replied_at`, from the ledger) is not the newest communication."""
+    status = str(case_status or "").lower()
+    if status in CLOSED_CASE_STATUSES:
+        return "denied"
+    if aws_spoke_last(communications, more=more):
+        return "needs_reply"
+    if status == ASKING_CASE_STATUS and not _answered(communications, replied_at):
+        return "needs_reply"
+    return "open"
+
+
+def _answered(communications: Sequence[dict[str, Any]], replied_at: str | None) -> bool:
+    """Our reply is at least as new as the newest communication on the case."""
+    ours = parse_time(replied_at)
+    if ours is None:
+        return False
+    newest = max((t for c in communications if (t := parse_time(c.get("timeCreated")))),
+                 default=None)
+    return newest is None or newest <= ours + dt.timedelta(seconds=REPLY_SLACK_SECONDS)
+
+
+REPLY_SLACK_SECONDS = 120  # clocks differ; AWS stamps our reply a moment after we sent it
+
+
+def question_text(
+    case_status: str | None, communications: Sequence[dict[str, Any]],
+    replied_at: str | None = None,
+) -> str | None:
+    """AWS's last message; when no submitter reads as AWS's but the case waits on us (and we
+    have not answered since), the newest communication is AWS's question."""
+    found = last_aws_message(communications)
+    if found is not None:
+        return found
+    asking = str(case_status or "").lower() == ASKING_CASE_STATUS
+    if asking and communications and not _answered(communications, replied_at):
+        return " ".join(str(communications[0].get("body") or "").split())[:LAST_MESSAGE_CHARS]
+    return None
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        when = value
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def needs_user(state: str | None) -> bool:
+    return state in NEEDS_USER
+
+
+def age_seconds(filed_at: str | None, now: dt.datetime | None = None) -> int | None:
+    if not filed_at:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(filed_at)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0, int((now - when).total_seconds()))
+
+
+def age_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

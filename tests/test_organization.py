@@ -1,0 +1,238 @@
+"""`--organization`: accounts from AWS Organizations (simulated), selection, suspended accounts,
+roles that cannot be assumed, no writes in a dry run, and AWS calls per account-region."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers import SMS_ANSWERS, VOICE_ANSWERS, cli
+
+MANAGEMENT = "100000000000"
+REGIONS = ["eu-west-1", "us-east-1"]
+PARENT, CHILD = "ou-root-aaaaaaaa", "ou-root-bbbbbbbb"
+
+
+def member(index: int, **kw: Any) -> dict[str, Any]:
+    return {
+        "account_id": str(int(MANAGEMENT) + index),
+        "name": f"member-{index}",
+        "support_plan": "business",
+        "region_defaults": {"voice_messages_sent_days_ago": [3]},
+        **kw,
+    }
+
+
+def org_scenario(*accounts: dict[str, Any], management: Any = None) -> dict[str, Any]:
+    return {
+        "name": "org-test",
+        "accounts": [{**member(0), "name": "management", **(management or {})}, *accounts],
+        "organization": {"ous": {PARENT: "r-sim0", CHILD: PARENT}},
+    }
+
+
+def batch(tmp_path: Path, **extra: Any) -> str:
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({
+        "version": 1,
+        "requests": [
+            {"channel": "sms", "regions": REGIONS, "answers_file": str(SMS_ANSWERS)},
+            {"channel": "voice", "regions": REGIONS, "answers_file": str(VOICE_ANSWERS)},
+        ],
+        **extra,
+    }))
+    return str(path)
+
+
+def accounts_of(results: list[dict[str, Any]]) -> set[str]:
+    return {r["account_id"] for r in results}
+
+
+def test_dry_run_previews_usable_accounts_and_reports_the_others(
+    simulator: Any, tmp_path: Path
+) -> None:
+    roles = {"assumable_roles": ["Deployer"]}
+    sim = simulator(org_scenario(
+        member(1, **roles), member(2, state="SUSPENDED", **roles), member(3, role_missing=True),
+        member(4, **roles), member(5, **roles),
+        management={"assumable_roles": ["OrganizationAccountAccessRole"]},
+    ))
+    run = cli("batch", batch(tmp_path), "--organization", "--role-name", "Deployer",
+              "--dry-run", "--output", "json")
+    usable = {str(int(MANAGEMENT) + i) for i in (1, 4, 5)}
+    # The management account has no such role here either: it is reported, like member 3.
+    assert accounts_of(run.results) == usable, run
+    assert len(run.results) == len(usable) * len(REGIONS) * 2
+    assert {r["action"] for r in run.results} == {"previewed"}
+    skipped = {s["account_id"]: s["status"] for s in run.json["skipped_accounts"]}
+    assert skipped == {"100000000002": "suspended", "100000000003": "unreachable",
+                       MANAGEMENT: "unreachable"}
+    assert run.exit_code == 5  # accounts that could not be entered: a partial run
+    assert "100000000003" in run.stderr and "AccessDenied" in run.stderr
+    assert sim.write_calls() == []
+    assumed = {r.params["RoleArn"] for r in sim.requests if r.operation == "AssumeRole"}
+    assert all(arn.endswith(":role/Deployer") for arn in assumed)
+
+
+def test_each_call_is_signed_as_its_own_account(simulator: Any, tmp_path: Path) -> None:
+    """Clients are shared between accounts: every call must still carry its account's keys."""
+    sim = simulator(org_scenario(member(1), member(2), member(3)))
+    run = cli("batch", batch(tmp_path), "--organization", "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    tiers = Counter(
+        (r.account_id, r.region) for r in sim.requests if r.operation == "DescribeAccountAttributes"
+    )
+    expected = {(a, region) for a in accounts_of(run.results) for region in REGIONS}
+    assert set(tiers) == expected
+    assert set(tiers.values()) == {1}  # the sms and voice targets share one tier read
+
+
+def test_at_most_four_calls_per_account_region_and_one_per_account(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator(org_scenario(member(1), member(2), member(3)))
+    run = cli("batch", batch(tmp_path), "--organization", "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    per_account = {"AssumeRole", "DescribeSeverityLevels", "DescribeCases"}
+    once = {"ListAccounts"} | {"ListAWSDefaultServiceQuotas"}  # per run / per region
+    # Reads added by other features (the quota's adjustability per quota, destination
+    # readiness per region): each still made once, counted apart from the filing reads.
+    other = {"GetServiceQuota", "DescribePhoneNumbers", "DescribeSenderIds",
+             "DescribeRegistrations"}
+    regional = Counter(
+        (r.account_id, r.region) for r in sim.requests
+        if r.operation not in per_account | once | other
+    )
+    assert regional and max(regional.values()) <= 4, regional
+    each = Counter((r.account_id, r.region, r.operation, str(r.params.get("QuotaCode")))
+                   for r in sim.requests if r.operation in other)
+    assert set(each.values()) == {1}, each  # the sms and voice targets share them
+    account_ops = Counter((r.account_id, r.operation) for r in sim.requests
+                          if r.operation in per_account - {"AssumeRole"})
+    assert set(account_ops.values()) == {1}, account_ops  # no racing duplicate reads
+    defaults = Counter(r.region for r in sim.requests
+                       if r.operation == "ListAWSDefaultServiceQuotas")
+    assert set(defaults.values()) == {1}  # AWS's catalogue: once per region, all accounts
+    assert sim.write_calls() == []
+
+
+def test_selection_by_ou_exclude_and_tag(simulator: Any) -> None:
+    simulator(org_scenario(
+        member(1, ou=PARENT), member(2, ou=CHILD, tags={"env": "prod"}),
+        member(3, ou=CHILD, tags={"env": "dev"}), member(4, tags={"env": "prod"}),
+    ))
+
+    def chosen(*flags: str) -> set[str]:
+        run = cli("check", "sms", "-r", "eu-west-1", "--organization", *flags, "-o", "json")
+        assert run.exit_code == 0, run
+        return {row["account_id"] for row in run.json["checks"]}
+
+    # --ou reaches the accounts of child OUs too.
+    assert chosen("--ou", PARENT) == {"100000000001", "100000000002", "100000000003"}
+    assert chosen("--ou", PARENT, "--exclude", "100000000002") == {"100000000001",
+                                                                   "100000000003"}
+    assert chosen("--tag", "env=prod") == {"100000000002", "100000000004"}
+    assert chosen("--ou", CHILD, "--tag", "env=prod") == {"100000000002"}
+
+
+def test_batch_file_organization_block(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator(org_scenario(member(1), member(2)))
+    path = batch(tmp_path, organization={"exclude": [MANAGEMENT], "channels": ["sms"],
+                                         "regions": ["eu-west-1"]})
+    run = cli("batch", path, "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    fanned = {(r["account_id"], r["region"], r["channel"]) for r in run.results
+              if r["channel"] == "sms"}
+    assert fanned == {("100000000001", "eu-west-1", "sms"), ("100000000002", "eu-west-1", "sms")}
+    # The voice request is not fanned out: it stays with the calling account.
+    assert {(r["account_id"], r["channel"]) for r in run.results
+            if r["channel"] == "voice"} == {(MANAGEMENT, "voice")}
+    assert sim.write_calls() == []
+
+
+def test_status_over_an_organization(simulator: Any) -> None:
+    simulator(org_scenario(member(1), member(2, state="SUSPENDED")))
+    run = cli("status", "--organization", "-r", "eu-west-1", "--output", "json")
+    assert run.exit_code == 0, run
+    assert {row["account_id"] for row in run.json["regions"]} == {MANAGEMENT, "100000000001"}
+    assert run.json["skipped_accounts"][0]["status"] == "suspended"
+
+
+def test_bad_organization_options_are_usage_errors(simulator: Any, tmp_path: Path) -> None:
+    sim = simulator(org_scenario(member(1)))
+    path = batch(tmp_path)
+    for flags, word in (
+        (["--ou", PARENT], "--organization"),
+        (["--organization", "--ou", "nope"], "--ou"),
+        (["--organization", "--exclude", "12"], "--exclude"),
+        (["--organization", "--tag", "env"], "KEY=VALUE"),
+        (["--organization", "--session-duration", "60"], "--session-duration"),
+        (["--organization", "--max-concurrency", "0"], "--max-concurrency"),
+    ):
+        run = cli("batch", path, "--dry-run", *flags)
+        assert run.exit_code == 2, (flags, run)
+        assert word in run.stderr, (flags, run)
+    assert sim.requests == []
+
+
+def test_not_an_organization_is_one_clear_line(simulator: Any, tmp_path: Path) -> None:
+    simulator({"name": "plain", "accounts": [{"account_id": MANAGEMENT}]})
+    run = cli("batch", batch(tmp_path), "--organization", "--dry-run")
+    assert run.exit_code == 4, run
+    assert "not in an organization" in run.stderr
+
+
+def test_support_slot_index_sees_new_filings(tmp_path: Path) -> None:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.targets import Target
+
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+    hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    target = Target(MANAGEMENT, "eu-west-1", "sms")
+    assert ledger.intent_times(MANAGEMENT, "support", hour_ago) == []
+    ledger.record_intent(target, "support", "s")
+    refused = ledger.record_intent(target, "support", "s")
+    ledger.record_outcome(refused, target, "support", "refused")
+    assert len(ledger.intent_times(MANAGEMENT, "support", hour_ago)) == 1
+    ledger.record_intent(target, "support", "s")
+    assert len(ledger.intent_times(MANAGEMENT, "support", hour_ago)) == 2
+
+
+def test_iam_policy_covers_the_organization_calls(simulator: Any, tmp_path: Path) -> None:
+    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
+
+    sim = simulator(org_scenario(member(1, tags={"env": "prod"}, ou=CHILD)))
+    run = cli("batch", batch(tmp_path), "--organization", "--ou", PARENT, "--tag", "env=prod",
+              "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    granted = set(policy_actions(build_policy("auto", True, organization_role="R")))
+    prefix_for = {svc: prefix for prefix, svc in BOTOCORE_SERVICE.items()}
+    used = {f"{prefix_for[r.service]}:{r.operation}" for r in sim.requests}
+    assert {"organizations:ListAccountsForParent", "organizations:ListChildren",
+            "organizations:ListTagsForResource", "sts:AssumeRole"} <= used
+    assert used <= granted, sorted(used - granted)
+    cli_run = cli("iam-policy", "--organization", "--role-name", "Deployer")
+    assert "arn:aws:iam::*:role/Deployer" in cli_run.stdout
+    assert cli("iam-policy", "--role-name", "Deployer").exit_code == 2
+
+
+def test_progress_counts_failures_and_accounts_done() -> None:
+    from pinpoint_sandbox.cli.output import _ProgressCounts
+    from pinpoint_sandbox.preflight import TargetPlan
+    from pinpoint_sandbox.targets import Target
+
+    def plan(account: str, failed: bool = False) -> TargetPlan:
+        p = TargetPlan(Target(account, "eu-west-1", "sms"), None, None, "auto")  # type: ignore[arg-type]
+        if failed:
+            p.settle("failed", "x")
+        return p
+
+    counts = _ProgressCounts(3, {"a": 2, "b": 1})
+    assert counts.add(plan("a")) == "0/2 accounts"
+    assert counts.add(plan("b", failed=True)) == "1/2 accounts"
+    assert counts.add(plan("a")) == "2/2 accounts"
+    assert counts.failed == 1

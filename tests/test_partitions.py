@@ -1,0 +1,150 @@
+"""Partitions and opt-in regions, driven over HTTP through the simulator (issue #9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from helpers import SMS_ANSWERS, account, cli, scenario
+from pinpoint_sandbox.regions import (
+    caller_regions,
+    choice_regions,
+    is_opt_in,
+    partition_of,
+    partition_problem,
+    partition_regions,
+)
+
+
+def test_partition_data_comes_from_botocore() -> None:
+    assert partition_of("us-gov-west-1") == "aws-us-gov"
+    assert partition_of("eusc-de-east-1") == "aws-eusc"
+    assert partition_of("cn-north-1") == "aws-cn"
+    assert partition_of("eu-west-1") == "aws"
+    commercial = partition_regions("aws")
+    assert "us-east-1" in commercial
+    assert not [r for r in commercial if r.startswith(("us-gov", "cn-", "eusc-"))]
+    assert partition_problem(["us-east-1", "eu-west-1"]) is None
+    assert "aws-us-gov" in str(partition_problem(["us-east-1", "us-gov-west-1"]))
+
+
+def test_prompt_offers_only_the_default_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "us-gov-west-1" not in choice_regions()
+    assert "eusc-de-east-1" not in choice_regions()
+    monkeypatch.setenv("AWS_REGION", "us-gov-west-1")
+    assert choice_regions() == ["us-gov-east-1", "us-gov-west-1"]
+
+
+def test_opt_in_table() -> None:
+    assert is_opt_in("af-south-1") and is_opt_in("il-central-1")
+    assert not is_opt_in("us-east-1") and not is_opt_in("eu-west-1")
+    assert not is_opt_in("us-gov-west-1")
+
+
+@pytest.mark.parametrize("regions", [["us-east-1,us-gov-west-1"], ["eu-west-1", "eusc-de-east-1"]])
+def test_mixed_partitions_are_bad_input_before_any_call(simulator: Any,
+                                                        regions: list[str]) -> None:
+    sim = simulator("fresh-sandbox")
+    flags = [x for r in regions for x in ("-r", r)]
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, *flags, "--yes", "--output", "json")
+    assert run.exit_code == 2, run
+    assert "partitions" in run.stderr and run.stderr.count("\n") == 1
+    assert run.json["error"]["exit_code"] == 2
+    assert sim.requests == []
+
+
+def test_mixed_partitions_in_the_answers_file(simulator: Any, tmp_path: Any) -> None:
+    import yaml
+
+    sim = simulator("fresh-sandbox")
+    data = yaml.safe_load(SMS_ANSWERS.read_text())
+    data["regions"] = ["eu-west-1", "us-gov-west-1"]
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(data))
+    run = cli("request", "sms", "--answers", path, "--yes", "--no-input")
+    assert run.exit_code == 2, run
+    assert "partitions" in run.stderr
+    assert sim.requests == []
+
+
+def test_commercial_credentials_see_no_govcloud_rows(simulator: Any) -> None:
+    simulator("fresh-sandbox")
+    run = cli("status", "--all-regions", "--output", "json")
+    assert run.exit_code == 0, run
+    regions = [row["region"] for row in run.json["regions"]]
+    assert regions == list(partition_regions("aws"))
+
+
+def test_govcloud_caller_gets_its_partition_and_refuses_commercial(simulator: Any) -> None:
+    gov = scenario([account("111122223333", partition="aws-us-gov")],
+                   default_region="us-gov-west-1")
+    sim = simulator(gov)
+    run = cli("status", "--all-regions", "--output", "json")
+    assert run.exit_code == 0, run
+    assert [row["region"] for row in run.json["regions"]] == ["us-gov-east-1", "us-gov-west-1"]
+    # A caller the endpoint does not refuse (as a test server may): its ARN says aws-us-gov.
+    from pinpoint_sandbox.aws import AwsAccount
+
+    acct = AwsAccount()
+    with pytest.raises(Exception, match="partition aws-us-gov"):
+        acct.caller_arn = None
+        caller_regions(acct, ["us-gov-west-1"])  # fine
+        acct.caller_arn = "arn:aws-us-gov:iam::111122223333:user/x"
+        caller_regions(acct, ["eu-west-1"])
+    assert not sim.write_calls()
+
+
+def test_request_in_the_wrong_partition_never_writes(simulator: Any) -> None:
+    gov = scenario([account("111122223333", partition="aws-us-gov")],
+                   default_region="us-gov-west-1")
+    sim = simulator(gov)
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes",
+              "--output", "json")
+    assert run.exit_code != 0, run
+    assert "security token" in run.stderr or "partition" in run.stderr
+    assert len(run.json.get("results", [])) <= 1
+    assert not sim.write_calls()
+
+
+def test_opt_in_region_not_enabled_fails_that_target_only(simulator: Any) -> None:
+    sim = simulator(scenario([account("111122223333", disabled_regions=["af-south-1"])]))
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "af-south-1,eu-west-1",
+              "--yes", "--output", "json")
+    assert run.exit_code == 5, run
+    by_region = {r["region"]: r for r in run.results}
+    assert by_region["eu-west-1"]["action"] == "filed"
+    assert by_region["af-south-1"]["action"] == "failed"
+    assert by_region["af-south-1"]["reason"].startswith(
+        "region af-south-1 is an opt-in region not enabled for account 111122223333: "
+        "enable it in the console (Account > AWS Regions) or drop it")
+    assert [w.region for w in sim.write_calls()] == ["eu-west-1"]
+
+
+def test_status_names_the_disabled_opt_in_region(simulator: Any) -> None:
+    simulator(scenario([account("111122223333", disabled_regions=["me-central-1"])]))
+    run = cli("status", "-r", "me-central-1", "--output", "json")
+    [row] = run.json["regions"]
+    assert row["problems"][0].startswith("region me-central-1 is an opt-in region not enabled")
+
+
+def test_simulator_answers_a_disabled_region_as_aws_does(simulator: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    simulator(scenario([account("111122223333", disabled_regions=["af-south-1"])]))
+    sms = boto3.client("pinpoint-sms-voice-v2", region_name="af-south-1")
+    with pytest.raises(ClientError) as info:
+        sms.describe_account_attributes()
+    assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    sts = boto3.client("sts", region_name="af-south-1")
+    with pytest.raises(ClientError) as info:
+        sts.get_caller_identity()
+    assert info.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_scenario_cannot_disable_a_default_region() -> None:
+    from pinpoint_sandbox.simulator import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError, match="not an opt-in region"):
+        load_scenario(scenario([account("111122223333", disabled_regions=["us-east-1"])]))
