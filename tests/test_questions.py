@@ -11,6 +11,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -42,6 +43,16 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipeInput]:
     monkeypatch.setattr(engine, "has_terminal", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         yield pipe
+
+
+@pytest.fixture
+def quiet_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prompt-type tests answer tersely: keep the per-answer review out of their keystrokes
+    (the review flow has tests of its own below)."""
+    monkeypatch.setattr(engine, "_field_findings", lambda channel, answers, key: [])
+
+
+FILE = ENTER  # the summary's first choice: file
 
 
 # --- the data ----------------------------------------------------------------------------------
@@ -97,7 +108,7 @@ def test_condition_evaluator() -> None:
 
 def test_voice_questionnaire_every_type(
     keys: PipeInput, capsys: pytest.CaptureFixture[str]
-) -> None:
+, quiet_review: None) -> None:
     keys.send_text(DOWN + SPACE + ENTER)  # multiselect: eu-west-1 preselected, add eu-west-2
     keys.send_text("Acme" + ENTER)  # text
     keys.send_text("http://acme.example.com" + ENTER)  # rejected: asked again
@@ -115,6 +126,7 @@ def test_voice_questionnaire_every_type(
     keys.send_text(DOWN + ENTER)  # select: contact_language → ja
     keys.send_text("y")  # confirm
     keys.send_text("a@example.com, b@example.com" + ENTER)  # list with separator
+    keys.send_text(FILE)
 
     answered = engine.ask_missing("voice", {}, preselect_regions=["eu-west-1"])
 
@@ -141,7 +153,7 @@ def test_voice_questionnaire_every_type(
     assert "Purchased, rented" in err
 
 
-def test_sms_list_items_and_optional_skips(keys: PipeInput) -> None:
+def test_sms_list_items_and_optional_skips(keys: PipeInput, quiet_review: None) -> None:
     known = {"company_name": "Acme", "website_url": "https://acme.example.com",
              "regions": ["us-east-1"], "destination_countries": ["US"],
              "opt_in_process": "Checkbox.", "use_case_description": "Alerts.",
@@ -153,6 +165,7 @@ def test_sms_list_items_and_optional_skips(keys: PipeInput) -> None:
     keys.send_text(ENTER)  # empty line ends the list
     keys.send_text(ENTER)  # spend_limit_usd: optional, skipped
     keys.send_text(ENTER)  # contact_emails: optional, skipped
+    keys.send_text(FILE)
 
     answered = engine.ask_missing("sms", known)
 
@@ -163,7 +176,7 @@ def test_sms_list_items_and_optional_skips(keys: PipeInput) -> None:
     }
 
 
-def test_prefill_from_saved_answers(keys: PipeInput) -> None:
+def test_prefill_from_saved_answers(keys: PipeInput, quiet_review: None) -> None:
     save_answers("sms", {"company_name": "Saved Co", "message_templates": ["Saved: hi. STOP"],
                          "spend_limit_usd": 75, "regions": ["ap-south-1"]})
     known = {
@@ -176,6 +189,7 @@ def test_prefill_from_saved_answers(keys: PipeInput) -> None:
     keys.send_text(ENTER + ENTER)  # templates: saved first item, then done (no more saved)
     keys.send_text(ENTER)  # contact_language: default en
     keys.send_text(ENTER)  # spend_limit_usd: saved 75
+    keys.send_text(FILE)
     answered = engine.ask_missing("sms", known)
     assert answered["company_name"] == "Saved Co"
     assert answered["regions"] == ["ap-south-1"]
@@ -184,7 +198,9 @@ def test_prefill_from_saved_answers(keys: PipeInput) -> None:
     assert answered["spend_limit_usd"] == 75
 
 
-def test_when_condition_skips_questions(keys: PipeInput, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_condition_skips_questions(
+    keys: PipeInput, monkeypatch: pytest.MonkeyPatch, quiet_review: None
+) -> None:
     questions = [
         Question(key="dedicated_numbers", prompt="How many?", help="h", type="integer"),
         Question(key="dedicated_numbers_reason", prompt="Why?", help="h", type="text",
@@ -192,13 +208,13 @@ def test_when_condition_skips_questions(keys: PipeInput, monkeypatch: pytest.Mon
         Question(key="company_name", prompt="Name?", help="h", type="text"),
     ]
     monkeypatch.setattr(engine, "load_questions", lambda channel: questions)
-    keys.send_text("1" + ENTER + "Acme" + ENTER)  # 1 is not > 1: the reason is not asked
+    keys.send_text("1" + ENTER + "Acme" + ENTER + FILE)  # 1 is not > 1: the reason is not asked
     assert engine.ask_missing("voice", {}) == {"dedicated_numbers": 1, "company_name": "Acme"}
-    keys.send_text("3" + ENTER + "Three regions." + ENTER + "Acme" + ENTER)
+    keys.send_text("3" + ENTER + "Three regions." + ENTER + "Acme" + ENTER + FILE)
     assert engine.ask_missing("voice", {})["dedicated_numbers_reason"] == "Three regions."
 
 
-def test_ctrl_c_saves_partial_answers_and_raises(keys: PipeInput) -> None:
+def test_ctrl_c_saves_partial_answers_and_raises(keys: PipeInput, quiet_review: None) -> None:
     save_answers("sms", {"use_case_description": "From an earlier run."})
     keys.send_text(SPACE + ENTER)  # regions: the first listed one
     keys.send_text("Acme" + ENTER)
@@ -249,7 +265,9 @@ def test_confirm_helper(keys: PipeInput) -> None:
         engine.confirm("File 2 cases?")
 
 
-def test_resolve_answers_interactive_prompts_only_the_rest(keys: PipeInput) -> None:
+def test_resolve_answers_interactive_prompts_only_the_rest(
+    keys: PipeInput, quiet_review: None
+) -> None:
     sets = ["company_name=Acme", "website_url=https://acme.example.com",
             "message_type=promotional", "destination_countries=[us]",
             "opt_in_process=Box on the site.", "use_case_description=Offers.",
@@ -257,6 +275,7 @@ def test_resolve_answers_interactive_prompts_only_the_rest(keys: PipeInput) -> N
     keys.send_text(SPACE + ENTER)  # regions: check the first listed region
     keys.send_text("Acme: sale today. Reply STOP to opt out." + ENTER + ENTER)
     keys.send_text(ENTER)  # contact_language default
+    keys.send_text(FILE)
     answers = resolve_answers("sms", sets=sets, ask=engine.ask_missing)
     assert isinstance(answers, SmsAnswers)
     assert answers.regions == ["af-south-1"]
@@ -273,13 +292,13 @@ def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeIn
         resolve_answers("sms", sets=["website_url=http://x.com"], ask=engine.ask_missing)
 
 
-def test_spend_limit_is_an_amount_with_cents(keys: PipeInput) -> None:
+def test_spend_limit_is_an_amount_with_cents(keys: PipeInput, quiet_review: None) -> None:
     question = next(q for q in load_questions("sms") if q.key == "spend_limit_usd")
     assert question.type == "number"  # not "integer": the model takes cents
     known = {q.key: q.example for q in load_questions("sms") if q.key != "spend_limit_usd"}
     # Too many decimals and over the cap are refused at the prompt, then a good amount passes.
     keys.send_text("10.555" + ENTER + CLEAR + "2000000" + ENTER + CLEAR + "abc" + ENTER)
-    keys.send_text(CLEAR + "250.50" + ENTER)
+    keys.send_text(CLEAR + "250.50" + ENTER + FILE)
     assert engine.ask_missing("sms", known) == {"spend_limit_usd": 250.5}
 
 
@@ -291,7 +310,7 @@ def test_number_prompt_says_number_integer_prompt_says_whole_number() -> None:
 
 
 def test_an_answers_file_is_not_followed_by_optional_questions(
-    keys: PipeInput, tmp_path: Path
+    keys: PipeInput, tmp_path: Path, quiet_review: None
 ) -> None:
     import yaml
 
@@ -302,7 +321,7 @@ def test_an_answers_file_is_not_followed_by_optional_questions(
     data.pop("company_name")  # required and missing: this one is asked
     path = tmp_path / "voice.yaml"
     path.write_text(yaml.safe_dump(data))
-    keys.send_text("Acme Health" + ENTER)
+    keys.send_text("Acme Health" + ENTER + FILE)
     answers = resolve_answers("voice", answers_file=path, ask=engine.ask_missing)
     assert answers.company_name == "Acme Health"
     assert answers.voice_message_sent is None or answers.voice_message_sent is False
@@ -314,3 +333,112 @@ def test_number_prompts_accept_the_way_people_type_numbers() -> None:
     assert engine._amount("250.50") == 250.5
     with pytest.raises(ValueError, match=r"must be a whole number$"):
         engine._number("  ")
+
+
+# --- the editable questionnaire: per-answer review, summary, edits, shared keys, wrapping -------
+
+
+def corpus_answers(name: str) -> dict[str, Any]:
+    import yaml
+
+    path = Path(__file__).parent / "review_corpus" / name
+    answers = dict(yaml.safe_load(path.read_text(encoding="utf-8"))["answers"])
+    # Every optional key given too, so only the keys a test removes are asked.
+    optional = {"sms": {"spend_limit_usd": 100}, "voice": {"voice_message_sent": True}}
+    channel = "voice" if "consent_process" in answers else "sms"
+    return {"contact_emails": ["ops@corpus.test"], **optional[channel], **answers}
+
+
+def test_review_findings_show_after_the_answer_and_it_can_be_answered_again(
+    keys: PipeInput, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = corpus_answers("good-sms-car-rental-es.yaml")
+    known.pop("message_templates")
+    keys.send_text("Your car is ready. Reply STOP to opt out." + ENTER + ENTER)  # no brand
+    keys.send_text(ENTER)  # "Answer this question again?" defaults to yes after an error
+    keys.send_text(CLEAR + "Ruta Rent a Car: your car is ready. Reply STOP to opt out." + ENTER)
+    keys.send_text("Ruta Rent a Car: thanks for returning the car. Reply STOP to opt out."
+                   + ENTER + ENTER)
+    keys.send_text(FILE)
+    answered = engine.ask_missing("sms", known)
+    assert answered["message_templates"][0].startswith("Ruta Rent a Car: your car")
+    err = capsys.readouterr().err
+    assert "error: does not name the brand 'Ruta Rent a Car'. Fix: start it with" in err
+    assert "[template-brand]" in err
+
+
+def test_summary_edit_returns_to_the_summary_not_question_one(
+    keys: PipeInput, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = corpus_answers("good-sms-car-rental-es.yaml")
+    known.pop("company_name")
+    keys.send_text("Ruta" + ENTER)
+    keys.send_text(DOWN + ENTER)  # summary: Edit an answer
+    keys.send_text(DOWN + ENTER)  # answer 2: the company name (regions are answer 1)
+    keys.send_text(CLEAR + "Ruta Rent a Car" + ENTER)
+    keys.send_text(FILE)  # back at the summary: file
+    assert engine.ask_missing("sms", known) == {"company_name": "Ruta Rent a Car"}
+    err = capsys.readouterr().err
+    assert err.count("Your answers:") == 2
+    assert " 2. Company or brand name that sends the messages: Ruta Rent a Car" in err
+    assert " 4. What type of messages will you send?: Transactional" in err
+
+
+def test_summary_opens_all_answers_in_the_editor(
+    keys: PipeInput, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known = corpus_answers("good-sms-car-rental-es.yaml")
+    known.pop("company_name")
+    monkeypatch.setenv("EDITOR", "sed -i s/^company_name:.*/company_name:\\ Ruta\\ Edited/")
+    monkeypatch.delenv("VISUAL", raising=False)
+    keys.send_text("Ruta" + ENTER)
+    keys.send_text(DOWN + DOWN + ENTER)  # Open all answers in $EDITOR
+    keys.send_text(FILE)
+    assert engine.ask_missing("sms", known) == {"company_name": "Ruta Edited"}
+
+
+def test_summary_cancel_keeps_the_answers(keys: PipeInput) -> None:
+    known = corpus_answers("good-sms-car-rental-es.yaml")
+    known.pop("company_name")
+    keys.send_text("Ruta" + ENTER + DOWN + DOWN + DOWN + ENTER)
+    with pytest.raises(Interrupted):
+        engine.ask_missing("sms", known)
+    assert load_saved_answers("sms")["company_name"] == "Ruta"
+
+
+def test_shared_keys_from_the_other_channel_are_offered(keys: PipeInput) -> None:
+    save_answers("sms", {"company_name": "Shared Co", "website_url": "https://shared.co.uk",
+                         "contact_emails": ["ops@shared.co.uk"], "contact_language": "ja"})
+    known = corpus_answers("good-voice-clinic-us.yaml")
+    for key in engine.SHARED_KEYS:
+        known.pop(key, None)
+    keys.send_text(ENTER)  # company_name: offered from the SMS answers
+    keys.send_text(ENTER)  # website_url
+    keys.send_text(ENTER)  # contact_language: ja preselected
+    keys.send_text(ENTER)  # contact_emails
+    keys.send_text(ENTER)  # an "Answer again?" after a warning, if any (Enter: no)
+    keys.send_text(FILE)
+    answered = engine.ask_missing("voice", known)
+    assert answered == {"company_name": "Shared Co", "website_url": "https://shared.co.uk",
+                        "contact_language": "ja", "contact_emails": ["ops@shared.co.uk"]}
+
+
+def test_period_other_asks_what_it_means(keys: PipeInput) -> None:
+    known = corpus_answers("good-voice-clinic-us.yaml")
+    known.pop("calls_per_number")
+    keys.send_text(CLEAR + "50" + ENTER + DOWN + DOWN + DOWN + ENTER)  # count, period: other
+    keys.send_text("3 days" + ENTER + FILE)
+    assert engine.ask_missing("voice", known)["calls_per_number"] == {
+        "count": 50, "period": "other", "period_detail": "3 days"}
+
+
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_help_wraps_at_word_boundaries_counting_the_prefix(
+    width: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    question = next(q for q in load_questions("sms") if q.key == "regions")
+    engine._show_help(question, "12/15")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert all(len(line) <= width for line in lines), lines
+    assert " ".join(lines).split() == ["[12/15]", *question.help.split()]  # no word broken

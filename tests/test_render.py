@@ -79,29 +79,58 @@ def strings_in(value: Any) -> list[str]:
     return [str(value)]
 
 
+# Choices print as words, never as their internal codes.
+CHOICE_KEYS = {"message_type", "contact_language", "calls_per_number"}
+INTERNAL = ("**", "##", "|---", "one_time_password", "(en)", "(ja)", "(transactional)",
+            "_process", "_usd", "per other")
+
+
+def assert_plain_text(description: str) -> None:
+    for code in INTERNAL:
+        assert code not in description, f"{code!r} in the case"
+
+
 def test_sms_case_has_every_answer_verbatim() -> None:
     answers = sms_answers(spend_limit_usd=250)
     case = render_case(SMS_TARGET, answers)
     for key, value in answers.items():
+        if key in CHOICE_KEYS:
+            continue
         for text in strings_in(value):
             assert text in case.description, f"{key}: {text!r} missing"
-    assert "Transactional" in case.description  # human label for message_type
-    assert "English" in case.description
-    assert "GB (United Kingdom)" in case.description
-    assert "- XK\n" in case.description  # unknown code printed alone
-    assert "| eu-west-1 | General Limits | SMS Production Access | 1 |" in case.description
+    assert_plain_text(case.description)
+    assert "Type of messages: Transactional\n" in case.description
+    assert "Preferred contact language: English\n" in case.description
+    assert "GB (United Kingdom), DE (Germany), XK\n" in case.description
+    assert (
+        "1. Region: eu-west-1 / Resource type: General Limits / Quota: SMS Production Access / "
+        "New quota value: 1"
+    ) in case.description
     assert "eu-west-1, eu-central-1" in case.description  # all regions being requested
+    assert "\n\nCASE DETAILS\n\n" in case.description  # blank lines between sections
+
+
+def test_otp_label_is_words() -> None:
+    description = render_case(SMS_TARGET, sms_answers(message_type="one_time_password")).description
+    assert "Type of messages: One-time password\n" in description
+    assert_plain_text(description)
 
 
 def test_voice_case_has_every_answer_verbatim() -> None:
     answers = voice_answers()
     case = render_case(VOICE_TARGET, answers)
     for key, value in answers.items():
+        if key in CHOICE_KEYS:
+            continue
         for text in strings_in(value):
             assert text in case.description, f"{key}: {text!r} missing"
-    assert "411 messages per week" in case.description
-    assert "| us-east-1 | General Limits | Production Access | 1 |" in case.description
-    assert "Japanese" in case.description
+    assert_plain_text(case.description)
+    assert "Calls per phone number: 411 messages per week\n" in case.description
+    assert (
+        "Region: us-east-1 / Resource type: General Limits / Quota: Production Access / "
+        "New quota value: 1"
+    ) in case.description
+    assert "Preferred contact language: Japanese" in case.description
     assert "already sent at least one voice message" in case.description
     assert case.subject.startswith("Voice Production Access")
 
@@ -116,15 +145,15 @@ def test_voice_without_optional_answers_renders() -> None:
 
 def test_spend_row_only_when_spend_limit_given() -> None:
     without = render_case(SMS_TARGET, sms_answers()).description
-    assert "TextMessageMonthlySpend" not in without
+    assert "Spend Threshold" not in without
     absent = sms_answers()
     del absent["spend_limit_usd"], absent["contact_emails"]
-    assert "TextMessageMonthlySpend" not in render_case(SMS_TARGET, absent).description
+    assert "Spend Threshold" not in render_case(SMS_TARGET, absent).description
 
     with_spend = render_case(SMS_TARGET, sms_answers(spend_limit_usd=500.0)).description
     assert (
-        "| eu-west-1 | General Limits | Account Spend Threshold Increase "
-        "(TextMessageMonthlySpend) | 500 USD per month |"
+        "2. Region: eu-west-1 / Resource type: General Limits / Quota: Account Spend Threshold "
+        "Increase / New quota value: 500 USD per month"
     ) in with_spend
 
 
@@ -179,7 +208,7 @@ def test_undefined_variable_names_file_line_and_name(tmp_path: Path) -> None:
 def test_missing_answer_in_builtin_template_is_usage_error() -> None:
     answers = sms_answers()
     del answers["opt_in_process"]
-    with pytest.raises(UsageError, match=r"sms_case.md.j2 \(line \d+\): 'opt_in_process'"):
+    with pytest.raises(UsageError, match=r"sms_case.txt.j2 \(line \d+\): 'opt_in_process'"):
         render_case(SMS_TARGET, answers)
 
 
@@ -240,7 +269,7 @@ def test_packaged_templates_found_via_importlib_resources() -> None:
 
 
 def test_template_names_rejects_unknown_channel() -> None:
-    assert template_names("sms") == ("subject.txt.j2", "sms_case.md.j2")
+    assert template_names("sms") == ("subject.txt.j2", "sms_case.txt.j2")
     with pytest.raises(UsageError, match="Unknown channel 'fax'"):
         template_names("fax")
 
@@ -271,7 +300,7 @@ def test_templates_dir_file_that_overrides_nothing_is_refused(tmp_path: Path, st
     message = info.value.message
     assert "\n" not in message
     assert f"{stray} matches no template" in message
-    assert "subject.txt.j2, sms_case.md.j2, voice_case.md.j2" in message
+    assert "subject.txt.j2, sms_case.txt.j2, voice_case.txt.j2, sms_case.md.j2" in message
     assert "README.md" not in message and "_footer.j2" not in message
 
 
@@ -306,7 +335,7 @@ def test_too_long_body_from_a_user_template_still_blames_a_huge_answer(tmp_path:
 def test_builtin_templates_break_no_quoted_name_across_lines(channel: str) -> None:
     import re
 
-    text = (packaged_templates_dir() / f"{channel}_case.md.j2").read_text(encoding="utf-8")
+    text = (packaged_templates_dir() / f"{channel}_case.txt.j2").read_text(encoding="utf-8")
     text = re.sub(r"\{#.*?#\}", "", text, flags=re.DOTALL)  # comments never reach the case
     for line in text.splitlines():
         assert line.count('"') % 2 == 0, f"quoted text broken across lines: {line!r}"
@@ -315,6 +344,51 @@ def test_builtin_templates_break_no_quoted_name_across_lines(channel: str) -> No
 def test_spend_threshold_sentence_is_one_line_with_cents() -> None:
     description = render_case(SMS_TARGET, sms_answers(spend_limit_usd=250.5)).description
     assert (
-        'Please also raise the monthly SMS spend threshold ("Account Spend Threshold Increase", '
-        "TextMessageMonthlySpend) in eu-west-1 to 250.50 USD per month."
+        "Please also raise the monthly SMS spend threshold (Account Spend Threshold Increase) "
+        "in eu-west-1 to 250.50 USD per month."
     ) in description.splitlines()
+
+
+def test_period_other_renders_the_users_words() -> None:
+    calls = {"count": 1250, "period": "other", "period_detail": "3-day campaign"}
+    description = render_case(VOICE_TARGET, voice_answers(calls_per_number=calls)).description
+    assert "Calls per phone number: 1250 messages per 3-day campaign\n" in description
+    assert_plain_text(description)
+
+
+def test_legacy_md_override_name_still_works(tmp_path: Path) -> None:
+    (tmp_path / "voice_case.md.j2").write_text(
+        "{{ company_name }} {{ calls_per_number.period }} {{ message_type_label | default('') }}\n"
+    )
+    case = render_case(VOICE_TARGET, voice_answers(), templates_dir=tmp_path)
+    assert case.description == "Clinic Ltd week \n"
+
+
+def test_environment_is_built_once_per_templates_dir(tmp_path: Path) -> None:
+    from pinpoint_sandbox.render import environment
+
+    assert environment(None) is environment(None)
+    assert environment(tmp_path) is environment(tmp_path)
+    assert environment(tmp_path) is not environment(None)
+
+
+@pytest.mark.parametrize("body", [
+    "{{ 'x' * 10**12 }}",
+    "{{ ['a'] * 10**9 }}",
+    "{{ 10 ** 100000000 }}",
+    "{% for i in range(10**9) %}{% endfor %}",
+    "{{ '%1000000000s' % 'x' }}",
+    "{{ 'x'.ljust(10**11) }}",
+    "{{ '{:>9999999999}'.format('x') }}",
+    "{{ 'x' | center(10**11) }}",
+    "{% for i in range(5000) %}{% for j in range(5000) %}{{ company_name }}"
+    "{% endfor %}{% endfor %}",
+])
+def test_template_bombs_are_one_usage_line(tmp_path: Path, body: str) -> None:
+    (tmp_path / "sms_case.txt.j2").write_text("ok\n" + body + "\n")
+    with pytest.raises(UsageError) as info:
+        render_case(SMS_TARGET, sms_answers(), templates_dir=tmp_path)
+    message = info.value.message
+    assert "\n" not in message
+    assert "sms_case.txt.j2" in message
+    assert info.value.exit_code == 2

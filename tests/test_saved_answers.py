@@ -162,6 +162,7 @@ def test_typed_answers_are_saved_with_brand_and_time(keys: PipeInput) -> None:
     given = example_sms()
     del given["company_name"], given["regions"]
     keys.send_text("Acme Typed" + ENTER)  # company_name, typed
+    keys.send_text(ENTER)  # the summary: file
     answers = resolve_answers("sms", sets=as_sets(given), regions=["eu-west-1"],
                               ask=engine.ask_missing)
     assert answers.company_name == "Acme Typed"

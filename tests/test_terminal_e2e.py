@@ -34,11 +34,11 @@ class Terminal:
             capture_output=True, text=True, check=True,
         ).stdout
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+    def wait_for(self, text: str, timeout: float = 20.0, count: int = 1) -> str:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             screen = self.screen()
-            if text in screen:
+            if screen.count(text) >= count:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {text!r}; screen:\n{self.screen()}")
@@ -74,9 +74,10 @@ def terminal(isolated_env: Path) -> Iterator[Callable[..., Terminal]]:
 
 
 OPT_IN = (
-    "Customers of Example Corp opt in at checkout on www.example.com by ticking an unchecked "
-    "box: Order updates by SMS from Example Corp, up to 4 msgs/month. Msg & data rates may "
-    "apply. Reply STOP to opt out, HELP for help. Terms https://www.example.com/terms"
+    "Customers of Acme Tools opt in at checkout on www.acme-tools.co.uk by ticking an unchecked "
+    "box: Order updates by SMS from Acme Tools, up to 4 msgs/month. Msg & data rates may "
+    "apply. Reply STOP to opt out, HELP for help. Terms https://www.acme-tools.co.uk/terms "
+    "Privacy https://www.acme-tools.co.uk/privacy"
 )
 
 
@@ -85,33 +86,33 @@ def test_full_interactive_sms_request_in_a_real_terminal(
 ) -> None:
     term = terminal("request", "sms", "--simulate", "-r", "eu-west-1")
     term.wait_for("Company or brand name")
-    term.type("Example Corp")
+    term.type("Acme Tool")  # a typo, fixed from the summary below
     term.keys("Enter")
     term.wait_for("Link to the website")
-    term.type("http://example.com")  # rejected: the prompt says why and asks again
+    term.type("http://acme-tools.co.uk")  # rejected: the prompt says why and asks again
     term.keys("Enter")
     term.wait_for("https://")
     term.keys("C-u")
-    term.type("https://www.example.com")
+    term.type("https://www.acme-tools.co.uk")
     term.keys("Enter")
     term.wait_for("What type of messages")
     term.keys("Down", "Down", "Enter")  # transactional
     term.wait_for("Countries you will send to")
-    term.type("US, GB")
+    term.type("GB, IE")
     term.keys("Enter")
     term.wait_for("How do your customers opt in")
     term.type(OPT_IN)
     term.keys("Escape", "Enter")
     term.wait_for("Sample message")
-    term.type("Example Corp: order {order_id} has shipped. Reply STOP to opt out.")
+    term.type("Acme Tools: order {order_id} has shipped. Reply STOP to opt out.")
     term.keys("Enter")
     term.wait_for("[2]")
-    term.type("Example Corp: your parcel arrives today. Reply STOP to opt out.")
+    term.type("Acme Tools: your parcel arrives today. Reply STOP to opt out.")
     term.keys("Enter")
     term.wait_for("[3]")
     term.keys("Enter")
     term.wait_for("Describe your use case")
-    term.type("Example Corp sends order and delivery updates to opted-in customers, about "
+    term.type("Acme Tools sends order and delivery updates to opted-in customers, about "
               "20,000 messages per month; STOP and HELP are handled automatically.")
     term.keys("Escape", "Enter")
     term.wait_for("Preferred contact language")
@@ -121,8 +122,20 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     term.keys("Enter")
     term.wait_for("Extra email addresses")
     term.keys("Enter")
+    # The summary: edit answer 2 (the company name), then back to the summary and file.
+    screen = term.wait_for("What next?")
+    assert "2. Company or brand name that sends the messages: Acme Tool" in screen
+    term.keys("Down", "Enter")  # Edit an answer
+    term.wait_for("Which answer do you want to change?")
+    term.keys("Down", "Enter")  # 2. the company name
+    term.wait_for("[edit 2]")
+    term.keys("C-u")
+    term.type("Acme Tools")
+    term.keys("Enter")
+    term.wait_for("? What next?", count=2)  # back at the summary, not at question 1
+    term.keys("Enter")  # File
     screen = term.wait_for("production-access request(s) now?")
-    assert "SMS Production Access" in screen
+    assert "SMS Production Access request for Acme Tools in eu-west-1" in screen
     assert "[pinpoint-sandbox sms eu-west-1 111122223333]" in screen
     term.keys("y")
     screen = term.wait_for("EXIT=")
@@ -155,14 +168,14 @@ def test_ctrl_c_in_a_real_terminal_exits_130_and_keeps_the_answers(
 
     term = terminal("request", "sms", "--simulate", "-r", "eu-west-1")
     term.wait_for("Company or brand name")
-    term.type("Example Corp")
+    term.type("Acme Tools")
     term.keys("Enter")
     term.wait_for("Link to the website")
     term.keys("C-c")
     screen = term.wait_for("EXIT=")
     assert "EXIT=130" in screen, screen
     saved = yaml.safe_load((isolated_env / "last-answers-sms.yaml").read_text())
-    assert saved["company_name"] == "Example Corp"
+    assert saved["company_name"] == "Acme Tools"
     # AWS is only reached after the answers
     state_file = isolated_env / "simulator" / "fresh-sandbox" / "state.json"
     assert not state_file.exists() or not SimulatorState.load(state_file).quota_requests(

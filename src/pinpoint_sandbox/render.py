@@ -12,6 +12,8 @@ Every problem a user can cause (a broken override, answers too long for the Supp
 
 from __future__ import annotations
 
+import re
+import threading
 import traceback
 from collections.abc import Mapping
 from importlib.resources import files
@@ -30,8 +32,14 @@ SUPPORT_BODY_LIMIT = 8000
 # CreateCase `subject`: the console and API cut longer subjects.
 SUBJECT_LIMIT = 255
 SUBJECT_TEMPLATE = "subject.txt.j2"
+# Case bodies are plain text (the Support Center box shows Markdown literally): *.txt.j2. A
+# user's override under the old Markdown-era name (*.md.j2) is still honoured.
+BODY_TEMPLATES = {"sms": "sms_case.txt.j2", "voice": "voice_case.txt.j2"}
+LEGACY_BODY_TEMPLATES = {"sms": "sms_case.md.j2", "voice": "voice_case.md.j2"}
 # Every template a --templates-dir file can override, by name.
-OVERRIDABLE_TEMPLATES = (SUBJECT_TEMPLATE, "sms_case.md.j2", "voice_case.md.j2")
+OVERRIDABLE_TEMPLATES = (
+    SUBJECT_TEMPLATE, *BODY_TEMPLATES.values(), *LEGACY_BODY_TEMPLATES.values()
+)
 # Files for `{% include %}` in a --templates-dir start with this, so a misnamed override
 # (which would be silently ignored) can be told from a partial.
 PARTIAL_PREFIX = "_"
@@ -48,7 +56,7 @@ REQUEST_QUOTA_LABELS: dict[str, str] = {
     "voice": "Production Access",
 }
 RESOURCE_TYPE = "General Limits"
-SPEND_QUOTA_LABEL = "Account Spend Threshold Increase (TextMessageMonthlySpend)"
+SPEND_QUOTA_LABEL = "Account Spend Threshold Increase"
 
 MESSAGE_TYPE_LABELS: dict[str, str] = {
     "one_time_password": "One-time password",
@@ -56,6 +64,15 @@ MESSAGE_TYPE_LABELS: dict[str, str] = {
     "transactional": "Transactional",
 }
 CONTACT_LANGUAGE_LABELS: dict[str, str] = {"en": "English", "ja": "Japanese"}
+PERIOD_LABELS: dict[str, str] = {"day": "day", "week": "week", "month": "month"}
+
+# Resource limits of user templates (a template is code the user did not necessarily write):
+# range() length, the length of one string or list built by `*`, `%` or padding, and the whole
+# output. The case body may hold 8,000 characters, so anything far beyond is a runaway template.
+MAX_RANGE = 10_000
+MAX_BUILT_LENGTH = 100_000
+MAX_OUTPUT = 4 * SUPPORT_BODY_LIMIT
+MAX_EXPONENT = 64
 
 # Optional answers may be left out of a plain dict; templates test them with `is not none`.
 OPTIONAL_ANSWERS: dict[str, dict[str, Any]] = {
@@ -85,7 +102,17 @@ def template_names(channel: Channel | str) -> tuple[str, str]:
     """(subject, body) template file names for a channel."""
     if channel not in QUOTA_NAMES:
         raise UsageError(f"Unknown channel {channel!r}: use 'sms' or 'voice'.")
-    return SUBJECT_TEMPLATE, f"{channel}_case.md.j2"
+    return SUBJECT_TEMPLATE, BODY_TEMPLATES[channel]
+
+
+def body_template_name(channel: Channel | str, templates_dir: Path | None) -> str:
+    """The body template to render: a user override under the new or the legacy name wins."""
+    name = template_names(channel)[1]
+    if templates_dir is not None:
+        legacy = LEGACY_BODY_TEMPLATES[channel]
+        if not (Path(templates_dir) / name).is_file() and (Path(templates_dir) / legacy).is_file():
+            return legacy
+    return name
 
 
 def packaged_templates_dir() -> Traversable:
@@ -103,6 +130,8 @@ def request_rows(target: Target, answers: Mapping[str, Any]) -> list[dict[str, A
             "new_value": 1,
         }
     ]
+    for row in rows:
+        row["line"] = request_line(row)
     spend = answers.get("spend_limit_usd")
     if target.channel == "sms" and spend is not None:
         rows.append(
@@ -113,7 +142,27 @@ def request_rows(target: Target, answers: Mapping[str, Any]) -> list[dict[str, A
                 "new_value": f"{format_amount(spend)} USD per month",
             }
         )
+        rows[-1]["line"] = request_line(rows[-1])
     return rows
+
+
+def request_line(row: Mapping[str, Any]) -> str:
+    """One request as the console form reads it, on one line."""
+    return (
+        f"Region: {row['region']} / Resource type: {row['resource_type']} / "
+        f"Quota: {row['quota']} / New quota value: {row['new_value']}"
+    )
+
+
+def calls_per_number_text(calls: Any) -> str:
+    """"1250 messages per day"; with period "other", the user's own words for the period."""
+    if not isinstance(calls, Mapping):
+        return ""
+    period = str(calls.get("period", ""))
+    detail = calls.get("period_detail")
+    if period == "other" and detail:
+        return f"{calls.get('count')} messages per {detail}"
+    return f"{calls.get('count')} messages per {PERIOD_LABELS.get(period, period)}"
 
 
 def format_amount(value: Any) -> str:
@@ -148,6 +197,7 @@ def build_context(
         contact_language_label=CONTACT_LANGUAGE_LABELS.get(
             str(answers.get("contact_language")), str(answers.get("contact_language", ""))
         ),
+        calls_per_number_text=calls_per_number_text(answers.get("calls_per_number")),
     )
     if extra:
         context.update(extra)
@@ -161,8 +211,9 @@ def render_case(
     templates_dir: Path | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> RenderedCase:
-    subject_name, body_name = template_names(target.channel)
-    env = _environment(templates_dir)
+    subject_name = SUBJECT_TEMPLATE
+    body_name = body_template_name(target.channel, templates_dir)
+    env = environment(templates_dir)
     context = build_context(target, answers, extra)
 
     subject = _render(env, subject_name, context, templates_dir)
@@ -189,9 +240,24 @@ def check_templates_dir(templates_dir: Path) -> None:
         )
 
 
-def _environment(templates_dir: Path | None) -> jinja2.Environment:
+_ENVIRONMENTS: dict[str, jinja2.Environment] = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+
+
+def environment(templates_dir: Path | None) -> jinja2.Environment:
+    """One environment per templates dir per process: templates compile once, not per target.
+
+    Thread-safe (plans are built by a pool); a Jinja environment renders concurrently."""
+    key = "" if templates_dir is None else str(Path(templates_dir).resolve())
+    with _ENVIRONMENTS_LOCK:
+        env = _ENVIRONMENTS.get(key)
+        if env is None:
+            env = _ENVIRONMENTS[key] = _new_environment(templates_dir)
+        return env
+
+
+def _new_environment(templates_dir: Path | None) -> jinja2.Environment:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
@@ -202,15 +268,134 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
         check_templates_dir(templates_dir)
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.PackageLoader("pinpoint_sandbox", "templates"))
-    env = SandboxedEnvironment(
+    env = _limited_environment_class()(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # plain text and markdown, never HTML
+        autoescape=False,  # plain text, never HTML
     )
     env.filters["amount"] = format_amount
     env.filters["country_name"] = country_name
     return env
+
+
+_PRINTF_WIDTH = re.compile(r"%[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
+_FORMAT_WIDTH = re.compile(r"\d+")
+# str methods whose int arguments size the result.
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def _limit(size: int, what: str) -> None:
+    from jinja2.exceptions import SecurityError
+
+    if size > MAX_BUILT_LENGTH:
+        raise SecurityError(
+            f"{what} would build {size:,} characters or items, over the template limit of "
+            f"{MAX_BUILT_LENGTH:,}"
+        )
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    from jinja2.exceptions import SecurityError
+
+    if operator == "*":
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                _limit(len(seq) * times, "repetition")
+    elif operator == "**":
+        if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponent {right:,} is over the template limit of {MAX_EXPONENT}")
+    elif operator == "%" and isinstance(left, str):
+        _check_printf(left, right)
+
+
+def _check_printf(spec: str, args: Any) -> None:
+    values = args if isinstance(args, tuple) else (args,)
+    star = any("*" in m.group(0) for m in _PRINTF_WIDTH.finditer(spec))
+    widths = [int(n) for m in _PRINTF_WIDTH.finditer(spec) for n in m.groups() if n and n != "*"]
+    if star:
+        widths += [v for v in values if isinstance(v, int)]
+    _limit(max(widths, default=0), "a %-format width")
+
+
+def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    owner = getattr(obj, "__self__", None)
+    name = getattr(obj, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name in _PADDING_METHODS:
+        _limit(max([a for a in args if isinstance(a, int)], default=0), f"str.{name}()")
+    elif name in ("format", "format_map"):
+        _limit(max((int(n) for n in _FORMAT_WIDTH.findall(owner)), default=0), "a format width")
+
+
+def _bounded_filter(original: Any, width_arg: int) -> Any:
+    """A padding filter (center, indent, format) that refuses widths over the limit."""
+
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > width_arg - 1 and isinstance(args[width_arg - 1], int):
+            _limit(args[width_arg - 1], "a filter width")
+        return original(value, *args, **kwargs)
+
+    return bounded
+
+
+def _bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_printf(str(value), tuple(args))
+    return str(value) % (kwargs or args)
+
+
+def _limited_range(*args: int) -> range:
+    from jinja2.exceptions import SecurityError
+
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise SecurityError(
+            f"range() of {len(rng):,} items is over the template limit of {MAX_RANGE:,}"
+        )
+    return rng
+
+
+_LIMITED_CLASS: list[type[Any]] = []
+
+
+def _limited_environment_class() -> type[jinja2.Environment]:
+    """SandboxedEnvironment with resource limits; built on first use (jinja2 is lazy)."""
+    if _LIMITED_CLASS:
+        return _LIMITED_CLASS[0]
+    from jinja2.filters import FILTERS
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class LimitedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            self.globals["range"] = _limited_range
+            self.filters["center"] = _bounded_filter(FILTERS["center"], 1)
+            self.filters["indent"] = _bounded_filter(FILTERS["indent"], 1)
+            self.filters["format"] = _bounded_format
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            _check_binop(operator, left, right)
+            return super().call_binop(context, operator, left, right)
+
+        def wrap_str_format(self, value: Any) -> Any:
+            # str.format is sandboxed at attribute access: check the widths there too.
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, str) and getattr(value, "__name__", "") in (
+                "format", "format_map"
+            ):
+                _limit(max((int(n) for n in _FORMAT_WIDTH.findall(owner)), default=0),
+                       "a format width")
+            return super().wrap_str_format(value)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            _check_call(__obj, args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
+
+    _LIMITED_CLASS.append(LimitedSandbox)
+    return LimitedSandbox
 
 
 def _render(
@@ -219,7 +404,7 @@ def _render(
     import jinja2
 
     try:
-        return env.get_template(name).render(context)
+        return _bounded_output(env.get_template(name), context, name, templates_dir)
     except jinja2.TemplateSyntaxError as exc:
         filename = exc.filename or exc.name or name
         problem = f"syntax error: {_one_line(exc.message or exc)}"
@@ -231,15 +416,35 @@ def _render(
             "or fix the include that names it."
         ) from None
     except (
-        jinja2.TemplateError,  # UndefinedError, SecurityError and the rest
+        jinja2.TemplateError,  # UndefinedError, SecurityError (our limits too) and the rest
         TypeError,  # from here on: a user template computing with the wrong types
         ValueError,
         ArithmeticError,
         LookupError,
         RecursionError,
+        MemoryError,  # a way around the limits nobody thought of: still one line
     ) as exc:
         filename, lineno = _failing_frame(exc, name)
-        raise _template_error(filename, lineno, _one_line(exc), templates_dir) from None
+        problem = "ran out of memory" if isinstance(exc, MemoryError) else _one_line(exc)
+        raise _template_error(filename, lineno, problem, templates_dir) from None
+
+
+def _bounded_output(
+    template: jinja2.Template, context: Mapping[str, Any], name: str, templates_dir: Path | None
+) -> str:
+    """Render piece by piece and stop once the output is far past anything the API accepts."""
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_OUTPUT:
+            where = f"in {templates_dir}" if templates_dir else "(built-in)"
+            raise UsageError(
+                f"template {name} {where} produces more than {MAX_OUTPUT:,} characters (the "
+                f"Support API takes {SUPPORT_BODY_LIMIT:,}): shorten the template or its loops."
+            )
+        parts.append(part)
+    return "".join(parts)
 
 
 def _template_error(

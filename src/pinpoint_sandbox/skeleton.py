@@ -67,4 +67,10 @@ def render_skeleton(channel: str, file_name: str | None = None) -> str:
     for question in questionnaire.questions:
         lines += _question_block(question)
         lines.append("")
+    lines += [
+        "# --- review: content-review rules to waive on purpose (`lint` shows rule ids).",
+        "# Optional: remove the leading '# ' to use it.",
+        "# review: {ignore: [opt-in-frequency]}",
+        "",
+    ]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
+from pinpoint_sandbox.cli.request import checked_ignores, review_answers
 from pinpoint_sandbox.regions import require_one_partition
 
 
@@ -36,11 +37,13 @@ def batch(
     external_id: common.ExternalIdOpt = None,
     session_duration: common.SessionDurationOpt = None,
     max_concurrency: common.MaxConcurrencyOpt = None,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
     from pinpoint_sandbox.batchfile import load_batch, request_answers
     from pinpoint_sandbox.plan import RunOptions, run
 
+    flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     spec = load_batch(file)  # every request's answers are validated here, before any AWS call
@@ -56,11 +59,9 @@ def batch(
                             show_cases=len(requests) <= 3)
     if fan is not None:
         common.report_unused(fan.unused)
-    from pinpoint_sandbox.lint import lint_answers
-
     for index, item in enumerate(spec.requests):
-        reporter.review(f"request {index + 1} ({item.channel})",
-                        lint_answers(item.channel, answers[index].model_dump(mode="json")))
+        review_answers(reporter, f"request {index + 1} ({item.channel})", item.channel,
+                       answers[index].model_dump(mode="json"), flag_waivers)
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,

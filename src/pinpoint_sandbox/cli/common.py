@@ -110,6 +110,11 @@ LedgerOpt = Annotated[
     typer.Option("--ledger", help="Ledger file (default: state dir; env PINPOINT_SANDBOX_LEDGER).",
                  metavar="FILE"),
 ]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ignore", help="Waive a content-review rule (its id, e.g. opt-in-help). "
+                 "Repeatable.", show_default=False, metavar="RULE"),
+]
 WaitOpt = Annotated[
     bool,
     typer.Option(

@@ -44,11 +44,13 @@ def lint(
         typer.Option("--channel", help="sms or voice (default: guessed from the keys)."),
     ] = None,
     output: common.OutputOpt = common.OutputFormat.text,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
     from pinpoint_sandbox.answers import load_answers_file, to_data, validate_answers
-    from pinpoint_sandbox.lint import count_levels, lint_answers
+    from pinpoint_sandbox.lint import check_rule_ids, count_levels, lint_answers, waived_rules
 
+    flag_waivers = check_rule_ids(ignore or [])
     data = load_answers_file(file)
     if not data:
         raise UsageError(
@@ -65,27 +67,38 @@ def lint(
         return f"missing answer for {key!r} — add `{key}:` to {file.name}"
 
     answers = to_data(validate_answers(chosen, data, file.name, missing_text))
-    findings = lint_answers(chosen, answers)
+    waived = check_rule_ids(
+        [*flag_waivers, *waived_rules(answers)], f"{file.name}: review.ignore"
+    )
+    findings = lint_answers(chosen, answers, ignore=waived)
     errors, warnings = count_levels(findings)
     summary = _summary(file, chosen, errors, warnings)
+    if waived:
+        summary += f" Waived: {', '.join(waived)}."
 
-    if output is common.OutputFormat.json:
-        from pinpoint_sandbox.cli.output import print_json, stderr_console
-
-        print_json(
-            {
-                "file": str(file),
-                "channel": chosen,
-                "findings": [f.to_json() for f in findings],
-                "errors": errors,
-                "warnings": warnings,
-            }
-        )
-        stderr_console().print(summary, markup=False)
-    else:
-        _print_table(findings, summary)
+    _report(file, chosen, findings, waived, summary, output)
     if errors:
         raise typer.Exit(int(ExitCode.USAGE))
+
+
+def _report(file: Path, channel: str, findings: Sequence[Finding], waived: list[str],
+            summary: str, output: common.OutputFormat) -> None:
+    if output is not common.OutputFormat.json:
+        _print_table(findings, summary)
+        return
+    from pinpoint_sandbox.cli.output import print_json, stderr_console
+
+    errors, warnings = count_levels_of(findings)
+    print_json({"file": str(file), "channel": channel,
+                "findings": [f.to_json() for f in findings], "errors": errors,
+                "warnings": warnings, "waived": waived})
+    stderr_console().print(summary, markup=False)
+
+
+def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
+    from pinpoint_sandbox.lint import count_levels
+
+    return count_levels(findings)
 
 
 def _channel_for(
@@ -134,13 +147,14 @@ def _print_table(findings: Sequence[Finding], summary: str) -> None:
         table.add_column("key")
         table.add_column("problem and fix", overflow="fold")
         table.add_column("rule")
+        styles = {"error": "red", "warning": "yellow", "note": "dim"}
         for finding in findings:
-            style = "red" if finding.level == "error" else "yellow"
+            style = styles.get(finding.level, "")
             # Text, not markup: keys like message_templates[0] must print as written.
             table.add_row(
                 Text(finding.level, style=style),
                 Text(finding.key),
-                Text(finding.message),
+                Text(f"{finding.message} Fix: {finding.fix}" if finding.fix else finding.message),
                 Text(finding.rule),
             )
         console.print(table)

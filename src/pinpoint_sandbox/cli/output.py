@@ -102,25 +102,31 @@ class RichReporter:
         from pinpoint_sandbox.questions.engine import confirm
 
         warning = (
-            f" The content review found {self.review_errors} problem(s) reviewers reject."
+            f" The content review found {self.review_errors} error(s) (listed above)."
             if self.review_errors else ""
         )
         return confirm(f"File {count} production-access request(s) now?{warning}", default=False)
 
-    def review(self, label: str, findings: Sequence[Any]) -> None:
-        """Show the content review (the `lint` rules) before anything is filed."""
+    def review(self, label: str, findings: Sequence[Any], waived: Sequence[str] = ()) -> None:
+        """Show the content review (the `lint` rules) before anything is filed; name waivers."""
         errors = [f for f in findings if f.level == "error"]
-        warnings = [f for f in findings if f.level != "error"]
+        warnings = [f for f in findings if f.level == "warning"]
+        notes = [f for f in findings if f.level == "note"]
         self.review_errors += len(errors)
-        if not findings:
-            return
-        self.console.print(
-            f"Content review of {label}: {len(errors)} error(s), {len(warnings)} warning(s) "
-            "(AWS reviewers reject vague or incomplete answers):",
-            markup=False,
-        )
-        for finding in [*errors, *warnings]:
-            self.console.print(f"  {finding.level}: {finding.key}: {finding.message}",
+        if findings:
+            self.console.print(
+                f"Content review of {label}: {len(errors)} error(s), {len(warnings)} "
+                f"warning(s), {len(notes)} note(s):",
+                markup=False,
+            )
+        for finding in [*errors, *warnings, *notes]:
+            fix = f" Fix: {finding.fix}" if getattr(finding, "fix", "") else ""
+            self.console.print(
+                f"  {finding.level}: {finding.key}: {finding.message}{fix} [{finding.rule}]",
+                markup=False,
+            )
+        if waived:
+            self.console.print(f"  waived review rules for {label}: {', '.join(waived)}",
                                markup=False)
 
     def progress(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,7 +11,7 @@ from pinpoint_sandbox.answers import Answers
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.errors import ExitCode
-from pinpoint_sandbox.lint import lint_answers
+from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.plan import Request, RunOptions, run
 from pinpoint_sandbox.regions import require_one_partition
@@ -56,11 +56,13 @@ def run_request(
     wait: bool,
     send_test_call: str | None = None,
     refile: bool = False,
+    ignore: list[str] | None = None,
 ) -> int:
     from pinpoint_sandbox.answers import resolve_answers
     from pinpoint_sandbox.questions.engine import ask_missing
     from pinpoint_sandbox.regions import parse_regions
 
+    flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
     save_answers = common.validate_file_option(save_answers, "--save-answers")
@@ -90,19 +92,31 @@ def run_request(
                          quota_code=quota_code, ledger=ledger, wait_for_case_limit=wait,
                          refile=refile)
     request = Request(channel, account, list(validated.regions), validated, backend.value)
-    return _review_and_file(request, validated, options,
+    return _review_and_file(request, validated, options, flag_waivers,
                             json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
 
 
-def _review_and_file(request: Request, answers: Answers, options: RunOptions, *,
-                     json_output: bool, can_prompt: bool) -> int:
+def _review_and_file(request: Request, answers: Answers, options: RunOptions,
+                     flag_waivers: list[str], *, json_output: bool, can_prompt: bool) -> int:
     """The content review, then the plan (preview, validation, confirmation, filing)."""
     reporter = RichReporter(json_output=json_output, can_prompt=can_prompt)
-    reporter.review(f"the {request.channel} answers",
-                    lint_answers(request.channel, answers.model_dump(mode="json")))
+    review_answers(reporter, f"the {request.channel} answers", request.channel,
+                   answers.model_dump(mode="json"), flag_waivers)
     report = run([request], options, reporter)
     print_results(report.results, json_output=json_output)
     return report.exit_code
+
+
+def checked_ignores(ignore: list[str] | None) -> list[str]:
+    """--ignore rule ids, checked before any question or call (a typo is exit 2)."""
+    return check_rule_ids(ignore or [])
+
+
+def review_answers(reporter: RichReporter, label: str, channel: str, data: dict[str, Any],
+                   flag_waivers: list[str]) -> None:
+    """The content review in the preview, with --ignore and the file's `review.ignore`."""
+    waived = check_rule_ids([*flag_waivers, *waived_rules(data)], f"{label}: review.ignore")
+    reporter.review(label, lint_answers(channel, data, ignore=waived), waived)
 
 
 def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes: bool,
@@ -140,6 +154,7 @@ def request(
     wait: common.WaitOpt = False,
     send_test_call: SendTestCallOpt = None,
     refile: common.RefileOpt = False,
+    ignore: common.IgnoreOpt = None,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
     from pinpoint_sandbox.errors import UsageError
@@ -151,6 +166,7 @@ def request(
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
         save_answers=save_answers, wait=wait, send_test_call=send_test_call, refile=refile,
+        ignore=ignore,
     )
     if code != ExitCode.OK:
         raise typer.Exit(code)

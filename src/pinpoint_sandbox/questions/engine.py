@@ -39,6 +39,11 @@ def has_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+# Keys both questionnaires ask: an answer given for one channel is offered for the other.
+SHARED_KEYS = ("company_name", "website_url", "contact_emails", "contact_language")
+OTHER_CHANNEL = {"sms": "voice", "voice": "sms"}
+
+
 def ask_missing(
     channel: str,
     known: Mapping[str, Any],
@@ -50,9 +55,12 @@ def ask_missing(
     """Prompt for every question whose key is not in `known` (and whose `when` holds).
 
     `prefill` gives the prefilled value per key (default: saved answers of the last run over
-    the question defaults). Returns only the newly answered keys; optional questions left
-    empty are left out. `required_only`: an answers file was given, so its author left the
-    optional keys out on purpose; ask only what is missing and required.
+    the question defaults); shared keys answered for the other channel fill what this
+    channel's saved answers lack. After each answer its review findings show at once; after
+    the last question a numbered summary lets the user file, edit one answer, edit all in
+    $EDITOR or cancel. Returns only the newly answered (or edited) keys; optional questions
+    left empty are left out. `required_only`: an answers file was given, so its author left
+    the optional keys out on purpose; ask only what is missing and required.
     """
     questions = load_questions(channel)
     pending = [q for q in questions if q.key not in known and not (required_only and q.optional)]
@@ -64,23 +72,23 @@ def ask_missing(
             f"{channel} request needs answers but there is no terminal to ask on: pass "
             f"--answers FILE or --set KEY=VALUE (missing: {', '.join(required)})"
         )
+    own, shared = _remembered(channel)
     if prefill is None:
         defaults = {q.key: q.default for q in questions if q.default is not None}
-        prefill = {**defaults, **load_saved_answers(channel)}
-    answered: dict[str, Any] = {}
+        prefill = {**defaults, **shared, **own}
+    else:
+        prefill = {**prefill, **shared}  # `shared` holds only keys this channel never saved
+    session = _Session(channel, questions, known, prefill, preselect_regions)
     try:
         with _prompt_output():
             _show_intro(channel, len(pending), known)
             for number, question in enumerate(pending, 1):
-                if not question.applies({**known, **answered}):
-                    continue
-                _show_help(question, f"{number}/{len(pending)}")
-                value = _ask(channel, question, prefill.get(question.key), preselect_regions)
-                if value is not _SKIP:
-                    answered[question.key] = value
+                if session.applies(question):
+                    session.ask(question, f"{number}/{len(pending)}")
+            session.review()
     except (_Cancelled, _InputEnded) as stop:
         # Merge into (not over) the last saved answers, so Ctrl-C never loses earlier work.
-        save_answers(channel, {**load_saved_answers(channel), **answered})
+        save_answers(channel, {**own, **session.answered})
         if isinstance(stop, _InputEnded) and not has_terminal():
             raise NoTerminalError(
                 "input ended before every question was answered; the answers so far are saved "
@@ -90,7 +98,16 @@ def ask_missing(
             "Interrupted: nothing was filed; the answers so far are saved and will be offered "
             "as defaults next time."
         ) from None
-    return answered
+    return session.answered
+
+
+def _remembered(channel: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(this channel's saved answers, shared keys saved only for the other channel).
+
+    The one place the questionnaire reads saved answers."""
+    own = load_saved_answers(channel)
+    other = load_saved_answers(OTHER_CHANNEL[channel])
+    return own, {k: other[k] for k in SHARED_KEYS if k in other and k not in own}
 
 
 def confirm(message: str, default: bool = False) -> bool:
@@ -106,6 +123,96 @@ def confirm(message: str, default: bool = False) -> bool:
             return bool(_run(questionary.confirm(message, default=default)))
     except (_Cancelled, _InputEnded):
         raise Interrupted("Cancelled: nothing was filed.") from None
+
+
+class _Session:
+    """One questionnaire run: the answers so far, per-answer review, the summary and edits."""
+
+    def __init__(
+        self,
+        channel: str,
+        questions: list[Question],
+        known: Mapping[str, Any],
+        prefill: Mapping[str, Any],
+        preselect_regions: list[str] | None,
+    ) -> None:
+        self.channel = channel
+        self.questions = questions
+        self.known = dict(known)
+        self.prefill = dict(prefill)
+        self.preselect = preselect_regions
+        self.answered: dict[str, Any] = {}
+
+    def current(self) -> dict[str, Any]:
+        return {**self.known, **self.answered}
+
+    def applies(self, question: Question) -> bool:
+        return question.applies(self.current())
+
+    def ask(self, question: Question, progress: str = "", prefill: Any = _SKIP) -> None:
+        """Ask, show the answer's review findings, and ask again while the user wants to."""
+        value = self.prefill.get(question.key) if prefill is _SKIP else prefill
+        _show_help(question, progress)
+        while True:
+            answer = _ask(self.channel, question, value, self.preselect)
+            if answer is _SKIP:
+                self.answered.pop(question.key, None)
+                return
+            self.answered[question.key] = answer
+            findings = _field_findings(self.channel, self.current(), question.key)
+            _show_findings(findings)
+            serious = [f for f in findings if f.level in ("error", "warning")]
+            if not serious or not _answer_again(any(f.level == "error" for f in serious)):
+                return
+            value = answer
+
+    def review(self) -> None:
+        """The numbered summary and its choice, until the user files (or cancels)."""
+        while True:
+            _show_summary(self.channel, self.summary_rows(), self.current())
+            choice = _run(_summary_choice())
+            if choice == "file":
+                return
+            if choice == "cancel":
+                raise _Cancelled
+            if choice == "editor":
+                self.edit_all()
+            else:
+                self.edit_one()
+
+    def summary_rows(self) -> list[tuple[Question, Any]]:
+        answers = self.current()
+        return [(q, answers.get(q.key)) for q in self.questions if q.applies(answers)]
+
+    def edit_one(self) -> None:
+        import questionary
+
+        rows = self.summary_rows()
+        items = [questionary.Choice(f"{n}. {q.prompt}", value=n - 1)
+                 for n, (q, _) in enumerate(rows, 1)]
+        index = _run(questionary.select("Which answer do you want to change?", choices=items))
+        question, value = rows[index]
+        self.ask(question, f"edit {index + 1}", prefill=value)
+
+    def edit_all(self) -> None:
+        """All answers as YAML in $EDITOR; valid changed keys are taken, problems are shown."""
+        from pinpoint_sandbox.answers import dump_yaml
+
+        keys = [q.key for q, _ in self.summary_rows()]
+        current = self.current()
+        text = dump_yaml({k: current[k] for k in keys if current.get(k) is not None})
+        edited = _run_editor(EDITOR_HEADER + text)
+        if edited is None:
+            return
+        for key, value in edited.items():
+            if key not in keys:
+                _say(f"  {key}: not a question of this questionnaire: ignored", "yellow")
+                continue
+            problem = validate_field(self.channel, key, value)
+            if problem is not None:
+                _say(f"  {problem} — kept the previous answer", "red")
+            elif value != current.get(key):
+                self.answered[key] = value
 
 
 # --- internals ------------------------------------------------------------------------------
@@ -155,12 +262,16 @@ def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
 
 def _show_help(question: Question, progress: str = "") -> None:
     from rich.console import Console
+    from rich.text import Text
 
     console = Console(stderr=True, highlight=False)
     console.print()
+    # One Text, so rich wraps the help at word boundaries counting the "[n/N] " prefix.
+    text = Text()
     if progress:
-        console.print(f"[{progress}]", style="bold", markup=False, end=" ")
-    console.print(question.help, style="dim", markup=False)
+        text.append(f"[{progress}] ", style="bold")
+    text.append(" ".join(question.help.split()), style="dim")
+    console.print(text)
 
 
 def _run(prompt: Any) -> Any:
@@ -373,6 +484,8 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
     base = dict(question.example or {})
     collected: dict[str, Any] = {}
     for sub in question.fields or []:
+        if not sub.applies(collected):
+            continue  # e.g. period_detail, asked only for period "other"
         default = prefill.get(sub.key, sub.default)
         label = f"{question.prompt} — {sub.prompt}"
         if sub.type == "select":
@@ -382,10 +495,11 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
                                    default=default if default in choices else None)
             )
             continue
+        parse: Any = _stripped if sub.type == "text" else _number
 
-        def convert(text: str, sub_key: str = sub.key) -> dict[str, Any]:
+        def convert(text: str, sub_key: str = sub.key, parse: Any = parse) -> dict[str, Any]:
             # Probe with known-good values for the other fields so only this one is judged.
-            return {**base, **collected, sub_key: _number(text)}
+            return {**base, **collected, sub_key: parse(text)}
 
         text = _run(
             questionary.text(
@@ -394,5 +508,137 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
                 validate=_checker(channel, question.key, convert, optional=False),
             )
         )
-        collected[sub.key] = _number(text)
+        collected[sub.key] = parse(text)
     return collected
+
+
+# --- per-answer review, summary, editor -------------------------------------------------------
+
+EDITOR_HEADER = (
+    "# Edit any answer, save and close the editor to go back to the summary.\n"
+    "# Keys you delete keep their previous answer.\n"
+)
+LEVEL_STYLE = {"error": "red", "warning": "yellow", "note": "dim"}
+
+
+def _say(text: str, style: str = "") -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(text, style=style, markup=False)
+
+
+def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[Any]:
+    """The content-review findings about `key`, judged with every answer given so far."""
+    from pinpoint_sandbox.lint import lint_answers, waived_rules
+
+    findings = lint_answers(channel, answers, ignore=waived_rules(answers))
+    return [f for f in findings if f.key == key or f.key.startswith((f"{key}[", f"{key}."))]
+
+
+def _show_findings(findings: list[Any]) -> None:
+    for finding in findings:
+        fix = f" Fix: {finding.fix}" if finding.fix else ""
+        _say(f"  {finding.level}: {finding.message}{fix} [{finding.rule}]",
+             LEVEL_STYLE.get(finding.level, ""))
+
+
+def _answer_again(has_error: bool) -> bool:
+    import questionary
+
+    return bool(_run(questionary.confirm("Answer this question again?", default=has_error)))
+
+
+def display_value(question: Question, value: Any) -> str:
+    """An answer as the summary shows it: words for choices, one line per list item."""
+    from pinpoint_sandbox.render import (
+        CONTACT_LANGUAGE_LABELS,
+        MESSAGE_TYPE_LABELS,
+        calls_per_number_text,
+    )
+
+    if value is None or value == [] or value == "":
+        return "(not given)"
+    if question.type == "group":
+        return calls_per_number_text(value)
+    if question.type == "confirm":
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        if question.separator:
+            return ", ".join(str(v) for v in value)
+        return "".join(f"\n     - {v}" for v in value)
+    labels = {**MESSAGE_TYPE_LABELS, **CONTACT_LANGUAGE_LABELS}
+    return labels.get(str(value), str(value)) if question.type == "select" else str(value)
+
+
+def _show_summary(
+    channel: str, rows: list[tuple[Question, Any]], answers: Mapping[str, Any]
+) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from pinpoint_sandbox.lint import count_levels, lint_answers, waived_rules
+
+    console = Console(stderr=True, highlight=False)
+    console.print()
+    console.print("Your answers:", style="bold", markup=False)
+    for number, (question, value) in enumerate(rows, 1):
+        line = Text(f"{number:>2}. ")
+        line.append(question.prompt, style="bold")
+        line.append(f": {display_value(question, value)}")
+        console.print(line)
+    errors, warnings = count_levels(lint_answers(channel, answers, ignore=waived_rules(answers)))
+    if errors or warnings:
+        console.print(f"Content review: {errors} error(s), {warnings} warning(s).",
+                      style="red" if errors else "yellow", markup=False)
+
+
+def _summary_choice() -> Any:
+    import questionary
+
+    return questionary.select(
+        "What next?",
+        choices=[
+            questionary.Choice("File: go on to the checks and the case preview", value="file"),
+            questionary.Choice("Edit an answer", value="edit"),
+            questionary.Choice("Open all answers in $EDITOR", value="editor"),
+            questionary.Choice("Cancel (answers are kept for next time)", value="cancel"),
+        ],
+    )
+
+
+def _run_editor(text: str) -> dict[str, Any] | None:
+    """The edited YAML mapping, or None (with a message) when the editor or the YAML failed."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    handle, name = tempfile.mkstemp(prefix="pinpoint-answers-", suffix=".yaml")  # 0600
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        try:
+            code = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
+        except OSError as exc:
+            _say(f"cannot start the editor {editor!r} ({exc.strerror}): set $EDITOR", "red")
+            return None
+        if code != 0:
+            _say(f"the editor exited with {code}: answers unchanged", "yellow")
+            return None
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            _say(f"the edited answers are not valid YAML ({_one_line(exc)}): unchanged", "red")
+            return None
+    finally:
+        path.unlink(missing_ok=True)
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
