@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py [--accounts 1,10,50,200] [--latency 0,100]
                                          [--regions 31] [--max-concurrency 64]
+                                         [--countries GB,DE] [--skip-status]
 
 For each N and latency it builds a simulator scenario with an organization of N accounts (every
 account in the sandbox with a voice message sent, Business support), starts the simulator in
@@ -51,11 +52,17 @@ def scenario(accounts: int, latency_ms: int) -> dict[str, Any]:
             "faults": {"latency_ms": latency_ms}}
 
 
-def batch_file(path: Path, regions: list[str]) -> Path:
+def batch_file(path: Path, regions: list[str], countries: list[str] | None = None) -> Path:
     import yaml
 
+    sms_answers = EXAMPLES / "sms-answers.yaml"
+    if countries:  # the example answers with other destination countries
+        answers = yaml.safe_load(sms_answers.read_text(encoding="utf-8"))
+        answers["destination_countries"] = countries
+        sms_answers = path.with_name("sms-answers.yaml")
+        sms_answers.write_text(yaml.safe_dump(answers), encoding="utf-8")
     doc = {"version": 1, "requests": [
-        {"channel": "sms", "regions": regions, "answers_file": str(EXAMPLES / "sms-answers.yaml")},
+        {"channel": "sms", "regions": regions, "answers_file": str(sms_answers)},
         {"channel": "voice", "regions": regions,
          "answers_file": str(EXAMPLES / "voice-answers.yaml")},
     ]}
@@ -210,6 +217,8 @@ def main() -> None:
     parser.add_argument("--max-concurrency", type=int, default=64)
     parser.add_argument("--replay", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--skip-status", action="store_true")
+    parser.add_argument("--countries", help="destination_countries of the SMS answers, e.g. "
+                        "GB,DE (default: the example answers' US, GB, IE)")
     args = parser.parse_args()
     if args.replay:
         replay(args.replay, args.max_concurrency)
@@ -219,6 +228,7 @@ def main() -> None:
     regions = [r for r in sms_voice_regions() if not r.startswith(("us-gov", "eusc"))]
     regions = regions[: args.regions]
     cli = [sys.executable, "-m", "pinpoint_sandbox"]
+    countries = args.countries.split(",") if args.countries else None
     rows: list[dict[str, Any]] = []
     for latency in (int(x) for x in args.latency.split(",")):
         for accounts in (int(x) for x in args.accounts.split(",")):
@@ -231,7 +241,7 @@ def main() -> None:
                       "--output", "json"]
             try:
                 runs = [(f"batch --dry-run ({latency} ms)",
-                         [*cli, "batch", str(batch_file(tmp / "batch.yaml", regions)),
+                         [*cli, "batch", str(batch_file(tmp / "batch.yaml", regions, countries)),
                           "--dry-run", *common])]
                 if not args.skip_status:
                     runs.append((f"status ({latency} ms)",

@@ -101,6 +101,17 @@ def test_service_quotas_validation_needs_an_adjustable_quota(simulator: Any) -> 
     assert ok.exit_code == 0, ok
 
 
+def test_adjustability_falls_back_to_get_service_quota(simulator: Any) -> None:
+    # Listings without the adjustability fields: GetServiceQuota is asked, once per quota.
+    sim = simulator(scenario([account(production_access_adjustable=False,
+                                      quota_listings_omit_adjustability=True)]))
+    run = cli("check", "sms", "-r", "eu-west-1", "--output", "json")
+    assert run.exit_code == 4, run
+    assert "not adjustable" in run.json["checks"][0]["reason"]
+    asked = [r.params.get("QuotaCode") for r in sim.requests if r.operation == "GetServiceQuota"]
+    assert len(asked) == 1, asked
+
+
 def test_service_quotas_validation_passes_on_a_fresh_account(simulator: Any) -> None:
     simulator("fresh-sandbox")
     run = cli("check", "sms", "-r", "eu-west-1", "--output", "json")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.aws import AwsAccount, max_concurrency
 from pinpoint_sandbox.backends.base import FilingContext
 from pinpoint_sandbox.backends.choose import backend_by_name
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
@@ -30,7 +30,8 @@ from pinpoint_sandbox.lifecycle import (
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.targets import CHANNELS, Channel, Target
 
-MAX_WORKERS = 8
+# None: the process-wide bound on calls in flight (--max-concurrency); a number pins it.
+MAX_WORKERS: int | None = None
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
 SUPPORT_CENTER = "https://console.aws.amazon.com/support/home#/case/history"
 CASE_LINK = "https://console.aws.amazon.com/support/home#/case/?displayId={id}"
@@ -171,7 +172,10 @@ def track(
         return track_one(target, account if refresh else None,
                          histories.get(target, []), ledger)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(todo)))) as pool:
+    # As many workers as the process-wide bound on calls in flight (--max-concurrency):
+    # each target's reads are a serial chain, so a small pool made rounds of them.
+    workers = max(1, min(MAX_WORKERS or max_concurrency(), len(todo)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         fresh = {row.target: row for row in pool.map(one, todo)}
     return [done.get(t) or fresh[t] for t in targets]
 

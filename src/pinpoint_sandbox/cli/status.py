@@ -94,10 +94,9 @@ def status(
     targets = _select(scopes, shown_only, ledger,
                       include_ledger=not (batch or profile or role_arn or org))
     json_output = output == common.OutputFormat.json
-    code, rows = (_watch(targets, watch, ledger, json_output) if watch is not None
-                  else _track_once(targets, ledger))
     wants_facts = not batch and (explicit or html is not None or answers is not None)
-    facts = _region_facts(scopes, regions, ledger) if wants_facts else []
+    code, rows, facts = _states_and_facts(targets, scopes, regions, ledger, wants_facts,
+                                          watch, json_output)
     _emit(rows, facts, _readiness(scopes, facts, answers, html) if facts else {},
           json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
     if code := common.organization_exit(code, org):
@@ -126,6 +125,26 @@ def _checked_options(
     html = common.validate_file_option(html, "--html")
     readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     return checked, html
+
+
+def _states_and_facts(
+    targets: dict[Target, Reach], scopes: list[Scope], regions: list[str], ledger: Path | None,
+    wants_facts: bool, watch: int | None, json_output: bool,
+) -> tuple[int, list[TrackedTarget], list[RegionStatus]]:
+    """The targets' states and the regions' facts. Read once, both at the same time: they
+    are independent, and each is a chain of calls per region (sharing the account's cache).
+    Watched: the facts after the watch ends, as they are then."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if watch is not None:
+        code, rows = _watch(targets, watch, ledger, json_output)
+        return code, rows, _region_facts(scopes, regions, ledger) if wants_facts else []
+    if not wants_facts:
+        return (*_track_once(targets, ledger), [])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        facts = pool.submit(_region_facts, scopes, regions, ledger)
+        code, rows = _track_once(targets, ledger)
+        return code, rows, facts.result()
 
 
 def _track_once(

@@ -202,6 +202,8 @@ class Account(_Strict):
     production_access_quotas: bool = True
     # What GetServiceQuota says of them: adjustable for the account, or not at all.
     production_access_adjustable: bool = True
+    # The quota listings leave out Adjustable/QuotaAppliedAtLevel: only GetServiceQuota says.
+    quota_listings_omit_adjustability: bool = False
     # CreateCase issueType values accepted; empty = any (the API documents only
     # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
     support_issue_types: list[str] = Field(default_factory=list)

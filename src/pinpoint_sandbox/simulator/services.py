@@ -449,6 +449,9 @@ def _list_quotas(call: Call, applied: bool) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     if call.params["ServiceCode"] == SMS_VOICE_SERVICE_CODE:
         items = [_quota(call, key, applied) for key in _quota_keys(call)]
+        if call.state.account_spec(call.account_id).quota_listings_omit_adjustability:
+            omitted = ("Adjustable", "QuotaAppliedAtLevel")
+            items = [{k: v for k, v in q.items() if k not in omitted} for q in items]
         if call.params.get("QuotaCode"):
             items = [q for q in items if q["QuotaCode"] == call.params["QuotaCode"]]
     page, token = paginate(items, call.params, default_size=100,
