@@ -30,7 +30,7 @@ class Terminal:
 
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", self.name],
+            ["tmux", "capture-pane", "-p", "-J", "-S", "-", "-t", self.name],
             capture_output=True, text=True, check=True,
         ).stdout
 

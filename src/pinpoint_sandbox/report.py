@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.destinations import DestinationStatus, destination_readiness, not_ready
+from pinpoint_sandbox.lifecycle import age_seconds
 from pinpoint_sandbox.spend import RegionSpend, read_spend
 
 if TYPE_CHECKING:
@@ -89,18 +90,6 @@ def collect_readiness(
     return {(r.spend.account_id, region): r for region, r in zip(regions, found, strict=True)}
 
 
-def _age(since: str | None, now: dt.datetime) -> float | None:
-    if not since:
-        return None
-    try:
-        start = dt.datetime.fromisoformat(since)
-    except ValueError:
-        return None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=dt.UTC)
-    return max(0.0, (now - start).total_seconds())
-
-
 def report_rows(
     statuses: Sequence[RegionStatus], readiness: ReadinessMap | None = None,
     *, now: dt.datetime | None = None,
@@ -118,7 +107,7 @@ def report_rows(
                 str(raw), str(raw).lower() if raw else "sandbox")
             rows.append(ReportRow(
                 status.account_id, status.region, str(info["channel"]), state,
-                _age(info.get("since"), now), info.get("request_id"), info.get("case_id"),
+                age_seconds(info.get("since"), now), info.get("request_id"), info.get("case_id"),
                 info.get("last_message"), tier=status.tier,
             ))
     return with_readiness(rows, readiness or {}, problems)

@@ -13,12 +13,10 @@ import traceback
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-try:  # Typer ≥ 0.2x vendors click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
-except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException, NoArgsIsHelpError  # type: ignore[assignment]
+# Typer ≥ 0.29 vendors click (pyproject pins it): usage errors must reach its own handler.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
 
 from pinpoint_sandbox import __version__
 from pinpoint_sandbox.cli.failures import describe_unexpected, one_line, redact
