@@ -154,3 +154,21 @@ def test_status_with_bad_answers_is_bad_input_before_any_call(
     assert run.exit_code == 2
     assert "ISO 3166-1" in run.json["error"]["message"]
     assert sim.requests == []
+
+
+def test_status_html_without_regions_shows_every_tracked_target(
+    simulator: Any, tmp_path: Path
+) -> None:
+    """No -r: the page lists every target the ledger follows, with the tracker's state."""
+    simulator(scenario([account()]))
+    filed = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1,ap-south-1", "--yes",
+                "--output", "json")
+    assert filed.exit_code == 0, filed
+    page = tmp_path / "report.html"
+    run = cli("status", "--html", page, "--output", "json")
+    assert run.exit_code == 0, run
+    tracked = {f"{t['account_id']}/{t['region']}/{t['channel']}" for t in run.json["targets"]}
+    shown = set(re.findall(r'data-target="([^"]+)"', page.read_text()))
+    assert {"111122223333/eu-west-1/sms", "111122223333/ap-south-1/sms"} <= tracked
+    assert tracked <= shown  # every tracked target has its row, requested or not
+    assert "open" in page.read_text()

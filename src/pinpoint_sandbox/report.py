@@ -19,6 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pinpoint_sandbox.account_facts import is_production
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.destinations import DestinationStatus, destination_readiness, not_ready
 from pinpoint_sandbox.lifecycle import age_seconds
@@ -26,6 +27,7 @@ from pinpoint_sandbox.spend import RegionSpend, read_spend
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.status import RegionStatus
+    from pinpoint_sandbox.tracker import TrackedTarget
 
 TEMPLATE = "data/report.html.j2"
 # Spend limits shown on each channel's row; the rest (notify, rcs, names AWS adds) go with sms.
@@ -94,9 +96,36 @@ def report_rows(
     statuses: Sequence[RegionStatus], readiness: ReadinessMap | None = None,
     *, now: dt.datetime | None = None,
 ) -> list[ReportRow]:
-    """THE adapter from `status.collect_status` rows to report rows (another status source,
-    e.g. a lifecycle tracker, only needs its own version of this function)."""
-    now = now or dt.datetime.now(dt.UTC)
+    """Report rows from `status.collect_status` rows alone (no tracker)."""
+    rows, problems = _fact_rows(statuses, now or dt.datetime.now(dt.UTC))
+    return with_readiness(rows, readiness or {}, problems)
+
+
+def tracked_report_rows(
+    tracked: Sequence[TrackedTarget], statuses: Sequence[RegionStatus],
+    readiness: ReadinessMap | None = None, *, now: dt.datetime | None = None,
+) -> list[ReportRow]:
+    """Every target the tracker followed (its state, ids, AWS's last message, next step),
+    plus the region facts' rows for channels nobody requested there."""
+    fact_rows, problems = _fact_rows(statuses, now or dt.datetime.now(dt.UTC))
+    tiers = {(r.account_id, r.region): r.tier for r in fact_rows}
+    rows: dict[tuple[str, str, str], ReportRow] = {}
+    for item in tracked:
+        t = item.target
+        tier = item.tier or tiers.get((t.account_id, t.region))
+        state = item.state or ("approved" if is_production(tier) else "sandbox")
+        rows[(t.account_id, t.region, t.channel)] = ReportRow(
+            t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
+            item.case_id, item.last_message, next_step=item.next_step or None, tier=tier,
+        )
+    for row in fact_rows:
+        rows.setdefault((row.account_id, row.region, row.channel), row)
+    return with_readiness(list(rows.values()), readiness or {}, problems)
+
+
+def _fact_rows(
+    statuses: Sequence[RegionStatus], now: dt.datetime
+) -> tuple[list[ReportRow], dict[tuple[str, str], list[str]]]:
     rows: list[ReportRow] = []
     problems: dict[tuple[str, str], list[str]] = {}
     for status in statuses:
@@ -110,7 +139,7 @@ def report_rows(
                 age_seconds(info.get("since"), now), info.get("request_id"), info.get("case_id"),
                 info.get("last_message"), tier=status.tier,
             ))
-    return with_readiness(rows, readiness or {}, problems)
+    return rows, problems
 
 
 def with_readiness(

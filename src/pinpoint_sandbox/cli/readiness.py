@@ -30,21 +30,23 @@ def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
     return countries, wanted
 
 
-def add_readiness(
-    account: Any, rows: list[RegionStatus], answers: Path | None, html: Path | None
-) -> ReadinessMap:
-    """Read spend and destination readiness for the rows' regions; write the HTML page."""
-    from pinpoint_sandbox.report import collect_readiness, render_report, report_rows, write_report
+def add_readiness(account: Any, rows: list[RegionStatus], answers: Path | None) -> ReadinessMap:
+    """Read spend and destination readiness for the rows' regions."""
+    from pinpoint_sandbox.report import collect_readiness
 
     countries, wanted = answers_facts(answers)
-    readiness = collect_readiness(account, [r.region for r in rows], countries=countries,
-                                  wanted=wanted)
-    if html is not None:
-        write_report(html, render_report(report_rows(rows, readiness)))
-        from pinpoint_sandbox.cli.output import stderr_console
+    return collect_readiness(account, [r.region for r in rows], countries=countries,
+                             wanted=wanted)
 
-        stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
-    return readiness
+
+def write_html(html: Path, tracked: list[Any], rows: list[RegionStatus],
+               readiness: ReadinessMap) -> None:
+    """One page: every tracked target, with its region's facts and readiness."""
+    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.report import render_report, tracked_report_rows, write_report
+
+    write_report(html, render_report(tracked_report_rows(tracked, rows, readiness)))
+    stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
 
 
 def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]:

@@ -94,11 +94,16 @@ def status(
     targets = _select(scopes, shown_only, ledger,
                       include_ledger=not (batch or profile or role_arn or org))
     json_output = output == common.OutputFormat.json
-    wants_facts = not batch and (explicit or html is not None or answers is not None)
+    wants_facts = html is not None or (not batch and (explicit or answers is not None))
+    if html is not None:  # the page shows every target with its region's facts
+        regions = sorted({*regions, *(t.region for t in targets)})
     code, rows, facts = _states_and_facts(targets, scopes, regions, ledger, wants_facts,
                                           watch, json_output)
-    _emit(rows, facts, _readiness(scopes, facts, answers, html) if facts else {},
+    readiness = _readiness(scopes, facts, answers) if facts else {}
+    _emit(rows, facts, readiness,
           json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
+    if html is not None:
+        readiness_cli.write_html(html, rows, facts, readiness)
     if code := common.organization_exit(code, org):
         raise typer.Exit(code)
 
@@ -179,25 +184,19 @@ def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: Readi
         _print_rows(rows)
 
 
-def _readiness(scopes: list[Scope], facts: list[RegionStatus], answers: Path | None,
-               html: Path | None) -> ReadinessMap:
-    """After-approval readiness of the region rows, per account; one HTML page for all."""
-    readiness: ReadinessMap = {}
+def _readiness(scopes: list[Scope], facts: list[RegionStatus],
+               answers: Path | None) -> ReadinessMap:
+    """After-approval readiness of the region rows, per account."""
     if len(scopes) == 1:
-        return readiness_cli.add_readiness(scopes[0].account, facts, answers, html)
+        return readiness_cli.add_readiness(scopes[0].account, facts, answers)
+    readiness: ReadinessMap = {}
     for scope in scopes:
         try:
             mine = [r for r in facts if r.account_id == scope.account.account_id()]
         except Exception:  # unreachable: its targets already say why
             continue
         if mine:
-            readiness.update(readiness_cli.add_readiness(scope.account, mine, answers, None))
-    if html is not None:
-        from pinpoint_sandbox.cli.output import stderr_console
-        from pinpoint_sandbox.report import render_report, report_rows, write_report
-
-        write_report(html, render_report(report_rows(facts, readiness)))
-        stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
+            readiness.update(readiness_cli.add_readiness(scope.account, mine, answers))
     return readiness
 
 
