@@ -9,16 +9,15 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.panel import Panel
-from rich.progress import Progress
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.errors import NoTerminalError
-from pinpoint_sandbox.preflight import TargetPlan
-from pinpoint_sandbox.targets import Result
+
+if TYPE_CHECKING:  # rich and the library load when output is written, not for --help
+    from rich.console import Console
+
+    from pinpoint_sandbox.preflight import TargetPlan
+    from pinpoint_sandbox.targets import Result
 
 SUMMARY_OVER = 60  # more targets than this: a summary per account instead of a row each
 SUMMARY_REASONS = 15
@@ -27,6 +26,8 @@ STYLE = {"previewed": "cyan", "filed": "green", "skipped": "yellow", "blocked": 
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=False)
 
 
@@ -44,6 +45,9 @@ class RichReporter:
         self.console.print(text, markup=False)
 
     def preview(self, plans: Sequence[TargetPlan]) -> None:
+        from rich.panel import Panel
+        from rich.table import Table
+
         if self.show_cases:
             shown: list[str] = []  # descriptions already printed, with the region blanked out
             for plan in plans:
@@ -136,7 +140,13 @@ class RichReporter:
         nothing otherwise, so `--output json` in a pipe stays clean."""
         if total <= 3 or not self.console.is_terminal:
             return lambda *done: None
-        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -216,6 +226,9 @@ def print_results(
             summary["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
         stream_json("results", (r.to_json() for r in results), summary)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(highlight=False)
     if len(results) > SUMMARY_OVER:
         _summary(console, "Results", [(r.account_id, r.action, r.reason) for r in results])
@@ -266,6 +279,8 @@ def _summary(console: Console, title: str, rows: Sequence[tuple[str, str, str | 
     """Many targets (an organization): one line per account and each distinct reason once,
     instead of a row per target. `--output json` still has every target."""
     from collections import Counter
+
+    from rich.table import Table
 
     actions = sorted({action for _, action, _ in rows})
     per_account: dict[str, Counter[str]] = {}
