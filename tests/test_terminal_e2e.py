@@ -39,7 +39,10 @@ class Terminal:
         while time.monotonic() < end:
             screen = self.screen()
             if screen.count(text) >= count:
-                return screen
+                # Let the prompt finish starting before keys arrive: on a cold first run
+                # (fresh clone, no bytecode yet) an early key could land before its default.
+                time.sleep(0.25)
+                return self.screen()
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {text!r}; screen:\n{self.screen()}")
 
@@ -135,8 +138,8 @@ def test_full_interactive_sms_request_in_a_real_terminal(
     term.wait_for("? What next?", count=2)  # back at the summary, not at question 1
     term.keys("Enter")  # File
     screen = term.wait_for("production-access request(s) now?")
-    assert "SMS Production Access request for Acme Tools in eu-west-1" in screen
-    assert "[pinpoint-sandbox sms eu-west-1 111122223333]" in screen
+    assert "SMS Production Access request for Acme Tools in eu-west-1" in screen, screen
+    assert "[pinpoint-sandbox sms eu-west-1 111122223333]" in screen, screen
     term.keys("y")
     screen = term.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
