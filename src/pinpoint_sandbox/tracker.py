@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pinpoint_sandbox.aws import AwsAccount, max_concurrency
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import FilingContext
-from pinpoint_sandbox.backends.choose import backend_by_name
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.lifecycle import (
@@ -241,7 +241,7 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
         return  # an interrupted filing: the next `request` reconciles it, not status
     else:
         try:
-            backend = backend_by_name(entry.backend)
+            backend = registry.get(entry.backend)
         except Exception:  # a backend this version does not know: keep the ledger's word
             return
         ctx = FilingContext(account=account, target=row.target)
@@ -291,7 +291,7 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     source = found.source if found.source in ("service-quotas", "support") else "support"
     adopted = Entry(target, "aws", source, "", status="filed",
                     request_id=found.request_id, case_id=found.case_id)
-    _apply(row, backend_by_name(source).refresh(FilingContext(account, target), adopted))
+    _apply(row, registry.get(source).refresh(FilingContext(account, target), adopted))
     row.backend = source
     row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
