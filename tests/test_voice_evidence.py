@@ -36,6 +36,34 @@ def test_cloudwatch_datapoint_is_evidence(simulator: Any) -> None:
     assert len(evidence.checked) == 1 and evidence.checked[0].startswith("cloudwatch:")
 
 
+def test_one_cloudwatch_call_when_a_message_was_sent(simulator: Any) -> None:
+    # The metric is published without dimensions: GetMetricData answers alone (#13's budget).
+    sim = simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [3]}}))
+    assert voice_evidence(AwsAccount(), "eu-west-1").found is True
+    assert operations(sim, "cloudwatch") == ["GetMetricData"]
+    assert operations(sim, "cloudtrail") == []
+
+
+def test_metric_with_dimensions_is_found_through_list_metrics(simulator: Any) -> None:
+    dims = [{"Name": "Channel", "Value": "VOICE"}]
+    sim = simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [3],
+                                            "cloudwatch_metric_dimensions": dims}}))
+    evidence = voice_evidence(AwsAccount(), "eu-west-1")
+    assert evidence.found is True and evidence.source == "cloudwatch"
+    # The query without dimensions finds nothing, ListMetrics names the set, the second finds it.
+    assert operations(sim, "cloudwatch") == ["GetMetricData", "ListMetrics", "GetMetricData"]
+    queried = [r.params for r in sim.requests if r.operation == "GetMetricData"][-1]
+    assert queried["MetricDataQueries"][0]["MetricStat"]["Metric"]["Dimensions"] == dims
+
+
+def test_nothing_sent_reads_every_source_once(simulator: Any) -> None:
+    sim = simulator(scenario({"eu-west-1": {}}))
+    assert voice_evidence(AwsAccount(), "eu-west-1").found is False
+    # ListMetrics shows no dimension set: no second GetMetricData.
+    assert operations(sim, "cloudwatch") == ["GetMetricData", "ListMetrics"]
+    assert operations(sim, "cloudtrail") == ["LookupEvents"]
+
+
 def test_old_datapoint_found_although_list_metrics_hides_it(simulator: Any) -> None:
     # 200 days idle: ListMetrics (14-day window) shows nothing, GetMetricData still has it.
     sim = simulator(scenario({"eu-west-1": {"cloudwatch_voice_spend_days_ago": [200]}}))

@@ -5,7 +5,8 @@ and the first one that finds something wins:
 
 1. CloudWatch `AWS/SMSVoice` `VoiceMessageMonthlySpend` datapoints (kept ~15 months). Only
    GetMetricData counts: ListMetrics hides metrics idle for more than two weeks, so it is used
-   for nothing but finding the dimensions to query.
+   for nothing but finding other dimension sets, and only when the query without dimensions
+   found nothing (one call per region when a message was sent).
 2. CloudTrail `SendVoiceMessage` events (LookupEvents keeps 90 days). DryRun and failed calls
    are logged too, and are not sends, so they are skipped.
 3. The user's attestation (`voice_message_sent: true` in the answers).
@@ -87,8 +88,6 @@ def _metric_dimension_sets(client: Any) -> list[list[dict[str, str]]]:
 def _latest_datapoint(
     client: Any, dimension_sets: list[list[dict[str, str]]], start: datetime, end: datetime
 ) -> tuple[datetime, float] | None:
-    # The no-dimension query always runs too: an account-level metric may have no dimensions,
-    # and ListMetrics may not list a metric that was last written months ago.
     queries = [
         {
             "Id": f"m{index}",
@@ -99,7 +98,7 @@ def _latest_datapoint(
             },
             "ReturnData": True,
         }
-        for index, dims in enumerate([*dimension_sets, []])
+        for index, dims in enumerate(dimension_sets)
     ]
     latest: tuple[datetime, float] | None = None
     pages = client.get_paginator("get_metric_data").paginate(
@@ -119,23 +118,33 @@ def _latest_datapoint(
 def _from_cloudwatch(
     account: AwsAccount, region: str, now: datetime, checked: list[str]
 ) -> VoiceEvidence | None:
+    """One GetMetricData for the metric without dimensions (how AWS publishes it, and what
+    finds it in one call per region); only when that finds nothing, ListMetrics for other
+    dimension sets and one GetMetricData for them."""
     client = account.client(CLOUDWATCH, region)
     errors = aws.AWS_ERRORS
+    # Start at midnight UTC so each one-day bucket is a calendar day and dates read right.
+    start = (now - timedelta(days=CLOUDWATCH_DAYS)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     try:
-        dimension_sets = _metric_dimension_sets(client)
-    except errors as exc:
-        # Not fatal: GetMetricData without dimensions may still work.
-        dimension_sets = []
-        checked.append(f"cloudwatch: ListMetrics failed ({aws_error_message(exc)})")
-    try:
-        # Start at midnight UTC so each one-day bucket is a calendar day and dates read right.
-        start = (now - timedelta(days=CLOUDWATCH_DAYS)).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
-        latest = _latest_datapoint(client, dimension_sets, start, now)
+        latest = _latest_datapoint(client, [[]], start, now)
     except errors as exc:
         checked.append(f"cloudwatch: {UNREADABLE} {METRIC} ({aws_error_message(exc)})")
         return None
+    if latest is None:
+        try:
+            dimension_sets = _metric_dimension_sets(client)
+        except errors as exc:
+            dimension_sets = []  # the no-dimension query above has answered already
+            checked.append(f"cloudwatch: ListMetrics failed ({aws_error_message(exc)})")
+        if dimension_sets:
+            try:
+                latest = _latest_datapoint(client, dimension_sets, start, now)
+            except errors as exc:
+                checked.append(f"cloudwatch: {UNREADABLE} {METRIC} with dimensions "
+                               f"({aws_error_message(exc)})")
+                return None
     if latest is None:
         checked.append(f"cloudwatch: no {METRIC} datapoints in {CLOUDWATCH_DAYS} days")
         return None

@@ -37,6 +37,7 @@ def batch(
     external_id: common.ExternalIdOpt = None,
     session_duration: common.SessionDurationOpt = None,
     max_concurrency: common.MaxConcurrencyOpt = None,
+    destinations: common.DestinationsOpt = None,
     ignore: common.IgnoreOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
@@ -62,10 +63,18 @@ def batch(
     for index, item in enumerate(spec.requests):
         review_answers(reporter, f"request {index + 1} ({item.channel})", item.channel,
                        answers[index].model_dump(mode="json"), flag_waivers)
+    if destinations is None:
+        # An organization run previews filings; each destination country's identity list is
+        # one more call per account-region (DescribePhoneNumbers, DescribeSenderIds).
+        destinations = fan is None
+        if not destinations:
+            reporter.message("Destination readiness is not read in an organization run: "
+                             "`check --organization` shows it, `--destinations` reads it here.")
     report = run(
         requests,
         RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait, refile=refile),
+                   ledger=ledger, wait_for_case_limit=wait, refile=refile,
+                   destinations=destinations),
         reporter,
     )
     print_results(report.results, json_output=json_output,

@@ -235,6 +235,13 @@ SessionDurationOpt = Annotated[
     typer.Option("--session-duration", help="AssumeRole session length (900-43200 s).",
                  show_default=False, metavar="SECONDS"),
 ]
+DestinationsOpt = Annotated[
+    bool | None,
+    typer.Option("--destinations/--no-destinations",
+                 help="Read destination readiness (after approval) for each SMS target "
+                 "[default: on; off in an organization run: `check --organization` reads it].",
+                 show_default=False),
+]
 MaxConcurrencyOpt = Annotated[
     int | None,
     typer.Option("--max-concurrency", help="AWS calls in flight at most, across all accounts "

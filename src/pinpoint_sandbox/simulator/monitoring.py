@@ -20,9 +20,23 @@ EVENT_RETENTION = 90 * DAY
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 
 
+def _dimensions(call: Call) -> list[dict[str, str]]:
+    """The dimensions every simulated metric of the region is published with (CloudWatch
+    matches a query's dimensions exactly, in any order)."""
+    found: list[dict[str, str]] = call.region_state().get("metric_dimensions") or []
+    return found
+
+
+def _same_dimensions(asked: Any, published: list[dict[str, str]]) -> bool:
+    def key(dims: Any) -> set[tuple[str, str]]:
+        return {(str(d.get("Name")), str(d.get("Value"))) for d in dims or []}
+
+    return key(asked) == key(published)
+
+
 def _points(call: Call, namespace: Any, metric: Any, dimensions: Any) -> list[list[float]]:
-    """Datapoints of one metric; the simulated metrics have no dimensions."""
-    if namespace != NAMESPACE or dimensions:
+    """Datapoints of one metric, for a query naming exactly its published dimensions."""
+    if namespace != NAMESPACE or not _same_dimensions(dimensions, _dimensions(call)):
         return []
     points = call.region_state()["metrics"].get(str(metric), [])
     oldest = call.now - METRIC_RETENTION
@@ -141,10 +155,15 @@ def cw_list_metrics(call: Call) -> dict[str, Any]:
     for metric_name, points in call.region_state()["metrics"].items():
         if namespace not in (None, NAMESPACE) or name not in (None, metric_name):
             continue
-        if call.params.get("Dimensions"):
-            continue  # the simulated metrics have no dimensions
+        published = _dimensions(call)
+        wanted = call.params.get("Dimensions") or []
+        # A ListMetrics filter names dimensions the metric must have (a Value is optional).
+        if any(not any(p.get("Name") == w.get("Name") and w.get("Value") in (None, p.get("Value"))
+                       for p in published) for w in wanted):
+            continue
         if any(p[0] >= call.now - window for p in points):
-            metrics.append({"Namespace": NAMESPACE, "MetricName": metric_name, "Dimensions": []})
+            metrics.append({"Namespace": NAMESPACE, "MetricName": metric_name,
+                            "Dimensions": [dict(d) for d in published]})
     page, token = paginate(metrics, call.params, max_key="MaxRecords", default_size=500,
                            invalid_token="InvalidNextToken")
     return {"Metrics": page, **({"NextToken": token} if token else {})}

@@ -174,6 +174,9 @@ class RegionSettings(_Strict):
     cloudwatch_voice_spend_days_ago: list[float] = Field(default_factory=list)
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
+    # The dimensions the AWS/SMSVoice metrics are published with (default: none), e.g.
+    # [{Name: Channel, Value: VOICE}]: a query without them then finds nothing.
+    cloudwatch_metric_dimensions: list[dict[str, str]] = Field(default_factory=list)
     quota_requests: list[QuotaRequestSeed] = Field(default_factory=list)
     # Enforced limits below the maximum (Set*SpendLimitOverride already called), e.g. {text: 5}.
     spend_overrides: dict[SpendKey, int] = Field(default_factory=dict)

@@ -340,6 +340,7 @@ class SimulatorState:
             ],
             "voice_sends": [],
             "metrics": {"VoiceMessageMonthlySpend": [], "TextMessageMonthlySpend": []},
+            "metric_dimensions": [dict(d) for d in settings.cloudwatch_metric_dimensions],
             "events": [],
         }
         regions[region] = found
