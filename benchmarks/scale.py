@@ -223,7 +223,13 @@ def main() -> None:
     if args.replay:
         replay(args.replay, args.max_concurrency)
         return
+    import compileall
+
     from pinpoint_sandbox.regions import sms_voice_regions
+
+    # Bytecode as an installed package has it: PYTHONDONTWRITEBYTECODE (set on some CI
+    # machines) would otherwise make every CLI run compile the package's sources again.
+    compileall.compile_dir(REPO / "src", quiet=1)
 
     regions = [r for r in sms_voice_regions() if not r.startswith(("us-gov", "eusc"))]
     regions = regions[: args.regions]

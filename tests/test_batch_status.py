@@ -99,6 +99,23 @@ def test_status_shows_tier_limits_and_what_was_filed(simulator: Any) -> None:
     assert rows["eu-west-1"]["verified_destinations_max"] == 10
 
 
+def test_status_reads_each_region_fact_once(simulator: Any) -> None:
+    """#13: one read per fact per region (the catalogue from AWS's defaults: no ListServices)."""
+    from collections import Counter
+
+    sim = simulator("fresh-sandbox")
+    regions = ["eu-west-1", "us-east-1", "eu-central-1"]
+    run = cli("status", *[a for r in regions for a in ("-r", r)], "--output", "json")
+    assert run.exit_code == 0, run
+    assert [row["region"] for row in run.json["regions"]] == regions
+    per_region = Counter((r.operation, r.region) for r in sim.requests)
+    for operation in ("DescribeAccountAttributes", "DescribeSpendLimits", "DescribeAccountLimits",
+                      "DescribeVerifiedDestinationNumbers", "ListAWSDefaultServiceQuotas",
+                      "ListRequestedServiceQuotaChangeHistory"):
+        assert [per_region[(operation, r)] for r in regions] == [1, 1, 1], operation
+    assert not {"ListServices", "ListServiceQuotas"} & {r.operation for r in sim.requests}
+
+
 def test_batch_role_arn_files_in_the_assumed_account(simulator: Any, tmp_path: Path) -> None:
     sim = simulator("organization")
     role = f"arn:aws:iam::{STAGING}:role/OrganizationAccountAccessRole"

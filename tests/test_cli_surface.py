@@ -20,7 +20,9 @@ def _command_names() -> list[str]:
 
     group = typer.main.get_command(app)
     names: list[str] = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
+    ctx = group.make_context("pinpoint-sandbox", ["--help"], resilient_parsing=True)
+    for name in group.list_commands(ctx):  # type: ignore[attr-defined]
+        command = group.get_command(ctx, name)  # type: ignore[attr-defined]
         sub = getattr(command, "commands", None)
         if sub:
             names.extend(f"{name} {child}" for child in sub)

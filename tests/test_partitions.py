@@ -124,6 +124,7 @@ def test_opt_in_region_not_enabled_fails_that_target_only(simulator: Any) -> Non
 def test_status_names_the_disabled_opt_in_region(simulator: Any) -> None:
     simulator(scenario([account("111122223333", disabled_regions=["me-central-1"])]))
     run = cli("status", "-r", "me-central-1", "--output", "json")
+    assert len(run.json["regions"]) == 1, run
     [row] = run.json["regions"]
     assert row["problems"][0].startswith("region me-central-1 is an opt-in region not enabled")
 

@@ -234,7 +234,8 @@ def test_user_template_with_undefined_variable_is_exit_2_and_nothing_filed(
 
 def test_auto_falls_back_when_service_quotas_is_absent(simulator: Any) -> None:
     sim = simulator(
-        scenario([account(plan="basic")], faults={"unsupported_operations": ["ListServices"]})
+        scenario([account(plan="basic")],
+                 faults={"unsupported_operations": ["ListAWSDefaultServiceQuotas", "ListServices"]})
     )
     run = sms("--yes")
     assert run.exit_code == 0, run
@@ -249,7 +250,8 @@ def test_unreadable_service_quotas_never_files_through_another_backend(
     """Failing to answer is not absence: an open quota request could hide behind it."""
     sim = simulator(scenario(
         [account(plan="business", regions={"eu-west-1": {"quota_requests": [{"quota": "sms"}]}})],
-        faults={"error_rate": 1.0, "operations": ["ListServices"]},
+        # The catalogue: AWS's defaults (read first), then the full discovery.
+        faults={"error_rate": 1.0, "operations": ["ListAWSDefaultServiceQuotas", "ListServices"]},
     ))
     run = sms("--yes", "--backend", backend)
     assert run.exit_code == 4, run
@@ -275,7 +277,8 @@ def test_explicit_service_quotas_backend_fails_cleanly_when_it_cannot_be_read(
 ) -> None:
     sim = simulator(
         scenario([account(plan="basic")],
-                 faults={"error_rate": 1.0, "operations": ["ListServices"]})
+                 faults={"error_rate": 1.0,
+                         "operations": ["ListAWSDefaultServiceQuotas", "ListServices"]})
     )
     run = sms("--yes", "--backend", "service-quotas")
     assert run.exit_code == 4, run

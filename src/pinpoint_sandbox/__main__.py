@@ -1,5 +1,5 @@
 """`python -m pinpoint_sandbox` runs the CLI."""
 
-from pinpoint_sandbox.cli import main
+from pinpoint_sandbox.cli import run
 
-main()
+run()

@@ -150,26 +150,42 @@ def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
     ]
 
 
-def _verified_limit(client: Any) -> tuple[int | None, int | None]:
-    """(Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits."""
-    for page in client.get_paginator("describe_account_limits").paginate():
-        for item in page.get("AccountLimits", []):
-            if item.get("Name") == VERIFIED_LIMIT_NAME:
-                return int(item.get("Used", 0)), int(item.get("Max", 0))
-    return None, None
+def verified_limit(account: AwsAccount, region: str) -> tuple[int | None, int | None]:
+    """(Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits (cached)."""
+
+    def read() -> tuple[int | None, int | None]:
+        pages = account.client(SMS_VOICE, region).get_paginator("describe_account_limits")
+        for page in pages.paginate():
+            for item in page.get("AccountLimits", []):
+                if item.get("Name") == VERIFIED_LIMIT_NAME:
+                    return int(item.get("Used", 0)), int(item.get("Max", 0))
+        return None, None
+
+    found: tuple[int | None, int | None] = account.cached(("account-limits", region), read)
+    return found
 
 
-def _count_verified(client: Any) -> int:
-    pages = client.get_paginator("describe_verified_destination_numbers").paginate(
-        Filters=[{"Name": "status", "Values": ["VERIFIED"]}]
-    )
-    # Filter again locally: a server that ignores Filters must not inflate the count.
-    return sum(
-        1
-        for page in pages
-        for item in page.get("VerifiedDestinationNumbers", [])
-        if item.get("Status") == "VERIFIED"
-    )
+def verified_count(account: AwsAccount, region: str) -> int:
+    """How many destination numbers are VERIFIED (cached)."""
+
+    def read() -> int:
+        pages = account.client(SMS_VOICE, region).get_paginator(
+            "describe_verified_destination_numbers").paginate(
+            Filters=[{"Name": "status", "Values": ["VERIFIED"]}])
+        # Filter again locally: a server that ignores Filters must not inflate the count.
+        return sum(
+            1
+            for page in pages
+            for item in page.get("VerifiedDestinationNumbers", [])
+            if item.get("Status") == "VERIFIED"
+        )
+
+    found: int = account.cached(("verified-count", region), read)
+    return found
+
+
+# What `status` shows of a region, as cached reads `aws.prefetch` can start together.
+FACTS_READS = (tier_shared, spend_limit_items, verified_limit, verified_count)
 
 
 def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
@@ -194,7 +210,6 @@ def read_region_facts(
 ) -> RegionFacts:
     """Everything `status` shows for one region; failed reads go to `problems`, never raise.
     `phone_numbers=False` skips DescribePhoneNumbers for callers that do not show them."""
-    client = account.client(SMS_VOICE, region)
     facts = RegionFacts(region=region)
     errors = aws.AWS_ERRORS
 
@@ -217,12 +232,12 @@ def read_region_facts(
 
     used: int | None = None
     try:
-        used, facts.verified_destinations_max = _verified_limit(client)
+        used, facts.verified_destinations_max = verified_limit(account, region)
     except errors as exc:
         problem("DescribeAccountLimits", exc)
 
     try:
-        facts.verified_destinations = _count_verified(client)
+        facts.verified_destinations = verified_count(account, region)
     except errors as exc:
         problem("DescribeVerifiedDestinationNumbers", exc)
         # The account limit's "Used" also counts pending numbers, but it beats nothing.

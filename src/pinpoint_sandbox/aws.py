@@ -189,6 +189,7 @@ class _Shared:
         self.signers: dict[str | None, Any] = {}  # sessions that build the shared clients
         self.clients: dict[tuple[str | None, str, str, bool], Any] = {}
         self.loader: Any = None
+        self.data: Any = None  # data_session(): botocore's bundled data, no credentials
         self.fingerprint: tuple[tuple[str, str], ...] = ()
 
     def session(self, profile: str | None) -> Any:
@@ -241,6 +242,10 @@ class _Shared:
                     self.signers[profile] = signer
                 config = client_config(self.limiter.size, attempts=1 if single else None)
                 found = signer.create_client(service, region_name=region, config=config)
+                # botocore's loader caches are not locked: 64 threads asking for the same
+                # paginator model at once would each list and parse the data files (seen:
+                # 39,000 file opens and seconds of lock contention). Load it here, once.
+                found.can_paginate(next(iter(found.meta.method_to_api_mapping)))
                 self.clients[key] = found
         return found
 
@@ -304,6 +309,22 @@ _CONTEXT_CREDENTIALS: Any = None
 _SHARED = _Shared()
 
 
+def data_session() -> Any:
+    """A botocore session for botocore's bundled data (regions, partitions), on the process's
+    one model loader: endpoints.json (~1 MB) is parsed once per process, not once per reader."""
+    with _SHARED.lock:
+        if _SHARED.data is None:
+            import botocore.session
+
+            session = botocore.session.Session()
+            if _SHARED.loader is None:
+                _SHARED.loader = session.get_component("data_loader")
+            else:
+                session.register_component("data_loader", _SHARED.loader)
+            _SHARED.data = session
+        return _SHARED.data
+
+
 def set_max_concurrency(size: int) -> None:
     """Bound the AWS calls in flight across the whole process (`--max-concurrency`)."""
     if size < 1:
@@ -359,7 +380,8 @@ class _BoundPaginator:
 
 class OnceCache:
     """A dict whose entries are computed once, even when many threads ask at the same time
-    (per-entry locks: a slow read of one key does not hold up the others)."""
+    (per-entry locks: a slow read of one key does not hold up the others). A failure is not
+    kept: the next reader asks again (readers of one key may turn it into different errors)."""
 
     def __init__(self) -> None:
         self.data: dict[Any, Any] = {}
@@ -378,6 +400,13 @@ class OnceCache:
             self.data[key] = value
             return value
 
+
+def prefetch(read: Callable[..., Any], *args: Any) -> None:
+    """Run a cached read ahead of its reader, e.g. in a pool so the reads of a region go out
+    together instead of one after another. Never raises: a failed read is not kept, so its
+    reader asks again and reports the failure its own way."""
+    with contextlib.suppress(Exception):  # the reader meets (and reports) it
+        read(*args)
 
 
 class AwsAccount:

@@ -46,9 +46,9 @@ NOT_ENABLED_CODES = frozenset({
 
 @cache
 def _regions_by_partition() -> dict[str, tuple[str, ...]]:
-    import botocore.session
+    from pinpoint_sandbox.aws import data_session
 
-    session = botocore.session.get_session()
+    session = data_session()
     return {
         partition: tuple(sorted(session.get_available_regions(SMS_VOICE_SERVICE, partition)))
         for partition in session.get_available_partitions()
@@ -72,10 +72,10 @@ def partition_of(region: str) -> str | None:
     for partition, regions in _regions_by_partition().items():
         if region in regions:
             return partition
-    import botocore.session
+    from pinpoint_sandbox.aws import data_session
 
     try:
-        return str(botocore.session.get_session().get_partition_for_region(region))
+        return str(data_session().get_partition_for_region(region))
     except Exception:  # UnknownRegionError and malformed names: no partition
         return None
 
@@ -107,9 +107,9 @@ def choice_regions() -> list[str]:
 @cache
 def region_names() -> dict[str, str]:
     """{"eu-west-1": "Europe (Ireland)", …} from botocore's endpoint data (for prompts)."""
-    import botocore.session
+    from pinpoint_sandbox.aws import data_session
 
-    data = botocore.session.get_session().get_component("data_loader").load_data("endpoints")
+    data = data_session().get_component("data_loader").load_data("endpoints")
     return {
         code: str(info.get("description", ""))
         for partition in data.get("partitions", [])

@@ -116,7 +116,8 @@ def _entries(account: AwsAccount, region: str, *, complete: bool = False) -> Cat
 
 def _defaults(account: AwsAccount, region: str) -> Catalogue:
     """AWS's default quotas of `sms-voice`: the same for every account, so the accounts of
-    an organization run share one read per region. Empty when they cannot be read this way."""
+    an organization run share one read per region (a single account keeps its own). Empty
+    when they cannot be read this way."""
 
     def read() -> Catalogue:
         code = SERVICE_CODE_HINTS[0]
@@ -127,8 +128,9 @@ def _defaults(account: AwsAccount, region: str) -> Catalogue:
             return {}  # the full discovery says what is wrong
         return {(code, q["QuotaCode"]): q for q in items}
 
-    assert account.shared is not None
-    found: Catalogue = account.shared.get(("service-quotas-defaults", region), read)
+    key = ("service-quotas-defaults", region)
+    found: Catalogue = (account.shared.get(key, read) if account.shared is not None
+                        else account.cached(key, read))
     return found
 
 
@@ -138,9 +140,10 @@ def _names_both(catalogue: Catalogue) -> bool:
 
 
 def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) -> Catalogue:
-    if account.shared is not None and not complete:
-        # An organization run: AWS's default catalogue, read once per region for all accounts,
-        # is enough when it names both production-access quotas.
+    if not complete:
+        # AWS's default catalogue of End User Messaging (one call; in an organization run one
+        # per region for all accounts) is enough when it names both production-access quotas:
+        # the account's applied values do not change a quota's code, name or adjustability.
         known = _defaults(account, region)
         if _names_both(known):
             return known

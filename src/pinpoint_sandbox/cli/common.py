@@ -175,7 +175,7 @@ def account_for(profile: str | None, role_arn: str | None = None) -> Any:
         raise UsageError(problem)
     account = AwsAccount(profile=profile, role_arn=role_arn)
     if role_arn is None:
-        account.session  # noqa: B018 - a missing profile or broken config: exit 2 now, no call
+        account.credentials()  # a missing profile or broken config: exit 2 now, no call
     return account
 
 

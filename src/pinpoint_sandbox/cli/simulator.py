@@ -224,3 +224,7 @@ def _advance_target(
 
 if __name__ == "__main__":
     app()
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="simulator")

@@ -183,6 +183,7 @@ def start_in_process(scenario: str | None = None,
     import atexit
 
     atexit.register(sim.stop)  # the last reads' log lines reach the state file too
+    _IN_PROCESS.append(sim)
     _point_environment_at(sim)
     os.environ[SIMULATOR_DIR_ENV] = str(selected.directory)
     if announce is not None:
@@ -190,6 +191,19 @@ def start_in_process(scenario: str | None = None,
         announce(f"simulator: scenario {selected.name} (state {selected.directory}{fresh}; "
                  f"`pinpoint-sandbox simulator reset --scenario {selected.name}` starts over)")
     return sim
+
+
+_IN_PROCESS: list[Simulator] = []
+
+
+def stop_in_process() -> None:
+    """Stop the simulators `start_in_process` started (the CLI's quick exit skips atexit)."""
+    import atexit
+
+    while _IN_PROCESS:
+        sim = _IN_PROCESS.pop()
+        atexit.unregister(sim.stop)
+        sim.stop()
 
 
 def _point_environment_at(sim: Simulator) -> None:
