@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from helpers import REPO, cli
+from helpers import REPO, SMS_ANSWERS, cli
 from pinpoint_sandbox.cli import app
 
 DESIGN_COMMANDS = ["request", "batch", "status", "check", "lint", "init", "iam-policy",
@@ -89,3 +90,31 @@ def test_json_output_is_one_document_even_for_usage_errors(args: list[str], key:
     assert run.exit_code == 2, run
     doc = run.json
     assert doc[key] == [] and doc["error"]["exit_code"] == 2
+
+
+def test_console_entry_point_exits_quickly_keeping_codes_output_and_simulator_state(
+    tmp_path: Path,
+) -> None:
+    """`run()` leaves with os._exit after the command: the exit code, the whole stdout and
+    the in-process simulator's saved state must survive it."""
+    import json
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PINPOINT_"))}
+    env["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp_path / "state")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pinpoint_sandbox", *args], env=env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    bad = run("status", "--no-such-flag")
+    assert bad.returncode == 2 and bad.stderr.count("Error:") == 1, bad
+    filed = run("request", "sms", "--simulate", "--answers", str(SMS_ANSWERS), "-r", "eu-west-1",
+                "--yes", "--output", "json")
+    assert filed.returncode == 0, filed
+    request_id = json.loads(filed.stdout)["results"][0]["request_id"]
+    # A second process sees what the first filed: the simulator saved its state before exit.
+    status = run("status", "--simulate", "-r", "eu-west-1", "--output", "json")
+    assert status.returncode == 0, status
+    [row] = json.loads(status.stdout)["regions"]
+    assert any(request_id in line for line in row["requests"]), row
