@@ -199,11 +199,7 @@ class _Shared:
             import botocore.session
             from botocore.exceptions import ProfileNotFound
 
-            found = botocore.session.Session(profile=profile)
-            if self.loader is None:
-                self.loader = found.get_component("data_loader")
-            else:  # service models are parsed once per process, not once per session
-                found.register_component("data_loader", self.loader)
+            found = self.share_loader(botocore.session.Session(profile=profile))
             try:
                 found.get_config_variable("region")  # a wrong profile name fails here
             except ProfileNotFound as exc:
@@ -216,6 +212,15 @@ class _Shared:
                 ) from exc
             self.sessions[profile] = found
         return found
+
+    def share_loader(self, session: Any) -> Any:
+        """`session`, reading botocore's data through the process's one loader: service models
+        and endpoints.json are parsed once per process, not once per session. Call under `lock`."""
+        if self.loader is None:
+            self.loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", self.loader)
+        return session
 
     def refresh(self) -> None:
         """Forget sessions and clients when the AWS environment changed (another endpoint,
@@ -316,12 +321,7 @@ def data_session() -> Any:
         if _SHARED.data is None:
             import botocore.session
 
-            session = botocore.session.Session()
-            if _SHARED.loader is None:
-                _SHARED.loader = session.get_component("data_loader")
-            else:
-                session.register_component("data_loader", _SHARED.loader)
-            _SHARED.data = session
+            _SHARED.data = _SHARED.share_loader(botocore.session.Session())
         return _SHARED.data
 
 

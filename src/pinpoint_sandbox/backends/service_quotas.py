@@ -140,6 +140,7 @@ def _names_both(catalogue: Catalogue) -> bool:
 
 
 def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) -> Catalogue:
+    known: Catalogue = {}
     if not complete:
         # AWS's default catalogue of End User Messaging (one call; in an organization run one
         # per region for all accounts) is enough when it names both production-access quotas:
@@ -166,6 +167,10 @@ def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) ->
                 break
             # The account's applied items (read second) replace AWS's defaults.
             for op in ("list_aws_default_service_quotas", "list_service_quotas"):
+                if op == "list_aws_default_service_quotas" and code == SERVICE_CODE_HINTS[0] \
+                        and known:
+                    quotas.update(known)  # read just above: not asked twice
+                    continue
                 try:
                     for q in _paginate(client, op, "Quotas", ServiceCode=code):
                         quotas[(code, q["QuotaCode"])] = q

@@ -222,9 +222,9 @@ def _advance_target(
     raise UsageError("give the target as ACCOUNT/REGION/CHANNEL, or -r REGION CHANNEL.")
 
 
-if __name__ == "__main__":
-    app()
-
-
 def register(parent: typer.Typer) -> None:
     parent.add_typer(app, name="simulator")
+
+
+if __name__ == "__main__":
+    app()
