@@ -514,6 +514,11 @@ class AwsAccount:
                 "No AWS credentials found: configure a profile (aws configure, --profile, "
                 "AWS_PROFILE) or try the built-in simulator with --simulate."
             )
+        from pinpoint_sandbox.cli.failures import remember_secrets
+
+        fields = vars(found)  # not the properties: a refreshable one could call STS
+        remember_secrets(*(fields.get(k) for k in ("secret_key", "_secret_key", "token",
+                                                   "_token")))
         return found
 
     def client(self, service: str, region: str) -> Any:

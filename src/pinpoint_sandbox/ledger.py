@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pinpoint_sandbox.errors import Busy, UsageError
+from pinpoint_sandbox.errors import Busy, PinpointSandboxError, UsageError
+from pinpoint_sandbox.ledger_lines import parse_line
 from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
@@ -64,6 +66,35 @@ class Entry:
     @property
     def needs_reconcile(self) -> bool:
         return self.status is None or self.status == "unknown"
+
+
+class LedgerError(PinpointSandboxError):
+    """The ledger could not be written (or read): exit 4. Raised before the write call."""
+
+
+def _warn_once(path: Path, number: int, why: str) -> None:
+    """One warning per skipped line per process (the ledger is read several times a run)."""
+    _say_once((str(path), str(number)), f"Warning: ledger {path}, line {number}: {why}; "
+              "skipped (the other lines are read).")
+
+
+def _reason(exc: LedgerError) -> str:
+    cause = exc.__cause__
+    return str(getattr(cause, "strerror", None) or cause or exc.message)
+
+
+def _say_once(key: tuple[str, str], line: str) -> None:
+    import sys
+
+    with _said_lock:
+        if key in _said:
+            return
+        _said.add(key)
+    sys.stderr.write(line + "\n")
+
+
+_said: set[tuple[str, str]] = set()
+_said_lock = threading.Lock()
 
 
 def lock_wait_seconds() -> float:
@@ -138,9 +169,15 @@ class Ledger:
         `lock_wait_seconds()` (a message goes to `on_wait` once), then Busy (exit 4)."""
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot lock the ledger {self.path} ({exc.strerror or exc}); nothing was "
+                "sent: make its directory writable (or pass --ledger FILE), then rerun."
+            ) from exc
         limit = lock_wait_seconds()
         deadline = time.monotonic() + limit
         while True:
@@ -169,25 +206,31 @@ class Ledger:
 
     # -- reading ----------------------------------------------------------------------------
     def lines(self) -> list[dict[str, Any]]:
-        """Every readable record. A line that is not JSON is a write torn by a crash; it is
-        skipped safely: an intent is fsynced before its write call starts, so a torn intent
-        means no call was made, and a torn outcome leaves its intent open for reconciling."""
-        if not self.path.exists():
-            return []
+        """Every valid record. A line that is not whole JSON, is nested or sized beyond the
+        bounds, or has wrong types is skipped with one warning naming its line number
+        (ledger_lines.parse_line); the others are read. A torn line is safe to skip: an intent
+        is fsynced whole before its write call starts, so a torn intent means no call was made,
+        and a torn outcome leaves its intent open for reconciling."""
         out: list[dict[str, Any]] = []
         self.torn_lines = 0
-        with self.path.open(encoding="utf-8", errors="replace") as fh:
-            for raw in fh:
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LedgerError(f"cannot read the ledger {self.path} ({exc.strerror or exc}); "
+                              "check its permissions or pass --ledger FILE.") from None
+        with fh:
+            for number, raw in enumerate(fh, start=1):
                 raw = raw.strip()
                 if not raw:
                     continue
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError:
+                record = parse_line(raw)
+                if isinstance(record, str):
                     self.torn_lines += 1
+                    _warn_once(self.path, number, record)
                     continue
-                if isinstance(record, dict):
-                    out.append(record)
+                out.append(record)
         return out
 
     def entries(self) -> dict[Target, Entry]:
@@ -249,12 +292,9 @@ class Ledger:
         self._index_offset += complete
 
     def _index_line(self, raw: bytes) -> None:
-        try:
-            line = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return  # torn by a crash: see lines()
-        if not isinstance(line, dict):
-            return
+        line = parse_line(raw.strip())
+        if isinstance(line, str):
+            return  # skipped (and said) by lines()
         if line.get("type") == "outcome" and line.get("status") == "refused":
             self._refused.add(str(line.get("id")))
         if line.get("type") != "intent":
@@ -268,20 +308,34 @@ class Ledger:
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
-        # The ledger holds case ids and the answers filed: a new directory is private.
+        """One whole line, fsynced. Any failure (disk full, read-only, gone) is LedgerError:
+        the caller must not make the write call the line announces. A short write is
+        continued; whatever part of a line a failure leaves is not JSON, so it never counts."""
         from pinpoint_sandbox.paths import private_dir
+        from pinpoint_sandbox.safeio import tighten
 
-        private_dir(self.path.parent, ours=False)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            size = os.lseek(fd, 0, os.SEEK_END)
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a torn line from a crash: never glue a record onto it
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            # The ledger holds case ids and the answers filed: a new directory is private,
+            # and an existing ledger readable by others is tightened (said once).
+            private_dir(self.path.parent, ours=False)
+            tighten(self.path, "the ledger")
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                size = os.lseek(fd, 0, os.SEEK_END)
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data  # a torn line from a crash: never glue a record onto it
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot write the ledger {self.path} ({exc.strerror or exc}); nothing was sent "
+                "for this target: free space or make it writable, then rerun."
+            ) from exc
 
     def record_intent(self, target: Target, backend: str, subject: str) -> str:
         intent_id = uuid.uuid4().hex
@@ -331,6 +385,15 @@ class Ledger:
         """Cache what AWS said about the request, with the time it was read."""
         self._append({"v": LEDGER_VERSION, "type": "state", "id": entry.intent_id,
                       "time": _now(), "target": _target_json(entry.target), **view.to_json()})
+
+    def cache_state(self, entry: Entry, view: AwsView) -> None:
+        """record_state for commands that only read (`status`, `check`): a ledger that cannot
+        be written (read-only state dir, full disk) costs the cache only, said once."""
+        try:
+            self.record_state(entry, view)
+        except LedgerError as exc:
+            _say_once(("cache", str(self.path)), f"Note: could not cache what AWS said in the "
+                      f"ledger {self.path} ({_reason(exc)}); it is read again next time.")
 
     def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
         """`record`: the case id of a request filed by hand (a new history item if none)."""

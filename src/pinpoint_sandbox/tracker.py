@@ -252,7 +252,7 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     view.case_id = view.case_id or row.case_id
     _apply(row, view)
     if _worth_caching(entry.view, view):
-        ledger.record_state(entry, view)
+        ledger.cache_state(entry, view)
 
 
 def _confirm_denial(

@@ -81,8 +81,9 @@ def check(
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     channels = sorted({r["channel"] for r in rows})
     voice = "voice" in channels
@@ -97,7 +98,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             r["region"], str(r["status"]), str(r["tier"] or "?"),
             *([evidence] if voice else []), r["support_plan"], r["backend"] or "-",
         )
-    out = Console(highlight=False)
+    out = inert_console()
     out.print(table)
     for r in rows:
         detail = r["reason"] or r["backend_reason"] or r["open_request"]

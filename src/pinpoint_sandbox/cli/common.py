@@ -307,8 +307,10 @@ def set_concurrency(value: int | None) -> None:
 def report_unused(unused: list[Any]) -> None:
     """One line per organization account left out (suspended, or its role not assumable), on
     stderr, never wrapped: scripts and logs can grep them."""
+    from pinpoint_sandbox.cli.inert import clean
+
     for item in unused:
-        sys.stderr.write(item.line() + "\n")
+        sys.stderr.write(clean(item.line()) + "\n")
 
 
 def organization_exit(code: int, fan: Any) -> int:

@@ -136,11 +136,12 @@ def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
 
 
 def _print_table(findings: Sequence[Finding], summary: str) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
+    from pinpoint_sandbox.cli.inert import console as inert_console
+
+    console = inert_console(soft_wrap=False)
     if findings:
         table = Table(show_lines=False)
         table.add_column("level")

@@ -119,8 +119,9 @@ def _apply(
 
 
 def _print(results: list[RaiseResult], *, stderr: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     table = Table(title="Spend limits")
     for col in ("account", "region", "channel", "enforced", "max", "new", "action"):
@@ -132,7 +133,7 @@ def _print(results: list[RaiseResult], *, stderr: bool) -> None:
             "-" if r.max is None else f"${r.max}",
             "-" if r.target is None else f"${r.target}", r.action,
         )
-    out = stderr_console() if stderr else Console(highlight=False)
+    out = stderr_console() if stderr else inert_console()
     out.print(table)
     for r in results:
         detail = "; ".join(x for x in (r.reason, r.request_id and f"request {r.request_id}",

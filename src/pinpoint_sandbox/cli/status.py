@@ -331,11 +331,10 @@ def _table(rows: list[TrackedTarget]) -> Any:
 
 
 def _print_rows(rows: list[TrackedTarget]) -> None:
-    from rich.console import Console
-
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.cli.output import stderr_console
 
-    Console(highlight=False).print(_table(rows))
+    inert_console().print(_table(rows))
     err = stderr_console()
     for row in rows:
         if row.problem:
@@ -343,8 +342,9 @@ def _print_rows(rows: list[TrackedTarget]) -> None:
 
 
 def _print_facts(rows: list[RegionStatus]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     accounts = sorted({row.account_id for row in rows})
     table = Table(title=f"Account {', '.join(accounts)}")
@@ -355,7 +355,7 @@ def _print_facts(rows: list[RegionStatus]) -> None:
             row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
             row.verified_text() if not row.in_production else "-",
         )
-    Console(highlight=False).print(table)
+    inert_console().print(table)
     from pinpoint_sandbox.cli.output import stderr_console
 
     err = stderr_console()

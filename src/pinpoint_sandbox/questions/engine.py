@@ -239,17 +239,16 @@ def _prompt_output() -> Iterator[None]:
 
 
 def _show_question(text: str) -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    Console(stderr=True, highlight=False).print(f"? {text}", style="bold", markup=False)
+    inert_console(stderr=True).print(f"? {text}", style="bold", markup=False)
 
 
 def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
-    from rich.console import Console
-
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.questions import load_questionnaire
 
-    console = Console(stderr=True, highlight=False)
+    console = inert_console(stderr=True)
     title = load_questionnaire(channel).title
     console.print(
         f"{title}: {count} question(s). AWS reviewers read every answer; each one is kept as "
@@ -261,10 +260,11 @@ def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
 
 
 def _show_help(question: Question, progress: str = "") -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(stderr=True, highlight=False)
+    from pinpoint_sandbox.cli.inert import console as inert_console
+
+    console = inert_console(stderr=True)
     console.print()
     # One Text, so rich wraps the help at word boundaries counting the "[n/N] " prefix.
     text = Text()
@@ -522,9 +522,9 @@ LEVEL_STYLE = {"error": "red", "warning": "yellow", "note": "dim"}
 
 
 def _say(text: str, style: str = "") -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    Console(stderr=True, highlight=False).print(text, style=style, markup=False)
+    inert_console(stderr=True).print(text, style=style, markup=False)
 
 
 def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[Any]:
@@ -573,12 +573,12 @@ def display_value(question: Question, value: Any) -> str:
 def _show_summary(
     channel: str, rows: list[tuple[Question, Any]], answers: Mapping[str, Any]
 ) -> None:
-    from rich.console import Console
     from rich.text import Text
 
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.lint import count_levels, lint_answers, waived_rules
 
-    console = Console(stderr=True, highlight=False)
+    console = inert_console(stderr=True)
     console.print()
     console.print("Your answers:", style="bold", markup=False)
     for number, (question, value) in enumerate(rows, 1):
