@@ -139,3 +139,268 @@ def test_ledger_lines_are_validated_with_bounds() -> None:
         assert isinstance(parse_line(json.dumps({**ok, **change})), str), change
     assert isinstance(parse_line(b"\xff\xfe"), str)
     assert isinstance(parse_line("x" * 2_000_000), str)
+
+
+# ---- the ledger, written defensively --------------------------------------------------------
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Any:
+    """A 64 KiB tmpfs (root only): its ledger is filled up to 5 bytes before a page ends."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tiny filesystem needs root; the injected-OSError test "
+                    "covers the same path")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+                           str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(directory: Path) -> Path:
+    filler = directory / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_during_the_intent_line_sends_nothing_then_files_once(
+    simulator: Any, tiny_fs: Path
+) -> None:
+    sim = simulator("fresh-sandbox")
+    ledger = tiny_fs / "ledger.jsonl"
+    ledger.write_bytes(b"\n" * 4091)  # blank lines: 5 bytes left in the page
+    ledger.chmod(0o600)
+    (tiny_fs / "ledger.jsonl.lock").touch()
+    filler = _fill(tiny_fs)
+    args = ["request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger",
+            ledger]
+    run = cli(*args)
+    assert run.exit_code == 4, run
+    assert filings(sim) == [], "the intent line was not whole: nothing may be sent"
+    said = [line for line in (run.stdout + run.stderr).splitlines() if "ledger" in line]
+    assert len(said) == 1 and "No space left" in said[0], run
+    assert b'{"' in ledger.read_bytes()  # the torn start of the intent is there ...
+    from pinpoint_sandbox.ledger import Ledger
+
+    assert Ledger(ledger).histories() == {}  # ... and counts for nothing
+    filler.unlink()
+    again = cli(*args, "-o", "json")
+    assert again.exit_code == 0, again
+    assert [r["action"] for r in again.results] == ["filed"]
+    assert len(filings(sim)) == 1
+    third = cli(*args, "-o", "json")
+    assert [r["action"] for r in third.results] == ["skipped"] and len(filings(sim)) == 1
+
+
+def test_an_intent_write_that_fails_stops_that_target_only_before_its_call(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same path as the tiny filesystem, injected at the OS boundary: a short write of
+    the intent line, then ENOSPC; every target is still reported."""
+    import errno
+
+    import pinpoint_sandbox.ledger as ledger_module
+
+    sim = simulator("fresh-sandbox")
+    ledger = tmp_path / "ledger.jsonl"
+    real_write = os.write
+    calls = {"intents": 0, "full": 0}
+
+    def write(fd: int, data: Any) -> int:
+        if calls["full"]:  # the rest of the torn line: the disk is full now
+            calls["full"] = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if bytes(data).startswith(b"{") and b'"type": "intent"' in bytes(data):
+            calls["intents"] += 1
+            if calls["intents"] == 1:  # the first target: 5 bytes, then the disk is full
+                calls["full"] = 1
+                return real_write(fd, bytes(data)[:5])
+        return real_write(fd, data)
+
+    monkeypatch.setattr(ledger_module.os, "write", write)
+    run = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1,us-east-1", "--yes",
+              "--ledger", ledger, "-o", "json")
+    monkeypatch.setattr(ledger_module.os, "write", real_write)
+    actions = {r["region"]: (r["action"], r["reason"] or "") for r in run.results}
+    assert run.exit_code == 5, run
+    failed = [region for region, (action, _) in actions.items() if action == "failed"]
+    assert len(failed) == 1 and "No space left" in actions[failed[0]][1], actions
+    assert len(filings(sim)) == 1  # the other target was filed
+    again = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1,us-east-1", "--yes",
+                "--ledger", ledger, "-o", "json")
+    assert again.exit_code == 0, again
+    assert sorted(r["action"] for r in again.results) == ["filed", "skipped"]
+    assert len(filings(sim)) == 2
+
+
+def test_status_and_check_work_on_a_read_only_state_dir(
+    simulator: Any, tiny_fs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = simulator("fresh-sandbox")
+    monkeypatch.setenv("PINPOINT_SANDBOX_STATE_DIR", str(tiny_fs))
+    ledger = tiny_fs / "ledger.jsonl"
+    _file_two(sim, ledger)
+    done = subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {done.stderr.decode().strip()}")
+    before = ledger.read_bytes()
+    run = cli("status", "-o", "json")  # the state dir's own ledger
+    assert run.exit_code == 0, run
+    sms = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert len(sms) == 2 and all(t["state"] == "open" and t["request_id"] for t in sms), run
+    notes = [line for line in run.stderr.splitlines() if "could not cache" in line]
+    assert len(notes) == 1 and "Read-only" in notes[0], run.stderr
+    assert "Error" not in run.stderr
+    check = cli("check", "sms", "-r", "eu-west-1", "--ledger", ledger, "-o", "json")
+    assert check.exit_code in (0, 3), check
+    assert "Error" not in check.stderr, check
+    assert ledger.read_bytes() == before
+    record = cli("record", f"{ACCOUNT}/eu-west-1/sms", "--case-id", "case-1234-5678")
+    assert record.exit_code == 4, record
+    assert [line for line in record.stderr.splitlines() if line.startswith("Error")] == [
+        line for line in record.stderr.splitlines() if "ledger" in line], record
+
+
+# ---- files written safely -------------------------------------------------------------------
+
+def _status_html(page: Path, *more: str) -> Any:
+    return cli("status", "-r", "eu-west-1", "--html", page, *more)
+
+
+def test_html_to_a_symlink_leaves_its_target_unchanged(simulator: Any, tmp_path: Path) -> None:
+    simulator("fresh-sandbox")
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    target.chmod(0o644)
+    link = tmp_path / "report.html"
+    link.symlink_to(target)
+    for extra in ([], ["-o", "json"]):
+        run = _status_html(link, *extra)
+        assert run.exit_code == 2, run
+        assert len([x for x in run.stderr.splitlines() if x.startswith("Error")]) == 1, run
+        assert "symbolic link" in run.stderr
+        if extra:
+            assert json.loads(run.stdout)["error"]["exit_code"] == 2
+    assert target.read_text() == "keep me\n" and (target.stat().st_mode & 0o777) == 0o644
+    assert link.is_symlink()
+
+
+def test_html_to_a_dangling_symlink_creates_nothing_through_it(
+    simulator: Any, tmp_path: Path
+) -> None:
+    simulator("fresh-sandbox")
+    link = tmp_path / "report.html"
+    link.symlink_to(tmp_path / "elsewhere.html")
+    run = _status_html(link)
+    assert run.exit_code == 2, run
+    assert not (tmp_path / "elsewhere.html").exists() and link.is_symlink()
+
+
+@pytest.mark.parametrize("place", ["dir", "missing-dir", "dev-stdout", "dash", "dev-null",
+                                   "read-only"])
+def test_html_to_a_place_that_cannot_hold_it_is_one_line_and_one_json(
+    simulator: Any, tmp_path: Path, place: str
+) -> None:
+    simulator("fresh-sandbox")
+    paths = {"dir": str(tmp_path), "missing-dir": str(tmp_path / "nope" / "r.html"),
+             "dev-stdout": "/dev/stdout", "dash": "-", "dev-null": "/dev/null",
+             "read-only": "/proc/r.html"}
+    run = cli("status", "-r", "eu-west-1", "--html", paths[place], "-o", "json")
+    assert run.exit_code == 2, run
+    assert len([x for x in run.stderr.splitlines() if x.startswith("Error")]) == 1, run
+    doc = json.loads(run.stdout)  # exactly one document
+    assert doc["error"]["exit_code"] == 2 and "<html" not in run.stdout
+
+
+def test_html_write_failure_after_the_reads_is_still_one_json(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory fills between the check and the write: exit 2, one JSON document."""
+    import errno
+
+    import pinpoint_sandbox.safeio as safeio
+
+    simulator("fresh-sandbox")
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        if str(dst).endswith("r.html"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(safeio.os, "replace", replace)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = cli("status", "-r", "eu-west-1", "--html", out / "r.html", "-o", "json")
+    assert run.exit_code == 2, run
+    assert json.loads(run.stdout)["error"]["exit_code"] == 2
+    assert list(out.iterdir()) == []  # no temporary file left behind
+
+
+def test_an_existing_ledger_at_0644_is_0600_after_a_filing(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator("fresh-sandbox")
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text("")
+    ledger.chmod(0o644)
+    run = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger",
+              ledger)
+    assert run.exit_code == 0, run
+    assert len(filings(sim)) == 1
+    assert ledger.stat().st_mode & 0o777 == 0o600
+    assert run.stderr.count("now 0600") == 1
+
+
+# ---- output is inert -------------------------------------------------------------------------
+
+HOSTILE = "Please fix\x1b]0;pwned\x07 this\x1b[2J\x1b[1A\rFORGED\u202e line\x9b31m now"
+
+
+def test_a_case_message_with_escapes_reaches_the_terminal_inert(
+    simulator: Any, tmp_path: Path
+) -> None:
+    from pinpoint_sandbox.simulator.lifecycle import advance
+
+    sim = simulator(_business())
+    ledger = tmp_path / "ledger.jsonl"
+    run = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger",
+              ledger)
+    assert run.exit_code == 0, run
+    advance(sim.state, ACCOUNT, "eu-west-1", "sms", "ask", HOSTILE)
+    done = run_cli("status", "--ledger", str(ledger), env={"NO_COLOR": "1"})
+    out = done.stdout + done.stderr
+    assert done.returncode == 3, out
+    assert b"Please fix" in out and b"FORGED" in out  # the message is shown ...
+    for byte in (b"\x1b", b"\x07", b"\r", "\u202e".encode(), "\x9b".encode()):
+        assert byte not in out, out  # ... inert
+    as_json = run_cli("status", "--ledger", str(ledger), "-o", "json")
+    row = next(t for t in json.loads(as_json.stdout)["targets"] if t["channel"] == "sms")
+    assert "\x1b]0;pwned" in row["last_message"]  # JSON keeps AWS's text, escaped by JSON
+    assert b"\x1b" not in as_json.stdout
+
+
+def _business() -> dict[str, Any]:
+    return {"name": "one", "default_account": ACCOUNT, "accounts": [
+        {"account_id": ACCOUNT, "support_plan": "business"}]}
+
+
+def test_inert_clean_keeps_text_and_layout() -> None:
+    from pinpoint_sandbox.cli.inert import clean, console
+
+    assert clean("a\tb\nc\x1b[31md\x07e\x00") == "a\tb\nc[31mde"
+    out = console(force_terminal=True, color_system="standard", file=None)
+    with out.capture() as captured:
+        out.print("[bold]styled[/bold] " + HOSTILE)
+    text = captured.get()
+    assert "\x1b[1m" in text  # rich's own styling is kept ...
+    assert "\x07" not in text and "\x1b]0;" not in text and "\x1b[2J" not in text  # ... AWS's not

@@ -44,7 +44,7 @@ def check(
                              note=lambda text: stderr_console().print(text, markup=False))
     regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(ledger, "--ledger", writes=False)
     validated, note = case_answers(channel.value, read)
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)

@@ -143,17 +143,26 @@ def interactive(no_input: bool) -> bool:
     return not no_input and sys.stdin is not None and sys.stdin.isatty()
 
 
-def validate_file_option(path: Path | None, flag: str) -> Path | None:
-    """A file the tool will write (--ledger, --save-answers): checked before any AWS call."""
+def validate_file_option(path: Path | None, flag: str, *, writes: bool = True) -> Path | None:
+    """A file the tool will write (--ledger), or only read (`writes=False`: `status` and
+    `check` read the ledger and cache in it when they can): checked before any AWS call."""
     if path is None:
         return None
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a directory; give a file path.")
     if not path.parent.is_dir():
         raise UsageError(f"{flag} {path}: the directory {path.parent} does not exist.")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"{flag} {path} is not writable.")
+    if path.exists() and not os.access(path, os.W_OK if writes else os.R_OK):
+        raise UsageError(f"{flag} {path} is not {'writable' if writes else 'readable'}.")
     return path
+
+
+def validate_output_file(path: Path | None, flag: str) -> Path | None:
+    """A file the tool writes whole (--html, --save-answers): not the terminal, a directory,
+    a symbolic link or a device; in a place that can hold it (safeio.check_output_file)."""
+    from pinpoint_sandbox.safeio import check_output_file
+
+    return check_output_file(path, flag)
 
 
 def validate_templates_dir(path: Path | None) -> Path | None:

@@ -100,10 +100,10 @@ def status(
     code, rows, facts = _states_and_facts(targets, scopes, regions, ledger, wants_facts,
                                           watch, json_output)
     readiness = _readiness(scopes, facts, answers) if facts else {}
+    if html is not None:  # first: a page that cannot be written is the one JSON document
+        readiness_cli.write_html(html, rows, facts, readiness)
     _emit(rows, facts, readiness,
           json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
-    if html is not None:
-        readiness_cli.write_html(html, rows, facts, readiness)
     if code := common.organization_exit(code, org):
         raise typer.Exit(code)
 
@@ -126,8 +126,8 @@ def _checked_options(
 
     if watch is not None and watch < 1:
         raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
-    checked = common.validate_file_option(ledger, "--ledger")
-    html = common.validate_file_option(html, "--html")
+    checked = common.validate_file_option(ledger, "--ledger", writes=False)
+    html = common.validate_output_file(html, "--html")
     readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     return checked, html
 
