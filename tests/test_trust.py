@@ -49,7 +49,10 @@ def test_a_session_token_holding_a_newline_appears_nowhere(
     out = done.stdout + done.stderr
     for part in ("SECRETPARTONE", "SECRETPARTTWO", "FQoGZXIv", TOKEN):
         assert part.encode() not in out, out.decode()[-2000:]
-    assert done.returncode in (0, 2, 4), out
+    assert done.returncode == 2, out  # bad input, named, before any call
+    errors = [x for x in done.stderr.decode().splitlines() if x.startswith("Error")]
+    assert len(errors) == 1 and "AWS_SESSION_TOKEN" in errors[0], out
+    assert json.loads(done.stdout)["error"]["exit_code"] == 2
 
 
 
@@ -404,3 +407,24 @@ def test_inert_clean_keeps_text_and_layout() -> None:
     text = captured.get()
     assert "\x1b[1m" in text  # rich's own styling is kept ...
     assert "\x07" not in text and "\x1b]0;" not in text and "\x1b[2J" not in text  # ... AWS's not
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]])
+def test_a_profile_token_holding_a_newline_appears_nowhere(
+    simulator: Any, tmp_path: Path, debug: list[str]
+) -> None:
+    """The same token from a credentials file (an indented continuation line): botocore's
+    "Invalid header value" quotes it; every part of it is redacted."""
+    simulator("fresh-sandbox")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[p]\naws_access_key_id = AKIDUMMYDUMMYDUMMY00\n"
+                           "aws_secret_access_key = dummy-secret-profile\n"
+                           "aws_session_token = FQoGPROFILESECRETONE\n  PROFILESECRETTWO77\n")
+    done = run_cli(*debug, "status", "-r", "eu-west-1", "--profile", "p", "-o", "json",
+                   env={"AWS_SHARED_CREDENTIALS_FILE": str(credentials)})
+    out = done.stdout + done.stderr
+    assert b"PROFILESECRET" not in out and b"dummy-secret-profile" not in out, out
+    assert done.returncode == 4, out
+    assert b"Invalid header value" in done.stderr, out  # the text that used to quote it
+    json.loads(done.stdout)
+

@@ -52,7 +52,7 @@ def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        value = int(raw)
+        value = int(raw) if raw.isascii() else 0  # int() takes every script's digits
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_ATTEMPTS_LIMIT:

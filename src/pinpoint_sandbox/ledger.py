@@ -99,13 +99,17 @@ _said_lock = threading.Lock()
 
 def lock_wait_seconds() -> float:
     """How long a run waits for another one holding the ledger (PINPOINT_SANDBOX_LOCK_WAIT)."""
+    import math
+
     raw = os.environ.get("PINPOINT_SANDBOX_LOCK_WAIT", "30")
     try:
-        return max(0.0, float(raw))
-    except ValueError as exc:
-        raise UsageError(
-            f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds, got {raw!r}."
-        ) from exc
+        value = float(raw) if raw.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 86400:  # nan and inf too
+        raise UsageError(f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds from 0 to "
+                         f"86400, got {raw[:20]!r}: fix it or unset it (default 30).")
+    return value
 
 
 def _now() -> str:

@@ -28,9 +28,10 @@ from pinpoint_sandbox.errors import AwsError, PinpointSandboxError, UsageError
 from pinpoint_sandbox.plan import Request
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
-_OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# ASCII only ([0-9], not \d), one line (\Z, not $, which allows a trailing newline).
+_OU_ID = re.compile(r"\A(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
+_ACCOUNT_ID = re.compile(r"\A[0-9]{12}\Z")
+_ROLE_NAME = re.compile(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
 # AssumeRole accepts 900 s up to the role's maximum (at most 12 h).
 MIN_DURATION, MAX_DURATION = 900, 43200
 

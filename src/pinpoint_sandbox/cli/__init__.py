@@ -192,12 +192,16 @@ def _root(
     DEBUG["on"] = debug
 
 
+def _ascii_number(word: str) -> bool:
+    return word.isascii() and word.isdigit()  # isdigit() alone takes every script's digits
+
+
 def normalize_argv(args: list[str]) -> list[str]:
     """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
     `--watch` without a number means every 300 seconds."""
     args = ["--simulate=default" if a == "--simulate" else a for a in args]
     return [
-        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and args[i + 1].isdigit())
+        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and _ascii_number(args[i + 1]))
         else a
         for i, a in enumerate(args)
     ]

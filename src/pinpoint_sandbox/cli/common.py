@@ -152,6 +152,8 @@ def validate_file_option(path: Path | None, flag: str, *, writes: bool = True) -
         raise UsageError(f"{flag} {path} is a directory; give a file path.")
     if not path.parent.is_dir():
         raise UsageError(f"{flag} {path}: the directory {path.parent} does not exist.")
+    if path.exists() and not path.is_file():  # a FIFO would hang the read, a device worse
+        raise UsageError(f"{flag} {path} is not a regular file; give a file path.")
     if path.exists() and not os.access(path, os.W_OK if writes else os.R_OK):
         raise UsageError(f"{flag} {path} is not {'writable' if writes else 'readable'}.")
     return path
@@ -254,7 +256,7 @@ DestinationsOpt = Annotated[
 MaxConcurrencyOpt = Annotated[
     int | None,
     typer.Option("--max-concurrency", help="AWS calls in flight at most, across all accounts "
-                 "(default 64).", show_default=False, metavar="N"),
+                 "(default 64).", show_default=False, metavar="N", min=1, max=1024),
 ]
 
 

@@ -11,6 +11,9 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.errors import ExitCode, UsageError
 
+# Whole US dollars, finite and in range: inf, nan, 1e400 or 1.5 are exit 2 before any call.
+MAX_USD = 1_000_000_000
+
 if TYPE_CHECKING:
     from pinpoint_sandbox.backends.service_quotas import Quota
     from pinpoint_sandbox.spend import RaiseResult
@@ -23,11 +26,11 @@ def raise_spend(
                           metavar="CHANNEL")
     ] = "sms",
     to: Annotated[
-        int | None, typer.Option("--to", min=0, help="New enforced limit in USD (default: the "
-                                 "maximum).", metavar="USD", show_default=False)
+        int | None, typer.Option("--to", min=0, max=MAX_USD, help="New enforced limit in USD "
+                                 "(default: the maximum).", metavar="USD", show_default=False)
     ] = None,
     request_quota: Annotated[
-        float | None, typer.Option("--request-quota", min=1,
+        int | None, typer.Option("--request-quota", min=1, max=MAX_USD,
                                    help="Ask Service Quotas for this monthly maximum instead.",
                                    metavar="USD", show_default=False)
     ] = None,

@@ -37,8 +37,9 @@ BatchOpt = Annotated[
 ]
 WatchOpt = Annotated[
     int | None,
-    typer.Option("--watch", help="Poll every SECONDS (default 300) until all are approved (0) "
-                 "or one needs you (3).", metavar="[SECONDS]", show_default=False),
+    typer.Option("--watch", help="Poll every SECONDS (default 300, at most a day) until all "
+                 "are approved (0) or one needs you (3).", metavar="[SECONDS]",
+                 show_default=False, max=86400),
 ]
 
 
