@@ -428,3 +428,78 @@ def test_a_profile_token_holding_a_newline_appears_nowhere(
     assert b"Invalid header value" in done.stderr, out  # the text that used to quote it
     json.loads(done.stdout)
 
+
+
+# ---- faults stay with their account ----------------------------------------------------------
+
+MANAGEMENT = "100000000000"
+
+
+def _org(*members: dict[str, Any], faults: dict[str, Any] | None = None) -> dict[str, Any]:
+    accounts = [{"account_id": MANAGEMENT, "name": "management", "support_plan": "business"},
+                *members]
+    scenario: dict[str, Any] = {"name": "org", "accounts": accounts,
+                                "organization": {"ous": {}}}
+    if faults:
+        scenario["faults"] = faults
+    return scenario
+
+
+def _member(index: int, **kw: Any) -> dict[str, Any]:
+    return {"account_id": str(int(MANAGEMENT) + index), "name": f"member-{index}",
+            "support_plan": "business", **kw}
+
+
+def test_throttled_tag_reads_skip_their_accounts_not_the_run(simulator: Any) -> None:
+    simulator(_org(_member(1, tags={"env": "prod"}), _member(2, tags={"env": "dev"}),
+                   faults={"throttle_rate": 1.0, "operations": ["ListTagsForResource"]}))
+    run = cli("status", "--organization", "--tag", "env=prod", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 5, run
+    skipped = {s["account_id"]: s for s in run.json["skipped_accounts"]}
+    assert set(skipped) == {MANAGEMENT, "100000000001", "100000000002"}, skipped
+    assert all(s["status"] == "unread" and "tags" in s["reason"] for s in skipped.values())
+    assert "Error" not in run.stderr
+
+
+def test_an_organization_run_never_falls_back_to_the_callers_credentials(
+    simulator: Any
+) -> None:
+    only = {"assumable_roles": ["OrganizationAccountAccessRole"]}
+    scenario = _org(_member(1, **only), _member(2, **only))
+    scenario["accounts"][0].update(only)
+    simulator(scenario)
+    run = cli("status", "--organization", "--role-name", "NoSuchRole", "-r", "eu-west-1",
+              "-o", "json")
+    assert run.exit_code == 4, run
+    assert run.json["targets"] == [] and run.json["regions"] == []
+    assert {s["account_id"] for s in run.json["skipped_accounts"]} == {
+        MANAGEMENT, "100000000001", "100000000002"}
+    text = cli("status", "--organization", "--role-name", "NoSuchRole", "-r", "eu-west-1")
+    assert text.exit_code == 4 and MANAGEMENT not in text.stdout, text
+
+
+def test_refile_never_acts_on_a_cached_denial_when_aws_cannot_be_read(
+    simulator: Any, tmp_path: Path
+) -> None:
+    from pinpoint_sandbox.simulator.lifecycle import advance
+    from pinpoint_sandbox.simulator.scenario import Faults
+
+    sim = simulator(_business())
+    ledger = tmp_path / "ledger.jsonl"
+    args = ["request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger", ledger,
+            "-o", "json"]
+    assert cli(*args).exit_code == 0
+    advance(sim.state, ACCOUNT, "eu-west-1", "sms", "deny")
+    status = cli("status", "--ledger", ledger, "-o", "json")
+    assert any(t["state"] == "denied" for t in status.json["targets"]), status  # cached now
+    # The request's own state cannot be read; the look for open requests still works.
+    sim.state.scenario.faults = Faults(error_rate=1.0,
+                                       operations=["GetRequestedServiceQuotaChange"])
+    run = cli(*args, "--refile")
+    assert len(filings(sim)) == 1, "a cached denial was acted on"
+    [result] = run.results
+    assert result["action"] == "failed" and "current state" in result["reason"], result
+    assert run.exit_code == 4, run
+    sim.state.scenario.faults = Faults()
+    again = cli(*args, "--refile")
+    assert [r["action"] for r in again.results] == ["filed"] and len(filings(sim)) == 2

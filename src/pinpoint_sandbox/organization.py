@@ -62,7 +62,7 @@ class Unused:
 
     account_id: str
     name: str
-    status: str  # "suspended" | "unreachable"
+    status: str  # "suspended" | "unreachable" | "unread" (a read about it failed: its tags)
     reason: str
 
     def line(self) -> str:
@@ -81,7 +81,7 @@ class Organization:
 
     @property
     def unreachable(self) -> list[Unused]:
-        return [u for u in self.unused if u.status == "unreachable"]
+        return [u for u in self.unused if u.status != "suspended"]
 
 
 def make_selection(
@@ -191,20 +191,25 @@ def _parallel(fn: Callable[[Member], Any], members: list[Member]) -> list[Any]:
 
 
 def _tag_filter(management: AwsAccount, members: list[Member],
-                wanted: tuple[tuple[str, str], ...]) -> list[Member]:
+                wanted: tuple[tuple[str, str], ...]) -> tuple[list[Member], list[Unused]]:
+    """The members whose tags match, and one `unread` line per member whose tags could not
+    be read (throttled, denied): that failure stays with its account, never the run's."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = management.client(ORGANIZATIONS, "us-east-1")
 
-    def matches(member: Member) -> bool:
+    def matches(member: Member) -> bool | Unused:
         try:
             tags = _tags(client, member.account_id)
         except (ClientError, BotoCoreError) as exc:
-            raise AwsError(f"Could not read the tags of account {member.account_id}: "
-                           f"{error_message(exc)}") from exc
+            return Unused(member.account_id, member.name, "unread",
+                          f"its tags could not be read ({error_message(exc)}), so --tag "
+                          "cannot tell whether it is selected; rerun to include it")
         return all(tags.get(key) == value for key, value in wanted)
 
-    return [m for m, ok in zip(members, _parallel(matches, members), strict=True) if ok]
+    found = list(zip(members, _parallel(matches, members), strict=True))
+    return ([m for m, ok in found if ok is True],
+            [ok for _, ok in found if isinstance(ok, Unused)])
 
 
 def _partition(management: AwsAccount, members: list[Member]) -> str:
@@ -244,13 +249,14 @@ def organization_accounts(management: AwsAccount, selection: Selection) -> Organ
     """Selected, active, entered member accounts, and one line for each account left out."""
     members = [m for m in list_members(management, selection)
                if m.account_id not in selection.exclude]
+    unread: list[Unused] = []
     if selection.tags:
-        members = _tag_filter(management, members, selection.tags)
+        members, unread = _tag_filter(management, members, selection.tags)
     active = [m for m in members if m.state == "ACTIVE"]
     org = enter(management, selection, active)
     suspended = [Unused(m.account_id, m.name, "suspended", f"account state is {m.state}")
                  for m in members if m.state != "ACTIVE"]
-    org.unused = sorted([*suspended, *org.unused], key=lambda u: u.account_id)
+    org.unused = sorted([*suspended, *unread, *org.unused], key=lambda u: u.account_id)
     if not org.accounts and not org.unused:
         raise UsageError("The organization selection matched no account: check --ou, --exclude "
                          "and --tag.")
@@ -267,7 +273,7 @@ class FanOut:
 
     @property
     def unreachable(self) -> list[Unused]:
-        return [u for u in self.unused if u.status == "unreachable"]
+        return [u for u in self.unused if u.status != "suspended"]
 
 
 def fan_out(

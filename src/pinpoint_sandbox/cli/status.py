@@ -86,6 +86,12 @@ def status(
     if not batch and not explicit:
         regions = _default_regions(profile, ledger)
     org = _organization_scopes(profile, selection) if selection and not batch_scopes else None
+    if org is not None and not org.accounts:  # never the caller's own credentials instead
+        _emit([], [], {}, json_output=output == common.OutputFormat.json, watched=False,
+              unused=org.unused)
+        # A read that failed (throttled tags) is partial, a rerun resumes (5); no account
+        # whose role could be assumed is AWS refusing the run (4).
+        raise typer.Exit(5 if any(u.status == "unread" for u in org.unused) else 4)
     scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions,
                                              all_regions=all_regions,
                                              accounts=org.accounts if org else None)
