@@ -503,3 +503,41 @@ def test_refile_never_acts_on_a_cached_denial_when_aws_cannot_be_read(
     sim.state.scenario.faults = Faults()
     again = cli(*args, "--refile")
     assert [r["action"] for r in again.results] == ["filed"] and len(filings(sim)) == 2
+
+
+def test_a_ledger_region_unknown_to_aws_is_never_used() -> None:
+    from pinpoint_sandbox.ledger_lines import parse_line
+
+    line = {"v": 1, "type": "intent", "id": "a1", "time": "2026-12-01T00:00:00+00:00",
+            "target": {"account_id": ACCOUNT, "region": "xx-evil-1", "channel": "sms"},
+            "backend": "support"}
+    assert "not an AWS region" in str(parse_line(json.dumps(line)))
+    for case_id in ("case-1?x=1", "../1234", "１２３４"):
+        outcome = {**line, "type": "outcome", "status": "filed", "case_id": case_id,
+                   "target": {**line["target"], "region": "eu-west-1"}}
+        assert isinstance(parse_line(json.dumps(outcome)), str), case_id
+
+
+def test_init_never_writes_through_a_link_or_into_a_device(tmp_path: Path) -> None:
+    target = tmp_path / "precious.yaml"
+    target.write_text("keep\n")
+    link = tmp_path / "answers.yaml"
+    link.symlink_to(target)
+    run = cli("init", "sms", link, "--force")
+    assert run.exit_code == 2 and "symbolic link" in run.stderr, run
+    assert target.read_text() == "keep\n"
+    assert cli("init", "sms", "/dev/null", "--force").exit_code == 2
+    shown = cli("init", "sms", "/dev/stdout")
+    assert shown.exit_code == 0 and "company_name" in shown.stdout
+
+
+def test_saved_answers_at_0644_are_0600_after_a_rewrite(tmp_path: Path) -> None:
+    from pinpoint_sandbox.paths import write_private
+
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "answers.yaml"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    write_private(path, "new\n")
+    assert path.read_text() == "new\n" and path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["answers.yaml"]

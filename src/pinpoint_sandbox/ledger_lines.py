@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -35,8 +36,9 @@ Region = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,6}(-[a-z]{2,12}){1,3}-[0-
 LineId = Annotated[StrictStr, Field(pattern=r"^[0-9A-Za-z_.:-]{1,128}$")]
 Short = Annotated[StrictStr, Field(max_length=4096)]
 Text = Annotated[StrictStr, Field(max_length=65536)]
-# Case and request ids: one line of printable ASCII, no path separators.
-Ident = Annotated[StrictStr, Field(pattern=r"^[\x21-\x2e\x30-\x7e]{1,256}$")]
+# Case and request ids: ASCII letters, digits and . _ : - only (they end up in URLs and
+# file names: no separators, queries or fragments).
+Ident = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,256}$")]
 
 
 class _Target(BaseModel):
@@ -165,4 +167,14 @@ def parse_line(raw: str | bytes) -> dict[str, Any] | str:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "line"
         return f"{where}: {first.get('msg', 'wrong type')}"
+    region = record["target"]["region"]
+    if region not in _known_regions():  # shaped like one is not enough: it becomes a URL
+        return f"target.region {region!r} is not an AWS region with SMS and Voice"
     return record
+
+
+@cache
+def _known_regions() -> frozenset[str]:
+    from pinpoint_sandbox.regions import sms_voice_regions
+
+    return frozenset(sms_voice_regions())

@@ -332,7 +332,7 @@ def _flags(row: TrackedTarget) -> str:
 
 
 def case_link(case_id: str | None) -> str:
-    if case_id and case_id.isdigit():
+    if case_id and case_id.isascii() and case_id.isdigit():  # never other scripts' digits
         return CASE_LINK.format(id=case_id)
     return SUPPORT_CENTER
 
