@@ -541,3 +541,64 @@ def test_saved_answers_at_0644_are_0600_after_a_rewrite(tmp_path: Path) -> None:
     write_private(path, "new\n")
     assert path.read_text() == "new\n" and path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["answers.yaml"]
+
+
+def test_record_with_other_scripts_digits_leaves_the_ledger_unchanged(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator("fresh-sandbox")
+    ledger = tmp_path / "ledger.jsonl"
+    _file_two(sim, ledger)
+    before = ledger.read_bytes()
+    for case_id in ("１２３４５６７８", "١٢٣٤٥٦٧٨", "1234\n5678", "case-１２３４"):
+        run = cli("record", f"{ACCOUNT}/eu-west-1/sms", "--case-id", case_id, "--ledger",
+                  ledger, "-o", "json")
+        assert run.exit_code == 2, run
+        assert len([x for x in run.stderr.splitlines() if x.startswith("Error")]) == 1, run
+        assert ledger.read_bytes() == before
+
+
+def test_the_report_escapes_aws_text(simulator: Any, tmp_path: Path) -> None:
+    from pinpoint_sandbox.simulator.lifecycle import advance
+
+    sim = simulator(_business())
+    ledger = tmp_path / "ledger.jsonl"
+    assert cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger",
+               ledger).exit_code == 0
+    advance(sim.state, ACCOUNT, "eu-west-1", "sms", "ask",
+            'Send <script>alert("x")</script> & <img src=x onerror=y> now')
+    page = tmp_path / "out" / "r.html"
+    page.parent.mkdir()
+    run = cli("status", "--ledger", ledger, "--html", page)
+    assert run.exit_code == 3, run
+    html = page.read_text()
+    assert "&lt;script&gt;" in html and "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert page.stat().st_mode & 0o777 == 0o600
+
+
+def test_status_on_a_ledger_that_cannot_be_written_injected(
+    simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only state dir without root: opening the ledger for appending fails."""
+    import errno
+
+    import pinpoint_sandbox.ledger as ledger_module
+
+    sim = simulator("fresh-sandbox")
+    ledger = tmp_path / "ledger.jsonl"
+    _file_two(sim, ledger)
+    before = ledger.read_bytes()
+    real_open = os.open
+
+    def read_only(path: Any, flags: int, *args: Any) -> int:
+        if flags & os.O_APPEND:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(ledger_module.os, "open", read_only)
+    run = cli("status", "--ledger", ledger, "-o", "json")
+    assert run.exit_code == 0, run
+    assert sum("could not cache" in line for line in run.stderr.splitlines()) == 1, run
+    assert len([t for t in run.json["targets"] if t["request_id"]]) == 2
+    assert ledger.read_bytes() == before

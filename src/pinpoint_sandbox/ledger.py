@@ -86,11 +86,13 @@ def _reason(exc: LedgerError) -> str:
 def _say_once(key: tuple[str, str], line: str) -> None:
     import sys
 
+    from pinpoint_sandbox.cli.inert import clean  # a path may hold control characters
+
     with _said_lock:
         if key in _said:
             return
         _said.add(key)
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(clean(line) + "\n")
 
 
 _said: set[tuple[str, str]] = set()
