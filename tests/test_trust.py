@@ -602,3 +602,17 @@ def test_status_on_a_ledger_that_cannot_be_written_injected(
     assert sum("could not cache" in line for line in run.stderr.splitlines()) == 1, run
     assert len([t for t in run.json["targets"] if t["request_id"]]) == 2
     assert ledger.read_bytes() == before
+
+
+def test_every_console_is_inert() -> None:
+    """Output is inert in one place: a rich Console made anywhere else would print AWS's
+    text raw. Print with `cli.inert.console()` (or `cli.output.stderr_console()`)."""
+    import re
+
+    src = Path(__file__).resolve().parent.parent / "src" / "pinpoint_sandbox"
+    made = [f"{path.relative_to(src)}:{number}"
+            for path in src.rglob("*.py") if path.name != "inert.py"
+            and "simulator" not in path.parts
+            for number, line in enumerate(path.read_text().splitlines(), start=1)
+            if re.search(r"\bConsole\(", line)]
+    assert made == [], made
