@@ -96,6 +96,8 @@ def _say_once(key: tuple[str, str], line: str) -> None:
 
 
 _said: set[tuple[str, str]] = set()
+# path → (identity, valid records, skipped count) of the last read: read-only for callers.
+_parsed: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]], int]] = {}
 _said_lock = threading.Lock()
 
 
@@ -227,6 +229,14 @@ class Ledger:
             raise LedgerError(f"cannot read the ledger {self.path} ({exc.strerror or exc}); "
                               "check its permissions or pass --ledger FILE.") from None
         with fh:
+            info = os.fstat(fh.fileno())
+            # A run reads the ledger several times: the same bytes are validated once.
+            key = (str(self.path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            with _said_lock:
+                cached = _parsed.get(key[0])
+            if cached is not None and cached[0] == key:
+                self.torn_lines = cached[2]
+                return list(cached[1])
             for number, raw in enumerate(fh, start=1):
                 raw = raw.strip()
                 if not raw:
@@ -237,7 +247,9 @@ class Ledger:
                     _warn_once(self.path, number, record)
                     continue
                 out.append(record)
-        return out
+        with _said_lock:
+            _parsed[key[0]] = (key, out, self.torn_lines)
+        return list(out)
 
     def entries(self) -> dict[Target, Entry]:
         """Latest entry per target (later lines win)."""
