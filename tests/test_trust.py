@@ -616,3 +616,40 @@ def test_every_console_is_inert() -> None:
             for number, line in enumerate(path.read_text().splitlines(), start=1)
             if re.search(r"\bConsole\(", line)]
     assert made == [], made
+
+
+def test_status_on_a_terminal_with_no_color_prints_no_escape_at_all(
+    simulator: Any, tmp_path: Path
+) -> None:
+    """The hostile message again, now with stdout and stderr on a pseudo-terminal."""
+    import pty
+    import select
+
+    from pinpoint_sandbox.simulator.lifecycle import advance
+
+    sim = simulator(_business())
+    ledger = tmp_path / "ledger.jsonl"
+    assert cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--yes", "--ledger",
+               ledger).exit_code == 0
+    advance(sim.state, ACCOUNT, "eu-west-1", "sms", "ask", HOSTILE)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console script on the terminal
+        env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200"}
+        os.execve(sys.executable, [sys.executable, "-m", "pinpoint_sandbox", "status",
+                                   "--ledger", str(ledger)], env)
+    out = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 3, out
+    assert b"FORGED" in out and b"Requests" in out, out
+    assert b"\x1b" not in out and b"\x07" not in out, out

@@ -50,6 +50,12 @@ def _console_class() -> type[Console]:
 
 
 def console(*, stderr: bool = False, **options: Any) -> Console:
-    """The console to print with: highlight off (AWS's ids are not code) and inert."""
+    """The console to print with: highlight off (AWS's ids are not code) and inert. With
+    NO_COLOR set, no styling escape at all (bold included), even on a terminal: the output
+    is plain text."""
+    import os
+
     options.setdefault("highlight", False)
+    if os.environ.get("NO_COLOR"):
+        options.setdefault("color_system", None)
     return _console_class()(stderr=stderr, **options)
