@@ -524,6 +524,11 @@ def _trust_cases() -> list[Case]:
         Case("batch-file-fifo", ["batch", "{fifo}", "--yes"], bounded=True),
         # AWS_SESSION_TOKEN holding a newline: tests/test_trust.py (the matrix's env values
         # with a newline are written to files).
+        Case("request-set-spend-fullwidth-digits", ["request", "sms", "-a", "{valid_sms}",
+                                                    "-r", "eu-west-1", "--yes", "--set",
+                                                    "spend_limit_usd=１００"]),
+        Case("request-set-spend-inf", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                       "eu-west-1", "--yes", "--set", "spend_limit_usd=inf"]),
         Case("request-lock-wait-nan", ["request", "sms", "-a", "{valid_sms}", "-r",
                                        "eu-west-1", "--yes"],
              {"PINPOINT_SANDBOX_LOCK_WAIT": "nan"}),
