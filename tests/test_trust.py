@@ -653,3 +653,4 @@ def test_status_on_a_terminal_with_no_color_prints_no_escape_at_all(
     assert os.waitstatus_to_exitcode(status) == 3, out
     assert b"FORGED" in out and b"Requests" in out, out
     assert b"\x1b" not in out and b"\x07" not in out, out
+
