@@ -654,3 +654,18 @@ def test_status_on_a_terminal_with_no_color_prints_no_escape_at_all(
     assert b"FORGED" in out and b"Requests" in out, out
     assert b"\x1b" not in out and b"\x07" not in out, out
 
+
+
+def test_a_huge_ledger_line_is_read_with_a_bound(tmp_path: Path) -> None:
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.ledger_lines import MAX_LINE_BYTES
+
+    good = {"v": 1, "type": "intent", "id": "a1", "time": "2026-12-01T00:00:00+00:00",
+            "target": {"account_id": ACCOUNT, "region": "eu-west-1", "channel": "sms"},
+            "backend": "support"}
+    ledger = tmp_path / "ledger.jsonl"
+    with ledger.open("w") as out:
+        out.write('{"pad": "' + "x" * (3 * MAX_LINE_BYTES) + '"}\n')
+        out.write(json.dumps(good) + "\n")
+    book = Ledger(ledger)
+    assert book.lines() == [good] and book.torn_lines == 1

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pinpoint_sandbox.errors import Busy, PinpointSandboxError, UsageError
-from pinpoint_sandbox.ledger_lines import parse_line
+from pinpoint_sandbox.ledger_lines import bounded_lines, parse_line
 from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
@@ -237,7 +237,7 @@ class Ledger:
             if cached is not None and cached[0] == key:
                 self.torn_lines = cached[2]
                 return list(cached[1])
-            for number, raw in enumerate(fh, start=1):
+            for number, raw in bounded_lines(fh):
                 raw = raw.strip()
                 if not raw:
                     continue

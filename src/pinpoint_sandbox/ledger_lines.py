@@ -12,8 +12,9 @@ valid, so a newer writer's lines pass through.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import (
     BaseModel,
@@ -104,6 +105,21 @@ MODELS: dict[str, type[Line]] = {
     "intent": IntentLine, "outcome": OutcomeLine, "state": StateLine, "record": RecordLine,
     "reply": ReplyLine, "answers": AnswersLine,
 }
+
+
+def bounded_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each line, never holding more than MAX_LINE_BYTES + 1 of one
+    line: a longer one is passed on cut (parse_line refuses it) and its rest skipped."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(65536)) and not rest.endswith(b"\n"):
+                pass
+        yield number, line
 
 
 def _depth_within(raw: str, bound: int) -> bool:
