@@ -669,3 +669,25 @@ def test_a_huge_ledger_line_is_read_with_a_bound(tmp_path: Path) -> None:
         out.write(json.dumps(good) + "\n")
     book = Ledger(ledger)
     assert book.lines() == [good] and book.torn_lines == 1
+
+
+@pytest.mark.parametrize("command", [["check", "sms", "-r", "eu-west-1"],
+                                     ["batch", "{batch}", "--dry-run"]])
+def test_throttled_tag_reads_in_check_and_batch_stay_with_their_accounts(
+    simulator: Any, tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    monkeypatch.setenv("PINPOINT_SANDBOX_MAX_ATTEMPTS", "1")  # one throttled read: one account
+    simulator(_org(_member(1, tags={"env": "prod"}), _member(2, tags={"env": "prod"}),
+                   faults={"throttle_first": {"ListTagsForResource": 1}}))
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(yaml.safe_dump({"version": 1, "requests": [
+        {"channel": "sms", "regions": ["eu-west-1"], "answers_file": str(SMS_ANSWERS)}]}))
+    args = [str(batch) if a == "{batch}" else a for a in command]
+    run = cli(*args, "--organization", "--tag", "env=prod", "-o", "json")
+    assert run.exit_code == 5, run
+    unread = [s for s in run.json["skipped_accounts"] if s["status"] == "unread"]
+    assert len(unread) == 1 and "tags" in unread[0]["reason"], run.json["skipped_accounts"]
+    rows = run.json.get("checks") or run.json.get("results")
+    assert rows and unread[0]["account_id"] not in {r["account_id"] for r in rows}
