@@ -691,3 +691,23 @@ def test_throttled_tag_reads_in_check_and_batch_stay_with_their_accounts(
     assert len(unread) == 1 and "tags" in unread[0]["reason"], run.json["skipped_accounts"]
     rows = run.json.get("checks") or run.json.get("results")
     assert rows and unread[0]["account_id"] not in {r["account_id"] for r in rows}
+
+
+def test_tracked_write_lines_are_valid_ledger_lines() -> None:
+    """Delivery, reply and spend writes share the filing's intent/outcome lines with a
+    `step`: they pass validation (their outcome has no backend; `done` is their status)."""
+    from pinpoint_sandbox.ledger_lines import parse_line
+
+    base = {"v": 1, "id": "0f" * 16, "time": "2026-12-01T00:00:00+00:00",
+            "target": {"account_id": ACCOUNT, "region": "eu-west-1", "channel": "sms"},
+            "step": "reply", "key": "reply:case-1-2:abcdef", "of": "ab" * 16,
+            "fields": {"case_id": "case-1-2", "chars": 12}}
+    assert isinstance(parse_line(json.dumps({**base, "type": "intent", "backend": "reply",
+                                             "subject": "reply to case case-1-2"})), dict)
+    assert isinstance(parse_line(json.dumps({**base, "type": "outcome", "status": "done"})),
+                      dict)
+    ids = {**base, "type": "ids", "case_id": "case-1-2", "display_id": "6780195351"}
+    assert isinstance(parse_line(json.dumps(ids)), dict)
+    assert isinstance(parse_line(json.dumps({**ids, "display_id": "６７８０"})), str)
+    assert isinstance(parse_line(json.dumps({**base, "type": "outcome", "status": "done",
+                                             "fields": "oops"})), str)

@@ -58,6 +58,12 @@ class Line(BaseModel):
                                              r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$")]
     target: _Target
     v: StrictInt | None = None
+    # A tracked write besides filings (delivery, reply, spend): its name, what must happen
+    # once, the filing it belongs to and its fields.
+    step: Annotated[StrictStr, Field(pattern=r"^[a-z_-]{1,32}$")] | None = None
+    key: Short | None = None
+    of: LineId | None = None
+    fields: dict[str, Any] | None = None
 
 
 class IntentLine(Line):
@@ -66,8 +72,8 @@ class IntentLine(Line):
 
 
 class OutcomeLine(Line):
-    backend: Annotated[StrictStr, Field(pattern=r"^[a-z-]{1,32}$")]
-    status: Literal["filed", "awaiting_user", "refused", "unknown"]
+    backend: Annotated[StrictStr, Field(pattern=r"^[a-z-]{1,32}$")] | None = None
+    status: Literal["filed", "awaiting_user", "refused", "unknown", "done"]
     request_id: Ident | None = None
     case_id: Ident | None = None
     detail: Text | None = None
@@ -100,10 +106,17 @@ class AnswersLine(Line):
     answers: dict[str, Any]
 
 
+class IdsLine(Line):
+    """A Support Center display id resolved to the Support API's caseId."""
+
+    case_id: Ident
+    display_id: Ident | None = None
+
+
 # A newer line type gets its model here; unknown types are checked as `Line`.
 MODELS: dict[str, type[Line]] = {
     "intent": IntentLine, "outcome": OutcomeLine, "state": StateLine, "record": RecordLine,
-    "reply": ReplyLine, "answers": AnswersLine,
+    "reply": ReplyLine, "answers": AnswersLine, "ids": IdsLine,
 }
 
 
