@@ -88,7 +88,9 @@ def _print_outcome(outcome: ReplyOutcome) -> None:
         return
     err.print(f"This account's support plan has no Support API: paste the text below into "
               f"case {outcome.case_id} at {outcome.link}", markup=False)
-    typer.echo(outcome.paste)
+    from pinpoint_sandbox.cli.inert import clean
+
+    typer.echo(clean(outcome.paste or ""))  # the file's text, printed inert
 
 
 def register(app: typer.Typer) -> None:
