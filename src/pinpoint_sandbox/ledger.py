@@ -339,6 +339,7 @@ class Ledger:
             private_dir(self.path.parent, ours=False)
             tighten(self.path, "the ledger")
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            view = memoryview(b"")
             try:
                 size = os.lseek(fd, 0, os.SEEK_END)
                 if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -347,6 +348,10 @@ class Ledger:
                 while view:
                     view = view[os.write(fd, view):]
                 os.fsync(fd)
+            except OSError:
+                if 0 < len(view) < len(data):
+                    self._torn_by_us(fd, len(data) - len(view), data.startswith(b"\n"))
+                raise
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -354,6 +359,23 @@ class Ledger:
                 f"cannot write the ledger {self.path} ({exc.strerror or exc}); nothing was sent "
                 "for this target: free space or make it writable, then rerun."
             ) from exc
+
+    def _torn_by_us(self, fd: int, written: int, newline_first: bool) -> None:
+        """A failed append left the start of a line: this process knows why (it said so in
+        the target's result), so reading it again later in the run warns about it no more."""
+        try:
+            start = os.lseek(fd, 0, os.SEEK_CUR) - written + (1 if newline_first else 0)
+            before, offset = 0, 0
+            while offset < start:
+                chunk = os.pread(fd, min(1 << 20, start - offset), offset)
+                if not chunk:
+                    break
+                before += chunk.count(b"\n")
+                offset += len(chunk)
+        except OSError:
+            return
+        with _said_lock:
+            _said.add((str(self.path), str(before + 1)))
 
     def record_intent(self, target: Target, backend: str, subject: str) -> str:
         intent_id = uuid.uuid4().hex
