@@ -183,8 +183,9 @@ class Ledger:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise LedgerError(
-                f"cannot lock the ledger {self.path} ({exc.strerror or exc}); nothing was "
-                "sent: make its directory writable (or pass --ledger FILE), then rerun."
+                f"cannot write the ledger {self.path}: its lock cannot be taken "
+                f"({exc.strerror or exc}); nothing was sent: make its directory writable (or "
+                "pass --ledger FILE), then rerun."
             ) from exc
         limit = lock_wait_seconds()
         deadline = time.monotonic() + limit
