@@ -252,8 +252,11 @@ def run(
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
-        if options.dry_run or not ready:
+        if options.dry_run:
             return RunReport([result_for(p) for p in plans])
+        if not ready:
+            return _deliver_descriptions(plans, RunReport([result_for(p) for p in plans]),
+                                         ledger, reporter)
         if not options.yes and not reporter.confirm(len(ready)):
             reporter.message("Nothing was filed: not confirmed.")
             return RunReport([
@@ -261,7 +264,40 @@ def run(
             ])
         report = _file_all(plans, ready, ledger, options, reporter)
         refile.remember_answers(plans, report.results, ledger)
+        return _deliver_descriptions(plans, report, ledger, reporter)
+
+
+def _deliver_descriptions(
+    plans: Sequence[TargetPlan], report: RunReport, ledger: Ledger, reporter: Reporter
+) -> RunReport:
+    """Every target of this run whose description still has to reach its case (filed now, or
+    by an earlier run): delivered once AWS has opened the case, within a short wait when this
+    run filed it. Each result says where its description stands."""
+    from pinpoint_sandbox.delivery import case_wait_seconds, deliver_after_filing, state_of
+    from pinpoint_sandbox.tracker import current_entry
+
+    if report.interrupted:
         return report
+    histories = ledger.histories()
+    items = []
+    for plan in plans:
+        entry = current_entry(histories.get(plan.target, []))
+        if state_of(entry)[0] is not None:
+            assert entry is not None
+            items.append((plan.account, entry))
+    if not items:
+        return report
+    filed_now = any(r.action == "filed" for r in report.results)
+    reporter.message("Adding the description to the cases AWS has opened…")
+    states = deliver_after_filing(items, ledger, wait=case_wait_seconds() if filed_now else 0)
+    by_target = {entry.target: states[entry.intent_id] for _, entry in items}
+    for result in report.results:
+        got = by_target.get(result.target)
+        if got is not None:
+            result.extra["description_state"] = got.state
+            if got.problem:
+                result.extra["description_problem"] = got.problem
+    return report
 
 
 def check(
@@ -536,8 +572,10 @@ def _settle(
         case Filed():
             record(outcome.status, request_id=outcome.request_id, case_id=outcome.case_id,
                    detail=outcome.note, extra=outcome.extra)
+            # The ledger keeps the text to deliver; the result already shows it.
+            shown = {k: v for k, v in outcome.extra.items() if k not in ("description", "plan")}
             return result_for(plan, "filed", request_id=outcome.request_id,
-                              case_id=outcome.case_id, reason=outcome.note, extra=outcome.extra)
+                              case_id=outcome.case_id, reason=outcome.note, extra=shown)
         case AlreadyExists():
             # Not ours to file again: record what is open, so later runs skip it.
             known = outcome.existing or _look_up(backend, ctx) or Existing(name, status="open")
