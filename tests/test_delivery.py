@@ -1,0 +1,164 @@
+"""The description reaches the case Service Quotas opens, exactly once, over HTTP against the
+simulator: AWS answers PENDING with no CaseId first, then names the case by its display id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import SMS_ANSWERS, account, cli, scenario
+from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.render import render_case
+from pinpoint_sandbox.simulator.lifecycle import advance
+from pinpoint_sandbox.targets import Target
+from pinpoint_sandbox.writes import normalized
+
+ACCOUNT, REGION = "111122223333", "eu-west-1"
+TARGET = f"{ACCOUNT}/{REGION}/sms"
+QUESTION = "Please share a screenshot of the opt-in form."
+
+
+def _request(*extra: str) -> Any:
+    return cli("request", "sms", "--answers", SMS_ANSWERS, "-r", REGION, "--yes",
+               "--backend", "service-quotas", "--output", "json", *extra)
+
+
+def _status() -> Any:
+    return cli("status", "-r", REGION, "--output", "json")
+
+
+def _row(run: Any) -> dict[str, Any]:
+    return next(t for t in run.json["targets"]
+                if (t["region"], t["channel"]) == (REGION, "sms"))
+
+
+def _description() -> str:
+    import yaml
+
+    answers = {**yaml.safe_load(SMS_ANSWERS.read_text()), "regions": [REGION]}  # as filed
+    from pinpoint_sandbox.answers import validate_answers
+
+    data = validate_answers("sms", answers).model_dump(mode="json")
+    return render_case(Target(ACCOUNT, REGION, "sms"), data).description
+
+
+def _case(sim: Any) -> dict[str, Any]:
+    [request] = sim.state.quota_requests(ACCOUNT)
+    assert request["CaseId"].isdigit()  # the display id, as AWS shows it
+    return next(c for c in sim.state.cases(ACCOUNT) if c["displayId"] == request["CaseId"])
+
+
+def _copies(case: dict[str, Any], text: str) -> int:
+    return sum(normalized(c["body"]) == normalized(text) for c in case["communications"])
+
+
+def _refused(sim: Any) -> list[Any]:
+    return [c for c in sim.requests if c.operation == "AddCommunicationToCase" and c.error_code]
+
+
+@pytest.fixture
+def slow_case(simulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Business plan; the case opens only after a few reads (the filing run waits too little)."""
+    monkeypatch.setenv("PINPOINT_SANDBOX_CASE_WAIT", "0")
+    return simulator(scenario([account(ACCOUNT, plan="business",
+                                       quota_case_opens_after_reads=2)]))
+
+
+def test_description_reaches_the_case_once_across_status_and_reruns(slow_case: Any) -> None:
+    sim = slow_case
+    filed = _request()
+    assert filed.exit_code == 0, filed
+    [result] = filed.results
+    assert result["action"] == "filed" and result["case_id"] is None  # PENDING: no CaseId
+    assert result["description_state"] == "waiting_for_case"
+
+    first = _status()
+    assert _row(first)["description"] in ("waiting_for_case", "delivered"), first
+    second = _status()
+    row = _row(second)
+    assert row["description"] == "delivered" and row["description_delivered_at"], row
+    case = _case(sim)
+    assert row["display_id"] == case["displayId"] and row["case_id"] == case["caseId"]
+    assert _copies(case, _description()) == 1
+
+    for _ in range(2):
+        again = _status()
+        assert _row(again)["description"] == "delivered"
+    rerun = _request()
+    assert rerun.exit_code == 0, rerun
+    assert rerun.results[0]["action"] == "skipped"
+    assert _copies(_case(sim), _description()) == 1
+    assert len([c for c in sim.requests if c.operation == "AddCommunicationToCase"]) == 1
+    assert not _refused(sim)
+    entry = Ledger(Path(__import__("os").environ["PINPOINT_SANDBOX_STATE_DIR"])
+                   / "ledger.jsonl").entry(Target(ACCOUNT, REGION, "sms"))
+    assert entry is not None and entry.display_id == case["displayId"]
+    assert entry.case_id == case["caseId"]
+
+
+def test_filing_run_delivers_when_the_case_opens_within_the_wait(
+    simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINPOINT_SANDBOX_CASE_WAIT", "3")
+    sim = simulator(scenario([account(ACCOUNT, plan="business",
+                                      quota_case_opens_after_reads=1)]))
+    filed = _request()
+    assert filed.exit_code == 0, filed
+    assert filed.results[0]["description_state"] == "delivered"
+    assert _copies(_case(sim), _description()) == 1
+    assert _row(_status())["description"] == "delivered"
+    assert _copies(_case(sim), _description()) == 1
+    assert not _refused(sim)
+
+
+def test_basic_plan_says_to_paste_and_writes_nothing(simulator: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PINPOINT_SANDBOX_CASE_WAIT", "0")
+    sim = simulator(scenario([account(ACCOUNT, plan="basic")]))
+    filed = _request()
+    assert filed.exit_code == 0, filed
+    assert filed.results[0]["description_state"] == "to_paste"
+    row = _row(_status())
+    assert row["description"] == "to_paste"
+    assert "paste the description saved in" in row["next_step"]
+    assert not [c for c in sim.requests if c.operation == "AddCommunicationToCase"]
+
+
+def test_reply_after_a_question_lands_on_the_right_case(slow_case: Any) -> None:
+    sim = slow_case
+    assert _request().exit_code == 0
+    for _ in range(2):
+        _status()
+    advance(sim.state, ACCOUNT, REGION, "sms", "ask", QUESTION)
+    asked = _status()
+    assert asked.exit_code == 3 and _row(asked)["state"] == "needs_reply", asked
+    before = len(_case(sim)["communications"])
+    sent = cli("reply", TARGET, "--message", "Opt-in form: https://example.com/optin",
+               "--output", "json")
+    assert sent.exit_code == 0, sent
+    case = _case(sim)
+    assert len(case["communications"]) == before + 1
+    assert case["communications"][-1]["body"] == "Opt-in form: https://example.com/optin"
+    assert not _refused(sim)
+    # The same text again is not sent twice; the display id names the target too.
+    again = cli("reply", case["displayId"], "--message", "Opt-in form: https://example.com/optin",
+                "--output", "json")
+    assert again.exit_code == 0, again
+    assert again.results[0]["outcome"] == "already"
+    assert len(_case(sim)["communications"]) == before + 1
+
+
+def test_add_communication_with_a_display_id_is_refused_as_aws_does(slow_case: Any) -> None:
+    import boto3
+
+    sim = slow_case
+    assert _request().exit_code == 0
+    _status(), _status()
+    case = _case(sim)
+    client = boto3.client("support", region_name="us-east-1")
+    with pytest.raises(client.exceptions.CaseIdNotFound):
+        client.add_communication_to_case(caseId=case["displayId"], communicationBody="x")
+    found = client.describe_cases(displayId=case["displayId"], includeResolvedCases=True)
+    assert [c["caseId"] for c in found["cases"]] == [case["caseId"]]
