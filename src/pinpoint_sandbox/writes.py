@@ -58,14 +58,9 @@ def once(ledger: Ledger, write: TrackedWrite) -> Done:
     last = ledger.steps().get(write.key)
     if last is not None and last.status == "done" and write.skip_done:
         return Done("already", last.fields, last.time)
-    if last is not None and last.needs_reconcile:
-        found = write.find()  # cannot tell: raises, and nothing is sent
-        if found is not None:
-            ledger.record_step_outcome(last, write.target, "done",
-                                       {**found, "reconciled": "found at AWS"})
-            return Done("found", {**last.fields, **found}, last.time)
-        ledger.record_step_outcome(last, write.target, "refused",
-                                   {"reconciled": "not at AWS"})
+    found = settle(ledger, write)
+    if found is not None:
+        return found
     step = Step(write.step, write.key, uuid.uuid4().hex, _now(), of=write.of,
                 fields=dict(write.fields))
     ledger.record_intent(write.target, write.step, write.label, step=step)
@@ -80,6 +75,21 @@ def once(ledger: Ledger, write: TrackedWrite) -> Done:
         raise AwsError(str(exc)) from exc
     ledger.record_step_outcome(step, write.target, "done", sent)
     return Done("sent", {**step.fields, **sent}, _now())
+
+
+def settle(ledger: Ledger, write: TrackedWrite) -> Done | None:
+    """An earlier attempt of `write` whose outcome is unknown: look at AWS and record what it
+    says (Done when AWS has it). Raises when AWS cannot say: nothing may be sent then."""
+    last = ledger.steps().get(write.key)
+    if last is None or not last.needs_reconcile:
+        return None
+    found = write.find()
+    if found is not None:
+        ledger.record_step_outcome(last, write.target, "done",
+                                   {**found, "reconciled": "found at AWS"})
+        return Done("found", {**last.fields, **found}, last.time)
+    ledger.record_step_outcome(last, write.target, "refused", {"reconciled": "not at AWS"})
+    return None
 
 
 def _unknown(ledger: Ledger, write: TrackedWrite, step: Step, exc: Exception) -> Done:
