@@ -126,7 +126,7 @@ class Delivery:
 
 def quota_case_id(account: AwsAccount, entry: Entry) -> str | None:
     """The request's CaseId now (GetRequestedServiceQuotaChange): absent while PENDING."""
-    if not entry.request_id:
+    if not entry.request_id or entry.backend != "service-quotas":
         return None
     client = account.client(SERVICE_QUOTAS, entry.target.region)
     try:

@@ -16,7 +16,12 @@ from typing import Any
 from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SUPPORT, AwsAccount
 from pinpoint_sandbox.backends.support import support_plan
-from pinpoint_sandbox.delivery import add_communication, find_on_case, resolve_case
+from pinpoint_sandbox.delivery import (
+    add_communication,
+    find_on_case,
+    quota_case_id,
+    resolve_case,
+)
 from pinpoint_sandbox.errors import AwsError, UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.regions import region_problem
@@ -119,16 +124,17 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
           attachments: list[Path], *, reopen: bool = False) -> ReplyOutcome:
     """One AddCommunicationToCase on the target's case, exactly once (writes.once); the text
     and the case link to paste when the plan has no Support API (nothing written to AWS)."""
-    case_id = entry.case_id or entry.display_id
-    if not case_id:
-        raise UsageError(
-            f"{entry.target.key} has no case yet, so there is nothing to reply to; "
-            f"record one with `pinpoint-sandbox record {entry.target.key} --case-id ID`."
-        )
+    case_id = entry.case_id or entry.display_id or quota_case_id(account, entry)
     names = [p.name for p in attachments]
-    outcome = ReplyOutcome(entry.target, case_id, delivered=True, attachments=names)
-    if support_plan(account) == "basic":  # known without the API: no doomed write call
-        return _to_paste(outcome, entry, ledger, text)
+    outcome = ReplyOutcome(entry.target, case_id or "", delivered=True, attachments=names)
+    if (case_id or entry.request_id) and support_plan(account) == "basic":
+        return _to_paste(outcome, entry, ledger, text)  # no Support API: no doomed write
+    if not case_id:
+        waiting = (f"AWS has not opened the case of request {entry.request_id} yet; rerun "
+                   "`pinpoint-sandbox status` later" if entry.request_id else
+                   f"record one with `pinpoint-sandbox record {entry.target.key} --case-id ID`")
+        raise UsageError(f"{entry.target.key} has no case yet, so there is nothing to reply "
+                         f"to; {waiting}.")
     case = _case(account, entry, ledger, case_id)
     outcome.case_id, outcome.display_id = str(case["caseId"]), case.get("displayId")
     if case.get("status") == "resolved" and not reopen:

@@ -106,8 +106,10 @@ def _print_outcome(outcome: ReplyOutcome) -> None:
                 "already": f"This reply was already sent on case {shown}: nothing sent again."}
         err.print(said.get(outcome.how, said["sent"]), markup=False)
         return
+    which = (f"case {outcome.display_id or outcome.case_id}" if outcome.case_id
+             else "the case AWS opens for this request")
     err.print(f"This account's support plan has no Support API: paste the text below into "
-              f"case {outcome.case_id} at {outcome.link}", markup=False)
+              f"{which} at {outcome.link}", markup=False)
     typer.echo(outcome.paste)
 
 
