@@ -162,3 +162,88 @@ def test_add_communication_with_a_display_id_is_refused_as_aws_does(slow_case: A
         client.add_communication_to_case(caseId=case["displayId"], communicationBody="x")
     found = client.describe_cases(displayId=case["displayId"], includeResolvedCases=True)
     assert [c["caseId"] for c in found["cases"]] == [case["caseId"]]
+
+
+def test_concurrent_status_runs_deliver_once(slow_case: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    sim = slow_case
+    assert _request().exit_code == 0
+    script = Path(sys.executable).with_name("pinpoint-sandbox")
+    command = [str(script), "status", "-r", REGION, "--output", "json"]
+    for _ in range(2):  # the case opens after two reads: the third run finds it
+        subprocess.run(command, env=dict(os.environ), capture_output=True, timeout=60)
+    procs = [subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    states = [_row_of(json.loads(out))["description"] for out, _ in outs]
+    assert "delivered" in states, outs
+    assert _copies(_case(sim), _description()) == 1
+    assert len([c for c in sim.requests if c.operation == "AddCommunicationToCase"]) == 1
+
+
+def _row_of(doc: dict[str, Any]) -> dict[str, Any]:
+    return next(t for t in doc["targets"] if (t["region"], t["channel"]) == (REGION, "sms"))
+
+
+def test_reply_to_a_resolved_case_needs_reopen(slow_case: Any) -> None:
+    sim = slow_case
+    assert _request().exit_code == 0
+    _status(), _status()
+    case = _case(sim)
+    advance(sim.state, ACCOUNT, REGION, "sms", "deny")
+    before = len(_case(sim)["communications"])
+    refused = cli("reply", TARGET, "--message", "But we fixed the opt-in.", "-o", "json")
+    assert refused.exit_code == 2, refused
+    assert "resolved" in refused.json["error"]["message"]
+    assert "--refile" in refused.json["error"]["message"]
+    assert len(_case(sim)["communications"]) == before
+    reopened = cli("reply", TARGET, "--message", "But we fixed the opt-in.", "--reopen")
+    assert reopened.exit_code == 0, reopened
+    assert _case(sim)["communications"][-1]["body"] == "But we fixed the opt-in."
+    assert case["caseId"] == _case(sim)["caseId"]
+
+
+def test_reply_role_arn_that_is_not_an_arn_is_one_error_line(slow_case: Any) -> None:
+    run = cli("reply", TARGET, "--message", "hi", "--role-arn", "not-an-arn")
+    assert run.exit_code == 2, run
+    assert run.stderr.count("Error:") == 1 and "--role-arn" in run.stderr
+    as_json = cli("reply", TARGET, "--message", "hi", "--role-arn", "not-an-arn", "-o", "json")
+    assert as_json.exit_code == 2 and "--role-arn" in as_json.json["error"]["message"]
+    assert not slow_case.write_calls()
+
+
+def test_basic_plan_reply_prints_text_and_link_and_writes_nothing(
+    simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINPOINT_SANDBOX_CASE_WAIT", "0")
+    sim = simulator(scenario([account(ACCOUNT, plan="basic")]))
+    assert _request().exit_code == 0
+    shown = _row(_status())["display_id"]
+    run = cli("reply", TARGET, "--message", "Our opt-in form is online.")
+    assert run.exit_code == 0, run
+    assert "Our opt-in form is online." in run.stdout
+    assert f"displayId={shown}" in run.stderr
+    assert not [c for c in sim.requests if c.operation == "AddCommunicationToCase"]
+
+
+def test_record_takes_a_display_id_and_reply_resolves_it(
+    simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = simulator(scenario([account(ACCOUNT, plan="business")]))
+    assert cli("request", "sms", "--answers", SMS_ANSWERS, "-r", REGION, "--backend", "manual",
+               "--yes").exit_code == 0
+    case = sim.state.add_case(ACCOUNT, subject=f"SMS production access {REGION}", body="by hand",
+                              service_code="service-limit-increase",
+                              category_code="service-code-pinpoint-sms", origin="console")
+    assert cli("record", TARGET, "--case-id", case["displayId"]).exit_code == 0
+    sent = cli("reply", TARGET, "--message", "More detail on opt-in.", "-o", "json")
+    assert sent.exit_code == 0, sent
+    assert sent.results[0]["case_id"] == case["caseId"]
+    on_aws = next(c for c in sim.state.cases(ACCOUNT) if c["caseId"] == case["caseId"])
+    assert on_aws["communications"][-1]["body"] == "More detail on opt-in."
+    row = _row(_status())
+    assert row["case_id"] == case["caseId"] and row["display_id"] == case["displayId"]
