@@ -227,11 +227,12 @@ def _description(row: TrackedTarget, entry: Entry | None, account: Reach,
     if isinstance(account, AwsAccount) and not row.final and state is not None:
         got = deliver(account, entry, ledger, case_hint=row.case_id or row.display_id,
                       ask_quota=False)
-        state, when = got.state, got.at
         if got.problem and not row.problem:
             row.problem = got.problem
-        fresh = current_entry(Ledger(ledger.path).histories().get(row.target, []))
-        entry = fresh or entry
+        if got.state != state:  # delivered (or ids resolved) just now: the ledger says more
+            fresh = current_entry(Ledger(ledger.path).histories().get(row.target, []))
+            entry = fresh or entry
+        state, when = got.state, got.at
     row.description, row.description_at = state, when
     if entry.display_id:
         row.display_id = entry.display_id
