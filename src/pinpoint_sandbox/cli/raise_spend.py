@@ -62,14 +62,10 @@ def raise_spend(
     pending = [r for r in results if r.action == "previewed"]
     if pending and not dry_run and not yes and not _confirmed(results, pending):
         pending = []
-    if not dry_run:
-        from pinpoint_sandbox.ledger import Ledger
-        from pinpoint_sandbox.paths import ledger_path
-
-        # Pending rows are written; the others settle an attempt an earlier run left open.
+    if not dry_run:  # pending rows are written; others settle a cut-off earlier attempt
         _apply(account, [(r, q) for r, q in planned
                          if r in pending or r.action in ("unchanged", "skipped")],
-               request_quota, Ledger(ledger or ledger_path()))
+               request_quota, ledger)
     if json_output:
         print_json({"results": [r.to_json() for r in results]})
     else:
@@ -119,7 +115,11 @@ def _apply(
     ledger: Any,
 ) -> None:
     """Each write through the ledger (intent, write, outcome); a failure stays with its row."""
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
     from pinpoint_sandbox.spend import apply_quota_request, apply_raise
+
+    ledger = Ledger(ledger or ledger_path())
 
     for result, quota in pending:
         if usd is None:

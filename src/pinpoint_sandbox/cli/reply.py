@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -56,13 +56,7 @@ def reply(
     TARGET may also be the case: its Support Center number or its case-… id."""
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.replies import (
-        check_attachments,
-        find_entry,
-        known_entry,
-        parse_target,
-        read_text,
-    )
+    from pinpoint_sandbox.replies import check_attachments, parse_target, read_text
     from pinpoint_sandbox.replies import reply as send_reply
 
     ledger = common.validate_file_option(ledger, "--ledger")
@@ -74,10 +68,7 @@ def reply(
     common.start_simulator(simulate)  # a simulated run has its own ledger
     book = Ledger(ledger or ledger_path())
     account = common.account_for(profile, role_arn)
-    found = find_entry(target[0], book) if by_case else None
-    if by_case and found is None:
-        parse_target(target, None, None)  # neither a known case nor a target: says how
-    entry = found or known_entry(parse_target(target, region, account), book)
+    entry = _entry(target, region, account, book, by_case=by_case)
     caller = account.account_id(entry.target.region)
     if caller != entry.target.account_id:
         from pinpoint_sandbox.errors import UsageError
@@ -91,6 +82,17 @@ def reply(
         print_json({"results": [outcome.to_json()]})
     else:
         _print_outcome(outcome)
+
+
+def _entry(target: list[str], region: str | None, account: Any, book: Any, *,
+           by_case: bool) -> Any:
+    """The ledger entry TARGET names: a target, or a case by its display id or caseId."""
+    from pinpoint_sandbox.replies import find_entry, known_entry, parse_target
+
+    found = find_entry(target[0], book) if by_case else None
+    if by_case and found is None:
+        parse_target(target, None, None)  # neither a known case nor a target: says how
+    return found or known_entry(parse_target(target, region, account), book)
 
 
 def _print_outcome(outcome: ReplyOutcome) -> None:
