@@ -202,3 +202,24 @@ def test_raise_spend_killed_in_flight_writes_once_and_the_ledger_says_so(
     assert again.returncode == 0, again.stderr
     assert len([r for r in sim.write_calls()
                 if r.operation == "RequestServiceQuotaIncrease"]) == 1
+
+
+def test_quota_filing_killed_in_flight_still_delivers_its_description_once(
+    simulator: Any, isolated_env: Path
+) -> None:
+    sim = simulator(scenario([account(plan="business")],
+                             faults={"slow_response_ms": {"RequestServiceQuotaIncrease": 3000}}))
+    command = _command("--backend", "service-quotas")
+    _kill_in_flight(sim, command, "RequestServiceQuotaIncrease")
+    rerun = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True,
+                           timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    [result] = json.loads(rerun.stdout)["results"]
+    assert result["action"] == "skipped" and result["description_state"] == "delivered"
+    assert len([r for r in sim.write_calls() if r.operation == "RequestServiceQuotaIncrease"]) == 1
+    bodies = [c["body"] for c in _sq_case(sim)["communications"]]
+    assert sum("Production Access request" in b for b in bodies) == 1
+    again = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert len([r for r in sim.write_calls() if r.operation == "AddCommunicationToCase"]) == 1

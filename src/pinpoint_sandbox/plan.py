@@ -285,10 +285,12 @@ def _deliver_descriptions(
         if state_of(entry)[0] is not None:
             assert entry is not None
             items.append((plan.account, entry))
+    due = [e for _, e in items if state_of(e)[0] in ("waiting_for_case", "pending")]
     if not items:
         return report
     filed_now = any(r.action == "filed" for r in report.results)
-    reporter.message("Adding the description to the cases AWS has opened…")
+    if due:
+        reporter.message("Adding the description to the cases AWS has opened…")
     states = deliver_after_filing(items, ledger, wait=case_wait_seconds() if filed_now else 0)
     by_target = {entry.target: states[entry.intent_id] for _, entry in items}
     for result in report.results:
@@ -414,7 +416,16 @@ def _reconcile(
             case_id=found.case_id if found else None,
             detail="reconciled after an interrupted run: "
             + ("found at AWS" if found else "nothing at AWS"),
+            extra=_to_deliver(plan, entry.backend) if found else None,
         )
+
+
+def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, Any]:
+    """A Service Quotas request found after its answer was lost still needs its description
+    on the case: the ledger keeps the text for the delivery step (delivery.py)."""
+    if backend != "service-quotas" or plan.case is None:
+        return {}
+    return {"description": plan.case.description}
 
 
 def _find_for_reconcile(plan: TargetPlan, backend: Backend) -> Existing | None:
@@ -590,7 +601,8 @@ def _settle(
                 return result_for(plan, "failed", reason=f"{outcome}; it may have been filed: "
                                   "rerun to check AWS before filing again")
             record("filed", request_id=found.request_id, case_id=found.case_id,
-                   detail=f"answer lost, found at AWS: {outcome}")
+                   detail=f"answer lost, found at AWS: {outcome}",
+                   extra=_to_deliver(plan, name))
             return result_for(plan, "filed", request_id=found.request_id,
                               case_id=found.case_id, reason=None)
         case Throttled():
