@@ -247,3 +247,20 @@ def test_record_takes_a_display_id_and_reply_resolves_it(
     assert on_aws["communications"][-1]["body"] == "More detail on opt-in."
     row = _row(_status())
     assert row["case_id"] == case["caseId"] and row["display_id"] == case["displayId"]
+
+
+def test_support_and_manual_filings_say_where_the_description_is(
+    simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    simulator(scenario([account(ACCOUNT, plan="business", quotas=False)]))
+    support = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", REGION, "--yes",
+                  "--backend", "support", "-o", "json")
+    assert support.exit_code == 0, support
+    row = _row(_status())
+    assert row["description"] == "delivered" and row["description_delivered_at"]
+    manual = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-west-2", "--yes",
+                 "--backend", "manual", "-o", "json")
+    assert manual.exit_code == 0, manual
+    rows = cli("status", "-r", "us-west-2", "-o", "json").json["targets"]
+    [pasted] = [t for t in rows if (t["region"], t["channel"]) == ("us-west-2", "sms")]
+    assert pasted["description"] == "to_paste" and pasted["description_delivered_at"] is None

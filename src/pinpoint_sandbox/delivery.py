@@ -53,7 +53,13 @@ def state_of(entry: Entry | None) -> tuple[str | None, str | None]:
         return None, None
     if entry.delivery is not None and entry.delivery.status == "done":
         return DELIVERED, entry.delivery.time
-    if not entry.extra.get(DESCRIPTION) or entry.extra.get("recorded"):
+    if entry.extra.get("recorded"):
+        return None, None  # a case you opened or pasted into: the tool cannot tell
+    if entry.backend == "support" and entry.status == "filed" and entry.case_id:
+        return DELIVERED, entry.time  # CreateCase carried it as the case body
+    if entry.backend == "manual" and entry.status == "awaiting_user":
+        return TO_PASTE, None
+    if not entry.extra.get(DESCRIPTION):
         return None, None
     if entry.extra.get("plan") == "basic":
         return TO_PASTE, None
