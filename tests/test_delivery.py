@@ -264,3 +264,43 @@ def test_support_and_manual_filings_say_where_the_description_is(
     rows = cli("status", "-r", "us-west-2", "-o", "json").json["targets"]
     [pasted] = [t for t in rows if (t["region"], t["channel"]) == ("us-west-2", "sms")]
     assert pasted["description"] == "to_paste" and pasted["description_delivered_at"] is None
+
+
+def test_status_watch_delivers_while_it_polls(slow_case: Any) -> None:
+    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.tracker import Scope, select, watch
+
+    sim = slow_case
+    assert _request().exit_code == 0
+    ledger_file = Path(__import__("os").environ["PINPOINT_SANDBOX_STATE_DIR"]) / "ledger.jsonl"
+    targets = select([Scope(AwsAccount(), pairs=[(REGION, "sms")])],
+                     Ledger(ledger_file).histories(), include_ledger=False)
+    seen: list[str | None] = []
+
+    def sleep(_seconds: float) -> None:
+        if len(seen) >= 3:  # AWS approves once the description had a few polls to land
+            advance(sim.state, ACCOUNT, REGION, "sms", "approve")
+
+    code, rows = watch(targets, seconds=0, ledger_file=ledger_file, sleep=sleep,
+                       on_update=lambda rows: seen.append(rows[0].description))
+    assert code == 0 and rows[0].state == "approved"
+    assert "delivered" in seen, seen
+    assert _copies(_case(sim), _description()) == 1
+
+
+def test_our_text_is_found_on_any_page_of_the_case(simulator: Any) -> None:
+    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.delivery import find_on_case
+    from pinpoint_sandbox.writes import digest
+
+    ours = "Opt-in form: https://example.com/optin\r\n"  # AWS may store other line ends
+    later = [{"body": f"AWS note {i}", "days_ago": 1 - i / 1000} for i in range(230)]
+    sim = simulator(scenario([account(ACCOUNT, plan="business", support_cases=[{
+        "subject": f"[pinpoint-sandbox sms {REGION} {ACCOUNT}]",
+        "communications": [{"body": ours, "by": "customer", "days_ago": 2}, *later]}])]))
+    [case] = sim.state.cases(ACCOUNT)
+    found = find_on_case(AwsAccount(), REGION, case["caseId"], digest(ours.strip()))
+    assert found is not None  # the oldest of 232: read past the first pages
+    assert find_on_case(AwsAccount(), REGION, case["caseId"], digest("never sent")) is None
+    pages = [r for r in sim.requests if r.operation == "DescribeCommunications"]
+    assert len(pages) >= 3
