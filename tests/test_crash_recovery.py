@@ -223,3 +223,34 @@ def test_quota_filing_killed_in_flight_still_delivers_its_description_once(
                            timeout=60)
     assert again.returncode == 0, again.stderr
     assert len([r for r in sim.write_calls() if r.operation == "AddCommunicationToCase"]) == 1
+
+
+def test_refile_killed_in_flight_files_one_new_case(simulator: Any, isolated_env: Path) -> None:
+    from pinpoint_sandbox.simulator.lifecycle import advance
+
+    sim = simulator(scenario([account(plan="business", quotas=False)],
+                             faults={"slow_response_ms": {"CreateCase": 3000}}))
+    sim.state.scenario.faults.slow_response_ms.clear()  # the first filing answers at once
+    first = subprocess.run(_command(), env=dict(os.environ), capture_output=True, text=True,
+                           timeout=60)
+    assert first.returncode == 0, first.stderr
+    advance(sim.state, ACCOUNT, "eu-west-1", "sms", "deny")
+    sim.state.scenario.faults.slow_response_ms["CreateCase"] = 3000
+    before = len([r for r in sim.write_calls() if r.operation == "CreateCase"])
+    refile = _command("--refile")
+    proc = subprocess.Popen(refile, env=dict(os.environ), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len([r for r in sim.write_calls() if r.operation == "CreateCase"]) == before:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the refile never arrived"
+        time.sleep(0.05)
+    time.sleep(random.uniform(0, 0.5))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    rerun = subprocess.run(refile, env=dict(os.environ), capture_output=True, text=True,
+                           timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len([r for r in sim.write_calls() if r.operation == "CreateCase"]) == before + 1
+    open_cases = [c for c in sim.state.cases(ACCOUNT) if c["status"] != "resolved"]
+    assert len(open_cases) == 1
