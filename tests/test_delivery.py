@@ -304,3 +304,19 @@ def test_our_text_is_found_on_any_page_of_the_case(simulator: Any) -> None:
     assert find_on_case(AwsAccount(), REGION, case["caseId"], digest("never sent")) is None
     pages = [r for r in sim.requests if r.operation == "DescribeCommunications"]
     assert len(pages) >= 3
+
+
+def test_status_keeps_working_when_the_ledger_cannot_be_locked(slow_case: Any,
+                                                               isolated_env: Path) -> None:
+    sim = slow_case
+    assert _request().exit_code == 0
+    (isolated_env / "ledger.jsonl.lock").unlink()
+    (isolated_env / "ledger.jsonl.lock").mkdir()  # cannot be opened: no lock, no write
+    rows = [_status(), _status(), _status()]
+    assert all(r.exit_code == 0 for r in rows), rows
+    row = _row(rows[-1])
+    assert row["description"] == "pending" and "cannot write the ledger" in row["problem"]
+    assert not [c for c in sim.requests if c.operation == "AddCommunicationToCase"]
+    (isolated_env / "ledger.jsonl.lock").rmdir()
+    assert _row(_status())["description"] == "delivered"
+    assert _copies(_case(sim), _description()) == 1

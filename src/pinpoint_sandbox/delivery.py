@@ -155,6 +155,10 @@ def deliver(account: AwsAccount, entry: Entry, ledger: Ledger, *,
         return _deliver(account, entry, ledger, case_hint, ask_quota)
     except PinpointSandboxError as exc:
         return Delivery(state_of(entry)[0], problem=f"description not delivered: {exc.message}")
+    except OSError as exc:  # the ledger cannot be written (read-only, full): nothing was sent
+        return Delivery(state_of(entry)[0], problem="description not delivered: cannot write "
+                        f"the ledger {ledger.path} ({exc.strerror or exc}); the next run "
+                        "checks the case before sending")
 
 
 def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str | None,
