@@ -192,7 +192,7 @@ def test_raise_spend_killed_in_flight_writes_once_and_the_ledger_says_so(
     assert len(sets) == 1
     [spend] = [s for s in Ledger(isolated_env / "ledger.jsonl").steps().values()
                if s.step == "spend"]
-    assert spend.status == "done"  # the rerun read the limit and settled the cut-off write
+    assert spend.done  # the rerun read the limit and settled the cut-off write
 
     ask = [str(SCRIPT), "raise-spend", "-r", "us-east-1", "--request-quota", "2000", "--yes",
            "-o", "json"]

@@ -51,7 +51,7 @@ def state_of(entry: Entry | None) -> tuple[str | None, str | None]:
     """(where the description stands, when it was delivered) from the ledger alone."""
     if entry is None:
         return None, None
-    if entry.delivery is not None and entry.delivery.status == "done":
+    if entry.delivery is not None and entry.delivery.done:
         return DELIVERED, entry.delivery.time
     if entry.extra.get("recorded"):
         return None, None  # a case you opened or pasted into: the tool cannot tell

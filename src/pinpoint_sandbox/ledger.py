@@ -28,7 +28,7 @@ LEDGER_VERSION = 1
 # filed: AWS has the case/request.  awaiting_user: the manual backend wrote the case for the user.
 # refused: AWS said no before creating anything (safe to retry).  unknown: the write may or may
 # not have happened (lost response) and reconciling found nothing yet.
-OutcomeStatus = Literal["filed", "awaiting_user", "refused", "unknown", "done"]
+OutcomeStatus = Literal["filed", "awaiting_user", "refused", "unknown"]
 DONE_STATUSES: frozenset[str] = frozenset({"filed", "awaiting_user"})
 
 
@@ -48,6 +48,11 @@ class Step:
     @property
     def needs_reconcile(self) -> bool:
         return self.status is None or self.status == "unknown"
+
+    @property
+    def done(self) -> bool:
+        """The write happened (AWS has it): `filed`, the same word as a filing's outcome."""
+        return self.status == "filed"
 
 
 @dataclass
@@ -165,7 +170,7 @@ def _fold_step_into(entry: Entry, step: Step) -> None:
         entry.delivery = step
         entry.case_id = step.fields.get("case_id") or entry.case_id
         entry.display_id = step.fields.get("display_id") or entry.display_id
-    elif step.step == "reply" and step.status == "done":
+    elif step.step == "reply" and step.done:
         entry.replies.append({"time": step.time, "case_id": step.fields.get("case_id"),
                               "delivered": True, "chars": step.fields.get("chars"),
                               "attachments": step.fields.get("attachments") or []})
@@ -387,8 +392,8 @@ class Ledger:
                             fields: dict[str, Any] | None = None) -> None:
         """The outcome line of a tracked write (see record_intent)."""
         self._append({"v": LEDGER_VERSION, "type": "outcome", "id": step.write_id,
-                      "time": _now(), "target": _target_json(target), "status": status,
-                      **_step_json(step), "fields": fields or {}})
+                      "time": _now(), "target": _target_json(target), "backend": step.step,
+                      "status": status, **_step_json(step), "fields": fields or {}})
 
     def record_ids(self, entry: Entry, case_id: str, display_id: str | None) -> None:
         """A display id resolved to the Support API's caseId (both kept)."""

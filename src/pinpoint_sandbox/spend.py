@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox import aws
 from pinpoint_sandbox.account_facts import spend_limit_items
@@ -284,7 +284,9 @@ def _tracked(ledger: Ledger, result: RaiseResult, step: str, key: str,
     from pinpoint_sandbox.targets import Target
     from pinpoint_sandbox.writes import TrackedWrite, once, settle
 
-    target = Target(result.account_id, result.region, cast(Any, result.channel))
+    # A ledger target is sms or voice; the key and fields name the exact limit (MMS, RCS…).
+    target = Target(result.account_id, result.region,
+                    "voice" if result.channel == "voice" else "sms")
     write = TrackedWrite(step, key, target, send=send, find=find, skip_done=False,
                          label=f"{step} {result.limit}",
                          fields={"limit": result.limit, "target": result.target})

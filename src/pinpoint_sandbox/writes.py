@@ -56,7 +56,7 @@ def digest(text: str) -> str:
 def once(ledger: Ledger, write: TrackedWrite) -> Done:
     """Send `write` unless it is done; reconcile an unknown earlier attempt first."""
     last = ledger.steps().get(write.key)
-    if last is not None and last.status == "done" and write.skip_done:
+    if last is not None and last.done and write.skip_done:
         return Done("already", last.fields, last.time)
     found = settle(ledger, write)
     if found is not None:
@@ -73,7 +73,7 @@ def once(ledger: Ledger, write: TrackedWrite) -> Done:
         if isinstance(exc, PinpointSandboxError):
             raise
         raise AwsError(str(exc)) from exc
-    ledger.record_step_outcome(step, write.target, "done", sent)
+    ledger.record_step_outcome(step, write.target, "filed", sent)
     return Done("sent", {**step.fields, **sent}, _now())
 
 
@@ -85,7 +85,7 @@ def settle(ledger: Ledger, write: TrackedWrite) -> Done | None:
         return None
     found = write.find()
     if found is not None:
-        ledger.record_step_outcome(last, write.target, "done",
+        ledger.record_step_outcome(last, write.target, "filed",
                                    {**found, "reconciled": "found at AWS"})
         return Done("found", {**last.fields, **found}, last.time)
     ledger.record_step_outcome(last, write.target, "refused", {"reconciled": "not at AWS"})
@@ -98,7 +98,7 @@ def _unknown(ledger: Ledger, write: TrackedWrite, step: Step, exc: Exception) ->
     except PinpointSandboxError:
         found = None
     if found is not None:
-        ledger.record_step_outcome(step, write.target, "done",
+        ledger.record_step_outcome(step, write.target, "filed",
                                    {**found, "reconciled": "answer lost, found at AWS"})
         return Done("found", {**step.fields, **found}, _now())
     ledger.record_step_outcome(step, write.target, "unknown", {"detail": str(exc)})
