@@ -475,6 +475,9 @@ def _reply_spend_cases() -> list[Case]:
              says="--role-arn"),
         Case("reply-message-and-file", ["reply", target, "-m", "hi", "--file", "{missing}"]),
         Case("reply-case-unknown", ["reply", "6780195351", "-m", "hi"], says="not a target"),
+        Case("request-case-wait-not-a-number", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                                "eu-west-1", "--yes"],
+             {"PINPOINT_SANDBOX_CASE_WAIT": "soon"}, says="PINPOINT_SANDBOX_CASE_WAIT"),
         Case("raise-spend-ledger-dir", ["raise-spend", "-r", "us-east-1", "--yes",
                                         "--ledger", "{dir}"]),
     ]

@@ -242,8 +242,11 @@ def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Re
 def run(
     requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
 ) -> RunReport:
+    from pinpoint_sandbox.delivery import case_wait_seconds
+
     reporter = reporter or SilentReporter()
     ledger = Ledger(options.ledger or ledger_path())
+    wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked(on_wait=reporter.message):
@@ -256,7 +259,7 @@ def run(
             return RunReport([result_for(p) for p in plans])
         if not ready:
             return _deliver_descriptions(plans, RunReport([result_for(p) for p in plans]),
-                                         ledger, reporter)
+                                         ledger, reporter, wait)
         if not options.yes and not reporter.confirm(len(ready)):
             reporter.message("Nothing was filed: not confirmed.")
             return RunReport([
@@ -264,16 +267,17 @@ def run(
             ])
         report = _file_all(plans, ready, ledger, options, reporter)
         refile.remember_answers(plans, report.results, ledger)
-        return _deliver_descriptions(plans, report, ledger, reporter)
+        return _deliver_descriptions(plans, report, ledger, reporter, wait)
 
 
 def _deliver_descriptions(
-    plans: Sequence[TargetPlan], report: RunReport, ledger: Ledger, reporter: Reporter
+    plans: Sequence[TargetPlan], report: RunReport, ledger: Ledger, reporter: Reporter,
+    wait: float,
 ) -> RunReport:
     """Every target of this run whose description still has to reach its case (filed now, or
     by an earlier run): delivered once AWS has opened the case, within a short wait when this
     run filed it. Each result says where its description stands."""
-    from pinpoint_sandbox.delivery import case_wait_seconds, deliver_after_filing, state_of
+    from pinpoint_sandbox.delivery import deliver_after_filing, state_of
     from pinpoint_sandbox.tracker import current_entry
 
     if report.interrupted:
@@ -291,7 +295,7 @@ def _deliver_descriptions(
     filed_now = any(r.action == "filed" for r in report.results)
     if due:
         reporter.message("Adding the description to the cases AWS has opened…")
-    states = deliver_after_filing(items, ledger, wait=case_wait_seconds() if filed_now else 0)
+    states = deliver_after_filing(items, ledger, wait=wait if filed_now else 0)
     by_target = {entry.target: states[entry.intent_id] for _, entry in items}
     for result in report.results:
         got = by_target.get(result.target)
