@@ -113,3 +113,19 @@ def test_repeatable_writes_are_sent_again(tmp_path: Path) -> None:
 def test_digest_ignores_line_ends_and_trailing_blanks() -> None:
     assert digest("a  \r\nb\n") == digest("a\nb")
     assert digest("a\nb") != digest("a\nc")
+
+
+def test_an_outcome_line_that_cannot_be_written_keeps_the_write(tmp_path: Path) -> None:
+    """Sent, then the disk fails: the caller is told it was sent; the next run finds it."""
+    ledger, aws = Ledger(tmp_path / "l.jsonl"), FakeAws()
+    real = ledger.record_step_outcome
+
+    def full(*args: Any, **kw: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    ledger.record_step_outcome = full  # type: ignore[method-assign]
+    done = once(ledger, _write(aws))
+    assert done.how == "sent" and "No space" in done.fields["unrecorded"]
+    ledger.record_step_outcome = real  # type: ignore[method-assign]
+    assert once(ledger, _write(aws)).how == "found"
+    assert aws.sends == 1

@@ -73,7 +73,11 @@ def once(ledger: Ledger, write: TrackedWrite) -> Done:
         if isinstance(exc, PinpointSandboxError):
             raise
         raise AwsError(str(exc)) from exc
-    ledger.record_step_outcome(step, write.target, "filed", sent)
+    try:
+        ledger.record_step_outcome(step, write.target, "filed", sent)
+    except (OSError, PinpointSandboxError) as exc:
+        # Sent: the write stands. The intent stays open and the next run finds it at AWS.
+        sent = {**sent, "unrecorded": str(getattr(exc, "message", exc))}
     return Done("sent", {**step.fields, **sent}, _now())
 
 
