@@ -320,3 +320,21 @@ def test_status_keeps_working_when_the_ledger_cannot_be_locked(slow_case: Any,
     (isolated_env / "ledger.jsonl.lock").rmdir()
     assert _row(_status())["description"] == "delivered"
     assert _copies(_case(sim), _description()) == 1
+
+
+def test_the_same_text_answers_a_new_question_but_is_not_repeated_otherwise(
+    slow_case: Any,
+) -> None:
+    sim = slow_case
+    assert _request().exit_code == 0
+    _status(), _status()
+    text = "Screenshot: https://example.com/optin.png"
+    advance(sim.state, ACCOUNT, REGION, "sms", "ask", QUESTION)
+    assert cli("reply", TARGET, "-m", text).exit_code == 0
+    again = cli("reply", TARGET, "-m", text, "-o", "json")
+    assert again.exit_code == 0 and again.results[0]["outcome"] == "already"
+    assert _copies(_case(sim), text) == 1
+    advance(sim.state, ACCOUNT, REGION, "sms", "ask", "We could not open it, please resend.")
+    resent = cli("reply", TARGET, "-m", text, "-o", "json")
+    assert resent.exit_code == 0 and resent.results[0]["outcome"] == "sent", resent
+    assert _copies(_case(sim), text) == 2

@@ -8,6 +8,7 @@ link are handed back for the user to paste.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pinpoint_sandbox.aws import SUPPORT, AwsAccount
 from pinpoint_sandbox.backends.support import support_plan
 from pinpoint_sandbox.delivery import (
     add_communication,
+    communications,
     find_on_case,
     quota_case_id,
     resolve_case,
@@ -27,7 +29,7 @@ from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.regions import region_problem
 from pinpoint_sandbox.targets import CHANNELS, Target
 from pinpoint_sandbox.tracker import case_link, current_entry
-from pinpoint_sandbox.writes import TrackedWrite, digest, once
+from pinpoint_sandbox.writes import TrackedWrite, digest, once, settle
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -146,8 +148,13 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
     region = entry.target.region
     wanted = digest(text)
     with ledger.locked() as book:
+        if _cut_off_found(book, account, entry, outcome.case_id, wanted):
+            outcome.how = "found"
+            return outcome
+        # Once per AWS turn: the same text again answers a newer AWS message, not a rerun.
+        turn = _aws_turn(account, region, outcome.case_id)
         done = once(book, TrackedWrite(
-            "reply", f"reply:{outcome.case_id}:{wanted}", entry.target,
+            "reply", f"reply:{outcome.case_id}:{wanted}:{turn}", entry.target,
             send=lambda: _send(account, outcome.case_id, text, attachments, region),
             find=lambda: find_on_case(account, region, outcome.case_id, wanted),
             of=entry.intent_id, label=f"reply to case {outcome.case_id}",
@@ -156,6 +163,32 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
         ))
     outcome.how = done.how
     return outcome
+
+
+def _cut_off_found(book: Ledger, account: AwsAccount, entry: Entry, case_id: str,
+                   wanted: str) -> bool:
+    """Settle every reply on this case whose outcome is unknown (read the case for its text);
+    True when one of them is this very text, found at AWS: it must not be sent again."""
+    hit = False
+    for step in list(book.steps().values()):
+        if step.step != "reply" or not step.needs_reconcile or \
+                step.fields.get("case_id") != case_id:
+            continue
+        theirs = str(step.fields.get("digest"))
+        done = settle(book, TrackedWrite(
+            "reply", step.key, entry.target, send=dict,
+            find=functools.partial(find_on_case, account, entry.target.region, case_id, theirs)))
+        hit = hit or (done is not None and theirs == wanted)
+    return hit
+
+
+def _aws_turn(account: AwsAccount, region: str, case_id: str) -> str:
+    """When AWS last wrote on the case ("-": never): part of a reply's key."""
+    from pinpoint_sandbox.lifecycle import is_from_aws
+
+    times = [str(c.get("timeCreated") or "") for c in communications(account, region, case_id)
+             if is_from_aws(c.get("submittedBy"))]
+    return max(times, default="") or "-"
 
 
 def _to_paste(outcome: ReplyOutcome, entry: Entry, ledger: Ledger, text: str) -> ReplyOutcome:
