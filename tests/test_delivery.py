@@ -90,7 +90,9 @@ def test_description_reaches_the_case_once_across_status_and_reruns(slow_case: A
     assert rerun.exit_code == 0, rerun
     assert rerun.results[0]["action"] == "skipped"
     assert _copies(_case(sim), _description()) == 1
-    assert len([c for c in sim.requests if c.operation == "AddCommunicationToCase"]) == 1
+    [added] = [c for c in sim.requests if c.operation == "AddCommunicationToCase"]
+    assert added.params["caseId"] == case["caseId"]  # never the display id
+    assert added.params.get("ccEmailAddresses") == ["messaging-team@northwind-outfitters.com"]
     assert not _refused(sim)
     entry = Ledger(Path(__import__("os").environ["PINPOINT_SANDBOX_STATE_DIR"])
                    / "ledger.jsonl").entry(Target(ACCOUNT, REGION, "sms"))

@@ -189,9 +189,11 @@ def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str |
             return Delivery(DELIVERED, state_of(fresh)[1])
         text = str(entry.extra[DESCRIPTION])
         wanted = digest(text)
+        cc = [str(x) for x in entry.extra.get("cc") or []][:10]  # AWS takes 10 at most
         done = once(book, TrackedWrite(
             "deliver", f"deliver:{entry.intent_id}", entry.target,
-            send=lambda: add_communication(account, region, known, text),
+            send=lambda: add_communication(account, region, known, text,
+                                           **({"ccEmailAddresses": cc} if cc else {})),
             find=lambda: find_on_case(account, region, known, wanted),
             of=entry.intent_id, label=f"description to case {shown}",
             fields={"case_id": known, "display_id": shown, "digest": wanted,

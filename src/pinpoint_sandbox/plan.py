@@ -588,7 +588,8 @@ def _settle(
             record(outcome.status, request_id=outcome.request_id, case_id=outcome.case_id,
                    detail=outcome.note, extra=outcome.extra)
             # The ledger keeps the text to deliver; the result already shows it.
-            shown = {k: v for k, v in outcome.extra.items() if k not in ("description", "plan")}
+            shown = {k: v for k, v in outcome.extra.items()
+                     if k not in ("description", "plan", "cc")}
             return result_for(plan, "filed", request_id=outcome.request_id,
                               case_id=outcome.case_id, reason=outcome.note, extra=shown)
         case AlreadyExists():

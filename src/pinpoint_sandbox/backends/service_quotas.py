@@ -357,6 +357,8 @@ class ServiceQuotasBackend(Backend):
         # The description goes to the case with its own tracked write (delivery.py), once AWS
         # has opened it: the ledger keeps the text until then.
         extra: dict[str, Any] = {"description": case.description, "plan": ctx.support_plan}
+        if ctx.cc_emails:  # copied on the case with the description, as CreateCase would
+            extra["cc"] = list(ctx.cc_emails)
         note = None
         if ctx.support_plan == "basic":
             saved = write_case_file(ctx.target, case)
