@@ -22,7 +22,6 @@ from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_code
 from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
-from pinpoint_sandbox.tracker import current_entry
 from pinpoint_sandbox.writes import Fields, TrackedWrite, digest, normalized, once
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
@@ -182,7 +181,9 @@ def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str |
         known = str(case["caseId"])
         shown = str(case.get("displayId") or shown)
     with _held(ledger) as book:
-        fresh = current_entry(book.histories().get(entry.target, [])) or entry
+        # This filing as the ledger has it now (never a newer request of the target).
+        fresh = next((e for e in book.histories().get(entry.target, [])
+                      if e.intent_id == entry.intent_id), entry)
         if fresh.display_id != shown or fresh.case_id != known:
             book.record_ids(fresh, known, shown)
         if state_of(fresh)[0] == DELIVERED:  # another run delivered it meanwhile
