@@ -456,3 +456,33 @@ def test_the_readme_walkthrough_with_simulate(restore_environ: None) -> None:
     assert cli("simulator", "advance", "approve", "-r", "eu-central-1", "sms").exit_code == 0
     watched = cli("status", "--simulate", "--watch", "5", "-o", "json")
     assert watched.exit_code == 0, watched
+
+
+@pytest.mark.parametrize("order", ["oldest_first", "shuffled"])
+def test_communications_in_any_order_and_small_pages(simulator: Any, order: str) -> None:
+    # AWS documents neither the order nor the page size: every page is read, and the newest
+    # by timeCreated is AWS's question, whatever its position.
+    newest = "Second question: which countries will you send to?"
+    sim = simulator({"name": "paged", "listings": {"communications_order": order,
+                                                   "communications_page_size": 2},
+                     "accounts": [{
+        "account_id": HUB, "support_plan": "business", "production_access_quotas": False,
+        "support_cases": [{
+            "subject": f"SMS access [pinpoint-sandbox sms eu-west-1 {HUB}]",
+            "status": "pending-customer-action", "days_ago": 5,
+            "communications": [
+                {"body": QUESTION, "by": "aws", "days_ago": 4},
+                {"body": "Here is the form.", "by": "customer", "days_ago": 3},
+                {"body": "Thanks, one more thing.", "by": "aws", "days_ago": 2},
+                {"body": "Sure.", "by": "customer", "days_ago": 1.5},
+                {"body": newest, "by": "aws", "days_ago": 1},
+            ],
+        }],
+    }]})
+    run = cli("status", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 3, run
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert (row["state"], row["last_message"]) == ("needs_reply", newest)
+    pages = [r for r in sim.requests if r.operation == "DescribeCommunications"]
+    assert len(pages) == 3  # six communications, two per page
+    assert [bool(r.params.get("nextToken")) for r in pages] == [False, True, True]

@@ -238,10 +238,13 @@ def voice_evidence(
                if any(UNREADABLE in line for line in checked) else "AWS shows no record of it"),
             tuple(checked),
         )
+    # Say what was not counted: a user who ran a DryRun would otherwise wonder.
+    ignored = next((f" (CloudTrail: {line.rsplit('(', 1)[1].rstrip(')')})"
+                    for line in checked if "DryRun or failed" in line), "")
     return VoiceEvidence(
         False,
         None,
-        f"no evidence of a voice message sent in {region}; to fix, {HOW_TO_FIX}",
+        f"no evidence of a voice message sent in {region}{ignored}; to fix, {HOW_TO_FIX}",
         tuple(checked),
     )
 

@@ -286,6 +286,29 @@ def smsv_describe_phone_numbers(call: Call) -> dict[str, Any]:
 
 
 def smsv_send_voice_message(call: Call) -> dict[str, Any]:
+    """CloudTrail records the call whatever its outcome: a dry run carries `dryRun` in its
+    requestParameters, a refused call an `errorCode` (a real send is logged below)."""
+    dry_run = call.params.get("DryRun") is True
+    try:
+        found = _send_voice_message(call)
+    except ApiError as exc:
+        _trail_voice_call(call, dry_run=dry_run, error_code=exc.code, error=exc.message)
+        raise
+    if dry_run:
+        _trail_voice_call(call, dry_run=True)
+    return found
+
+
+def _trail_voice_call(
+    call: Call, *, dry_run: bool, error_code: str | None = None, error: str | None = None
+) -> None:
+    call.region_state()["events"].append(call.state.cloudtrail_event(
+        call.account_id, call.region, call.now, call.access_key,
+        dry_run=dry_run, error_code=error_code, error_message=error,
+    ))
+
+
+def _send_voice_message(call: Call) -> dict[str, Any]:
     require(call, "DestinationPhoneNumber", "OriginationIdentity")
     region = call.region_state()
     destination = str(call.params["DestinationPhoneNumber"])
@@ -877,8 +900,33 @@ def _take_attachment_set(call: Call, set_id: Any) -> list[dict[str, Any]]:
     return files
 
 
+# Env knobs over the scenario's `listings` (e.g. for `simulator serve`): AWS documents neither
+# DescribeCommunications' order nor its page size, so the tool is tested against any.
+COMMUNICATIONS_ORDER_ENV = "PINPOINT_SANDBOX_SIM_COMMUNICATIONS_ORDER"
+COMMUNICATIONS_PAGE_ENV = "PINPOINT_SANDBOX_SIM_COMMUNICATIONS_PAGE_SIZE"
+
+
+def _communications_listing(call: Call) -> tuple[str, int | None]:
+    import os
+
+    listings = call.state.scenario.listings
+    order = os.environ.get(COMMUNICATIONS_ORDER_ENV) or listings.communications_order
+    raw = os.environ.get(COMMUNICATIONS_PAGE_ENV)
+    size = int(raw) if raw and raw.isdigit() and int(raw) > 0 else listings.communications_page_size
+    return order, size
+
+
+def _ordered(items: list[dict[str, Any]], order: str, case_id: str) -> list[dict[str, Any]]:
+    import random
+
+    found = sorted(items, key=lambda c: c["timeCreated"], reverse=order != "oldest_first")
+    if order == "shuffled":  # stable across pages of one case: seeded by the case
+        random.Random(case_id).shuffle(found)
+    return found
+
+
 def support_describe_communications(call: Call) -> dict[str, Any]:
-    """Newest first, as AWS returns them; maxResults 10..100."""
+    """maxResults 10..100; the order and page size are the scenario's (`listings`)."""
     apply_timeline(call.state, call.now)
     case = _find_case(call)
     size = call.params.get("maxResults")
@@ -889,8 +937,12 @@ def support_describe_communications(call: Call) -> dict[str, Any]:
     items = [c for c in case["communications"]
              if (after is None or c["timeCreated"] >= after)
              and (before is None or c["timeCreated"] <= before)]
-    items = sorted(items, key=lambda c: c["timeCreated"], reverse=True)
-    page, token = paginate(items, call.params, token_key="nextToken", max_key="maxResults",
+    order, cap = _communications_listing(call)
+    items = _ordered(items, order, case["caseId"])
+    params = dict(call.params)
+    if cap is not None:  # AWS may answer fewer than maxResults
+        params["maxResults"] = min(cap, int(size or 100))
+    page, token = paginate(items, params, token_key="nextToken", max_key="maxResults",
                            default_size=100, invalid_token="InvalidParameterValueException")
     return {
         "communications": [

@@ -367,6 +367,9 @@ class SimulatorState:
             found["events"].append(
                 self.cloudtrail_event(account_id, region, seeded_at - days * DAY, None)
             )
+        for days in settings.cloudtrail_voice_dry_runs_days_ago:
+            found["events"].append(self.cloudtrail_event(
+                account_id, region, seeded_at - days * DAY, None, dry_run=True))
         for seed in settings.quota_requests:
             self.add_quota_request(
                 account_id,
@@ -380,10 +383,14 @@ class SimulatorState:
         return found
 
     def cloudtrail_event(
-        self, account_id: str, region: str, when: float, access_key: str | None
+        self, account_id: str, region: str, when: float, access_key: str | None,
+        *, dry_run: bool = False, error_code: str | None = None,
+        error_message: str | None = None,
     ) -> dict[str, Any]:
+        """A SendVoiceMessage event as CloudTrail logs it: every call, dry runs and refusals
+        included (those carry `dryRun` in requestParameters, or an `errorCode`)."""
         event_id = f"{new_id(8)}-{new_id(4)}-{new_id(4)}-{new_id(4)}-{new_id(12)}"
-        detail = {
+        detail: dict[str, Any] = {
             "eventVersion": "1.09",
             "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)),
             "eventSource": "sms-voice.amazonaws.com",
@@ -392,7 +399,10 @@ class SimulatorState:
             "recipientAccountId": account_id,
             "eventID": event_id,
             "readOnly": False,
+            "requestParameters": {"dryRun": dry_run},
         }
+        if error_code:
+            detail["errorCode"], detail["errorMessage"] = error_code, error_message or error_code
         return {
             "EventId": event_id,
             "EventName": "SendVoiceMessage",
