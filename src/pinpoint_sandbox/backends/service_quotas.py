@@ -297,6 +297,11 @@ class ServiceQuotasBackend(Backend):
                 f"Service Quotas lists no {ctx.target.channel} production-access quota in "
                 f"{ctx.target.region}"
             )
+        # Listed is not enough: AWS refuses an increase of a quota not adjustable for the
+        # account, so `auto` passes on to the next backend and says why.
+        problem = adjustable_problem(quota_details(ctx.account, ctx.target.region, ctx.quota))
+        if problem:
+            return f"{ctx.quota.quota_name} is listed in {ctx.target.region}, but {problem}"
         return None
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
