@@ -114,7 +114,7 @@ def test_refile_files_only_for_the_denied_target_and_only_once(filed: tuple[Any,
     assert [(w.account_id, w.region) for w in new] == [(HUB, "eu-west-1")]
     refiled = next(r for r in run.results if r["region"] == "eu-west-1")
     assert "follows case" in refiled["description"]
-    assert "company_name: Example Corp Ltd" in refiled["description"]
+    assert "Changed since then (new text below): company_name." in refiled["description"]
 
     again = cli("batch", batch, "--refile", "--yes", "--output", "json")
     assert again.exit_code == 0, again
@@ -486,3 +486,59 @@ def test_communications_in_any_order_and_small_pages(simulator: Any, order: str)
     pages = [r for r in sim.requests if r.operation == "DescribeCommunications"]
     assert len(pages) == 3  # six communications, two per page
     assert [bool(r.params.get("nextToken")) for r in pages] == [False, True, True]
+
+
+def _answers_with_body(path: Path, target_chars: int) -> Path:
+    """An answers file whose rendered SMS body for HUB/eu-west-1 is `target_chars` long."""
+    from pinpoint_sandbox.answers.model import validate_answers
+    from pinpoint_sandbox.render import render_case
+    from pinpoint_sandbox.targets import Target
+
+    data = yaml.safe_load(SMS_ANSWERS.read_text())
+    data.update(use_case_description="u" * 3000, regions=["eu-west-1"])
+    data["message_templates"] = [*data["message_templates"], "Northwind: " + "t" * 1000]
+
+    def size(opt_in: int) -> int:
+        data["opt_in_process"] = "o" * opt_in
+        path.write_text(yaml.safe_dump(data))
+        answers = validate_answers("sms", data).model_dump(mode="json")
+        return len(render_case(Target(HUB, "eu-west-1", "sms"), answers).description)
+
+    base = size(1000)
+    assert size(1000 + target_chars - base) == target_chars
+    return path
+
+
+@pytest.mark.parametrize("body_chars", [7_700, 7_820, 7_900, 7_990, 8_000])
+def test_a_refile_near_the_limit_is_filed_within_it_or_refused_before_any_call(
+    simulator: Any, tmp_path: Path, body_chars: int
+) -> None:
+    sim = simulator({"name": "near", "accounts": [
+        {"account_id": HUB, "support_plan": "business", "production_access_quotas": False}]})
+    args = ["-r", "eu-west-1", "--yes", "--output", "json"]
+    assert cli("request", "sms", "--answers", SMS_ANSWERS, *args).exit_code == 0
+    advance(sim.state, HUB, "eu-west-1", "sms", "deny", "Not approved.")
+    assert cli("status", "-r", "eu-west-1").exit_code == 3
+    before = len(sim.requests)
+    answers = _answers_with_body(tmp_path / "long.yaml", body_chars)
+    run = cli("request", "sms", "--refile", "--answers", answers, *args)
+    bodies = [len(str(w.params["communicationBody"])) for w in sim.write_calls()]
+    assert max(bodies) <= 8_000, bodies  # never a body AWS refuses
+    if body_chars >= 7_990:  # no header fits: refused with the overflow named
+        assert run.exit_code == 2, run
+    elif body_chars <= 7_820:  # a header fits
+        assert run.exit_code == 0, run
+    if run.exit_code == 2:
+        # Refused before any call but who-am-I (the target's account id).
+        assert {r.operation for r in sim.requests[before:]} <= {"GetCallerIdentity"}
+        assert "over the 8,000" in run.stdout and run.json["error"]["exit_code"] == 2
+        assert body_chars > 7_800
+    else:
+        assert run.exit_code == 0, run
+        assert run.actions() == {"eu-west-1": "filed"}
+        assert len(bodies) == 2 and bodies[-1] > body_chars
+        text = run.results[0]["description"]
+        if body_chars <= 7_700:  # room for the changed answers' names
+            assert "Changed since then (new text below): message_templates, " in text
+        else:  # only for their count
+            assert "3 answer(s) changed since then" in text
