@@ -77,7 +77,7 @@ def test_create_case_validation(simulator: Any, client: Any, overrides: dict[str
     simulator("business-mixed")
     with pytest.raises(ClientError) as info:
         _case(client("support"), **overrides)
-    assert _code(info) == "InvalidParameterValueException"
+    assert _code(info) == "InvalidParameterValue"
 
 
 def test_case_creation_limit(simulator: Any, client: Any) -> None:

@@ -496,6 +496,13 @@ def sq_get_service_quota(call: Call) -> dict[str, Any]:
     return {"Quota": _quota(call, _find_quota_key(call), applied=True)}
 
 
+def sq_get_aws_default_service_quota(call: Call) -> dict[str, Any]:
+    """AWS's default value of a quota (the tool's fallback when GetServiceQuota has none)."""
+    _require_service(call)
+    require(call, "QuotaCode", error="IllegalArgumentException")
+    return {"Quota": _quota(call, _find_quota_key(call), applied=False)}
+
+
 def _find_quota_key(call: Call) -> str:
     code = call.params.get("QuotaCode")
     if call.params.get("ServiceCode") == SMS_VOICE_SERVICE_CODE:
@@ -672,7 +679,8 @@ def support_describe_severity_levels(call: Call) -> dict[str, Any]:
 
 
 def _invalid(message: str) -> ApiError:
-    return ApiError("InvalidParameterValueException", message)
+    # Support models no such error; its Common Errors page documents InvalidParameterValue.
+    return ApiError("InvalidParameterValue", message)
 
 
 def support_create_case(call: Call) -> dict[str, Any]:
@@ -817,7 +825,7 @@ def support_describe_cases(call: Call) -> dict[str, Any]:
     if size is not None and not 10 <= int(size) <= 100:
         raise _invalid("maxResults must be between 10 and 100.")
     page, token = paginate(cases, params, token_key="nextToken", max_key="maxResults",
-                           default_size=100, invalid_token="InvalidParameterValueException")
+                           default_size=100, invalid_token="InvalidParameterValue")
     with_comms = params.get("includeCommunications", True) is not False
     return {
         "cases": [_public_case(c, with_comms) for c in page],
@@ -943,7 +951,7 @@ def support_describe_communications(call: Call) -> dict[str, Any]:
     if cap is not None:  # AWS may answer fewer than maxResults
         params["maxResults"] = min(cap, int(size or 100))
     page, token = paginate(items, params, token_key="nextToken", max_key="maxResults",
-                           default_size=100, invalid_token="InvalidParameterValueException")
+                           default_size=100, invalid_token="InvalidParameterValue")
     return {
         "communications": [
             {"caseId": case["caseId"], "body": c["body"], "submittedBy": c["submittedBy"],
@@ -986,6 +994,7 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "ListAWSDefaultServiceQuotas": sq_list_aws_default_service_quotas,
         "ListServiceQuotas": sq_list_service_quotas,
         "GetServiceQuota": sq_get_service_quota,
+        "GetAWSDefaultServiceQuota": sq_get_aws_default_service_quota,
         "RequestServiceQuotaIncrease": sq_request_service_quota_increase,
         "GetRequestedServiceQuotaChange": sq_get_requested_service_quota_change,
         "ListRequestedServiceQuotaChangeHistory": sq_list_requested_service_quota_change_history,
