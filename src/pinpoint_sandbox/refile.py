@@ -18,6 +18,8 @@ from pinpoint_sandbox.render import SUPPORT_BODY_LIMIT, _longest_answer
 from pinpoint_sandbox.targets import RenderedCase, Result
 from pinpoint_sandbox.tracker import current_entry, track_one
 
+CHANGE_CHARS = 200
+
 
 def _ids(entry: Entry) -> str:
     parts = [f"{name} {value}" for name, value in
@@ -67,44 +69,59 @@ def answers_data(answers: Any) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
-def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str] | None:
-    """The answers that differ from the denied request's, by name (their new text is in the
-    description below); None when the earlier answers were not recorded."""
+def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """One line per answer that differs from the denied request's."""
+    if before is None:
+        return ["(the earlier request's answers were not recorded; all answers are below)"]
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if key == "regions" or before.get(key) == after.get(key):
+            continue
+        value = " ".join(str(after.get(key, "(removed)")).split())
+        lines.append(f"{key}: {value[:CHANGE_CHARS]}")
+    return lines or ["(no answer changed)"]
+
+
+def changed_keys(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str] | None:
+    """The answers that differ from the denied request's, by name; None when the earlier
+    answers were not recorded."""
     if before is None:
         return None
     return [key for key in sorted(set(before) | set(after))
             if key != "regions" and before.get(key) != after.get(key)]
 
 
-def _headers(denied: Entry, changed: list[str] | None) -> list[str]:
-    """The follow-up header, longest first: every changed answer named, then a count."""
+def _headers(denied: Entry, answers: dict[str, Any]) -> list[str]:
+    """The follow-up header, longest first: each change quoted, then the changed answers
+    only named (their new text is in the case below), then only counted."""
     opening = f"This request follows {_ids(denied)}, which was not approved."
-    if changed is None:
-        return [f"{opening} The earlier answers were not recorded; all answers are below."]
+    quoted = "\n".join([opening, "What changed since then:",
+                        *[f"- {line}" for line in changes(denied.answers, answers)]])
+    changed = changed_keys(denied.answers, answers)
     if not changed:
-        return [f"{opening} No answer changed."]
-    return [f"{opening} Changed since then (new text below): {', '.join(changed)}.",
+        return [quoted]
+    return [quoted,
+            f"{opening} Changed since then (new text below): {', '.join(changed)}.",
             f"{opening} {len(changed)} answer(s) changed since then; all are below."]
 
 
 def follow_up(case: RenderedCase, denied: Entry, answers: dict[str, Any], *,
               target: str = "") -> RenderedCase:
-    """The case text, opened with which case it follows and what changed since; the shortest
+    """The case text, opened with which case it follows and what changed since: the longest
     header that keeps the whole body within AWS's limit, else a usage error (exit 2)."""
-    changed = changes(denied.answers, answers)
     body = case.description
-    for header in _headers(denied, changed):
-        text = header + "\n\n" + body
-        if len(text) <= SUPPORT_BODY_LIMIT:
-            return RenderedCase(case.subject, text)
-    shortest = _headers(denied, changed)[-1]
-    over = len(shortest) + 2 + len(body) - SUPPORT_BODY_LIMIT
-    key, size = _longest_answer(answers)
-    longest = f" (the longest is {key!r}, {size:,} characters)" if key else ""
+    headers = _headers(denied, answers)
+    for header in headers:
+        if len(header) + 2 + len(body) <= SUPPORT_BODY_LIMIT:
+            return RenderedCase(case.subject, header + "\n\n" + body)
+    size = len(headers[-1]) + 2 + len(body)
+    over = size - SUPPORT_BODY_LIMIT
+    key, longest = _longest_answer(answers)
+    named = f" (the longest is {key!r}, {longest:,} characters)" if key else ""
     raise UsageError(
-        f"the refile{f' of {target}' if target else ''} is {len(shortest) + 2 + len(body):,} "
-        f"characters with its follow-up line, {over:,} over the {SUPPORT_BODY_LIMIT:,} the "
-        f"Support API takes: shorten your answers{longest} by at least {over:,} characters."
+        f"the refile{f' of {target}' if target else ''} is {size:,} characters with its "
+        f"follow-up line, {over:,} over the {SUPPORT_BODY_LIMIT:,} the Support API takes: "
+        f"shorten your answers{named} by at least {over:,} characters."
     )
 
 
