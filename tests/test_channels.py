@@ -101,3 +101,5 @@ def test_an_approved_voice_request_skips_voice(simulator: Any) -> None:
     filed = cli("request", "voice", "-a", VOICE_ANSWERS, "-r", REGION, "--yes", "-o", "json")
     assert filed.actions() == {REGION: "skipped"}, filed
     assert sim.write_calls() == []
+    voice = rows(cli("status", "-r", REGION, "-o", "json"))["voice"]
+    assert (voice["state"], voice["production_evidence"]) == ("approved", "request")

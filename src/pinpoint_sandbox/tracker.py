@@ -326,6 +326,7 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
         plan.quota = None
     found = find_existing_at_aws(plan)
     if found is None:
+        _approved_voice_request(row, account, plan.quota)
         return
     source = found.source if found.source in ("service-quotas", "support") else "support"
     adopted = Entry(target, "aws", source, "", status="filed",
@@ -336,6 +337,17 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     row.backend = source
     row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
+
+
+def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any) -> None:
+    """Voice approved by a request made outside this ledger: its own evidence, never the
+    tier (the history is the one find_existing just read, cached)."""
+    from pinpoint_sandbox.backends.service_quotas import approved_request
+
+    approved = approved_request(account, row.target.region, quota) if quota else None
+    if row.target.channel == "voice" and approved:
+        row.state, row.evidence, row.request_id = "approved", "request", approved
+        row.backend, row.note = "service-quotas", "approved by a request this tool did not file"
 
 
 def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
