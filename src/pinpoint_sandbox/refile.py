@@ -31,13 +31,7 @@ def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
     """Settle every target that must not be filed (again) before preflight runs. A refile
     whose text cannot fit AWS's limit stops the run (exit 2) before anything is read."""
     histories = ledger.histories()
-    follow_ups: dict[int, RenderedCase] = {}
-    if refile:
-        for plan in plans:
-            entry = current_entry(histories.get(plan.target, []))
-            if not plan.decided and entry is not None and plan.case is not None:
-                follow_ups[id(plan)] = follow_up(plan.case, entry, answers_data(plan.answers),
-                                                 target=plan.target.key)
+    follow_ups = _follow_ups(plans, histories) if refile else {}
     for plan in plans:
         if plan.decided:
             continue
@@ -61,6 +55,22 @@ def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
                         f"({_ids(entry)})")
         elif id(plan) in follow_ups:
             plan.case = follow_ups[id(plan)]
+
+
+def _follow_ups(plans: Sequence[TargetPlan],
+                histories: dict[Any, list[Entry]]) -> dict[int, RenderedCase]:
+    """Each refile candidate's case text, built before any AWS call so that one that cannot
+    fit stops the run first (exit 2). An approved target is never refiled: not checked."""
+    found: dict[int, RenderedCase] = {}
+    for plan in plans:
+        entry = current_entry(histories.get(plan.target, []))
+        if plan.decided or entry is None or plan.case is None:
+            continue
+        if entry.view is not None and entry.view.state == "approved":
+            continue
+        found[id(plan)] = follow_up(plan.case, entry, answers_data(plan.answers),
+                                    target=plan.target.key)
+    return found
 
 
 def answers_data(answers: Any) -> dict[str, Any]:
