@@ -351,3 +351,44 @@ def test_every_simulator_error_is_one_botocore_models(
             except ParamValidationError as exc:
                 problems.append(f"{service}.{operation} {err.code}: {exc}")
     assert problems == [], "\n".join(sorted(set(problems)))
+
+
+def _missing_keys(example: Any, ours: Any, path: str) -> list[str]:
+    """Keys botocore's example answer has that ours lacks (lists: their first items)."""
+    if isinstance(example, dict) and isinstance(ours, dict):
+        return [p for key, value in example.items()
+                for p in ([f"{path}.{key}"] if key not in ours
+                          else _missing_keys(value, ours[key], f"{path}.{key}"))]
+    if isinstance(example, list) and isinstance(ours, list) and example and ours:
+        return _missing_keys(example[0], ours[0], f"{path}[0]")
+    return []
+
+
+# Example keys the model documents as deprecated ("Do not use").
+DEPRECATED = frozenset({"organizations.DescribeOrganization.Organization.AvailablePolicyTypes"})
+
+
+def test_simulator_answers_carry_what_botocore_examples_show(
+    simulator: Any, client: Any, captured: list[tuple[str, str, Any]]
+) -> None:
+    """examples-1.json (sts, organizations have them): every key an example answer shows,
+    the simulator's answer shows too."""
+    import botocore.session
+
+    simulator(_scenario())
+    _drive(client)
+    loader = botocore.session.get_session().get_component("data_loader")
+    problems: list[str] = []
+    checked = 0
+    for service, operation, result in captured:
+        if not isinstance(result, dict):
+            continue
+        examples = loader.load_service_model(service, "examples-1").get("examples", {})
+        for example in examples.get(operation, []):
+            if example.get("output"):
+                checked += 1
+                problems += [p for p in _missing_keys(example["output"], result,
+                                                      f"{service}.{operation}")
+                             if p not in DEPRECATED]
+    assert checked >= 6
+    assert problems == [], "\n".join(sorted(set(problems)))
