@@ -308,23 +308,8 @@ def _trail_voice_call(
     ))
 
 
-def _send_voice_message(call: Call) -> dict[str, Any]:
-    require(call, "DestinationPhoneNumber", "OriginationIdentity")
-    region = call.region_state()
-    destination = str(call.params["DestinationPhoneNumber"])
-    origination = str(call.params["OriginationIdentity"])
-    if not region["voice_available"]:
-        raise ApiError(
-            "ValidationException",
-            f"Voice messaging is not available in {call.region}.",
-            Reason="VOICE_CAPABILITY_NOT_AVAILABLE",
-        )
-    if not _E164.match(destination):
-        raise ApiError(
-            "ValidationException",
-            f"DestinationPhoneNumber {destination} is not a valid E.164 phone number.",
-            Reason="INVALID_PARAMETER",
-        )
+def _voice_origination(call: Call, region: dict[str, Any], origination: str) -> None:
+    """The origination identity exists here, is ACTIVE and can place voice calls."""
     number = next(
         (
             n
@@ -352,6 +337,26 @@ def _send_voice_message(call: Call) -> dict[str, Any]:
             f"Origination identity {origination} does not have the VOICE capability.",
             Reason="INVALID_PARAMETER",
         )
+
+
+def _send_voice_message(call: Call) -> dict[str, Any]:
+    require(call, "DestinationPhoneNumber", "OriginationIdentity")
+    region = call.region_state()
+    destination = str(call.params["DestinationPhoneNumber"])
+    origination = str(call.params["OriginationIdentity"])
+    if not region["voice_available"]:
+        raise ApiError(
+            "ValidationException",
+            f"Voice messaging is not available in {call.region}.",
+            Reason="VOICE_CAPABILITY_NOT_AVAILABLE",
+        )
+    if not _E164.match(destination):
+        raise ApiError(
+            "ValidationException",
+            f"DestinationPhoneNumber {destination} is not a valid E.164 phone number.",
+            Reason="INVALID_PARAMETER",
+        )
+    _voice_origination(call, region, origination)
     sandbox = region["tier"] != "PRODUCTION"
     if sandbox:
         verified = {

@@ -358,6 +358,22 @@ class SimulatorState:
                     "CreatedTimestamp": seeded_at - 7 * DAY,
                 }
             )
+        self._seed_monitoring(found, settings, account_id, region, seeded_at)
+        for seed in settings.quota_requests:
+            self.add_quota_request(
+                account_id,
+                region,
+                quota_key=seed.quota,
+                desired_value=seed.desired_value,
+                status=seed.status,
+                created=seeded_at - seed.days_ago * DAY,
+                with_case=seed.status != "PENDING",
+            )
+        return found
+
+    def _seed_monitoring(self, found: dict[str, Any], settings: Any, account_id: str,
+                         region: str, seeded_at: float) -> None:
+        """CloudWatch datapoints and CloudTrail events of the scenario's voice evidence."""
         both = settings.voice_messages_sent_days_ago
         for days in [*both, *settings.cloudwatch_voice_spend_days_ago]:
             found["metrics"]["VoiceMessageMonthlySpend"].append([seeded_at - days * DAY, 0.013])
@@ -370,17 +386,6 @@ class SimulatorState:
         for days in settings.cloudtrail_voice_dry_runs_days_ago:
             found["events"].append(self.cloudtrail_event(
                 account_id, region, seeded_at - days * DAY, None, dry_run=True))
-        for seed in settings.quota_requests:
-            self.add_quota_request(
-                account_id,
-                region,
-                quota_key=seed.quota,
-                desired_value=seed.desired_value,
-                status=seed.status,
-                created=seeded_at - seed.days_ago * DAY,
-                with_case=seed.status != "PENDING",
-            )
-        return found
 
     def cloudtrail_event(
         self, account_id: str, region: str, when: float, access_key: str | None,
