@@ -361,7 +361,7 @@ def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str
 def _worth_caching(old: AwsView | None, new: AwsView) -> bool:
     if old is None:
         return True
-    keys = ("state", "aws_status", "last_message", "case_id", "request_id", "note")
+    keys = ("state", "aws_status", "last_message", "case_id", "request_id", "note", "evidence")
     if any(getattr(old, k) != getattr(new, k) for k in keys):
         return True
     age = age_seconds(old.read_at)
