@@ -235,6 +235,9 @@ def test_dry_run_and_refused_calls_are_not_sends() -> None:
     assert _is_real_send(_event(None))  # no detail: trust the event name
     assert _is_real_send(_event("not json"))
     assert not _is_real_send(_event({"requestParameters": {"dryRun": True}}))
+    assert not _is_real_send(_event({"requestParameters": {"DryRun": "true"}}))
+    assert _is_real_send(_event({"requestParameters": {"dryRun": False}}))
+    assert _is_real_send(_event({"requestParameters": {"dryRun": "false"}}))
     assert not _is_real_send(_event({"errorCode": "ConflictException"}))
 
 

@@ -176,7 +176,9 @@ def _is_real_send(event: dict[str, Any]) -> bool:
     params = detail.get("requestParameters")
     if not isinstance(params, dict):
         return True
-    return not any(key.lower() == "dryrun" and value for key, value in params.items())
+    # A JSON boolean as CloudTrail logs it; "true" as text too (never "false" as truthy).
+    return not any(key.lower() == "dryrun" and str(value).lower() == "true"
+                   for key, value in params.items())
 
 
 def _from_cloudtrail(
