@@ -183,6 +183,25 @@ def _drive_monitoring_and_organizations(client: Any) -> None:
     org.list_tags_for_resource(ResourceId=ORG_MEMBER)
 
 
+def _drive_the_tool(sim: Any) -> None:
+    """The tool's own flows, for the states they reach (filed, asked, answered, approved)."""
+    from helpers import SMS_ANSWERS, VOICE_ANSWERS, cli
+    from pinpoint_sandbox.simulator.lifecycle import advance
+
+    def run(*args: Any) -> None:
+        assert cli(*map(str, args)).exit_code in (0, 3), args
+
+    run("request", "sms", "-a", SMS_ANSWERS, "-r", "ap-south-1", "--yes")
+    run("request", "voice", "-a", VOICE_ANSWERS, "-r", REGION, "--yes",
+        "--set", "voice_message_sent=true")
+    run("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-central-1", "--backend", "support",
+        "--yes")
+    advance(sim.state, HUB, "eu-central-1", "sms", "ask", "Which countries?")
+    run("status", "-r", f"{REGION},ap-south-1,eu-central-1")
+    run("reply", f"{HUB}/eu-central-1/sms", "--message", "Ireland and the UK.")
+    run("status", "-r", "eu-central-1")
+
+
 def _enum_problems(value: Any, shape: Any, path: str) -> list[str]:
     """Strings outside the documented enum (botocore's validator does not check enums)."""
     kind = shape.type_name
@@ -225,8 +244,9 @@ def test_every_simulator_response_matches_botocore_output_shapes(
 
     from pinpoint_sandbox.simulator.server import OPERATIONS
 
-    simulator(_scenario())
+    sim = simulator(_scenario())
     _drive(client)
+    _drive_the_tool(sim)
 
     implemented = {(s, o) for s, ops in OPERATIONS.items() for o in ops}
     answered = {(s, o) for s, o, r in captured if isinstance(r, dict)}
