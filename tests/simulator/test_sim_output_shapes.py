@@ -199,7 +199,8 @@ def _drive_the_tool(sim: Any) -> None:
     advance(sim.state, HUB, "eu-central-1", "sms", "ask", "Which countries?")
     run("status", "-r", f"{REGION},ap-south-1,eu-central-1")
     run("reply", f"{HUB}/eu-central-1/sms", "--message", "Ireland and the UK.")
-    run("status", "-r", "eu-central-1")
+    advance(sim.state, HUB, "ap-south-1", "sms", "approve")
+    run("status", "-r", "eu-central-1,ap-south-1")
 
 
 def _enum_problems(value: Any, shape: Any, path: str) -> list[str]:
