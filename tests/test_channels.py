@@ -73,6 +73,21 @@ def test_voice_support_case_resolved_is_read_with_the_tier(simulator: Any) -> No
     assert voice["note"] is None  # the tier was SANDBOX when filed: the case moved it
 
 
+def test_voice_support_case_closed_without_the_tier_moving_is_read_by_the_user(
+    simulator: Any
+) -> None:
+    sim = simulator(scenario(quotas=False))
+    assert cli("request", "voice", "-a", VOICE_ANSWERS, "-r", REGION, "--yes").exit_code == 0
+    advance(sim.state, ACCOUNT, REGION, "voice", "deny", "Not approved: no use case.")
+    status = cli("status", "-r", REGION, "-o", "json")
+    assert status.exit_code == 3
+    voice = rows(status)["voice"]
+    assert (voice["state"], voice["production_evidence"]) == ("denied", "case")
+    assert "no API shows a voice decision" in voice["note"]
+    assert voice["next_step"].startswith("read AWS's last message on case")
+    assert "--refile" in voice["next_step"]
+
+
 @pytest.mark.parametrize("decision", ["approve", "deny"])
 def test_voice_case_closed_after_an_sms_approval_is_never_approved_by_the_tier(
     simulator: Any, decision: str
@@ -87,7 +102,7 @@ def test_voice_case_closed_after_an_sms_approval_is_never_approved_by_the_tier(
     assert status.exit_code == 3  # the user reads AWS's answer: the tier cannot tell
     voice = rows(status)["voice"]
     assert (voice["state"], voice["production_evidence"]) == ("denied", "case")
-    assert "no API shows whether voice was approved" in voice["note"]
+    assert "no API shows a voice decision" in voice["note"]
     assert voice["last_message"] == f"Voice access: {decision}."
     assert voice["next_step"].startswith("read AWS's last message on case")
 

@@ -280,18 +280,23 @@ def judge(channel: str, entry: Entry | None, view: AwsView, in_production: bool)
         view.evidence = "request"
         return view
     view.evidence = "case"
-    if view.state == "denied" and in_production:
-        if channel == "voice" and (entry is None or entry.extra.get("tier_at_filing")
-                                   != "SANDBOX"):
-            # The tier did not move with this case: nothing shows voice approved.
-            view.note = VOICE_UNCONFIRMED
-            return view
+    if view.state != "denied":
+        return view
+    if channel == "voice":
+        moved = in_production and entry is not None \
+            and entry.extra.get("tier_at_filing") == "SANDBOX"
+        if moved:  # the case's closing moved the tier: its own outcome
+            view.state = "approved"
+        else:  # no API shows a voice decision: the user reads AWS's answer
+            view.note = "; ".join(n for n in (view.note, VOICE_UNCONFIRMED) if n)
+        return view
+    if in_production:
         view.state = "approved"
     return view
 
 
-VOICE_UNCONFIRMED = ("AWS closed the voice case while ACCOUNT_TIER was already PRODUCTION, so "
-                     "no API shows whether voice was approved")
+VOICE_UNCONFIRMED = ("AWS closed the voice case and ACCOUNT_TIER did not move with it; no API "
+                     "shows a voice decision")
 
 
 def _confirm_denial(
@@ -405,7 +410,7 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return f"`pinpoint-sandbox record {key} --case-id {row.case_id}`, then {adopted}"
     if row.state == "approved":
         return "nothing: production access granted"
-    if row.state == "denied" and row.note == VOICE_UNCONFIRMED:
+    if row.state == "denied" and VOICE_UNCONFIRMED in (row.note or ""):
         return (f"read AWS's last message on case {row.case_id} ({case_link(row.case_id)}): "
                 "if it granted voice, nothing; if not, refile: `pinpoint-sandbox request "
                 f"{t.channel} -r {t.region}{flags} --refile`")
