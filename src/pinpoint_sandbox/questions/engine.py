@@ -20,8 +20,8 @@ from pinpoint_sandbox.answers import (
     validate_field,
 )
 from pinpoint_sandbox.errors import Interrupted, NoTerminalError
-from pinpoint_sandbox.questions import Question, localized_questions, questionnaire_title
-from pinpoint_sandbox.questions.i18n import finding_texts, label, level, message, problem
+from pinpoint_sandbox.questions import Question, load_questions, questionnaire_title
+from pinpoint_sandbox.questions.i18n import finding_texts, label, level, localize, message, problem
 from pinpoint_sandbox.questions.i18n import label as word
 
 
@@ -64,7 +64,7 @@ def ask_missing(
     left empty are left out. `required_only`: an answers file was given, so its author left
     the optional keys out on purpose; ask only what is missing and required.
     """
-    questions = localized_questions(channel)
+    questions = [localize(channel, q) for q in load_questions(channel)]
     pending = [q for q in questions if q.key not in known and not (required_only and q.optional)]
     if not pending:
         return {}
