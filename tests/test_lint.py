@@ -478,7 +478,7 @@ def test_cli_errors_exit_2_with_table_and_summary(tmp_path: Any) -> None:
     assert result.exit_code == 2
     assert "message_templates[0]" in result.stdout  # printed as written, not eaten as markup
     assert "template-brand" in result.stdout
-    assert "answers.yaml: 2 errors, 2 warnings (sms) — fix the errors before filing." in (
+    assert "answers.yaml: 2 errors, 1 warning (sms) — fix the errors before filing." in (
         result.stdout
     )
 

@@ -163,8 +163,9 @@ def calls_per_number_text(calls: Any, labels: Mapping[str, str] | None = None) -
     words = labels or case_labels("en")
     period = str(calls.get("period", ""))
     detail = calls.get("period_detail")
-    said = detail if period == "other" and detail else words.get(period, period)
-    return words["calls"].format(count=calls.get("count"), period=said)
+    if period == "other" and detail:
+        return words["calls_other"].format(count=calls.get("count"), period=detail)
+    return words["calls"].format(count=calls.get("count"), period=words.get(period, period))
 
 
 @cache
