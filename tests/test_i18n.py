@@ -123,3 +123,33 @@ def test_case_text_is_the_same_whatever_the_interface_language(monkeypatch: Any)
     assert descriptions(english) and descriptions(english) == descriptions(french)
     assert descriptions(english) == descriptions(from_env)
     assert "Sample messages:" in descriptions(english)[0]
+
+
+def test_the_questionnaire_speaks_french(monkeypatch: Any,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from pinpoint_sandbox.questions import engine
+
+    answers = yaml.safe_load((ROOT / "tests" / "review_corpus" / "good-sms-car-rental-es.yaml")
+                             .read_text(encoding="utf-8"))["answers"]
+    known = {"contact_emails": ["ops@corpus.test"], **answers, "spend_limit_usd": 100}
+    known.pop("message_templates")
+    i18n.set_language("fr")
+    monkeypatch.setattr(engine, "has_terminal", lambda: True)
+    with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+        keys.send_text("Votre voiture est prête. Répondez STOP." + "\r" + "\r")  # no brand
+        keys.send_text("\r")  # « Répondre à nouveau ? » defaults to yes after an error
+        keys.send_text("\x15" + "Ruta Rent a Car: your car is ready. Reply STOP to opt out.\r")
+        keys.send_text("Ruta Rent a Car: thanks for returning the car. Reply STOP to opt out."
+                       "\r\r")
+        keys.send_text("\r")  # the summary's first choice: file
+        answered = engine.ask_missing("sms", known)
+    assert answered["message_templates"][0].startswith("Ruta Rent a Car")
+    err = capsys.readouterr().err
+    assert "Veuillez fournir le modèle de message" in err or "Donnez au moins deux" in err
+    assert "erreur : ne nomme pas la marque 'Ruta Rent a Car'. Correction :" in err
+    assert "Vos réponses :" in err
+    assert "Type of messages" not in err and "Your answers" not in err
