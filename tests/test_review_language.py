@@ -112,3 +112,27 @@ def test_substance_elements() -> None:
         "Payment reminders for members, sent when a bill is due, about 3,000 a month."
     )
     assert substance.monthly_volume("about 300,000 messages a month") == 300_000
+
+
+@pytest.mark.parametrize("opt_in", [
+    "Customers provide their mobile number when they schedule a delivery.",
+    "Patients give us their mobile number at intake and agree to text reminders.",
+    "When placing an order, shoppers can opt in to shipping texts.",
+    "Users enable SMS alerts from their account dashboard.",
+])
+def test_consent_described_in_plain_words(opt_in: str) -> None:
+    assert vocabulary.mentions(opt_in, "consent")
+
+
+def test_a_long_distinctive_word_names_the_brand() -> None:
+    assert brand.names_brand("Praxis Dr. Müller: Ihr Termin", "Dr. Anna Müller Zahnarztpraxis")
+
+
+@pytest.mark.parametrize(("sample", "lang"), [
+    ("Kunden schalten Anrufe im Portal ab oder drücken die 9.", "de"),
+    ("Appuyez sur 9 pendant l'appel.", "fr"),
+    ("Durante la llamada pulse 9.", "es"),
+    ("通話中に9を押すと停止します。", "ja"),
+])
+def test_voice_opt_out_by_keypad_in_every_language(sample: str, lang: str) -> None:
+    assert vocabulary.mentions(sample, "opt_out", [lang])

@@ -26,8 +26,14 @@ GENERIC = frozenset({
     "the", "bank", "clinic", "clinica", "dental", "group", "services", "service", "store",
     "shop", "online", "app", "health", "care", "medical", "pharmacy", "farmacia", "apotheke",
     "boulangerie", "credit", "union", "school", "district", "company", "home", "auto",
-    "energy", "financial", "solutions", "direct", "supply", "labs",
+    "energy", "financial", "solutions", "direct", "supply", "labs", "family", "optical",
+    "optique", "bakery", "garden", "centre", "center", "fitness", "hospital", "insurance",
+    "motors", "travel", "realty", "market", "foods", "coffee", "cafe", "restaurant", "salon",
+    "studio", "academy", "college", "university", "institute", "partners", "associates",
+    "international", "global", "national", "systems", "technologies", "digital", "media",
+    "maison", "praxis", "zahnarztpraxis", "cabinet", "centro", "grupo", "tienda", "loja",
 })
+LONG_TOKEN = 5  # a distinctive word this long stands for the brand wherever it is
 
 
 def _names(company: str) -> list[str]:
@@ -67,8 +73,9 @@ def brand_forms(company: str, website: str = "") -> tuple[list[str], list[str]]:
                 (whole if len(abbreviation) <= 4 else anywhere).append(abbreviation)
         tokens = words(name)
         distinctive = [t for t in tokens if len(t) >= 4 and t not in GENERIC]
-        if distinctive:
-            whole.append(distinctive[0])
+        # The first distinctive word, and any long one ("Dr. Anna Müller Zahnarztpraxis" is
+        # "Praxis Dr. Müller" in its messages).
+        whole += distinctive[:1] + [t for t in distinctive[1:] if len(t) >= LONG_TOKEN]
     host = (urlparse(website).hostname or "").removeprefix("www.")
     label = host.split(".")[0] if host else ""
     if len(label) >= 4:
