@@ -156,10 +156,10 @@ def _print_table(findings: Sequence[Finding], summary: str, brand: str = "") -> 
     console = Console(highlight=False, soft_wrap=False)
     if findings:
         table = Table(show_lines=False)
-        table.add_column("level")
-        table.add_column("key")
-        table.add_column("problem and fix", overflow="fold")
-        table.add_column("rule")
+        table.add_column(message("col_level"))
+        table.add_column(message("col_key"))
+        table.add_column(message("col_problem"), overflow="fold")
+        table.add_column(message("col_rule"))
         styles = {"error": "red", "warning": "yellow", "note": "dim"}
         for finding in findings:
             style = styles.get(finding.level, "")
