@@ -122,6 +122,9 @@ def finding_texts(finding: Any, brand: str = "") -> tuple[str, str]:
     texts = (catalogue(language()).get("findings") or {}).get(finding.rule)
     if language() == DEFAULT or not texts:
         return finding.message, finding.fix
+    if not brand:  # the English message quotes it: "does not name the brand 'Acme'."
+        quoted = re.search(r"'([^']+)'", finding.message)
+        brand = quoted.group(1) if quoted else ""
     values = {"brand": repr(brand) if brand else "", "key": finding.key}
     return (str(texts.get("message", finding.message)).format(**values),
             str(texts.get("fix", finding.fix)).format(**values))
