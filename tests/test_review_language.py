@@ -136,3 +136,15 @@ def test_a_long_distinctive_word_names_the_brand() -> None:
 ])
 def test_voice_opt_out_by_keypad_in_every_language(sample: str, lang: str) -> None:
     assert vocabulary.mentions(sample, "opt_out", [lang])
+
+
+@pytest.mark.parametrize(("text", "bundled"), [
+    ("Consent to SMS is included in our terms and conditions accepted at sign-up.", True),
+    ("Accepting the terms of service opts customers into text alerts.", True),
+    ("Customers who accept our privacy policy are enrolled in SMS updates.", True),
+    ("SMS consent is never included in our terms.", False),
+    ("Customers tick an unchecked box and agree to the terms and privacy policy linked next "
+     "to it.", False),
+])
+def test_consent_bundled_in_the_terms(text: str, bundled: bool) -> None:
+    assert vocabulary.affirmed(text, "bundled") is bundled
