@@ -649,3 +649,17 @@ def test_lint_explains_empty_files_and_tabs(tmp_path: Path) -> None:
     assert first.exit_code == 2 and "is empty" in first.stderr and "init" in first.stderr
     second = runner.invoke(app, ["lint", str(tabs)])
     assert second.exit_code == 2 and "not tabs" in second.stderr
+
+
+@pytest.mark.parametrize(("sourcing", "bought"), [
+    ("Phone numbers of homeowners are licensed from a consumer-data provider.", True),
+    ("We rent a list of homeowners from a marketing agency.", True),
+    ("Numbers are collected by our event marketing partners at home shows.", True),
+    ("Customers give us their own number; we never buy, rent or share lists.", False),
+    ("Patients enter their number on the booking form provided by our partner clinic.", False),
+])
+def test_number_sourcing_is_judged_on_the_number_sourcing_field(sourcing: str,
+                                                               bought: bool) -> None:
+    findings = lint_answers("voice", good_voice(number_sourcing=sourcing))
+    keys = [f.key for f in findings if f.rule == "purchased-list"]
+    assert keys == (["number_sourcing"] if bought else [])

@@ -140,12 +140,19 @@ OPT_OUT_WAYS = _ways(
     r"|do[- ]not[- ]call|\bdnc\b|suppression|tell(s|ing)? (the|our|us)|ask(s|ing)? (the|our|us)",
 )
 # Numbers nobody gave to this sender: bought, rented, licensed, or collected by someone else.
+_GOT = (r"(bought|buy|buying|purchas\w*|rent(ed|ing|s)?|licen[cs]\w*|leas(ed|ing)|acquir\w*"
+        r"|sourced|obtained|supplied|provided|compiled|collected|gathered|scraped?|harvested|come"
+        r"|comes|came)")
+_SOURCE = (r"(from|by|through|via) (an? |the |our |third[- ]party |external |several |various )?"
+           r"(\w+[- ]){0,2}(data|list|lead|marketing|event|affiliate|third|partner|broker|vendor"
+           r"|provider|suppliers?|compan|directory|directories|aggregator|agenc|sponsor|co-?reg)")
+_NUMBERS = r"(numbers?|lists?|contacts?|data(base)?s?|leads?|records|phone numbers?)"
+# Between the numbers and the verb, no form or page ("the booking form provided by a partner").
+_GAP = r"(?:(?!form|page|portal|screen|\bapp\b|site)[^.;])"
 PURCHASED = re.compile(
-    r"(bought|buy|buying|purchas\w*|rent(ed|ing|s)?|licen[cs]\w*|leas(ed|ing)|acquir\w*|sourced"
-    r"|obtained|supplied|provided|compiled|collected|gathered|scraped?|harvested) (\w+ ){0,4}"
-    r"(from|by|through|via) (an? |the |our |third[- ]party |external |several |various )?"
-    r"(\w+[- ])?(data|list|lead|marketing|event|affiliate|third|partner|broker|vendor|provider"
-    r"|suppliers?|compan|directory|directories|aggregator|agenc|sponsor|co-?reg)"
+    # "numbers … licensed from a consumer-data provider", "we rent a list … from an agency"
+    rf"\b{_NUMBERS}\b{_GAP}{{0,40}}\b{_GOT}\b[^.;]{{0,30}}\b{_SOURCE}"
+    rf"|\b{_GOT}\b[^.;]{{0,40}}\b{_NUMBERS}\b[^.;]{{0,40}}\b{_SOURCE}"
     r"|(bought|buy|purchased?|rent(ed)?|licen[cs]ed|third[- ]part(y|ies)|scraped?|lead|leads)"
     r" (lists?|data|numbers|databases?|contacts)"
     r"|(lists?|numbers|contacts) (we|are|were) (bought|purchased|rented|licen[cs]ed|scraped)"
