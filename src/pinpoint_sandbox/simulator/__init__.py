@@ -79,8 +79,13 @@ def scenario_dir(name: str) -> Path:
 
 def default_state_file() -> Path:
     """The state file `--simulate` alone would use (the active scenario's)."""
+    return scenario_dir(active_name()) / STATE_NAME
+
+
+def active_name() -> str:
+    """The scenario `--simulate` alone continues with."""
     active = _read_active()
-    return scenario_dir(active["name"] if active else DEFAULT_SCENARIO) / STATE_NAME
+    return active["name"] if active else DEFAULT_SCENARIO
 
 
 def _read_active() -> dict[str, str] | None:

@@ -1,0 +1,82 @@
+"""Daily use (issue 21): the simulator shared by processes, `status` readable at 80 columns,
+next steps that run in the same world."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers import SMS_ANSWERS, cli
+
+SCRIPT = Path(sys.executable).with_name("pinpoint-sandbox")
+
+
+def _run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True,
+                          timeout=timeout, env=os.environ.copy())
+
+
+def _file(scenario: str = "business-mixed", region: str = "eu-central-1") -> None:
+    run = cli("request", "sms", f"--simulate={scenario}", "--answers", str(SMS_ANSWERS),
+              "-r", region, "--yes", "--no-input", "--output", "json")
+    assert run.exit_code == 0, run
+    assert run.actions() == {region: "filed"}
+
+
+def test_watch_sees_an_approval_made_by_another_process(isolated_env: Path) -> None:
+    _file()
+    watch = subprocess.Popen(
+        [str(SCRIPT), "status", "--simulate=business-mixed", "-r", "eu-central-1", "--watch", "2",
+         "--output", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        time.sleep(3)  # the watch has read the open request at least once
+        advance = _run("simulator", "advance", "approve", "sms", "-r", "eu-central-1",
+                       "--simulate=business-mixed")
+        assert advance.returncode == 0, advance.stderr
+        assert "scenario business-mixed" in advance.stderr
+        out, err = watch.communicate(timeout=40)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+    assert watch.returncode == 0, err
+    states = {t["channel"]: t["state"] for t in json.loads(out)["targets"]
+              if t["region"] == "eu-central-1"}
+    assert states["sms"] == "approved"
+    # The watch's own save at exit kept the approval: a later status still says so.
+    again = cli("status", "--simulate=business-mixed", "-r", "eu-central-1", "--output", "json")
+    assert {t["channel"]: t["state"] for t in again.json["targets"]}["sms"] == "approved"
+
+
+def test_two_simulators_on_one_state_file_never_overwrite_each_other(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    import boto3
+
+    from pinpoint_sandbox.simulator import Simulator, SimulatorState
+    from pinpoint_sandbox.simulator.state import update_state_file
+
+    state_file = tmp_path / "shared" / "state.json"
+    first = Simulator("fresh-sandbox", state_file=state_file)
+    first.start()
+    second = Simulator(None, state_file=state_file)
+    second.start()
+    try:
+        for sim in (first, second):
+            client = boto3.client("sts", endpoint_url=sim.url, region_name="us-east-1",
+                                  aws_access_key_id="AKIDUMMY", aws_secret_access_key="x")
+            client.get_caller_identity()
+        update_state_file(state_file, lambda s: s.data.__setitem__("marker", 1))
+        first.stop()
+        second.stop()
+    finally:
+        first.stop()
+        second.stop()
+    saved = SimulatorState.load(state_file).data
+    assert saved.get("marker") == 1  # neither process wrote its older copy back
+    operations = [r["operation"] for r in saved["requests"]]
+    assert operations.count("GetCallerIdentity") == 2  # each process's log line kept
