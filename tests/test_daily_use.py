@@ -80,3 +80,31 @@ def test_two_simulators_on_one_state_file_never_overwrite_each_other(
     assert saved.get("marker") == 1  # neither process wrote its older copy back
     operations = [r["operation"] for r in saved["requests"]]
     assert operations.count("GetCallerIdentity") == 2  # each process's log line kept
+
+
+def test_a_service_quotas_denial_shows_aws_reason_and_one_state_per_target(
+    isolated_env: Path,
+) -> None:
+    _file()
+    reason = "We cannot approve this: describe the opt-in on your website."
+    advance = cli("simulator", "advance", "deny", "sms", "-r", "eu-central-1",
+                  "--simulate=business-mixed", "-m", reason)
+    assert advance.exit_code == 0, advance
+    run = cli("status", "--simulate=business-mixed", "-r", "eu-central-1", "--output", "json")
+    assert run.exit_code == 3, run
+    [target] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert target["state"] == "denied" and target["aws_status"] == "DENIED"
+    assert target["last_message"] == reason
+    # Every command the next step names carries the simulated world and the denied answers.
+    [command] = target["next_commands"]
+    assert "--simulate=business-mixed" in command and " -a " in command
+    answers_file = Path(command.split(" -a ")[1].split()[0])
+    assert answers_file.is_file() and oct(answers_file.stat().st_mode & 0o777) == "0o600"
+    for region in run.json["regions"]:  # regions[] says what targets[] says
+        states = {t["channel"]: t["state"] for t in run.json["targets"]
+                  if t["region"] == region["region"]}
+        assert {t["channel"]: t["state"] for t in region["targets"]} == states
+        assert region["requests"] == [line for line in region["requests"]
+                                      if "denied" in line] == ["sms: denied (request " +
+                                      target["request_id"] + ", case " + target["case_id"] +
+                                      ")"]

@@ -23,6 +23,7 @@ def check(
     channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
     region: common.RegionOpt = None,
     profile: common.ProfileOpt = None,
+    role_arn: common.RoleArnOpt = None,
     answers: common.AnswersOpt = None,
     backend: common.BackendOpt = common.BackendChoice.auto,
     output: common.OutputOpt = common.OutputFormat.text,
@@ -49,9 +50,8 @@ def check(
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
     common.start_simulator(simulate)
-    requests = [
-        Request(channel.value, common.account_for(profile), regions, validated, backend.value)
-    ]
+    account = common.account_for(profile, role_arn)
+    requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None
     if selection is not None:
         from pinpoint_sandbox.organization import fan_out

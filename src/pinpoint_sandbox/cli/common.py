@@ -51,6 +51,11 @@ ProfileOpt = Annotated[
     str | None, typer.Option("--profile", help="AWS profile (default: boto3's credential chain).",
                        metavar="NAME")
 ]
+RoleArnOpt = Annotated[
+    str | None,
+    typer.Option("--role-arn", help="Role to assume in the target's account (from --profile's "
+                 "credentials, or boto3's chain).", metavar="ARN", show_default=False),
+]
 OutputOpt = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="text, or one JSON document on stdout.")
 ]

@@ -42,6 +42,7 @@ def run_request(
     region: list[str] | None,
     profile: str | None,
     answers: Path | None,
+    role_arn: str | None = None,
     set_: list[str] | None,
     backend: common.BackendChoice,
     dry_run: bool,
@@ -84,7 +85,7 @@ def run_request(
     if save_answers is not None:
         say(f"Answers saved to {save_answers}.")
     common.start_simulator(simulate)
-    account = common.account_for(profile)
+    account = common.account_for(profile, role_arn)
     if send_test_call:
         _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
@@ -139,6 +140,7 @@ def request(
     channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
     region: common.RegionOpt = None,
     profile: common.ProfileOpt = None,
+    role_arn: common.RoleArnOpt = None,
     answers: common.AnswersOpt = None,
     set_: common.SetOpt = None,
     backend: common.BackendOpt = common.BackendChoice.auto,
@@ -162,7 +164,8 @@ def request(
     if send_test_call and channel != common.ChannelChoice.voice:
         raise UsageError("--send-test-call is for `request voice` only.")
     code = run_request(
-        channel.value, region=region, profile=profile, answers=answers, set_=set_,
+        channel.value, region=region, profile=profile, role_arn=role_arn, answers=answers,
+        set_=set_,
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
         save_answers=save_answers, wait=wait, send_test_call=send_test_call, refile=refile,

@@ -191,6 +191,9 @@ def start_in_process(scenario: str | None = None,
     _IN_PROCESS.append(sim)
     _point_environment_at(sim)
     os.environ[SIMULATOR_DIR_ENV] = str(selected.directory)
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED["source"] = selected.source
     if announce is not None:
         fresh = "; started afresh: the scenario changed" if selected.restarted else ""
         announce(f"simulator: scenario {selected.name} (state {selected.directory}{fresh}; "
