@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from helpers import SMS_ANSWERS, cli
 
@@ -108,3 +110,61 @@ def test_a_service_quotas_denial_shows_aws_reason_and_one_state_per_target(
                                       if "denied" in line] == ["sms: denied (request " +
                                       target["request_id"] + ", case " + target["case_id"] +
                                       ")"]
+
+
+COMMANDS = ["request", "batch", "status", "reply", "record", "check", "lint", "init",
+            "iam-policy", "raise-spend", "simulator"]
+SIMULATOR_COMMANDS = ["serve", "reset", "advance"]
+
+
+def _listed(help_text: str) -> set[str]:
+    """The command names in a --help's Commands panel."""
+    panel = help_text.split("Commands", 1)[1] if "Commands" in help_text else ""
+    return {m.group(1) for m in re.finditer(r"│ ([a-z][a-z-]+)\s", panel)}
+
+
+def test_each_group_lists_only_its_own_commands(isolated_env: Path) -> None:
+    root = cli("--help")
+    assert _listed(root.stdout) == set(COMMANDS), root.stdout
+    simulator = cli("simulator", "--help")
+    assert _listed(simulator.stdout) == set(SIMULATOR_COMMANDS), simulator.stdout
+    nested = cli("simulator", "simulator", "reset")
+    assert nested.exit_code == 2 and "No such command 'simulator'" in nested.stderr
+
+
+def test_help_speaks_in_words_with_h_and_completion(isolated_env: Path) -> None:
+    bad = re.compile(r"<bool>|<list\[|<str>|<int|<path>|\{[a-z_]+\}")
+    paths = [[], *([c] for c in COMMANDS), *(["simulator", c] for c in SIMULATOR_COMMANDS)]
+    for path in paths:
+        for flag in ("--help", "-h"):
+            run = cli(*path, flag)
+            assert run.exit_code == 0, (path, flag, run)
+            assert "Usage:" in run.stdout, (path, flag)
+            assert not bad.findall(run.stdout), (path, bad.findall(run.stdout))
+    completion = _run("--show-completion", "bash")
+    assert completion.returncode == 0, completion.stderr
+    assert "complete " in completion.stdout and "_PINPOINT_SANDBOX_COMPLETE" in completion.stdout
+
+
+def test_one_message_for_a_missing_profile_whichever_way_named(
+    isolated_env: Path, monkeypatch: object
+) -> None:
+    by_flag = cli("status", "-r", "us-east-1", "--profile", "nope")
+    os.environ["AWS_PROFILE"] = "nope"
+    try:
+        by_env = cli("status", "-r", "us-east-1")
+    finally:
+        del os.environ["AWS_PROFILE"]
+    assert by_flag.exit_code == by_env.exit_code == 2
+    assert by_flag.stderr == by_env.stderr
+    assert "AWS profile 'nope' was not found" in by_flag.stderr
+
+
+def test_endpoint_url_like_the_aws_cli(isolated_env: Path, simulator: Any) -> None:
+    sim = simulator("business-mixed")
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    run = cli("status", "-r", "us-east-1", "--output", "json", "--endpoint-url", sim.url)
+    assert run.exit_code == 0, run
+    assert {t["state"] for t in run.json["targets"]} == {"approved"}  # the simulator answered
+    bad = cli("status", "-r", "us-east-1", "--endpoint-url=not a url")
+    assert bad.exit_code == 2 and "Error:" in bad.stderr

@@ -44,12 +44,12 @@ def check(
     read = answers_for_check(channel.value, answers,
                              note=lambda text: stderr_console().print(text, markup=False))
     regions = parse_regions(region or []) or parse_regions(read.regions)
-    regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger")
     validated, note = case_answers(channel.value, read)
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
-    common.start_simulator(simulate)
+    common.start_simulator(simulate)  # no call yet; it may set the default region
+    regions = regions or common.default_regions(profile)
     account = common.account_for(profile, role_arn)
     requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None

@@ -323,3 +323,19 @@ def organization_exit(code: int, fan: Any) -> int:
     if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
         return int(ExitCode.PARTIAL)
     return code
+
+
+def panel(title: str, *aliases: Any) -> None:
+    """Group the shared options under a heading in every command's --help."""
+    for alias in aliases:
+        for info in getattr(alias, "__metadata__", ()):
+            info.rich_help_panel = title
+
+
+panel("Where (AWS)", RegionOpt, ProfileOpt, RoleArnOpt, SimulateOpt)
+panel("Output", OutputOpt, LedgerOpt)
+panel("Answers and review", AnswersOpt, SetOpt, IgnoreOpt, TemplatesDirOpt)
+panel("Filing", DryRunOpt, YesOpt, NoInputOpt, BackendOpt, QuotaCodeOpt, WaitOpt, RefileOpt,
+       DestinationsOpt)
+panel("Organization", OrganizationOpt, OuOpt, ExcludeOpt, TagOpt, RoleNameOpt, ExternalIdOpt,
+       SessionDurationOpt, MaxConcurrencyOpt)

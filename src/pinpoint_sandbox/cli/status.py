@@ -41,6 +41,8 @@ WatchOpt = Annotated[
     typer.Option("--watch", help="Poll every SECONDS (default 300) until all are approved (0) "
                  "or one needs you (3).", metavar="[SECONDS]", show_default=False),
 ]
+common.panel("Where (AWS)", ProfilesOpt, RoleArnsOpt, BatchOpt)
+common.panel("Output", WideOpt, WatchOpt)
 
 
 def status(
