@@ -168,3 +168,27 @@ def test_endpoint_url_like_the_aws_cli(isolated_env: Path, simulator: Any) -> No
     assert {t["state"] for t in run.json["targets"]} == {"approved"}  # the simulator answered
     bad = cli("status", "-r", "us-east-1", "--endpoint-url=not a url")
     assert bad.exit_code == 2 and "Error:" in bad.stderr
+
+
+def test_the_organization_scenario_is_an_organization(isolated_env: Path, tmp_path: Path) -> None:
+    page = tmp_path / "org.html"
+    run = cli("status", "--organization", "-r", "us-east-1", "--simulate=organization",
+              "--output", "json", "--html", str(page))
+    assert run.exit_code in (0, 3, 5), run
+    covered = {t["account_id"] for t in run.json["targets"]}
+    assert len(covered) >= 2
+    names = {t["account_id"]: t["account_name"] for t in run.json["targets"]}
+    assert names["123456789012"] == "acme-prod-us"
+    skipped = {s["account_id"]: s for s in run.json["skipped_accounts"]}
+    assert skipped["555566667777"]["status"] == "suspended"
+    assert skipped["888899990000"]["status"] == "unreachable"
+    html = page.read_text(encoding="utf-8")
+    section = html.split("<h2>Not covered</h2>", 1)[1].split("</section>", 1)[0]
+    for account_id, name in (("555566667777", "acme-closed"), ("888899990000", "acme-invited")):
+        assert account_id in section and name in section
+    for account_id, name in names.items():  # the others, by name
+        assert f"Account {account_id} ({name})" in html
+    assert "SIMULATED" in html and "scenario organization" in html
+    assert "not requested" in html and "sandbox</span>" not in html
+    body = html.split("<body>", 1)[1]
+    assert "`" not in body  # our `command` notation became <code>

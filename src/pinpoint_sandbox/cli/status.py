@@ -107,7 +107,7 @@ def status(
     _emit(rows, facts, readiness, json_output=json_output, watched=watch is not None,
           unused=org.unused if org else None, wide=wide)
     if html is not None:
-        readiness_cli.write_html(html, rows, facts, readiness)
+        readiness_cli.write_html(html, rows, facts, readiness, org.unused if org else None)
     if code := common.organization_exit(code, org):
         raise typer.Exit(code)
 
