@@ -192,3 +192,90 @@ def test_the_organization_scenario_is_an_organization(isolated_env: Path, tmp_pa
     assert "not requested" in html and "sandbox</span>" not in html
     body = html.split("<body>", 1)[1]
     assert "`" not in body  # our `command` notation became <code>
+
+
+def _terminal(*args: str, width: int = 100) -> Any:
+    """The console script in a real terminal (tmux), as test_terminal_e2e runs it."""
+    import shutil
+    import uuid
+
+    import pytest
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    from test_terminal_e2e import Terminal
+
+    name = f"pps-du-{uuid.uuid4().hex[:8]}"
+    env = " ".join(f"{k}={v}" for k, v in os.environ.items()
+                   if k.startswith(("PINPOINT_SANDBOX_", "AWS_")))
+    command = (f"env -u NO_COLOR COLUMNS={width} {env} {SCRIPT} {' '.join(args)}; "
+               "echo EXIT=$?; sleep 60")
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", "50",
+                    command], check=True)
+    return Terminal(name)
+
+
+def _close(term: Any) -> None:
+    subprocess.run(["tmux", "kill-session", "-t", term.name], capture_output=True)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_voice_says_no_message_was_sent_before_any_question(isolated_env: Path) -> None:
+    term = _terminal("request", "voice", "-r", "us-west-2", "--simulate=fresh-sandbox")
+    try:
+        screen = term.wait_for("?")
+        before_question = _folded(screen.split("?", 1)[0] + "?")
+        assert "no voice message was sent" in before_question
+        assert "Did you send a voice message" in _folded(screen)
+        assert "company" not in screen.lower()  # no questionnaire question yet
+        term.keys("n", "Enter")
+        screen = _folded(term.wait_for("EXIT="))
+        assert "EXIT=3" in screen and "nothing filed" in screen
+    finally:
+        _close(term)
+
+
+def test_regions_already_requested_ask_nothing(isolated_env: Path) -> None:
+    # business-mixed: us-east-1 is in production, eu-west-1 has an open request.
+    term = _terminal("request", "sms", "-r", "us-east-1,eu-west-1", "--simulate=business-mixed")
+    try:
+        screen = _folded(term.wait_for("EXIT="))
+    finally:
+        _close(term)
+    assert "EXIT=0" in screen, screen
+    assert "us-east-1: skipped" in screen and "eu-west-1: skipped" in screen
+    assert "Nothing to file in us-east-1, eu-west-1: no question asked" in screen
+    assert "?" not in screen.split("EXIT=")[0].replace("(?", "")  # no prompt was shown
+
+
+def test_status_reads_at_80_and_120_columns_in_a_terminal(isolated_env: Path) -> None:
+    _file()  # eu-central-1 sms: filed, then AWS asks; eu-west-1 sms: open (the scenario's)
+    question = ("Thank you for your request. Please describe how recipients opt in to your "
+                "messages, with a link to the opt-in form or a screenshot of it.")
+    asked = cli("simulator", "advance", "ask", "sms", "-r", "eu-central-1",
+                "--simulate=business-mixed", "-m", question)
+    assert asked.exit_code == 0, asked
+    doc = cli("status", "--simulate=business-mixed", "-r", "eu-central-1,eu-west-1",
+              "--output", "json").json
+    states = {(t["region"], t["channel"]): t for t in doc["targets"]}
+    assert states[("eu-west-1", "sms")]["state"] == "open"
+    [command] = states[("eu-central-1", "sms")]["next_commands"]
+    assert "--simulate=business-mixed" in command
+    for width in (80, 120):
+        term = _terminal("status", "--simulate=business-mixed", "-r", "eu-central-1,eu-west-1",
+                         width=width)
+        try:
+            term.wait_for("EXIT=")
+            rows = subprocess.run(["tmux", "capture-pane", "-p", "-t", term.name],
+                                  capture_output=True, text=True, check=True).stdout
+        finally:
+            _close(term)
+        assert max(len(line.rstrip()) for line in rows.splitlines()) <= width
+        screen = _folded(rows)
+        assert "EXIT=3" in screen
+        assert question in screen, (width, rows)  # whole, one run of text
+        assert command in screen, (width, rows)  # never cut inside a word
+        assert "needs_reply" in screen and "open" in screen

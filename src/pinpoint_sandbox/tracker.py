@@ -397,7 +397,9 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return (f"refile: `pinpoint-sandbox request {t.channel} -r {t.region}{flags}{answers} "
                 f"--refile` ({edit})")
     if row.state == "needs_reply":
-        return f"reply to AWS's question: `pinpoint-sandbox reply {key}{flags} --message '…'`"
+        # Runnable as printed: without the file it stops (exit 2) before sending anything.
+        return (f"write your answer to AWS's question in reply.txt, then: "
+                f"`pinpoint-sandbox reply {key}{flags} --file reply.txt`")
     if row.state == "awaiting_you":
         saved = (entry.extra.get("case_file") if entry else None) or "the saved case file"
         return (f"file the case saved in {saved} at "

@@ -199,6 +199,9 @@ def _root(
     ] = None,
 ) -> None:
     DEBUG["on"] = debug
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED.clear()  # each command starts outside the simulator (several run in one process)
 
 
 def _take_endpoint_url(args: list[str]) -> list[str]:

@@ -133,6 +133,10 @@ def start_simulator(simulate: str | None) -> None:
     """Start the in-process simulator when --simulate was given; it sets boto3's env vars."""
     if simulate is None:
         return
+    from pinpoint_sandbox.paths import SIMULATED
+
+    if SIMULATED.get("source"):
+        return  # already started by this command (e.g. before its questions)
     from pinpoint_sandbox.simulator import start_in_process
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
@@ -141,7 +145,14 @@ def start_simulator(simulate: str | None) -> None:
 
 
 def _announce(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    """The "which scenario" line, wrapped at spaces to the terminal's width (COLUMNS)."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    wrapped = textwrap.wrap(line, width=max(40, width), subsequent_indent="  ",
+                            break_long_words=False, break_on_hyphens=False)
+    sys.stderr.write("\n".join(wrapped or [line]) + "\n")
 
 
 def interactive(no_input: bool) -> bool:

@@ -70,6 +70,13 @@ def run_request(
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
     say = RichReporter(json_output=True, can_prompt=False).message  # stderr
+    if can_prompt and regions:  # before any question: what needs no answers
+        common.start_simulator(simulate)
+        stop, attested = _check_first(channel, regions, common.account_for(profile, role_arn),
+                                      ledger, send_test_call, output)
+        if stop is not None:
+            return stop
+        set_ = [*(set_ or []), *attested]
     # Saved answers are used only as the prompts' prefill, or when asked for (`--answers last`).
     validated = resolve_answers(
         channel,
@@ -95,6 +102,39 @@ def run_request(
     request = Request(channel, account, list(validated.regions), validated, backend.value)
     return _review_and_file(request, validated, options, flag_waivers,
                             json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
+
+
+def _check_first(channel: Channel, regions: list[str], account: AwsAccount,
+                 ledger: Path | None, send_test_call: str | None,
+                 output: common.OutputFormat) -> tuple[int | None, list[str]]:
+    """The answer-free checks, before the questionnaire: (exit code to stop with, or None to
+    go on; --set values the user's answers here add). Settled regions are named first."""
+    from pinpoint_sandbox.early import describe, early_checks
+    from pinpoint_sandbox.plan import exit_code_for
+
+    say = RichReporter(json_output=True, can_prompt=False).message  # stderr
+    early = early_checks(account, channel, regions, ledger or ledger_path())
+    for plan in early.settled:
+        say(describe(plan))
+    attest = early.only_voice_evidence_missing
+    if attest and not send_test_call:
+        where = ", ".join(p.target.region for p in attest)
+        if _confirm(f"Did you send a voice message from this account in {where} yourself "
+                    "(AWS's records can lag)? Answer no to stop here"):
+            attest_sets = ["voice_message_sent=true"]
+            return None, attest_sets
+    elif attest:
+        return None, []  # --send-test-call sends it after the questions
+    if early.open_regions:
+        if early.settled:
+            say(f"The questions below are for: {', '.join(early.open_regions)}.")
+        return None, []
+    results = early.results()
+    print_results(results, json_output=output == common.OutputFormat.json)
+    how = (" Send one first (`--send-test-call +E164` sends one for you), then rerun."
+           if attest else "")
+    say(f"Nothing to file in {', '.join(regions)}: no question asked, nothing filed.{how}")
+    return int(exit_code_for(results)), []
 
 
 def _review_and_file(request: Request, answers: Answers, options: RunOptions,

@@ -208,6 +208,9 @@ def stop_in_process() -> None:
     """Stop the simulators `start_in_process` started (the CLI's quick exit skips atexit)."""
     import atexit
 
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED.clear()
     while _IN_PROCESS:
         sim = _IN_PROCESS.pop()
         atexit.unregister(sim.stop)
