@@ -279,3 +279,48 @@ def test_status_reads_at_80_and_120_columns_in_a_terminal(isolated_env: Path) ->
         assert question in screen, (width, rows)  # whole, one run of text
         assert command in screen, (width, rows)  # never cut inside a word
         assert "needs_reply" in screen and "open" in screen
+
+
+def _parses(command: str) -> None:
+    """The command as a user would paste it: every option exists and takes what it is given."""
+    import shlex
+
+    from pinpoint_sandbox.cli import COMMAND_MODULES, _load_command
+
+    words = shlex.split(command)
+    assert words[0] == "pinpoint-sandbox", command
+    name, rest = words[1], words[2:]
+    assert name in COMMAND_MODULES, command
+    _load_command(name).make_context(name, list(rest))  # raises on an unknown option
+
+
+def _next_commands(*args: str) -> list[str]:
+    run = cli("status", *args, "--output", "json")
+    assert run.exit_code in (0, 3, 5), run
+    return [c for t in run.json["targets"] for c in t["next_commands"]]
+
+
+def test_every_next_step_status_prints_parses_and_stays_in_its_world(isolated_env: Path) -> None:
+    commands: list[str] = []
+    # business-mixed: AWS asks on one request, denies another; other targets never requested.
+    _file("business-mixed", "eu-central-1")
+    _file("business-mixed", "us-west-2")
+    for action, region in (("ask", "eu-central-1"), ("deny", "us-west-2")):
+        moved = cli("simulator", "advance", action, "sms", "-r", region,
+                    "--simulate=business-mixed")
+        assert moved.exit_code == 0, moved
+    commands += _next_commands("--simulate=business-mixed", "-r", "eu-central-1,us-west-2")
+    # fresh-sandbox, Basic plan: the manual backend leaves the case to paste (awaiting_you).
+    manual = cli("request", "sms", "--simulate=fresh-sandbox", "--answers", str(SMS_ANSWERS),
+                 "-r", "eu-west-1", "--backend", "manual", "--yes", "--no-input")
+    assert manual.exit_code == 0, manual
+    commands += _next_commands("--simulate=fresh-sandbox", "-r", "eu-west-1")
+    # An organization: member accounts are reached with --role-arn.
+    commands += _next_commands("--simulate=organization", "--organization", "-r", "us-east-1")
+    kinds = {c.split()[1] for c in commands}
+    assert {"request", "reply", "record"} <= kinds, commands
+    assert any("--refile" in c and " -a " in c for c in commands), commands
+    assert any("--role-arn arn:aws:iam::999988887777:role/" in c for c in commands), commands
+    for command in commands:
+        assert "--simulate=" in command, command
+        _parses(command)
