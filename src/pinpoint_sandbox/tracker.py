@@ -431,8 +431,11 @@ def _description_to_paste(entry: Entry | None) -> str | None:
         return None
     if any(reply.get("delivered") for reply in entry.replies):
         return None  # sent with `reply` (or pasted and `record`ed)
-    saved = str(manual_case_path(entry.target))
-    return saved if saved in (entry.detail or "") else None
+    saved = manual_case_path(entry.target)
+    for path in (saved, saved.with_suffix(".md")):  # .md: written by earlier versions
+        if str(path) in (entry.detail or ""):
+            return str(path)
+    return None
 
 
 def find_target(
