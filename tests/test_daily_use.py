@@ -362,3 +362,19 @@ def test_every_try_it_line_in_examples_runs(isolated_env: Path, monkeypatch: Any
         # 0 done, 3 something for the user to do, 5 partial (an organization's role-less
         # account): what the scenario is there to show. Never a usage error or a failure.
         assert run.exit_code in (0, 3, 5), (name, command, run)
+
+
+def test_no_empty_tables_and_a_dry_run_says_nothing_was_filed(isolated_env: Path) -> None:
+    args = ("request", "sms", "--simulate=fresh-sandbox", "--answers", str(SMS_ANSWERS),
+            "-r", "us-east-1,eu-west-1", "--no-input")
+    first = cli(*args, "--dry-run")
+    assert first.exit_code == 0, first
+    assert ("Dry run: nothing was filed; to file 2 request(s), run the same command without "
+            "--dry-run") in _folded(first.stderr + first.stdout)
+    filed = cli(*args, "--yes")
+    assert filed.exit_code == 0, filed
+    again = cli(*args, "--dry-run")
+    text = _folded(again.stderr + again.stdout)
+    assert "Nothing to file: 2 target(s) already requested." in text
+    assert "(filed)" not in text and "(filed earlier)" in text
+    assert "no target would be filed either" in text

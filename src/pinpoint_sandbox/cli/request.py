@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -145,7 +146,19 @@ def _review_and_file(request: Request, answers: Answers, options: RunOptions,
                    answers.model_dump(mode="json"), flag_waivers)
     report = run([request], options, reporter)
     print_results(report.results, json_output=json_output)
+    if options.dry_run and not json_output:
+        dry_run_end(report.results)
     return report.exit_code
+
+
+def dry_run_end(results: Sequence[Any]) -> None:
+    """A dry run ends by saying that nothing was filed, and how to file."""
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    ready = sum(r.action == "previewed" for r in results)
+    how = (f"to file {ready} request(s), run the same command without --dry-run (add --yes "
+           "to skip the confirmation)." if ready else "no target would be filed either.")
+    stderr_console().print(f"Dry run: nothing was filed; {how}", markup=False)
 
 
 def checked_ignores(ignore: list[str] | None) -> list[str]:
