@@ -378,3 +378,19 @@ def test_no_empty_tables_and_a_dry_run_says_nothing_was_filed(isolated_env: Path
     assert "Nothing to file: 2 target(s) already requested." in text
     assert "(filed)" not in text and "(filed earlier)" in text
     assert "no target would be filed either" in text
+
+
+def test_refile_what_changed_uses_question_words_and_cuts_between_words() -> None:
+    from pinpoint_sandbox.refile import CHANGE_CHARS, changes
+
+    long = "Reply STOP to opt out. " * 20
+    before = {"opt_in_process": "A form.", "message_templates": ["Hi"], "regions": ["x"]}
+    after = {"opt_in_process": long, "message_templates": ["Hi {name}", "Bye"],
+             "regions": ["y"]}
+    lines = changes(before, after, "sms")
+    [opt_in] = [line for line in lines if line.startswith("How do your customers opt in")]
+    assert "opt_in_process" not in " ".join(lines)
+    value = opt_in.split(": ", 1)[1]
+    assert value.endswith(" …") and len(value) <= CHANGE_CHARS + 2
+    assert value[:-2].split()[-1] in long.split()  # a whole word before the cut
+    assert any(line.endswith(": Hi {name}; Bye") for line in lines), lines

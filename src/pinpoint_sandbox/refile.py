@@ -59,24 +59,53 @@ def answers_data(answers: Any) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
-def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """One line per answer that differs from the denied request's."""
+def changes(before: dict[str, Any] | None, after: dict[str, Any],
+            channel: str | None = None) -> list[str]:
+    """One line per answer that differs from the denied request's, named by its question's
+    words (the reviewer never saw our keys), its value cut only between words."""
     if before is None:
         return ["(the earlier request's answers were not recorded; all answers are below)"]
+    words = _question_words(channel)
     lines = []
     for key in sorted(set(before) | set(after)):
         if key == "regions" or before.get(key) == after.get(key):
             continue
-        value = " ".join(str(after.get(key, "(removed)")).split())
-        lines.append(f"{key}: {value[:CHANGE_CHARS]}")
+        value = _shown(after[key]) if key in after else "(removed)"
+        lines.append(f"{words.get(key, key.replace('_', ' '))}: {_clip(value)}")
     return lines or ["(no answer changed)"]
+
+
+def _question_words(channel: str | None) -> dict[str, str]:
+    """key → the question as the questionnaire asks it (English: the case text is)."""
+    if channel is None:
+        return {}
+    from pinpoint_sandbox.questions import load_questions
+
+    try:
+        return {q.key: q.prompt.split(" (")[0].rstrip("?:. ") for q in load_questions(channel)}
+    except Exception:  # the words are a courtesy; the keys still say what changed
+        return {}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_shown(v)}" for k, v in value.items())
+    return " ".join(str(value).split())
+
+
+def _clip(text: str) -> str:
+    if len(text) <= CHANGE_CHARS:
+        return text
+    return text[:CHANGE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def follow_up(case: RenderedCase, denied: Entry, answers: dict[str, Any]) -> RenderedCase:
     """The case text, opened with which case it follows and what changed since."""
     header = [f"This request follows {_ids(denied)}, which was not approved.",
               "What changed since then:"]
-    header += [f"- {line}" for line in changes(denied.answers, answers)]
+    header += [f"- {line}" for line in changes(denied.answers, answers, denied.target.channel)]
     return RenderedCase(case.subject, "\n".join(header) + "\n\n" + case.description)
 
 
