@@ -394,3 +394,16 @@ def test_refile_what_changed_uses_question_words_and_cuts_between_words() -> Non
     assert value.endswith(" …") and len(value) <= CHANGE_CHARS + 2
     assert value[:-2].split()[-1] in long.split()  # a whole word before the cut
     assert any(line.endswith(": Hi {name}; Bye") for line in lines), lines
+
+
+def test_questionnaire_messages_list_every_bad_item_in_words() -> None:
+    from pinpoint_sandbox.answers import validate_field
+    from pinpoint_sandbox.answers.model import coerce_field
+
+    problem = validate_field("sms", "destination_countries", ["XX", "US", "UK", "ZZ"])
+    assert problem is not None and "[0]" not in problem and "[3]" not in problem
+    assert "item 1: 'XX'" in problem and "item 3: 'UK'" in problem and "item 4: 'ZZ'" in problem
+    assert "item 2" not in problem  # US is fine
+    assert validate_field("sms", "website_url", "acmewidgets.co.uk") is None
+    assert coerce_field("sms", "website_url", "acmewidgets.co.uk") == "https://acmewidgets.co.uk"
+    assert validate_field("sms", "website_url", "http://acme.example") is not None
