@@ -85,9 +85,12 @@ def collect_readiness(
 ) -> ReadinessMap:
     """Per region, in parallel (clients must already be prepared); never raises for AWS."""
 
+    from pinpoint_sandbox.destinations import implied_countries
+
     def one(region: str) -> Readiness:
         spend = read_spend(account, region, wanted=wanted)
-        return Readiness(spend, destination_readiness(account, region, list(countries)))
+        mine = implied_countries(list(countries), region, list(regions))  # region pairs
+        return Readiness(spend, destination_readiness(account, region, mine))
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
         found = list(pool.map(one, regions))
