@@ -421,13 +421,17 @@ def _denial_reason(ctx: FilingContext, case_id: str) -> str | None:
     """AWS's newest message on a denied request's case; None when the case cannot be read
     (a Basic plan has no Support API: the denial stands without its reason)."""
     from pinpoint_sandbox.backends.support import CaseUnreadable, read_case
-    from pinpoint_sandbox.lifecycle import last_aws_message
+    from pinpoint_sandbox.lifecycle import clip_message, last_aws_message
 
     try:
-        _status, communications, _more = read_case(ctx.account, case_id)
+        _status, communications, more = read_case(ctx.account, case_id)
     except (CaseUnreadable, AwsError):  # the denial is the quota's word; the reason is extra
         return None
-    return last_aws_message(communications)
+    found = last_aws_message(communications)
+    if found is None and (more or len(communications) > 1):
+        # No submitter reads as AWS's: the newest entry after the opening one is the answer.
+        found = clip_message(str(communications[0].get("body") or "")) or None
+    return found
 
 
 def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:
