@@ -410,8 +410,8 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
                 "AWS for the interrupted filing before anything else")
     pending = _description_to_paste(entry)
     if pending and not row.case_id:
-        return (f"wait for AWS to open the case of request {row.request_id}; then "
-                f"`pinpoint-sandbox reply {key}{flags} --file {pending}` adds the description")
+        return (f"wait for AWS to open the case of request {row.request_id}; then add the "
+                f"description with `pinpoint-sandbox reply {key}{flags} --file {pending}`")
     if pending and row.note:  # the plan has no Support API: by hand
         return (f"paste the description saved in {pending} into case {row.case_id}: "
                 f"{case_link(row.case_id)}, then `pinpoint-sandbox record {key}{flags} "

@@ -104,6 +104,8 @@ def split_step(step: str) -> tuple[str, list[str]]:
     words = re.sub(r"\s+([,.:;])", r"\1", " ".join(words.split())).strip()
     words = re.sub(r":\s*\(", " (", words) if len(commands) == 1 else words
     numbered = [f"({n}) {c}" if len(commands) > 1 else c for n, c in enumerate(commands, 1)]
+    if len(commands) > 1:
+        return words, numbered
     return (words.rstrip(":").strip() or "run") + ":", numbered
 
 
