@@ -409,3 +409,35 @@ def test_questionnaire_messages_list_every_bad_item_in_words() -> None:
     assert validate_field("sms", "website_url", "acmewidgets.co.uk") is None
     assert coerce_field("sms", "website_url", "acmewidgets.co.uk") == "https://acmewidgets.co.uk"
     assert validate_field("sms", "website_url", "http://acme.example") is not None
+
+
+def test_status_lines_fit_any_width_and_never_cut_a_word() -> None:
+    from rich.console import Console
+
+    from pinpoint_sandbox.cli.status_view import status_lines
+    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.tracker import TrackedTarget
+
+    command = ("pinpoint-sandbox request sms -r ap-southeast-2 --simulate=organization "
+               "--role-arn arn:aws:iam::999988887777:role/OrganizationAccountAccessRole "
+               "-a /tmp/answers.yaml --refile")
+    rows = [
+        TrackedTarget(Target("999988887777", "ap-southeast-2", "sms"), "denied", age_s=90000,
+                      last_message="We could not verify the opt-in. " * 6,
+                      next_step=f"refile: `{command}` (edit the answers first)",
+                      account_name="a-very-long-organization-account-name-for-staging"),
+        TrackedTarget(Target("111122223333", "eu-west-1", "voice"), "open", age_s=60,
+                      next_step="nothing: wait, AWS answers within 24 h"),
+    ]
+    for width in (60, 80, 120, 200):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(status_lines(rows, width, wide=True))
+        text = console.export_text()
+        assert all(len(line) <= width for line in text.splitlines()), text
+        folded = " ".join(text.split())
+        if width >= 80:  # the 68-character role ARN fits a line: never cut
+            assert command in folded, (width, text)
+        else:  # a word wider than the terminal is folded, never lost
+            assert "".join(command.split()) in "".join(text.split()), text
+        assert " ".join(("We could not verify the opt-in. " * 6).split()) in folded
+        assert "999988887777" in text and "111122223333" in text  # ids never cut

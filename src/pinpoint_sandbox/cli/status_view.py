@@ -3,8 +3,8 @@ channel, state, age) and, under each target that needs something, its own indent
 AWS's last message (wrapped whole) and the next-step command, broken only at spaces.
 
 Lines are laid out here, not by rich's table: rich shrinks columns to nothing or folds a
-command inside a word when the terminal is narrow. Nothing is wider than the terminal except
-a single word longer than a whole line (a long path), which is never cut.
+command inside a word when the terminal is narrow. Nothing is wider than the terminal: only
+a single word longer than a whole line (a long path in a 60-column terminal) is folded.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def table_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = False
     state_col = header.index("state")
 
     def line(cells: list[str], styles: dict[int, str]) -> Text:
-        text = Text(no_wrap=True, overflow="ignore")
+        text = Text(no_wrap=False, overflow="fold")
         for i, cell in enumerate(cells):
             last = i == len(cells) - 1
             text.append(cell if last else cell.ljust(widths[i] + GAP), styles.get(i, ""))
@@ -133,7 +133,7 @@ def detail_lines(row: TrackedTarget, width: int, *, wide: bool = False) -> list[
         out += wrap_words(f"next: {words}", width, INDENT, INDENT + "      ")
         for command in commands:
             out += wrap_words(command, width, COMMAND_INDENT, CONTINUATION)
-    return [Text(line, no_wrap=True, overflow="ignore") for line in out]
+    return [Text(line, overflow="fold") for line in out]
 
 
 def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = False) -> Any:
@@ -152,8 +152,8 @@ def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = Fals
     lines.append(Text(f"{len(rows)} target(s): {counts or 'none'}", no_wrap=True))
     never = [row for row in rows if row.state is None and commands_in(row.next_step)]
     if never:
-        lines += [Text(line, no_wrap=True) for line in wrap_words(
+        lines += [Text(line, overflow="fold") for line in wrap_words(
             f"{len(never)} target(s) never requested; to file one:", width, "", INDENT)]
-        lines += [Text(line, no_wrap=True) for line in wrap_words(
+        lines += [Text(line, overflow="fold") for line in wrap_words(
             commands_in(never[0].next_step)[0], width, INDENT, CONTINUATION)]
     return Group(*lines)
