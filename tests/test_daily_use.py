@@ -441,3 +441,17 @@ def test_status_lines_fit_any_width_and_never_cut_a_word() -> None:
             assert "".join(command.split()) in "".join(text.split()), text
         assert " ".join(("We could not verify the opt-in. " * 6).split()) in folded
         assert "999988887777" in text and "111122223333" in text  # ids never cut
+
+
+def test_regions_asked_first_then_the_checks_then_the_rest(isolated_env: Path) -> None:
+    term = _terminal("request", "voice", "--simulate=fresh-sandbox")
+    try:
+        term.wait_for("AWS Regions that will send voice messages")
+        term.keys("Enter")  # the preselected default region (the scenario's us-east-1)
+        screen = _folded(term.wait_for("Did you send a voice message"))
+        assert "us-east-1: blocked: no voice message was sent" in screen
+        assert "Company or brand name" not in screen  # nothing else asked yet
+        term.keys("n", "Enter")
+        assert "EXIT=3" in _folded(term.wait_for("EXIT="))
+    finally:
+        _close(term)

@@ -71,13 +71,12 @@ def run_request(
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
     say = RichReporter(json_output=True, can_prompt=False).message  # stderr
-    if can_prompt and regions:  # before any question: what needs no answers
-        common.start_simulator(simulate)
-        stop, attested = _check_first(channel, regions, common.account_for(profile, role_arn),
-                                      ledger, send_test_call, output)
+    if can_prompt:  # before the other questions: the checks that need no answers
+        stop, regions, set_ = _regions_then_checks(
+            channel, regions, answers, set_ or [], profile, role_arn, simulate, ledger,
+            send_test_call, output)
         if stop is not None:
             return stop
-        set_ = [*(set_ or []), *attested]
     # Saved answers are used only as the prompts' prefill, or when asked for (`--answers last`).
     validated = resolve_answers(
         channel,
@@ -103,6 +102,26 @@ def run_request(
     request = Request(channel, account, list(validated.regions), validated, backend.value)
     return _review_and_file(request, validated, options, flag_waivers,
                             json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
+
+
+def _regions_then_checks(
+    channel: Channel, regions: list[str] | None, answers: Path | None, sets: list[str],
+    profile: str | None, role_arn: str | None, simulate: str | None, ledger: Path | None,
+    send_test_call: str | None, output: common.OutputFormat,
+) -> tuple[int | None, list[str] | None, list[str]]:
+    """In a terminal: the regions first (unless given), then `_check_first` on them.
+    Returns (exit code to stop with, or None; the regions; the --set values)."""
+    if not regions and answers is None and not any(s.startswith("regions=") for s in sets):
+        from pinpoint_sandbox.questions.engine import ask_regions
+
+        common.start_simulator(simulate)  # no call yet; it may set the default region
+        regions = ask_regions(channel, common.default_regions(profile)) or None
+    if not regions:
+        return None, regions, sets
+    common.start_simulator(simulate)
+    stop, attested = _check_first(channel, regions, common.account_for(profile, role_arn),
+                                  ledger, send_test_call, output)
+    return stop, regions, [*sets, *attested]
 
 
 def _check_first(channel: Channel, regions: list[str], account: AwsAccount,
