@@ -455,3 +455,10 @@ def test_regions_asked_first_then_the_checks_then_the_rest(isolated_env: Path) -
         assert "EXIT=3" in _folded(term.wait_for("EXIT="))
     finally:
         _close(term)
+
+
+def test_raise_spend_honours_the_default_region(isolated_env: Path) -> None:
+    run = cli("raise-spend", "--channel", "sms", "--simulate=after-approval", "--dry-run",
+              "--output", "json")
+    assert run.exit_code == 0, run
+    assert [r["region"] for r in run.json["results"]] == ["us-east-1"]  # the scenario's default
