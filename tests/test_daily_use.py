@@ -112,8 +112,13 @@ def test_a_service_quotas_denial_shows_aws_reason_and_one_state_per_target(
                                       ")"]
 
 
-COMMANDS = ["request", "batch", "status", "reply", "record", "check", "lint", "init",
-            "iam-policy", "raise-spend", "simulator"]
+def _root_commands() -> list[str]:
+    from pinpoint_sandbox.cli import COMMAND_MODULES
+
+    return list(COMMAND_MODULES)
+
+
+COMMANDS = _root_commands()
 SIMULATOR_COMMANDS = ["serve", "reset", "advance"]
 
 

@@ -120,10 +120,16 @@ def detail_lines(row: TrackedTarget, width: int, *, wide: bool = False) -> list[
     from rich.text import Text
 
     out: list[str] = []
-    if wide and (row.request_id or row.case_id):
+    display_id = getattr(row, "display_id", None)  # the Support Center's number, when known
+    if wide and (row.request_id or row.case_id or display_id):
         ids = ", ".join(f"{name} {value}" for name, value in
-                        (("request", row.request_id), ("case", row.case_id)) if value)
+                        (("request", row.request_id), ("case", row.case_id),
+                         ("display id", display_id)) if value)
         out += wrap_words(f"ids: {ids}", width, INDENT, INDENT * 2)
+    description = getattr(row, "description", None)  # where the rendered description stands
+    if description and (wide or description != "delivered"):
+        out += wrap_words(f"description: {description.replace('_', ' ')}", width, INDENT,
+                          INDENT * 2)
     if row.last_message and needs_lines(row):
         out += wrap_words(f"AWS: {row.last_message}", width, INDENT, INDENT + "     ")
     if row.problem:
