@@ -118,10 +118,13 @@ def tracked_report_rows(
     for item in tracked:
         t = item.target
         tier = item.tier or tiers.get((t.account_id, t.region))
-        state = item.state or ("approved" if is_production(tier) else NOT_REQUESTED)
+        # ACCOUNT_TIER speaks for SMS only (tracker.judge): voice needs its own approval.
+        tier_says = is_production(tier) and t.channel == "sms"
+        state = item.state or ("approved" if tier_says else NOT_REQUESTED)
         rows[(t.account_id, t.region, t.channel)] = ReportRow(
             t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
-            item.case_id, item.last_message, next_step=item.next_step or None, tier=tier,
+            item.case_id or item.display_id, item.last_message,
+            next_step=item.next_step or None, tier=tier,
         )
     for row in fact_rows:
         rows.setdefault((row.account_id, row.region, row.channel), row)
@@ -137,7 +140,8 @@ def _fact_rows(
         problems[(status.account_id, status.region)] = list(status.problems)
         for info in status.targets:
             raw = info.get("state")
-            state = "approved" if status.in_production else _STATE_WORDS.get(
+            tier_says = status.in_production and info.get("channel") == "sms"
+            state = "approved" if tier_says else _STATE_WORDS.get(
                 str(raw), str(raw).lower() if raw else NOT_REQUESTED)
             rows.append(ReportRow(
                 status.account_id, status.region, str(info["channel"]), state,

@@ -36,8 +36,12 @@ def _account(row: TrackedTarget) -> str:
 def _cells(row: TrackedTarget, wide: bool) -> list[str]:
     from pinpoint_sandbox.lifecycle import age_text
 
-    cells = [_account(row), row.target.region, row.target.channel,
-             row.state or "not requested", age_text(row.age_s)]
+    state = row.state or "not requested"
+    evidence = getattr(row, "evidence", None)  # what an approval rests on: tier/request/case
+    if row.state == "approved" and evidence:
+        state = f"approved ({evidence})"
+    cells = [_account(row), row.target.region, row.target.channel, state,
+             age_text(row.age_s)]
     if wide:
         cells.insert(3, row.tier or "?")
     return cells
@@ -134,6 +138,8 @@ def detail_lines(row: TrackedTarget, width: int, *, wide: bool = False) -> list[
         out += wrap_words(f"AWS: {row.last_message}", width, INDENT, INDENT + "     ")
     if row.problem:
         out += wrap_words(f"problem: {row.problem}", width, INDENT, INDENT + "         ")
+    if row.note and row.note not in row.next_step:  # e.g. why the tier does not speak for voice
+        out += wrap_words(f"note: {row.note}", width, INDENT, INDENT + "      ")
     if needs_lines(row) and row.next_step:
         words, commands = split_step(row.next_step)
         out += wrap_words(f"next: {words}", width, INDENT, INDENT + "      ")
