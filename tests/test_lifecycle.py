@@ -42,7 +42,10 @@ def test_aws_messages_are_told_apart_from_ours() -> None:
                     comm(US, "our case", "2026-01-01T00:00:00Z")]
     message = last_aws_message(newest_first)
     assert message is not None and message.startswith("What is your opt-in?")
-    assert len(message) == 200
+    assert message == "What is your opt-in? " + "x" * 300  # whole, spaces folded
+    long = last_aws_message([comm(AWS, "Please explain. " * 200, "2026-01-02T00:00:00Z")])
+    assert long is not None and long.endswith("explain. …")  # cut between words only
+    assert len(long) <= 2002
 
 
 OPENING = comm(US, "the case", "2026-01-01T00:00:00Z")

@@ -63,8 +63,12 @@ def test_status_html_has_a_row_per_target_and_nothing_external(
     assert page.stat().st_mode & 0o777 == 0o600
     # The JSON document carries the same readiness the page shows.
     regions = {r["region"]: r for r in run.json["regions"]}
-    us = {d["country"]: d["ready"] for d in regions["us-east-1"]["destinations"]}
-    assert us == {"US": True, "GB": True, "IN": False}
+    ready = {region: {d["country"]: d["ready"] for d in regions[region]["destinations"]}
+             for region in regions}
+    # Each country is read in the region of its part of the world (the pairs the answers
+    # imply): US traffic from us-east-1, GB from eu-west-1, IN from ap-south-1.
+    assert ready == {"us-east-1": {"US": True}, "eu-west-1": {"GB": True},
+                     "ap-south-1": {"IN": False}}
     text = {s["name"]: s for s in regions["us-east-1"]["spend_readiness"]}
     assert text["TEXT_MESSAGE_MONTHLY_SPEND_LIMIT"]["state"] == "raise"
 
@@ -142,7 +146,10 @@ def test_status_text_shows_spend_and_destination_flags(simulator: Any, tmp_path:
     assert "pinpoint-sandbox raise-spend -r us-east-1 --channel sms" in out
     assert "us-east-1 → IN not ready after approval" in out
     assert "us-east-1 → US" not in out  # the registered toll-free number reaches the US
-    assert "eu-west-1 → US not ready after approval" in out
+    # Only the pairs the answers imply: US traffic leaves from us-east-1, not eu-west-1; no
+    # region of the answers is near India, so both are read for it.
+    assert "eu-west-1 → US" not in out
+    assert "eu-west-1 → IN not ready after approval" in out
 
 
 def test_status_with_bad_answers_is_bad_input_before_any_call(

@@ -114,7 +114,10 @@ def test_refile_files_only_for_the_denied_target_and_only_once(filed: tuple[Any,
     assert [(w.account_id, w.region) for w in new] == [(HUB, "eu-west-1")]
     refiled = next(r for r in run.results if r["region"] == "eu-west-1")
     assert "follows case" in refiled["description"]
-    assert "company_name: Example Corp Ltd" in refiled["description"]
+    # The question's words, not the key (the reviewer never saw our keys).
+    assert "Company or brand name that sends the messages: Example Corp Ltd" in \
+        refiled["description"]
+    assert "company_name:" not in refiled["description"]
 
     again = cli("batch", batch, "--refile", "--yes", "--output", "json")
     assert again.exit_code == 0, again
@@ -541,6 +544,9 @@ def test_a_refile_near_the_limit_is_filed_within_it_or_refused_before_any_call(
         assert len(bodies) == 2 and bodies[-1] > body_chars
         text = run.results[0]["description"]
         if body_chars <= 7_700:  # room for the changed answers' names, not their text
-            assert "Changed since then (new text below): message_templates, " in text
+            # named by their questions' words: the reviewer never saw our keys
+            assert ("Changed since then (new text below): Sample message exactly as "
+                    "recipients will see it; ") in text
+            assert "message_templates" not in text.split("\n\n", 1)[0]
         else:  # only for their count
             assert "3 answer(s) changed since then" in text

@@ -149,6 +149,14 @@ def error_message(exc: BaseException) -> str:
 _CALLER: contextvars.ContextVar[Any] = contextvars.ContextVar("pinpoint_sandbox_caller")
 
 
+def missing_profile(profile: str | None) -> str:
+    """One message for a profile that does not exist, whether --profile or AWS_PROFILE
+    named it."""
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    return (f"AWS profile {name!r} was not found in the AWS config files; check its name "
+            f"(--profile or AWS_PROFILE) or create it with `aws configure --profile {name}`.")
+
+
 class _Limiter:
     """The process-wide bound on AWS calls in flight (a semaphore that can be resized).
 
@@ -203,13 +211,7 @@ class _Shared:
             try:
                 found.get_config_variable("region")  # a wrong profile name fails here
             except ProfileNotFound as exc:
-                name = (profile or os.environ.get("AWS_PROFILE")
-                        or os.environ.get("AWS_DEFAULT_PROFILE"))
-                source = "" if profile else " (from AWS_PROFILE)"
-                raise UsageError(
-                    f"AWS profile {name!r}{source} was not found in the AWS config files; "
-                    f"check its name or create it with `aws configure --profile {name}`."
-                ) from exc
+                raise UsageError(missing_profile(profile)) from exc
             self.sessions[profile] = found
         return found
 

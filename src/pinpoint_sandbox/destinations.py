@@ -239,6 +239,37 @@ def destination_readiness(
     return [judge_country(country, region, ids) for country in wanted]
 
 
+# Which destinations a Region sends to, by the first digit of the country calling code
+# (ITU zones: 1 North America, 2 Africa, 3-4 Europe, 5 Latin America, 6 Oceania and South-East
+# Asia, 7 Russia and Kazakhstan, 8 East Asia, 9 South and West Asia).
+REGION_ZONES = {"us": "15", "ca": "15", "mx": "15", "sa": "5", "eu": "347", "il": "29",
+                "me": "29", "af": "2", "ap": "689"}
+
+
+def _zone(country: str) -> str | None:
+    import phonenumbers
+
+    code = phonenumbers.country_code_for_region(country.upper())
+    return str(code)[0] if code else None
+
+
+def implied_countries(countries: list[str], region: str, regions: list[str]) -> list[str]:
+    """The destination countries `region` is meant for when the answers name several regions:
+    a country goes with the regions of its own part of the world (IE with eu-west-1, not
+    us-east-1); a country no region of the answers is near goes with every region (the answers
+    do not say)."""
+    zones = {r: REGION_ZONES.get(r.split("-")[0], "") for r in regions}
+    if len(regions) < 2 or region not in zones:
+        return countries
+    mine = []
+    for country in countries:
+        zone = _zone(country)
+        near = [r for r, covered in zones.items() if zone and zone in covered]
+        if not near or region in near:
+            mine.append(country)
+    return mine
+
+
 def countries_of(answers: Any) -> list[str]:
     """destination_countries of SMS answers (a model, a namespace or a dict); [] otherwise."""
     value = answers.get("destination_countries") if isinstance(answers, dict) else \
@@ -246,7 +277,7 @@ def countries_of(answers: Any) -> list[str]:
     return [str(c) for c in value] if isinstance(value, list | tuple) else []
 
 
-def attach_destinations(plan: Any) -> None:
+def attach_destinations(plan: Any, regions: list[str] | None = None) -> None:
     """Preflight hook: fill `plan.destinations` for an SMS target whose answers name countries.
 
     Reads only; never raises for AWS (unreadable → ready None), so it cannot fail a target.
@@ -254,6 +285,8 @@ def attach_destinations(plan: Any) -> None:
     if plan.target.channel != "sms" or (plan.decided == "failed" and plan.tier is None):
         return  # an account that could not even be asked its tier has nothing more to say
     countries = countries_of(plan.answers)
+    # `regions`: every region this run files the channel in for the account (default: its own)
+    countries = implied_countries(countries, plan.target.region, regions or [])
     if countries:
         plan.destinations = destination_readiness(plan.account, plan.target.region, countries)
 

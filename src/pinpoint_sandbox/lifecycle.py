@@ -34,7 +34,8 @@ QUOTA_STATES: dict[str, State] = {
 }
 CLOSED_CASE_STATUSES = frozenset({"resolved", "closed"})
 ASKING_CASE_STATUS = "pending-customer-action"
-LAST_MESSAGE_CHARS = 200
+# AWS's questions are shown whole; only a message longer than this is cut (at a word, "…").
+LAST_MESSAGE_CHARS = 2000
 # botocore's Communication.submittedBy: "Entries from the Amazon Web Services Support team
 # display 'Amazon Web Services', and don't show an email address."
 AWS_SUBMITTER = "amazon web services"
@@ -48,7 +49,7 @@ class AwsView:
     aws_status: str | None = None  # the raw quota request or case status
     case_id: str | None = None
     request_id: str | None = None
-    last_message: str | None = None  # AWS's newest message, first 200 characters
+    last_message: str | None = None  # AWS's newest message (whole up to 2,000 chars)
     read_at: str | None = None
     note: str | None = None  # why the state could not be read fully (plan, permissions)
     # What decided a final state: "tier" (ACCOUNT_TIER, SMS only), "request" (the target's own
@@ -88,12 +89,19 @@ def is_from_aws(submitted_by: str | None) -> bool:
 
 
 def last_aws_message(communications: Sequence[dict[str, Any]]) -> str | None:
-    """First 200 characters of the newest communication AWS wrote (newest first in)."""
+    """The newest communication AWS wrote (newest first in), spaces folded."""
     for item in communications:
         if is_from_aws(item.get("submittedBy")):
-            body = " ".join(str(item.get("body") or "").split())
-            return body[:LAST_MESSAGE_CHARS]
+            return clip_message(str(item.get("body") or ""))
     return None
+
+
+def clip_message(body: str) -> str:
+    """Spaces folded; a very long message cut at a word, never inside one."""
+    text = " ".join(body.split())
+    if len(text) <= LAST_MESSAGE_CHARS:
+        return text
+    return text[:LAST_MESSAGE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def aws_spoke_last(communications: Sequence[dict[str, Any]], *, more: bool = False) -> bool:
@@ -156,7 +164,7 @@ def question_text(
         return found
     asking = str(case_status or "").lower() == ASKING_CASE_STATUS
     if asking and communications and not _answered(communications, replied_at):
-        return " ".join(str(communications[0].get("body") or "").split())[:LAST_MESSAGE_CHARS]
+        return clip_message(str(communications[0].get("body") or ""))
     return None
 
 

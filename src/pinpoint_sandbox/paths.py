@@ -64,6 +64,25 @@ def simulated_dir() -> Path | None:
     return private_dir(Path(override), ours=False)
 
 
+# The `--simulate` value of this process's in-process simulator (set by start_in_process):
+# every command we suggest carries it, so following one stays in the same simulated world.
+SIMULATED: dict[str, str] = {}
+
+
+def simulate_flag() -> str:
+    """` --simulate=NAME` when this process runs on the simulator, else ""."""
+    import shlex
+
+    source = SIMULATED.get("source")
+    return f" --simulate={shlex.quote(source)}" if source else ""
+
+
+def refile_answers_path(target_key: str, intent_id: str) -> Path:
+    """Where `status` keeps a denied request's answers for the refile command it suggests."""
+    name = f"{target_key.replace('/', '-')}-{intent_id[:8]}.yaml"
+    return private_dir((simulated_dir() or state_dir()) / "denied-answers") / name
+
+
 def ledger_path() -> Path:
     override = os.environ.get("PINPOINT_SANDBOX_LEDGER")
     if override:

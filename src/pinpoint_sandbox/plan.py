@@ -368,6 +368,12 @@ def preflight_all(
     for plan in plans:
         per_account[plan.target.account_id] = per_account.get(plan.target.account_id, 0) + 1
     tick = reporter.progress("Checking prerequisites", len(plans), per_account)
+    # The regions each account files this channel in: destination readiness is read for the
+    # region pairs they imply (destinations.implied_countries).
+    siblings: dict[tuple[str, str], list[str]] = {}
+    for plan in plans:
+        siblings.setdefault((plan.target.account_id, plan.target.channel), []).append(
+            plan.target.region)
 
     def one(plan: TargetPlan) -> TargetPlan:
         try:
@@ -377,7 +383,8 @@ def preflight_all(
                 quota_code=options.quota_code, probe_voice=not options.dry_run,
             )
             if options.destinations:  # after approval: which countries can be reached
-                attach_destinations(plan)
+                attach_destinations(
+                    plan, siblings[(plan.target.account_id, plan.target.channel)])
             return plan
         finally:
             tick(plan)

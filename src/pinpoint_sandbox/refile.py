@@ -83,17 +83,46 @@ def answers_data(answers: Any) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
-def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """One line per answer that differs from the denied request's."""
+def changes(before: dict[str, Any] | None, after: dict[str, Any],
+            channel: str | None = None) -> list[str]:
+    """One line per answer that differs from the denied request's, named by its question's
+    words (the reviewer never saw our keys), its value cut only between words."""
     if before is None:
         return ["(the earlier request's answers were not recorded; all answers are below)"]
+    words = _question_words(channel)
     lines = []
     for key in sorted(set(before) | set(after)):
         if key == "regions" or before.get(key) == after.get(key):
             continue
-        value = " ".join(str(after.get(key, "(removed)")).split())
-        lines.append(f"{key}: {value[:CHANGE_CHARS]}")
+        value = _shown(after[key]) if key in after else "(removed)"
+        lines.append(f"{words.get(key, key.replace('_', ' '))}: {_clip(value)}")
     return lines or ["(no answer changed)"]
+
+
+def _question_words(channel: str | None) -> dict[str, str]:
+    """key → the question as the questionnaire asks it (English: the case text is)."""
+    if channel is None:
+        return {}
+    from pinpoint_sandbox.questions import load_questions
+
+    try:
+        return {q.key: q.prompt.split(" (")[0].rstrip("?:. ") for q in load_questions(channel)}
+    except Exception:  # the words are a courtesy; the keys still say what changed
+        return {}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_shown(v)}" for k, v in value.items())
+    return " ".join(str(value).split())
+
+
+def _clip(text: str) -> str:
+    if len(text) <= CHANGE_CHARS:
+        return text
+    return text[:CHANGE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def changed_keys(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str] | None:
@@ -110,12 +139,15 @@ def _headers(denied: Entry, answers: dict[str, Any]) -> list[str]:
     only named (their new text is in the case below), then only counted."""
     opening = f"This request follows {_ids(denied)}, which was not approved."
     quoted = "\n".join([opening, "What changed since then:",
-                        *[f"- {line}" for line in changes(denied.answers, answers)]])
+                        *[f"- {line}" for line in changes(denied.answers, answers,
+                                                            denied.target.channel)]])
     changed = changed_keys(denied.answers, answers)
     if not changed:
         return [quoted]
+    words = _question_words(denied.target.channel)  # the reviewer never saw our keys
+    named = "; ".join(words.get(key, key.replace("_", " ")) for key in changed)
     return [quoted,
-            f"{opening} Changed since then (new text below): {', '.join(changed)}.",
+            f"{opening} Changed since then (new text below): {named}.",
             f"{opening} {len(changed)} answer(s) changed since then; all are below."]
 
 

@@ -38,11 +38,12 @@ _STATE_WORDS = {
     "PENDING": "open", "CASE_OPENED": "open", "opened": "open", "APPROVED": "approved",
     "DENIED": "denied", "NOT_APPROVED": "denied", "INVALID_REQUEST": "denied",
 }
+NOT_REQUESTED = "not requested"  # a target nothing was ever filed for (still in the sandbox)
 _NEXT_BY_STATE = {
     "awaiting_you": "submit the saved case in the Support Center (manual backend)",
     "open": "wait for AWS's answer; reply on the case if AWS asks a question",
     "needs_reply": "answer AWS's question on the case",
-    "denied": "improve the answers (pinpoint-sandbox lint) and file again",
+    "denied": "improve the answers (`pinpoint-sandbox lint`) and file again",
 }
 
 
@@ -53,7 +54,8 @@ class ReportRow:
     account_id: str
     region: str
     channel: str
-    state: str  # previewed, filed, awaiting_you, open, needs_reply, approved, denied, sandbox
+    state: str  # previewed, filed, awaiting_you, open, needs_reply, approved, denied,
+    # or "not requested"
     age_s: float | None = None
     request_id: str | None = None
     case_id: str | None = None
@@ -82,9 +84,12 @@ def collect_readiness(
 ) -> ReadinessMap:
     """Per region, in parallel (clients must already be prepared); never raises for AWS."""
 
+    from pinpoint_sandbox.destinations import implied_countries
+
     def one(region: str) -> Readiness:
         spend = read_spend(account, region, wanted=wanted)
-        return Readiness(spend, destination_readiness(account, region, list(countries)))
+        mine = implied_countries(list(countries), region, list(regions))  # region pairs
+        return Readiness(spend, destination_readiness(account, region, mine))
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
         found = list(pool.map(one, regions))
@@ -114,7 +119,7 @@ def tracked_report_rows(
         tier = item.tier or tiers.get((t.account_id, t.region))
         # ACCOUNT_TIER speaks for SMS only (tracker.judge): voice needs its own approval.
         tier_says = is_production(tier) and t.channel == "sms"
-        state = item.state or ("approved" if tier_says else "sandbox")
+        state = item.state or ("approved" if tier_says else NOT_REQUESTED)
         rows[(t.account_id, t.region, t.channel)] = ReportRow(
             t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
             item.case_id or item.display_id, item.last_message,
@@ -136,7 +141,7 @@ def _fact_rows(
             raw = info.get("state")
             tier_says = status.in_production and info.get("channel") == "sms"
             state = "approved" if tier_says else _STATE_WORDS.get(
-                str(raw), str(raw).lower() if raw else "sandbox")
+                str(raw), str(raw).lower() if raw else NOT_REQUESTED)
             rows.append(ReportRow(
                 status.account_id, status.region, str(info["channel"]), state,
                 age_seconds(info.get("since"), now), info.get("request_id"), info.get("case_id"),
@@ -168,8 +173,11 @@ def with_readiness(
 
 
 def _state_step(row: ReportRow) -> str | None:
-    if row.state == "sandbox":
-        return f"file the request: pinpoint-sandbox request {row.channel} -r {row.region}"
+    from pinpoint_sandbox.paths import simulate_flag
+
+    if row.state == NOT_REQUESTED:
+        return (f"file the request: `pinpoint-sandbox request {row.channel} -r {row.region}"
+                f"{simulate_flag()}`")
     return _NEXT_BY_STATE.get(row.state)
 
 
@@ -208,7 +216,29 @@ def _template() -> Any:
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters["age"] = format_age
+    env.filters["plain"] = plain_text
     return env.from_string(files("pinpoint_sandbox").joinpath(TEMPLATE).read_text("utf-8"))
+
+
+def plain_text(text: str | None) -> Any:
+    """Our `command` notation as HTML: commands in <code>, no backtick left on the page."""
+    from markupsafe import Markup, escape
+
+    parts = str(text or "").split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: not our notation, shown as it is
+        return escape(str(text or ""))
+    return Markup("").join(escape(p) if i % 2 == 0 else Markup("<code>") + escape(p) +
+                           Markup("</code>") for i, p in enumerate(parts))
+
+
+@dataclass
+class Uncovered:
+    """An account the page could not cover (suspended, unreachable), and why."""
+
+    account_id: str
+    name: str | None
+    status: str
+    reason: str
 
 
 def format_age(seconds: float | None) -> str:
@@ -221,7 +251,13 @@ def format_age(seconds: float | None) -> str:
     return f"{hours} h" if hours < 48 else f"{hours // 24} d"
 
 
-def render_report(rows: Sequence[ReportRow], *, generated_at: dt.datetime | None = None) -> str:
+def render_report(
+    rows: Sequence[ReportRow], *, generated_at: dt.datetime | None = None,
+    names: dict[str, str] | None = None, uncovered: Sequence[Uncovered] = (),
+    simulated: str | None = None,
+) -> str:
+    """The page. `names`: account names (Organizations); `uncovered`: accounts left out, each
+    with its reason; `simulated`: the scenario, when the facts come from the simulator."""
     generated_at = generated_at or dt.datetime.now(dt.UTC)
     accounts = sorted({r.account_id for r in rows})
     matrix = {
@@ -233,7 +269,8 @@ def render_report(rows: Sequence[ReportRow], *, generated_at: dt.datetime | None
         for account in accounts
     }
     return str(_template().render(
-        rows=rows, matrix=matrix, summary=summary(rows),
+        rows=rows, matrix=matrix, summary=summary(rows), names=names or {},
+        uncovered=list(uncovered), simulated=simulated,
         generated=generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
     ))
 

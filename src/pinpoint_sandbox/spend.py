@@ -164,13 +164,16 @@ def judge(
     limit: SpendStatus, region: str, *, wanted_usd: float | None, quotas: dict[str, str]
 ) -> None:
     """Set `state` and `next_steps`: raise the override, or ask AWS for a higher maximum."""
+    from pinpoint_sandbox.paths import simulate_flag
+
+    world = simulate_flag()  # a simulated run's commands stay in the simulated world
     steps: list[str] = []
     if limit.enforced < limit.max:
         if limit.setter:
             limit.state = "raise"
             steps.append(
                 f"enforced ${limit.enforced} is below the maximum ${limit.max}: "
-                f"pinpoint-sandbox raise-spend -r {region} --channel {limit.channel}"
+                f"`pinpoint-sandbox raise-spend -r {region} --channel {limit.channel}{world}`"
             )
         else:
             limit.state = "read_only"
@@ -189,8 +192,8 @@ def judge(
         amount = f"${wanted_usd:g}" if wanted_usd is not None else "the monthly spend you need"
         if limit.quota_code:
             steps.append(f"{why}: request {quota} = {amount} in Service Quotas (quota "
-                         f"{limit.quota_code}, {region}): pinpoint-sandbox raise-spend -r "
-                         f"{region} --channel {limit.channel} --request-quota USD")
+                         f"{limit.quota_code}, {region}): `pinpoint-sandbox raise-spend -r "
+                         f"{region} --channel {limit.channel} --request-quota USD{world}`")
         else:
             steps.append(f"{why}: ask for {quota} = {amount} in the production-access case "
                          "(set spend_limit_usd in the answers; the case text carries it)")

@@ -73,6 +73,7 @@ class TrackedTarget:
     evidence: str | None = None
     profile: str | None = None  # how to reach the account again in the commands we suggest
     role_arn: str | None = None
+    account_name: str | None = None  # the account's name in AWS Organizations, when read
     # The Support Center's number of the case (case_id is the Support API's id once known),
     # and where the rendered description stands (delivery.py).
     display_id: str | None = None
@@ -89,12 +90,14 @@ class TrackedTarget:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "account_id": self.target.account_id, "region": self.target.region,
+            "account_id": self.target.account_id, "account_name": self.account_name,
+            "region": self.target.region,
             "channel": self.target.channel, "state": self.state, "tier": self.tier,
             "aws_status": self.aws_status, "request_id": self.request_id,
             "case_id": self.case_id, "backend": self.backend, "filed_at": self.filed_at,
             "age_s": self.age_s, "last_message": self.last_message,
-            "next_step": self.next_step, "read_at": self.read_at, "note": self.note,
+            "next_step": self.next_step, "next_commands": commands_in(self.next_step),
+            "read_at": self.read_at, "note": self.note,
             "problem": self.problem, "history": self.history,
             "production_evidence": self.evidence,
             "display_id": self.display_id, "description": self.description,
@@ -197,6 +200,7 @@ def track_one(
     row = TrackedTarget(target, None, history=[_history_item(e) for e in history])
     if isinstance(account, AwsAccount):
         row.profile, row.role_arn = account.profile, account.role_arn
+        row.account_name = getattr(account, "name", None)
     if entry is not None:
         row.backend, row.filed_at = entry.backend, entry.filed_at
         row.request_id, row.case_id = entry.request_id, entry.case_id
@@ -419,9 +423,42 @@ def _history_item(entry: Entry) -> dict[str, Any]:
 
 
 def _flags(row: TrackedTarget) -> str:
+    """The options that reach the same world: the simulator, the profile, the role."""
+    import shlex
+
+    from pinpoint_sandbox.paths import simulate_flag
+
+    flags = simulate_flag()
+    if row.profile:
+        flags += f" --profile {shlex.quote(row.profile)}"
     if row.role_arn:
-        return f" --role-arn {row.role_arn}"
-    return f" --profile {row.profile}" if row.profile else ""
+        flags += f" --role-arn {shlex.quote(row.role_arn)}"
+    return flags
+
+
+def _refile_answers(entry: Entry | None) -> str:
+    """` -a FILE` with the denied request's answers (kept in the ledger), written once."""
+    import shlex
+
+    from pinpoint_sandbox.answers.sources import dump_yaml
+    from pinpoint_sandbox.paths import refile_answers_path, write_private
+
+    if entry is None or not entry.answers:
+        return ""
+    path = refile_answers_path(entry.target.key, entry.intent_id)
+    if not path.exists():  # the user may be editing it: never written over
+        try:
+            write_private(path, dump_yaml(entry.answers))
+        except OSError:
+            return ""
+    return f" -a {shlex.quote(str(path))}"
+
+
+def commands_in(step: str) -> list[str]:
+    """The commands a next step names (between backticks)."""
+    import re
+
+    return [c for c in re.findall(r"`([^`]+)`", step) if c.startswith("pinpoint-sandbox ")]
 
 
 def case_link(case_id: str | None) -> str:
@@ -442,7 +479,8 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         # Found at AWS, unknown to the ledger: reply and refile work on recorded targets.
         adopted = next_step(row, Entry(t, "aws", row.backend or "support", "",
                                        status="filed", case_id=row.case_id))
-        return f"`pinpoint-sandbox record {key} --case-id {row.case_id}`, then {adopted}"
+        return (f"`pinpoint-sandbox record {key}{flags} --case-id {row.case_id}`, "
+                f"then {adopted}")
     if row.state == "approved":
         return "nothing: production access granted"
     if row.state == "denied" and VOICE_UNCONFIRMED in (row.note or ""):
@@ -450,15 +488,20 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
                 "if it granted voice, nothing; if not, refile: `pinpoint-sandbox request "
                 f"{t.channel} -r {t.region}{flags} --refile`")
     if row.state == "denied":
-        return (f"refile: `pinpoint-sandbox request {t.channel} -r {t.region}{flags} --refile` "
-                "(change the answers AWS objected to first)")
+        answers = _refile_answers(entry)
+        edit = "edit the answers AWS objected to in that file first" if answers else \
+            "change the answers AWS objected to first"
+        return (f"refile: `pinpoint-sandbox request {t.channel} -r {t.region}{flags}{answers} "
+                f"--refile` ({edit})")
     if row.state == "needs_reply":
-        return f"reply to AWS's question: `pinpoint-sandbox reply {key} --message '…'`"
+        # Runnable as printed: without the file it stops (exit 2) before sending anything.
+        return (f"write your answer to AWS's question in reply.txt, then: "
+                f"`pinpoint-sandbox reply {key}{flags} --file reply.txt`")
     if row.state == "awaiting_you":
         saved = (entry.extra.get("case_file") if entry else None) or "the saved case file"
         return (f"file the case saved in {saved} at "
                 "https://console.aws.amazon.com/support/home#/case/create, then "
-                f"`pinpoint-sandbox record {key} --case-id ID`")
+                f"`pinpoint-sandbox record {key}{flags} --case-id ID`")
     if row.state == "filed":
         return (f"rerun `pinpoint-sandbox request {t.channel} -r {t.region}{flags}`: it checks "
                 "AWS for the interrupted filing before anything else")
@@ -476,15 +519,15 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
                 f"`pinpoint-sandbox record {key} --case-id {shown or 'ID'}`")
     pending = _description_to_paste(entry)
     if pending and not row.case_id:
-        return (f"wait for AWS to open the case of request {row.request_id}; then "
-                f"`pinpoint-sandbox reply {key} --file {pending}` adds the description")
+        return (f"wait for AWS to open the case of request {row.request_id}; then add the "
+                f"description with `pinpoint-sandbox reply {key}{flags} --file {pending}`")
     if pending and row.note:  # the plan has no Support API: by hand
         return (f"paste the description saved in {pending} into case {row.case_id}: "
-                f"{case_link(row.case_id)}, then `pinpoint-sandbox record {key} --case-id "
-                f"{row.case_id}`")
+                f"{case_link(row.case_id)}, then `pinpoint-sandbox record {key}{flags} "
+                f"--case-id {row.case_id}`")
     if pending:
         return (f"add the description to case {row.case_id}: "
-                f"`pinpoint-sandbox reply {key} --file {pending}`")
+                f"`pinpoint-sandbox reply {key}{flags} --file {pending}`")
     wait = "nothing: wait, AWS answers within 24 h"
     return f"{wait} ({row.note})" if row.note else wait
 
@@ -497,8 +540,11 @@ def _description_to_paste(entry: Entry | None) -> str | None:
         return None
     if any(reply.get("delivered") for reply in entry.replies):
         return None  # sent with `reply` (or pasted and `record`ed)
-    saved = str(manual_case_path(entry.target))
-    return saved if saved in (entry.detail or "") else None
+    saved = manual_case_path(entry.target)
+    for path in (saved, saved.with_suffix(".md")):  # .md: written by earlier versions
+        if str(path) in (entry.detail or ""):
+            return str(path)
+    return None
 
 
 def find_target(

@@ -119,7 +119,11 @@ def test_builtin_scenarios_load() -> None:
     examples = Path(__file__).resolve().parents[2] / "examples" / "simulator"
     assert sorted(p.stem for p in examples.glob("*.yaml")) == names
     organization = load_scenario("organization")
-    assert len(organization["accounts"]) == 3
+    assert len(organization["accounts"]) == 5  # management, 2 reachable, suspended, role-less
+    assert organization["organization"]["management_account"] == "210987654321"
+    states = {a.get("name"): (a.get("state", "ACTIVE"), a.get("role_missing", False))
+              for a in organization["accounts"]}
+    assert states["acme-closed"][0] == "SUSPENDED" and states["acme-invited"][1] is True
 
 
 def _write(tmp_path: Path, text: str) -> Path:

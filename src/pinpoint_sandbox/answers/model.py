@@ -101,7 +101,12 @@ def format_usd(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
 
+_BARE_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?:[/?#]\S*)?")
+
+
 def _https_url(value: str) -> str:
+    if "://" not in value and _BARE_DOMAIN.fullmatch(value):
+        value = f"https://{value}"  # acmewidgets.co.uk is what people type: complete it
     if not value.lower().startswith("https://"):
         raise ValueError(f"must start with https:// (got {show_value(value)})")
     parts = urlsplit(value)
@@ -588,9 +593,17 @@ def validate_field(channel: str, key: str, value: Any) -> str | None:
     except ValidationError as exc:
         errors = leaf_errors(exc.errors())
         if errors:
-            error = errors[0]
-            return f"{loc_text(error['loc'])}: {error_text(error)}"
+            # Every bad item, each in words ("item 2"), not "destination_countries[1]".
+            parts = [_within(error["loc"]) + error_text(error) for error in errors]
+            return f"{key}: " + "; ".join(parts)
     return None
+
+
+def _within(loc: Iterable[Any]) -> str:
+    """Where inside one answer: "item 2: ", "count: " ("" for the answer itself)."""
+    words = [f"item {part + 1}" if isinstance(part, int) else str(part).replace("_", " ")
+             for part in list(loc)[1:]]
+    return ", ".join(words) + ": " if words else ""
 
 
 def coerce_field(channel: str, key: str, value: Any) -> Any:

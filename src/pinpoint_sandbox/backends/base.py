@@ -44,7 +44,9 @@ class Existing:
             for name, value in (("request", self.request_id), ("case", self.case_id))
             if value
         )
-        state = f" ({self.status})" if self.status else ""
+        # The ledger's outcome word "filed" says nothing here: the request is an earlier one.
+        status = "filed earlier" if self.status == "filed" else self.status
+        state = f" ({status})" if status else ""
         return f"already requested via {self.source}: {ids or 'no id'}{state}"
 
 

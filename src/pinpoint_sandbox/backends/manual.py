@@ -40,7 +40,7 @@ FORM_FIELDS: dict[str, list[tuple[str, str]]] = {
 
 def manual_case_path(target: Target) -> Path:
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{target.account_id}-{target.region}-{target.channel}")
-    return manual_cases_dir() / f"{name}.md"
+    return manual_cases_dir() / f"{name}.txt"  # plain text (versions before 0.2 wrote .md)
 
 
 def form_fields(target: Target, language: str) -> list[tuple[str, str]]:

@@ -409,10 +409,31 @@ class ServiceQuotasBackend(Backend):
         status = requested.get("Status")
         case_id = requested.get("CaseId") or entry.case_id
         state = state_from_quota(status)
+        if state == "denied" and case_id:
+            # The quota says no; the case says why: AWS's newest message on it.
+            return AwsView(state, status, case_id, entry.request_id,
+                           _denial_reason(ctx, case_id), read_at=now_iso())
         if state in ("approved", "denied") or not case_id:
             return AwsView(state or "open", status, case_id, entry.request_id, read_at=now_iso())
         return follow_case(ctx.account, case_id, request_id=entry.request_id, quota_status=status,
                            replied_at=last_reply_time(entry))
+
+
+def _denial_reason(ctx: FilingContext, case_id: str) -> str | None:
+    """AWS's newest message on a denied request's case; None when the case cannot be read
+    (a Basic plan has no Support API: the denial stands without its reason)."""
+    from pinpoint_sandbox.backends.support import CaseUnreadable, read_case
+    from pinpoint_sandbox.lifecycle import clip_message, last_aws_message
+
+    try:
+        _status, communications, more = read_case(ctx.account, case_id)
+    except (CaseUnreadable, AwsError):  # the denial is the quota's word; the reason is extra
+        return None
+    found = last_aws_message(communications)
+    if found is None and (more or len(communications) > 1):
+        # No submitter reads as AWS's: the newest entry after the opening one is the answer.
+        found = clip_message(str(communications[0].get("body") or "")) or None
+    return found
 
 
 def quota_catalogue(account: AwsAccount, region: str) -> dict[tuple[str, str], str]:

@@ -19,11 +19,13 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from pinpoint_sandbox import __version__
+from pinpoint_sandbox.cli import helpwords
 from pinpoint_sandbox.cli.failures import describe_unexpected, one_line, redact
 from pinpoint_sandbox.cli.inert import clean
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 
 DEBUG = {"on": False}
+helpwords.install()
 
 
 def _print_error(message: str) -> None:
@@ -99,15 +101,7 @@ def _load_command(name: str) -> Any:
 class HandledGroup(TyperGroup):
     """The one error handler: every error is one line on stderr, its exit code, and with
     --output json one JSON document on stdout; never a traceback (unless --debug) or a secret.
-    Commands are loaded on first use (COMMAND_MODULES)."""
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMAND_MODULES)
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
-            self.commands[cmd_name] = _load_command(cmd_name)
-        return self.commands.get(cmd_name)
+    Sub-groups (`simulator`) use it too, with their own commands."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
                      **extra: Any) -> Any:
@@ -156,8 +150,21 @@ class HandledGroup(TyperGroup):
             raise _fail(args, message, code) from None
 
 
+class RootGroup(HandledGroup):
+    """The root: its commands are loaded on first use (COMMAND_MODULES). Only the root:
+    a sub-group lists and runs its own commands, never the root's."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMAND_MODULES)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            self.commands[cmd_name] = _load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+
 app = typer.Typer(
-    cls=HandledGroup,
+    cls=RootGroup,
     name="pinpoint-sandbox",
     help=(
         "Take AWS End User Messaging SMS/MMS and Voice accounts out of the sandbox: "
@@ -165,7 +172,10 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # `--install-completion` / `--show-completion` as Typer provides; `-h` as `--help`
+    # (sub-commands inherit both from the root's context).
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -188,8 +198,36 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.",
                      metavar="")
     ] = False,
+    endpoint_url: Annotated[
+        str | None, typer.Option(
+            "--endpoint-url", metavar="URL", show_default=False,
+            help="Send every AWS call to this URL, as the AWS CLI's --endpoint-url (accepted "
+                 "anywhere on the command line; AWS_ENDPOINT_URL does the same)."),
+    ] = None,
 ) -> None:
     DEBUG["on"] = debug
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED.clear()  # each command starts outside the simulator (several run in one process)
+
+
+def _take_endpoint_url(args: list[str]) -> list[str]:
+    """`--endpoint-url URL` anywhere, as the AWS CLI takes it: it becomes AWS_ENDPOINT_URL,
+    which boto3 reads for every client (checked with the environment before any call)."""
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--endpoint-url" and i + 1 < len(args):
+            os.environ["AWS_ENDPOINT_URL"] = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--endpoint-url="):
+            os.environ["AWS_ENDPOINT_URL"] = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    return rest
 
 
 def _ascii_number(word: str) -> bool:
@@ -198,7 +236,8 @@ def _ascii_number(word: str) -> bool:
 
 def normalize_argv(args: list[str]) -> list[str]:
     """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
-    `--watch` without a number means every 300 seconds."""
+    `--watch` without a number means every 300 seconds; `--endpoint-url` anywhere."""
+    args = _take_endpoint_url(args)
     args = ["--simulate=default" if a == "--simulate" else a for a in args]
     return [
         "--watch=300" if a == "--watch" and not (i + 1 < len(args) and _ascii_number(args[i + 1]))

@@ -79,6 +79,10 @@ def batch(
     )
     print_results(report.results, json_output=json_output,
                   skipped_accounts=fan.unused if fan is not None else None)
+    if dry_run and not json_output:
+        from pinpoint_sandbox.cli.request import dry_run_end
+
+        dry_run_end(report.results)
     code = common.organization_exit(report.exit_code, fan)
     if code:
         raise typer.Exit(code)

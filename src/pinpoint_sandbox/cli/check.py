@@ -23,6 +23,7 @@ def check(
     channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
     region: common.RegionOpt = None,
     profile: common.ProfileOpt = None,
+    role_arn: common.RoleArnOpt = None,
     answers: common.AnswersOpt = None,
     backend: common.BackendOpt = common.BackendChoice.auto,
     output: common.OutputOpt = common.OutputFormat.text,
@@ -43,15 +44,14 @@ def check(
     read = answers_for_check(channel.value, answers,
                              note=lambda text: stderr_console().print(text, markup=False))
     regions = parse_regions(region or []) or parse_regions(read.regions)
-    regions = regions or common.default_regions(profile)
     ledger = common.validate_file_option(ledger, "--ledger", writes=False)
     validated, note = case_answers(channel.value, read)
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
-    common.start_simulator(simulate)
-    requests = [
-        Request(channel.value, common.account_for(profile), regions, validated, backend.value)
-    ]
+    common.start_simulator(simulate)  # no call yet; it may set the default region
+    regions = regions or common.default_regions(profile)
+    account = common.account_for(profile, role_arn)
+    requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None
     if selection is not None:
         from pinpoint_sandbox.organization import fan_out

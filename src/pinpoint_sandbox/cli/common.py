@@ -52,6 +52,11 @@ ProfileOpt = Annotated[
     str | None, typer.Option("--profile", help="AWS profile (default: boto3's credential chain).",
                        metavar="NAME")
 ]
+RoleArnOpt = Annotated[
+    str | None,
+    typer.Option("--role-arn", help="Role to assume in the target's account (from --profile's "
+                 "credentials, or boto3's chain).", metavar="ARN", show_default=False),
+]
 OutputOpt = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="text, or one JSON document on stdout.")
 ]
@@ -135,6 +140,10 @@ def start_simulator(simulate: str | None) -> None:
     """Start the in-process simulator when --simulate was given; it sets boto3's env vars."""
     if simulate is None:
         return
+    from pinpoint_sandbox.paths import SIMULATED
+
+    if SIMULATED.get("source"):
+        return  # already started by this command (e.g. before its questions)
     from pinpoint_sandbox.simulator import start_in_process
 
     scenario = None if simulate in ("", "default", "1", "true") else simulate
@@ -143,7 +152,14 @@ def start_simulator(simulate: str | None) -> None:
 
 
 def _announce(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    """The "which scenario" line, wrapped at spaces to the terminal's width (COLUMNS)."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    wrapped = textwrap.wrap(line, width=max(40, width), subsequent_indent="  ",
+                            break_long_words=False, break_on_hyphens=False)
+    sys.stderr.write("\n".join(wrapped or [line]) + "\n")
 
 
 def interactive(no_input: bool) -> bool:
@@ -345,3 +361,19 @@ def organization_exit(code: int, fan: Any) -> int:
     if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
         return int(ExitCode.PARTIAL)
     return code
+
+
+def panel(title: str, *aliases: Any) -> None:
+    """Group the shared options under a heading in every command's --help."""
+    for alias in aliases:
+        for info in getattr(alias, "__metadata__", ()):
+            info.rich_help_panel = title
+
+
+panel("Where (AWS)", RegionOpt, ProfileOpt, RoleArnOpt, SimulateOpt)
+panel("Output", OutputOpt, LedgerOpt)
+panel("Answers and review", AnswersOpt, SetOpt, IgnoreOpt, TemplatesDirOpt)
+panel("Filing", DryRunOpt, YesOpt, NoInputOpt, BackendOpt, QuotaCodeOpt, WaitOpt, RefileOpt,
+       DestinationsOpt)
+panel("Organization", OrganizationOpt, OuOpt, ExcludeOpt, TagOpt, RoleNameOpt, ExternalIdOpt,
+       SessionDurationOpt, MaxConcurrencyOpt)

@@ -128,6 +128,11 @@ def describe_unexpected(exc: BaseException) -> tuple[str, int]:
         problem = endpoint_problem()
         if problem:
             return problem, int(ExitCode.USAGE)
+    if name == "ProfileNotFound":
+        from pinpoint_sandbox.aws import missing_profile
+
+        profile = getattr(exc, "kwargs", {}).get("profile")
+        return redact(missing_profile(str(profile) if profile else None)), int(ExitCode.USAGE)
     if name in CONFIG_ERRORS:
         text = one_line(redact(str(exc)))
         return (f"the AWS configuration is not usable: {text} (check AWS_* variables, "

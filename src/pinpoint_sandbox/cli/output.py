@@ -71,6 +71,9 @@ class RichReporter:
                 shown.append(generic)
                 body = f"Subject: {plan.case.subject}\n\n{plan.case.description}"
                 self.console.print(Panel(body, title=title, expand=False), markup=False)
+        if not plans:
+            self.console.print("Nothing to file: no target.", markup=False)
+            return
         if len(plans) > SUMMARY_OVER:
             _summary(self.console, "Plan", [
                 (p.target.account_id, "file" if p.ready else (p.decided or ""),
@@ -96,6 +99,8 @@ class RichReporter:
         self.console.print(table)
         for note in notes:
             self.console.print(f"  • {note}", markup=False)
+        if not any(p.ready for p in plans):
+            self.console.print(nothing_to_file(plans), markup=False)
 
     def confirm(self, count: int) -> bool:
         if not self.can_prompt:
@@ -184,6 +189,19 @@ class RichReporter:
                 time.sleep(min(1.0, left))
 
 
+def nothing_to_file(plans: Sequence[TargetPlan]) -> str:
+    """"Nothing to file: 2 target(s) already requested, 1 blocked"."""
+    from collections import Counter
+
+    def why(plan: TargetPlan) -> str:
+        if plan.decided == "skipped":
+            return "already requested" if plan.existing else "already in production"
+        return str(plan.decided)
+
+    counts = Counter(why(p) for p in plans)
+    return "Nothing to file: " + ", ".join(f"{n} target(s) {w}" for w, n in counts.items()) + "."
+
+
 def destination_notes(plan: TargetPlan) -> list[str]:
     """Countries this target will not reach even after approval, with the next step."""
     return [
@@ -234,6 +252,9 @@ def print_results(
     from pinpoint_sandbox.cli.inert import console as inert_console
 
     console = inert_console()
+    if not results:
+        console.print("No target: nothing was done.", markup=False)
+        return
     if len(results) > SUMMARY_OVER:
         _summary(console, "Results", [(r.account_id, r.action, r.reason) for r in results])
         return

@@ -47,9 +47,7 @@ def raise_spend(
     from pinpoint_sandbox.spend import limit_name_for
 
     name = limit_name_for(channel)
-    regions = parse_regions(region or []) or common.default_regions(profile)
-    if not regions:
-        raise UsageError("No region given: pass --region REGION.")
+    regions = parse_regions(region or [])
     if to is not None and request_quota is not None:
         raise UsageError("--to and --request-quota do not go together: raise the enforced "
                          "limit, or ask for a higher maximum, one at a time.")
@@ -57,7 +55,11 @@ def raise_spend(
         raise UsageError("raise-spend writes to AWS and there is no terminal to confirm on: "
                          "pass --yes to go ahead, or --dry-run to preview.")
     ledger = common.validate_file_option(ledger, "--ledger")
-    common.start_simulator(simulate)  # a simulated run has its own ledger
+    common.start_simulator(simulate)  # no call yet; a simulated run has its own ledger and
+    regions = regions or common.default_regions(profile)  # may set the default region
+    if not regions:
+        raise UsageError("No region given: pass --region REGION (or set a default region: "
+                         "AWS_REGION, or `region` in the profile).")
     account = common.account_for(profile)
     planned = _plan(account, regions, name, to, request_quota)
     results = [row for row, _quota in planned]

@@ -40,12 +40,25 @@ def add_readiness(account: Any, rows: list[RegionStatus], answers: Path | None) 
 
 
 def write_html(html: Path, tracked: list[Any], rows: list[RegionStatus],
-               readiness: ReadinessMap) -> None:
-    """One page: every tracked target, with its region's facts and readiness."""
+               readiness: ReadinessMap, unused: list[Any] | None = None) -> None:
+    """One page: every tracked target, with its region's facts and readiness; the accounts
+    an organization run could not cover (and why); account names; a simulated run marked."""
     from pinpoint_sandbox.cli.output import stderr_console
-    from pinpoint_sandbox.report import render_report, tracked_report_rows, write_report
+    from pinpoint_sandbox.paths import SIMULATED
+    from pinpoint_sandbox.report import (
+        Uncovered,
+        render_report,
+        tracked_report_rows,
+        write_report,
+    )
 
-    write_report(html, render_report(tracked_report_rows(tracked, rows, readiness)))
+    left_out = [Uncovered(u.account_id, u.name or None, u.status, u.reason)
+                for u in unused or []]
+    names = {t.target.account_id: t.account_name for t in tracked if t.account_name}
+    names.update({u.account_id: u.name for u in left_out if u.name})
+    page = render_report(tracked_report_rows(tracked, rows, readiness), names=names,
+                         uncovered=left_out, simulated=SIMULATED.get("source"))
+    write_report(html, page)
     stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
 
 

@@ -19,6 +19,7 @@ def record(
     ],
     region: OneRegionOpt = None,
     profile: common.ProfileOpt = None,
+    role_arn: common.RoleArnOpt = None,
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
@@ -34,7 +35,7 @@ def record(
     if region is None:
         parse_target(target, None, None)  # checked before anything starts
     common.start_simulator(simulate)  # a simulated run has its own ledger
-    account = common.account_for(profile) if region is not None else None
+    account = common.account_for(profile, role_arn) if region is not None else None
     chosen = parse_target(target, region, account)
     entry = record_case(chosen, case_id.strip(), Ledger(ledger or ledger_path()))
     if output == common.OutputFormat.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,6 +43,7 @@ def run_request(
     region: list[str] | None,
     profile: str | None,
     answers: Path | None,
+    role_arn: str | None = None,
     set_: list[str] | None,
     backend: common.BackendChoice,
     dry_run: bool,
@@ -69,6 +71,12 @@ def run_request(
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
     say = RichReporter(json_output=True, can_prompt=False).message  # stderr
+    if can_prompt:  # before the other questions: the checks that need no answers
+        stop, regions, set_ = _regions_then_checks(
+            channel, regions, answers, set_ or [], profile, role_arn, simulate, ledger,
+            send_test_call, output)
+        if stop is not None:
+            return stop
     # Saved answers are used only as the prompts' prefill, or when asked for (`--answers last`).
     validated = resolve_answers(
         channel,
@@ -84,7 +92,7 @@ def run_request(
     if save_answers is not None:
         say(f"Answers saved to {save_answers}.")
     common.start_simulator(simulate)
-    account = common.account_for(profile)
+    account = common.account_for(profile, role_arn)
     if send_test_call:
         _send_test_call(account, list(validated.regions), send_test_call, yes=yes,
                         can_prompt=can_prompt, dry_run=dry_run, ledger=ledger)
@@ -96,6 +104,59 @@ def run_request(
                             json_output=output == common.OutputFormat.json, can_prompt=can_prompt)
 
 
+def _regions_then_checks(
+    channel: Channel, regions: list[str] | None, answers: Path | None, sets: list[str],
+    profile: str | None, role_arn: str | None, simulate: str | None, ledger: Path | None,
+    send_test_call: str | None, output: common.OutputFormat,
+) -> tuple[int | None, list[str] | None, list[str]]:
+    """In a terminal: the regions first (unless given), then `_check_first` on them.
+    Returns (exit code to stop with, or None; the regions; the --set values)."""
+    if not regions and answers is None and not any(s.startswith("regions=") for s in sets):
+        from pinpoint_sandbox.questions.engine import ask_regions
+
+        common.start_simulator(simulate)  # no call yet; it may set the default region
+        regions = ask_regions(channel, common.default_regions(profile)) or None
+    if not regions:
+        return None, regions, sets
+    common.start_simulator(simulate)
+    stop, attested = _check_first(channel, regions, common.account_for(profile, role_arn),
+                                  ledger, send_test_call, output)
+    return stop, regions, [*sets, *attested]
+
+
+def _check_first(channel: Channel, regions: list[str], account: AwsAccount,
+                 ledger: Path | None, send_test_call: str | None,
+                 output: common.OutputFormat) -> tuple[int | None, list[str]]:
+    """The answer-free checks, before the questionnaire: (exit code to stop with, or None to
+    go on; --set values the user's answers here add). Settled regions are named first."""
+    from pinpoint_sandbox.early import describe, early_checks
+    from pinpoint_sandbox.plan import exit_code_for
+
+    say = RichReporter(json_output=True, can_prompt=False).message  # stderr
+    early = early_checks(account, channel, regions, ledger or ledger_path())
+    for plan in early.settled:
+        say(describe(plan))
+    attest = early.only_voice_evidence_missing
+    if attest and not send_test_call:
+        where = ", ".join(p.target.region for p in attest)
+        if _confirm(f"Did you send a voice message from this account in {where} yourself "
+                    "(AWS's records can lag)? Answer no to stop here"):
+            attest_sets = ["voice_message_sent=true"]
+            return None, attest_sets
+    elif attest:
+        return None, []  # --send-test-call sends it after the questions
+    if early.open_regions:
+        if early.settled:
+            say(f"The questions below are for: {', '.join(early.open_regions)}.")
+        return None, []
+    results = early.results()
+    print_results(results, json_output=output == common.OutputFormat.json)
+    how = (" Send one first (`--send-test-call +E164` sends one for you), then rerun."
+           if attest else "")
+    say(f"Nothing to file in {', '.join(regions)}: no question asked, nothing filed.{how}")
+    return int(exit_code_for(results)), []
+
+
 def _review_and_file(request: Request, answers: Answers, options: RunOptions,
                      flag_waivers: list[str], *, json_output: bool, can_prompt: bool) -> int:
     """The content review, then the plan (preview, validation, confirmation, filing)."""
@@ -104,7 +165,19 @@ def _review_and_file(request: Request, answers: Answers, options: RunOptions,
                    answers.model_dump(mode="json"), flag_waivers)
     report = run([request], options, reporter)
     print_results(report.results, json_output=json_output)
+    if options.dry_run and not json_output:
+        dry_run_end(report.results)
     return report.exit_code
+
+
+def dry_run_end(results: Sequence[Any]) -> None:
+    """A dry run ends by saying that nothing was filed, and how to file."""
+    from pinpoint_sandbox.cli.output import stderr_console
+
+    ready = sum(r.action == "previewed" for r in results)
+    how = (f"to file {ready} request(s), run the same command without --dry-run (add --yes "
+           "to skip the confirmation)." if ready else "no target would be filed either.")
+    stderr_console().print(f"Dry run: nothing was filed; {how}", markup=False)
 
 
 def checked_ignores(ignore: list[str] | None) -> list[str]:
@@ -139,6 +212,7 @@ def request(
     channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
     region: common.RegionOpt = None,
     profile: common.ProfileOpt = None,
+    role_arn: common.RoleArnOpt = None,
     answers: common.AnswersOpt = None,
     set_: common.SetOpt = None,
     backend: common.BackendOpt = common.BackendChoice.auto,
@@ -165,7 +239,8 @@ def request(
     if send_test_call and channel != common.ChannelChoice.voice:
         raise UsageError("--send-test-call is for `request voice` only.")
     code = run_request(
-        channel.value, region=region, profile=profile, answers=answers, set_=set_,
+        channel.value, region=region, profile=profile, role_arn=role_arn, answers=answers,
+        set_=set_,
         backend=backend, dry_run=dry_run, yes=yes, no_input=no_input, output=output,
         simulate=simulate, templates_dir=templates_dir, quota_code=quota_code, ledger=ledger,
         save_answers=save_answers, wait=wait, send_test_call=send_test_call, refile=refile,

@@ -190,25 +190,50 @@ def advance(
     ] = None,
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State file (default: the active scenario's)."),
+        typer.Option("--state", help="State file (default: the active scenario's).",
+                     metavar="FILE"),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", "-s", "--simulate", show_default=False, metavar="NAME",
+                     help="The scenario to change (name or file; default: the active one)."),
     ] = None,
 ) -> None:
     """Play AWS: approve, deny or ask a question on a target's newest request and case."""
-    from pinpoint_sandbox.simulator import SimulatorState, default_state_file
+    from pinpoint_sandbox.simulator import SimulatorState
     from pinpoint_sandbox.simulator.lifecycle import ACTIONS, advance
+    from pinpoint_sandbox.simulator.state import update_state_file
 
     if action not in ACTIONS:
         raise UsageError(f"advance {action}: choose approve, deny or ask.")
-    state_file = state if state is not None else default_state_file()
+    name, state_file = _advance_state(state, scenario)
     if not state_file.is_file():
         raise UsageError(
-            f"no simulator state at {state_file}: file a request with --simulate first."
+            f"no simulator state for scenario {name} ({state_file}): file a request with "
+            f"--simulate={name} first."
         )
-    world = SimulatorState.load(state_file)
-    account_id, where, channel = _advance_target(target, region, world.default_account)
-    line = advance(world, account_id, where, channel, action, message)  # type: ignore[arg-type]
-    world.save(state_file)
-    typer.echo(line, err=True)
+
+    def change(world: SimulatorState) -> str:
+        account_id, where, channel = _advance_target(target, region, world.default_account)
+        return advance(world, account_id, where, channel, action, message)  # type: ignore[arg-type]
+
+    # Under the state file's lock, read-modify-write: a running `serve` or `--simulate` run
+    # reads the change on its next call, and never writes its older copy over it.
+    line = update_state_file(state_file, change)
+    typer.echo(f"simulator: scenario {name}: {line}", err=True)
+
+
+def _advance_state(state: Path | None, scenario: str | None) -> tuple[str, Path]:
+    """(scenario name, state file) that `advance` changes."""
+    from pinpoint_sandbox.simulator import STATE_NAME, active_name, scenario_dir
+
+    if state is not None:
+        return str(state), state
+    if scenario is not None and scenario not in ("", "default", "1", "true"):
+        name = _scenario_name(scenario)
+    else:
+        name = active_name()
+    return name, scenario_dir(name) / STATE_NAME
 
 
 def _advance_target(

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.targets import Target
     from pinpoint_sandbox.tracker import Reach, Scope, TrackedTarget
 
-STATE_STYLE = {"approved": "green", "denied": "bold red", "needs_reply": "bold yellow",
-               "awaiting_you": "yellow", "open": "cyan", "filed": "cyan"}
-
 ProfilesOpt = Annotated[
     list[str] | None,
     typer.Option("--profile", help="AWS profile; repeat it for several accounts in one table.",
@@ -35,12 +32,18 @@ BatchOpt = Annotated[
     Path | None,
     typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE"),
 ]
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="Also show each target's tier and request/case ids.",
+                       metavar="")
+]
 WatchOpt = Annotated[
     int | None,
     typer.Option("--watch", help="Poll every SECONDS (default 300, at most a day) until all "
                  "are approved (0) or one needs you (3).", metavar="[SECONDS]",
                  show_default=False, max=86400),
 ]
+common.panel("Where (AWS)", ProfilesOpt, RoleArnsOpt, BatchOpt)
+common.panel("Output", WideOpt, WatchOpt)
 
 
 def status(
@@ -55,6 +58,7 @@ def status(
     role_arn: RoleArnsOpt = None,
     batch: BatchOpt = None,
     watch: WatchOpt = None,
+    wide: WideOpt = False,
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
@@ -105,12 +109,13 @@ def status(
     if html is not None:  # the page shows every target with its region's facts
         regions = sorted({*regions, *(t.region for t in targets)})
     code, rows, facts = _states_and_facts(targets, scopes, regions, ledger, wants_facts,
-                                          watch, json_output)
+                                          watch, json_output, wide)
     readiness = _readiness(scopes, facts, answers) if facts else {}
+    _agree(facts, rows)  # one state per target, in the page as in the other views
     if html is not None:  # first: a page that cannot be written is the one JSON document
-        readiness_cli.write_html(html, rows, facts, readiness)
-    _emit(rows, facts, readiness,
-          json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
+        readiness_cli.write_html(html, rows, facts, readiness, org.unused if org else None)
+    _emit(rows, facts, readiness, json_output=json_output, watched=watch is not None,
+          unused=org.unused if org else None, wide=wide)
     if code := common.organization_exit(code, org):
         raise typer.Exit(code)
 
@@ -141,7 +146,7 @@ def _checked_options(
 
 def _states_and_facts(
     targets: dict[Target, Reach], scopes: list[Scope], regions: list[str], ledger: Path | None,
-    wants_facts: bool, watch: int | None, json_output: bool,
+    wants_facts: bool, watch: int | None, json_output: bool, wide: bool = False,
 ) -> tuple[int, list[TrackedTarget], list[RegionStatus]]:
     """The targets' states and the regions' facts. Read once, both at the same time: they
     are independent, and each is a chain of calls per region (sharing the account's cache).
@@ -149,7 +154,7 @@ def _states_and_facts(
     from concurrent.futures import ThreadPoolExecutor
 
     if watch is not None:
-        code, rows = _watch(targets, watch, ledger, json_output)
+        code, rows = _watch(targets, watch, ledger, json_output, wide)
         return code, rows, _region_facts(scopes, regions, ledger) if wants_facts else []
     if not wants_facts:
         return (*_track_once(targets, ledger), [])
@@ -169,7 +174,8 @@ def _track_once(
 
 
 def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: ReadinessMap, *,
-          json_output: bool, watched: bool, unused: list[Any] | None = None) -> None:
+          json_output: bool, watched: bool, unused: list[Any] | None = None,
+          wide: bool = False) -> None:
     from pinpoint_sandbox.tracker import summary
 
     if unused is not None:
@@ -188,7 +194,27 @@ def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: Readi
         _print_facts(facts)
         readiness_cli.print_readiness(facts, readiness)
     if not watched:  # the live table already showed them
-        _print_rows(rows)
+        _print_rows(rows, wide)
+
+
+def _agree(facts: list[RegionStatus], rows: list[TrackedTarget]) -> None:
+    """One state per target in every view: the tracker's (it read the request's own
+    status and case), never the ledger's outcome word in the region rows."""
+    tracked = {(r.target.account_id, r.target.region, r.target.channel): r for r in rows}
+    for region in facts:
+        lines = []
+        for info in region.targets:
+            row = tracked.get((region.account_id, region.region, info["channel"]))
+            if row is None:
+                continue
+            info.update(state=row.state, request_id=row.request_id, case_id=row.case_id,
+                        since=row.filed_at or info.get("since"))
+            if row.state is not None:
+                ids = ", ".join(f"{name} {value}" for name, value in
+                                (("request", row.request_id), ("case", row.case_id)) if value)
+                lines.append(f"{info['channel']}: {row.state} ({ids or 'no id'})")
+        if lines or not region.requests:
+            region.requests = lines
 
 
 def _readiness(scopes: list[Scope], facts: list[RegionStatus],
@@ -294,18 +320,19 @@ def _region_facts(
 
 def _watch(
     targets: dict[Target, Reach], seconds: int, ledger: Path | None,
-    json_output: bool,
+    json_output: bool, wide: bool = False,
 ) -> tuple[int, list[TrackedTarget]]:
     from rich.live import Live
 
     from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.cli.status_view import status_lines
     from pinpoint_sandbox.errors import Interrupted
     from pinpoint_sandbox.tracker import watch
 
     console = stderr_console()
     with Live(console=console, auto_refresh=False, transient=json_output) as live:
         def show(rows: list[TrackedTarget]) -> None:
-            live.update(_table(rows), refresh=True)
+            live.update(status_lines(rows, console.width, wide=wide), refresh=True)
 
         try:
             return watch(targets, seconds=seconds, ledger_file=ledger, on_update=show)
@@ -313,43 +340,12 @@ def _watch(
             raise Interrupted("Stopped watching; the ledger keeps what was read.") from None
 
 
-def _table(rows: list[TrackedTarget]) -> Any:
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from pinpoint_sandbox.lifecycle import age_text
-    from pinpoint_sandbox.tracker import summary
-
-    table = Table(title="Requests", show_lines=False)
-    for col in ("account", "region", "channel", "tier", "state", "evidence", "ids", "age"):
-        table.add_column(col, no_wrap=True)
-    table.add_column("AWS's last message", overflow="fold", max_width=50)
-    table.add_column("next step", overflow="fold")
-    for row in rows:
-        ids = "\n".join(f"{name} {value}" for name, value in
-                        (("req", row.request_id), ("case", row.case_id or row.display_id))
-                        if value)
-        state = Text(row.state or "not requested", style=STATE_STYLE.get(row.state or "", ""))
-        if row.description:  # where the rendered description stands, in one word
-            state.append(f"\ndescription {row.description.replace('_', ' ')}")
-        table.add_row(row.target.account_id, row.target.region, row.target.channel,
-                      row.tier or "?", state, row.evidence or "-", ids or "-",
-                      age_text(row.age_s),
-                      Text(row.last_message or "-"), Text(row.next_step))
-    counts = ", ".join(f"{count} {state}" for state, count in summary(rows).items())
-    return Group(table, Text(f"{len(rows)} target(s): {counts or 'none'}"))
-
-
-def _print_rows(rows: list[TrackedTarget]) -> None:
+def _print_rows(rows: list[TrackedTarget], wide: bool) -> None:
     from pinpoint_sandbox.cli.inert import console as inert_console
-    from pinpoint_sandbox.cli.output import stderr_console
+    from pinpoint_sandbox.cli.status_view import status_lines
 
-    inert_console().print(_table(rows))
-    err = stderr_console()
-    for row in rows:
-        if row.problem:
-            err.print(f"{row.target.key}: {row.problem}", markup=False)
+    console = inert_console()
+    console.print(status_lines(rows, console.width, wide=wide))
 
 
 def _print_facts(rows: list[RegionStatus]) -> None:

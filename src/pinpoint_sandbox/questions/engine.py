@@ -127,6 +127,23 @@ def confirm(message: str, default: bool = False) -> bool:
         raise Interrupted("Cancelled: nothing was filed.") from None
 
 
+def ask_regions(channel: str, preselect_regions: list[str] | None = None) -> list[str]:
+    """Only the regions question, first: the checks that need no answers (`early.py`) run as
+    soon as the regions are known, before the other questions."""
+    questions = load_questions(channel)
+    question = next(q for q in questions if q.key == "regions")
+    own, shared = _remembered(channel)
+    defaults = {q.key: q.default for q in questions if q.default is not None}
+    session = _Session(channel, [question], {}, {**defaults, **shared, **own},
+                       preselect_regions)
+    try:
+        with _prompt_output():
+            session.ask(question, "1")
+    except (_Cancelled, _InputEnded):
+        raise Interrupted("Interrupted: nothing was filed.") from None
+    return [str(r) for r in session.answered.get("regions") or []]
+
+
 class _Session:
     """One questionnaire run: the answers so far, per-answer review, the summary and edits."""
 

@@ -79,8 +79,13 @@ def scenario_dir(name: str) -> Path:
 
 def default_state_file() -> Path:
     """The state file `--simulate` alone would use (the active scenario's)."""
+    return scenario_dir(active_name()) / STATE_NAME
+
+
+def active_name() -> str:
+    """The scenario `--simulate` alone continues with."""
     active = _read_active()
-    return scenario_dir(active["name"] if active else DEFAULT_SCENARIO) / STATE_NAME
+    return active["name"] if active else DEFAULT_SCENARIO
 
 
 def _read_active() -> dict[str, str] | None:
@@ -186,6 +191,9 @@ def start_in_process(scenario: str | None = None,
     _IN_PROCESS.append(sim)
     _point_environment_at(sim)
     os.environ[SIMULATOR_DIR_ENV] = str(selected.directory)
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED["source"] = selected.source
     if announce is not None:
         fresh = "; started afresh: the scenario changed" if selected.restarted else ""
         announce(f"simulator: scenario {selected.name} (state {selected.directory}{fresh}; "
@@ -200,6 +208,9 @@ def stop_in_process() -> None:
     """Stop the simulators `start_in_process` started (the CLI's quick exit skips atexit)."""
     import atexit
 
+    from pinpoint_sandbox.paths import SIMULATED
+
+    SIMULATED.clear()
     while _IN_PROCESS:
         sim = _IN_PROCESS.pop()
         atexit.unregister(sim.stop)

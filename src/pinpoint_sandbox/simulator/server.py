@@ -6,6 +6,7 @@ check), injects faults, logs every request, and persists state after each one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -15,7 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from pinpoint_sandbox.simulator.state import (
     SPEND_OVERRIDE_WRITES,
     WRITE_OPERATIONS,
     RequestRecord,
+    SharedStateFile,
     SimulatorState,
 )
 
@@ -213,24 +215,54 @@ class Engine:
         self.throttles_left = dict(faults.throttle_first)
         self._last_save = 0.0
         self._dirty = False
+        # Other processes (`simulator advance`, `serve`, another --simulate run) change the
+        # same state file: every call reads it again if it changed (under the file lock), and
+        # the request log lines this process has not saved yet are kept across that reload.
+        self._files = SharedStateFile(state_file) if state_file is not None else None
+        self._unsaved: list[dict[str, Any]] = []
+        if self._files is not None:
+            self._files.mark_seen()
 
     def replace_state(self, state: SimulatorState) -> None:
         self.state = state
         self.throttles_left = dict(state.scenario.faults.throttle_first)
-        self.save()
+        self._unsaved = []
+        self.save(sync=False)
 
-    def save(self, *, force: bool = True) -> None:
+    @contextlib.contextmanager
+    def exclusive(self, *, sync: bool = True) -> Iterator[None]:
+        """This process's lock, then the state file's: the state is the file's newest."""
+        with self.state.lock:
+            if self._files is None:
+                yield
+                return
+            with self._files.locked():
+                if sync:
+                    self._sync()
+                yield
+
+    def _sync(self) -> None:
+        assert self._files is not None
+        fresh = self._files.changed()
+        if fresh is None:
+            return
+        fresh.data["requests"].extend(self._unsaved)
+        self.state.data = fresh.data
+        self.state.reset_caches()
+
+    def save(self, *, force: bool = True, sync: bool = True) -> None:
         """Persist the state. Reads only add to the request log, so their saves are batched
         (at most one per SAVE_INTERVAL); writes, stop() and process exit always save."""
-        if self.state_file is None:
+        if self.state_file is None or self._files is None:
             return
         now = time.monotonic()
-        with self.state.lock:
+        with self.exclusive(sync=sync):
             if not force and now - self._last_save < SAVE_INTERVAL:
                 self._dirty = True
                 return
             self.state.save(self.state_file)
-            self._last_save, self._dirty = now, False
+            self._files.mark_seen()
+            self._last_save, self._dirty, self._unsaved = now, False, []
 
     def flush(self) -> None:
         if self._dirty:
@@ -247,20 +279,30 @@ class Engine:
             account_id = state.default_account
         region = region or state.default_region
         status, error_code = 200, None
-        try:
-            reply, status, error_code = self._dispatch(
-                wire, service, operation, params, account_id, access_key, region, request_id
-            )
+        handler: Handler | None = None
+        try:  # before the locks: latency faults must not serialise the calls
+            handler = self._handler(wire, service, operation, params)
+            refuse_region(wire, state, account_id, region)
+            self._faults(service, operation)
         except ApiError as err:  # faults and identity problems, raised before dispatch
+            handler = None
             reply, status, error_code = wire.error(err, request_id), err.status, err.code
-        except Exception as exc:  # a simulator bug must still be an AWS-shaped 500, not a hang
-            bug = ApiError(SERVER_ERROR_CODES.get(service, "InternalFailure"),
-                           f"Simulator internal error: {type(exc).__name__}: {exc}", status=500)
-            reply, status, error_code = wire.error(bug, request_id), 500, bug.code
-        record = RequestRecord(service, operation, account_id, region, _jsonable(params),
-                               status, error_code, time.time())
-        with state.lock:
-            state.data["requests"].append(record.to_json())
+        with self.exclusive():
+            state = self.state
+            if handler is not None:
+                try:
+                    reply, status, error_code = self._dispatch(
+                        wire, handler, service, operation, params, account_id, access_key,
+                        region, request_id)
+                except Exception as exc:  # a simulator bug: an AWS-shaped 500, not a hang
+                    bug = ApiError(SERVER_ERROR_CODES.get(service, "InternalFailure"),
+                                   f"Simulator internal error: {type(exc).__name__}: {exc}",
+                                   status=500)
+                    reply, status, error_code = wire.error(bug, request_id), 500, bug.code
+            record = RequestRecord(service, operation, account_id, region, _jsonable(params),
+                                   status, error_code, time.time()).to_json()
+            state.data["requests"].append(record)
+            self._unsaved.append(record)
             self.save(force=operation in STATE_CHANGING_OPERATIONS)
         delay = state.scenario.faults.slow_response_ms.get(operation, 0)
         if delay and status == 200:
@@ -288,9 +330,8 @@ class Engine:
             raise ApiError(SERVER_ERROR_CODES.get(service, "InternalFailure"),
                            "We encountered an internal error. Please try again.", status=500)
 
-    def _dispatch(self, wire: Wire, service: str, operation: str, params: dict[str, Any],
-                  account_id: str, access_key: str | None, region: str,
-                  request_id: str) -> tuple[Reply, int, str | None]:
+    def _handler(self, wire: Wire, service: str, operation: str,
+                 params: dict[str, Any]) -> Handler:
         handler = OPERATIONS.get(service, {}).get(operation)
         if operation in self.state.scenario.faults.unsupported_operations:
             handler = None
@@ -300,22 +341,28 @@ class Engine:
                                f"version {params.get('Version', 'unknown')}")
             raise ApiError("UnknownOperationException",
                            f"Operation {operation} is not supported by {service} (simulator).")
-        refuse_region(wire, self.state, account_id, region)
-        self._faults(service, operation)
+        return handler
+
+    def _dispatch(self, wire: Wire, handler: Handler, service: str, operation: str,
+                  params: dict[str, Any], account_id: str, access_key: str | None, region: str,
+                  request_id: str) -> tuple[Reply, int, str | None]:
+        """One call on the newest state (the caller holds both locks)."""
         state = self.state
-        with state.lock:
-            call = Call(state, service, operation, account_id, region, access_key, params,
-                        time.time())
+        call = Call(state, service, operation, account_id, region, access_key, params,
+                    time.time())
+        try:
             if service == "support":
                 support_gate(call)
             result = handler(call)
-            lost = state.data["lost_responses"]
-            if lost.get(operation, 0) > 0:
-                # The write happened; the caller only sees a 5xx (a response lost on the way).
-                lost[operation] -= 1
-                err = ApiError(SERVER_ERROR_CODES.get(service, "InternalFailure"),
-                               "We encountered an internal error. Please try again.", status=500)
-                return wire.error(err, request_id), 500, "LostResponse"
+        except ApiError as refused:
+            return wire.error(refused, request_id), refused.status, refused.code
+        lost = state.data["lost_responses"]
+        if lost.get(operation, 0) > 0:
+            # The write happened; the caller only sees a 5xx (a response lost on the way).
+            lost[operation] -= 1
+            err = ApiError(SERVER_ERROR_CODES.get(service, "InternalFailure"),
+                           "We encountered an internal error. Please try again.", status=500)
+            return wire.error(err, request_id), 500, "LostResponse"
         return wire.success(result, request_id), 200, None
 
 
@@ -467,8 +514,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         record = RequestRecord(wire.service or "unknown", wire.operation or "unknown",
                                state.account_for_access_key(access_key) or state.default_account,
                                region or state.default_region, {}, err.status, err.code)
-        with state.lock:
-            state.data["requests"].append(record.to_json())
+        with engine.exclusive():
+            line = record.to_json()
+            engine.state.data["requests"].append(line)
+            engine._unsaved.append(line)
             engine.save()
         return wire.error(err, str(uuid.uuid4()))
 

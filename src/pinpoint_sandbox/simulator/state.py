@@ -3,14 +3,16 @@ request log, and JSON persistence (written atomically: tmp file + os.replace).""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pinpoint_sandbox.simulator.scenario import (
     SPEND_LIMIT_NAMES,
@@ -21,6 +23,7 @@ from pinpoint_sandbox.simulator.scenario import (
 )
 
 STATE_VERSION = 1
+T = TypeVar("T")
 DAY = 86400.0
 
 WRITE_OPERATIONS = frozenset(
@@ -241,6 +244,10 @@ class SimulatorState:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(self.to_json(), encoding="utf-8")
         os.replace(tmp, path)
+
+    def reset_caches(self) -> None:
+        """After `data` was replaced by the file's newer copy."""
+        self._by_key = None
 
     # ---- read helpers (public API) ----------------------------------------------------
     @property
@@ -532,3 +539,71 @@ class SimulatorState:
             status="opened" if request["Status"] in OPEN_QUOTA_STATUSES else "resolved",
             origin="service-quotas",
         )
+
+
+class SharedStateFile:
+    """One scenario's state file shared by processes: an exclusive `flock` on a lock file
+    beside it, and the file's identity (inode, mtime, size) as last read or written here, so
+    a process reads the file again only when another one changed it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._seen: tuple[int, int, int] | None = None
+        self._depth = 0
+        self._fd: int | None = None
+
+    def _identity(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def mark_seen(self) -> None:
+        self._seen = self._identity()
+
+    def changed(self) -> SimulatorState | None:
+        """The file's state when another process wrote it since; None when unchanged (or
+        removed: `simulator reset` while this process runs; its next save writes it again)."""
+        now = self._identity()
+        if now is None or now == self._seen:
+            return None
+        fresh = SimulatorState.load(self.path)
+        self._seen = now
+        return fresh
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Re-entrant within one thread of this process (the caller holds the state's lock)."""
+        if self._depth == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            _flock(self._fd, exclusive=True)
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._fd is not None:
+                _flock(self._fd, exclusive=False)
+                os.close(self._fd)
+                self._fd = None
+
+
+def _flock(fd: int, *, exclusive: bool) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one process at a time is the user's to keep
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_UN)
+
+
+def update_state_file(path: Path, change: Callable[[SimulatorState], T]) -> T:
+    """Read-modify-write of a state file under its lock (what `simulator advance` does)."""
+    shared = SharedStateFile(path)
+    with shared.locked():
+        state = SimulatorState.load(path)
+        result = change(state)
+        state.save(path)
+    return result
