@@ -154,7 +154,7 @@ def list_members(management: AwsAccount, selection: Selection) -> list[Member]:
     """The organization's accounts (or those under the selected OUs), each once."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = management.client(ORGANIZATIONS, "us-east-1")
+    client = management.client(ORGANIZATIONS, management.global_region(ORGANIZATIONS))
     try:
         if selection.ous:
             seen: set[str] = set()
@@ -193,7 +193,7 @@ def _tag_filter(management: AwsAccount, members: list[Member],
                 wanted: tuple[tuple[str, str], ...]) -> list[Member]:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = management.client(ORGANIZATIONS, "us-east-1")
+    client = management.client(ORGANIZATIONS, management.global_region(ORGANIZATIONS))
 
     def matches(member: Member) -> bool:
         try:

@@ -125,7 +125,8 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
             raise _NoSupportApi()
         _send(account, case_id, text, attachments)
     except _NoSupportApi:
-        outcome.delivered, outcome.paste, outcome.link = False, text, case_link(case_id)
+        link = case_link(case_id, entry.target.region)
+        outcome.delivered, outcome.paste, outcome.link = False, text, link
     ledger.record_reply(entry, case_id, delivered=outcome.delivered, chars=len(text),
                         attachments=names)
     return outcome

@@ -301,6 +301,7 @@ class Engine:
             raise ApiError("UnknownOperationException",
                            f"Operation {operation} is not supported by {service} (simulator).")
         refuse_region(wire, self.state, account_id, region)
+        check_scope(self.state, service, account_id, region)
         self._faults(service, operation)
         state = self.state
         with state.lock:
@@ -328,6 +329,25 @@ def refuse_region(wire: Wire, state: SimulatorState, account_id: str, region: st
     if wire.kind == "query" or wire.service == "cloudwatch":
         raise ApiError("InvalidClientTokenId", message, status=403)
     raise ApiError("UnrecognizedClientException", message)
+
+
+# Global services: one signing region per partition (botocore's endpoint rules).
+GLOBAL_SERVICES = frozenset({"support", "organizations", "iam"})
+
+
+def check_scope(state: SimulatorState, service: str, account_id: str, region: str) -> None:
+    """A global service's endpoint accepts only its partition's signing region in the SigV4
+    credential scope, as AWS does ("Credential should be scoped to a valid region")."""
+    if service not in GLOBAL_SERVICES:
+        return
+    from pinpoint_sandbox.regions import global_region
+
+    spec = state.scenario.account(account_id)
+    expected = global_region(service, spec.partition if spec is not None else "aws")
+    if region != expected:
+        raise ApiError("InvalidSignatureException",
+                       f"Credential should be scoped to a valid region, not '{region}'. "
+                       f"Expected '{expected}'.", status=403)
 
 
 def _jsonable(value: Any) -> Any:
