@@ -635,6 +635,10 @@ def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
             "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
         }
 
+    # botocore refreshes 15 min before expiry by default: a 15-min session (900 s) would be
+    # assumed again on every call. Refresh in the last quarter of the session instead.
+    lifetime = account.duration_seconds or 3600
     return RefreshableCredentials.create_from_metadata(
-        fetch(), refresh_using=fetch, method="assume-role"
+        fetch(), refresh_using=fetch, method="assume-role",
+        advisory_timeout=min(900, lifetime // 4), mandatory_timeout=min(600, lifetime // 8),
     )

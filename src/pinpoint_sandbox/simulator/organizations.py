@@ -1,6 +1,7 @@
 """AWS Organizations (JSON 1.1, `AWSOrganizationsV20161128`, global endpoint in us-east-1)
 over the scenario's accounts: ListAccounts, ListAccountsForParent, ListChildren, ListRoots,
-ListTagsForResource, DescribeOrganization. Only the management account may list; others get
+ListTagsForResource, DescribeOrganization. Only the management account and delegated
+administrators may list; others get
 AccessDeniedException, and a scenario without `organization` answers
 AWSOrganizationsNotInUseException, as AWS does."""
 
@@ -17,7 +18,8 @@ def _org(call: Call) -> OrganizationSpec:
     if org is None:
         raise ApiError("AWSOrganizationsNotInUseException",
                        "Your account is not a member of an organization.")
-    if call.account_id != org.management_account:
+    if call.account_id != org.management_account and (
+            call.account_id not in org.delegated_administrators):
         raise ApiError("AccessDeniedException",
                        "You don't have permissions to access this resource.")
     return org

@@ -291,6 +291,8 @@ class OrganizationSpec(_Strict):
     id: str = "o-simulator01"
     root_id: str = "r-sim0"
     management_account: str | None = None  # default: the scenario's default account
+    # Member accounts registered as delegated administrators: they may list the organization.
+    delegated_administrators: list[str] = Field(default_factory=list)
     # OU id → parent id (the root or another OU); accounts name their OU with `ou`.
     ous: dict[str, str] = Field(default_factory=dict)
     ou_names: dict[str, str] = Field(default_factory=dict)
