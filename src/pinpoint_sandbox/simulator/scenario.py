@@ -230,6 +230,9 @@ class Account(_Strict):
     support_cases: list[CaseSeed] = Field(default_factory=list)
     # The account's partition (its ARNs say so); regions of other partitions refuse its keys.
     partition: Literal["aws", "aws-us-gov", "aws-cn", "aws-eusc"] = "aws"
+    # IAM actions the caller's policy does not allow (e.g. cloudtrail:LookupEvents): AWS
+    # answers AccessDenied(Exception) naming the action.
+    denied_actions: list[str] = Field(default_factory=list)
     # Opt-in regions the account has not enabled: every call signed for one is refused as AWS
     # refuses it (UnrecognizedClientException / InvalidClientTokenId).
     disabled_regions: list[str] = Field(default_factory=list)

@@ -302,6 +302,7 @@ class Engine:
                            f"Operation {operation} is not supported by {service} (simulator).")
         refuse_region(wire, self.state, account_id, region)
         check_scope(self.state, service, account_id, region)
+        check_allowed(wire, self.state, service, operation, account_id, access_key)
         self._faults(service, operation)
         state = self.state
         with state.lock:
@@ -348,6 +349,23 @@ def check_scope(state: SimulatorState, service: str, account_id: str, region: st
         raise ApiError("InvalidSignatureException",
                        f"Credential should be scoped to a valid region, not '{region}'. "
                        f"Expected '{expected}'.", status=403)
+
+
+# botocore service name → IAM action prefix.
+IAM_PREFIXES = {"pinpoint-sms-voice-v2": "sms-voice", "service-quotas": "servicequotas"}
+
+
+def check_allowed(wire: Wire, state: SimulatorState, service: str, operation: str,
+                  account_id: str, access_key: str | None) -> None:
+    """The scenario's `denied_actions`: AccessDenied as AWS words it (the caller, the action)."""
+    spec = state.scenario.account(account_id)
+    action = f"{IAM_PREFIXES.get(service, service)}:{operation}"
+    if spec is None or action not in spec.denied_actions:
+        return
+    code = "AccessDenied" if wire.kind == "query" else "AccessDeniedException"
+    raise ApiError(code, f"User: {state.caller_arn(account_id, access_key)} is not authorized "
+                   f"to perform: {action} because no identity-based policy allows the "
+                   f"{action} action", status=403 if wire.kind == "query" else 400)
 
 
 def _jsonable(value: Any) -> Any:
