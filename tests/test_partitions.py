@@ -246,7 +246,10 @@ def test_govcloud_region_with_commercial_credentials_is_exit_2_before_any_call(
     [error] = [line for line in run.stderr.splitlines() if line.startswith("Error")]
     assert error.startswith(
         "Error: us-gov-west-1 is in partition aws-us-gov, but these credentials are for "
-        "partition aws (read from the default region us-east-1)"), error
+        "partition aws (read from the caller's ARN)"), error
+    # The default region's partition was confirmed in us-east-1, never asked in GovCloud.
+    assert [(r.operation, r.region) for r in sim.requests] == [
+        ("GetCallerIdentity", "us-east-1")]
     assert run.json["error"]["exit_code"] == 2
     assert not [r for r in sim.requests if r.region == "us-gov-west-1"]
     assert not sim.write_calls()
@@ -265,3 +268,16 @@ def test_keys_refused_in_govcloud_name_their_partition(simulator: Any,
     assert ("is in partition aws-us-gov, but these credentials are for partition aws (AWS "
             "refused them in aws-us-gov, accepted them in aws)") in run.stderr, run
     assert not sim.write_calls()
+
+
+def test_a_misleading_default_region_does_not_block_govcloud_keys(
+        simulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GovCloud keys, default region us-east-1: AWS refuses them there, so the hint is wrong.
+    sim = simulator(_gov())
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1",
+              "--backend", "support", "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    assert [w.operation for w in sim.write_calls()] == ["CreateCase"]
+    assert {r.region for r in sim.requests if r.service == "support"} == {"us-gov-west-1"}

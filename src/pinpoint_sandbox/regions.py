@@ -314,6 +314,8 @@ def identify(account: Any, regions: list[str] | None) -> str:
     if regions:
         known, source = known_partition(account)
         problem = partition_problem(regions, known, f"read from {source}")
+        if problem and known and source.startswith("the default region"):
+            problem = _confirm(account, regions, known, problem)
         if problem:
             raise UsageError(problem)
     try:
@@ -328,6 +330,20 @@ def identify(account: Any, regions: list[str] | None) -> str:
     if regions:
         check_caller_partition(account, regions)
     return account_id
+
+
+def _confirm(account: Any, regions: list[str], known: str, problem: str) -> str | None:
+    """The default region is a hint, not proof: ask STS in its partition (not in the regions
+    asked for). Accepted there: the problem, now from the caller's ARN. Refused: the hint was
+    wrong, go on (None). No answer at all: the hint stands."""
+    from pinpoint_sandbox.errors import AwsError
+
+    try:
+        account.account_id(global_region("sts", known))
+    except AwsError as exc:
+        return None if _refused_keys(exc) else problem
+    return partition_problem(regions, arn_partition(account.caller_arn) or known,
+                             "read from the caller's ARN")
 
 
 def _refused_keys(exc: BaseException) -> bool:
