@@ -281,3 +281,14 @@ def test_a_misleading_default_region_does_not_block_govcloud_keys(
     assert run.exit_code == 0, run
     assert [w.operation for w in sim.write_calls()] == ["CreateCase"]
     assert {r.region for r in sim.requests if r.service == "support"} == {"us-gov-west-1"}
+
+
+def test_builtin_govcloud_scenario_files_in_govcloud() -> None:
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1", "--yes",
+              "--simulate=govcloud", "--output", "json")
+    assert run.exit_code == 0, run
+    [result] = run.results
+    assert (result["account_id"], result["action"], result["backend"]) == (
+        "222233334444", "filed", "support")
+    wrong = cli("status", "-r", "eu-west-1", "--simulate=govcloud", "--output", "json")
+    assert wrong.exit_code == 2 and "partition aws-us-gov" in wrong.stderr, wrong
