@@ -410,3 +410,22 @@ def test_sessions_are_refreshed_before_expiry_not_on_every_call(
     monkeypatch.setattr(account.credentials(), "_time_fetcher", real_now)
     client.describe_account_attributes()  # the new session is fresh: no third AssumeRole
     assert len(_assumed(sim)) == 2
+
+
+def test_govcloud_organization_is_listed_and_entered_in_govcloud(
+    simulator: Any, tmp_path: Path
+) -> None:
+    gov = {"partition": "aws-us-gov"}
+    scen = org_scenario(member(1, **gov), management=gov)
+    scen["default_region"] = "us-gov-west-1"
+    sim = simulator(scen)
+    path = tmp_path / "gov.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "requests": [
+        {"channel": "sms", "regions": ["us-gov-west-1"], "answers_file": str(SMS_ANSWERS)}]}))
+    run = cli("batch", str(path), "--organization", "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    assert accounts_of(run.results) == {MANAGEMENT, "100000000001"}
+    assert {r.region for r in sim.requests if r.service == "organizations"} == {"us-gov-west-1"}
+    roles = [str(r.params["RoleArn"]) for r in sim.requests if r.operation == "AssumeRole"]
+    assert roles == ["arn:aws-us-gov:iam::100000000001:role/OrganizationAccountAccessRole"]
+    assert sim.write_calls() == []
