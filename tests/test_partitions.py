@@ -292,3 +292,19 @@ def test_builtin_govcloud_scenario_files_in_govcloud() -> None:
         "222233334444", "filed", "support")
     wrong = cli("status", "-r", "eu-west-1", "--simulate=govcloud", "--output", "json")
     assert wrong.exit_code == 2 and "partition aws-us-gov" in wrong.stderr, wrong
+
+
+def test_iam_policy_names_the_partition_of_the_default_region(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def role_resources() -> list[str]:
+        run = cli("iam-policy", "--organization")
+        assert run.exit_code == 0, run
+        import json
+
+        policy = json.loads(run.stdout)
+        return [r for s in policy["Statement"] if s["Action"] == ["sts:AssumeRole"]
+                for r in s["Resource"]]
+
+    assert role_resources() == ["arn:aws:iam::*:role/OrganizationAccountAccessRole"]
+    monkeypatch.setenv("AWS_REGION", "us-gov-west-1")
+    assert role_resources() == ["arn:aws-us-gov:iam::*:role/OrganizationAccountAccessRole"]
