@@ -232,7 +232,7 @@ def check_chaining(caller: AwsAccount, selection: Selection) -> None:
     duration = selection.session_duration
     if duration is None or duration <= CHAINED_MAX_DURATION:
         return
-    caller.account_id()
+    caller.account_id()  # known already when called from organization_accounts: no call
     arn = caller.caller_arn or ""
     if ":assumed-role/" in arn:
         raise UsageError(
@@ -282,6 +282,9 @@ def enter(management: AwsAccount, selection: Selection, members: list[Member]) -
 
 def organization_accounts(management: AwsAccount, selection: Selection) -> Organization:
     """Selected, active, entered member accounts, and one line for each account left out."""
+    # Who is listing: its own account is read without a role, its ARN's partition signs
+    # Organizations, and a role session caps the members' sessions at 1 h.
+    management.account_id()
     check_chaining(management, selection)
     members = [m for m in list_members(management, selection)
                if m.account_id not in selection.exclude]
