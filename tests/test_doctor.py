@@ -98,7 +98,9 @@ def test_doctor_bad_input_is_exit_2_before_any_call(simulator: Any) -> None:
     assert run.exit_code == 2, run
     assert "partition aws-us-gov" in run.stderr
     assert run.json["error"]["exit_code"] == 2 and run.json["checks"] == []
-    assert sim.requests == []
+    # Only STS at the commercial global endpoint confirmed the keys' partition.
+    assert [(r.operation, r.region) for r in sim.requests] == [
+        ("GetCallerIdentity", "us-east-1")]
     run = cli("doctor", "-r", "eu-west-9")
     assert run.exit_code == 2 and "eu-west-9" in run.stderr
 
@@ -108,3 +110,16 @@ def test_doctor_works_with_simulate() -> None:
     assert run.exit_code == 0, run
     assert run.json["support_plan"] in ("basic", "business")
     assert run.json["regions"][0]["region"] == "eu-west-1"
+
+
+def test_doctor_notes_service_quotas_absent_without_failing(simulator: Any) -> None:
+    sim = simulator(scenario([account("111122223333", plan="business")],
+                             faults={"unsupported_operations": [
+                                 "ListServices", "ListAWSDefaultServiceQuotas",
+                                 "ListServiceQuotas"]}))
+    run = _doctor()
+    assert run.exit_code == 0, run
+    notes = [c for c in run.json["checks"] if c["check"] == "quotas"]
+    assert notes and notes[0]["status"] == "note", notes
+    assert run.json["quota_codes"] == []
+    assert sim.write_calls() == []

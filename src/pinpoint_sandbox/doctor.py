@@ -104,12 +104,14 @@ def mask_account_ids(value: Any) -> Any:
 
 
 def _attempt(report: Report, check: str, service: str, read: Callable[[], T],
-             region: str | None = None) -> T | None:
-    """`read()`, or None with a `fix` finding: an AccessDenied named as its IAM action."""
+             region: str | None = None, expected: tuple[type[Exception], ...] = ()) -> T | None:
+    """`read()`, or None with a `fix` finding: an AccessDenied named as its IAM action.
+    `expected` errors are the caller's to judge."""
     try:
         return read()
     except Exception as exc:  # PinpointSandboxError or botocore's; anything else is a bug
-        if not isinstance(exc, (PinpointSandboxError, *aws.AWS_ERRORS)):
+        if isinstance(exc, expected) or not isinstance(
+                exc, (PinpointSandboxError, *aws.AWS_ERRORS)):
             raise
         cause = exc.__cause__ if isinstance(exc, PinpointSandboxError) else exc
         code = error_code(cause) if cause is not None else None
@@ -253,14 +255,20 @@ def _check_region(report: Report, account: AwsAccount, region: str) -> dict[str,
 def _check_quotas(report: Report, account: AwsAccount, region: str) -> list[dict[str, Any]]:
     from pinpoint_sandbox.backends.service_quotas import (
         Quota,
+        ServiceQuotasAbsent,
         _entries,
         _is_production_quota,
         adjustable_problem,
         quota_details,
     )
 
-    entries = _attempt(report, "quotas", SERVICE_QUOTAS, lambda: _entries(account, region),
-                       region)
+    try:
+        entries = _attempt(report, "quotas", SERVICE_QUOTAS, lambda: _entries(account, region),
+                           region, expected=(ServiceQuotasAbsent,))
+    except ServiceQuotasAbsent as exc:  # not offered here: nothing for the user to fix
+        report.add("quotas", "note", f"{exc.message}: the tool files through Support (or the "
+                   "console)", region)
+        return []
     if entries is None:
         return []
     found = []
