@@ -6,8 +6,13 @@ and AWS both answer `VOICE_CAPABILITY_NOT_AVAILABLE`, which preflight turns into
 
 Partitions: one set of credentials works in one partition (`aws`, `aws-us-gov`, `aws-cn`,
 `aws-eusc`, …). A request that mixes partitions is bad input, known from botocore's data
-before any call; once the caller is known (the partition field of its STS ARN), every region
-must be in that partition. Region lists and prompts show only the caller's partition.
+before any call. The credentials' partition comes from the caller's or role's ARN, else the
+default region (confirmed by STS in that partition), before any call in the regions asked
+for; once the caller is known (the partition field of its STS ARN), every region must be in
+that partition (`identify`). Region lists and prompts show only the caller's partition.
+Global services (Support, Organizations, IAM, STS's global endpoint) are signed for their
+partition's region as botocore's endpoint rules resolve it (`global_region`); console links
+use the partition's console host (`console_url`).
 
 Opt-in regions: regions launched after March 2019 must be enabled per account. AWS answers a
 call in a region the account has not enabled like a call with a bad key
@@ -231,7 +236,6 @@ def sts_region(regions: list[str]) -> str | None:
 
 # ------------------------------------------------------- partitions: global services, consoles
 
-GLOBAL_SERVICES = ("support", "organizations", "iam", "sts")
 # The console host of each partition: botocore has no data for it (AWS's console URLs).
 CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
