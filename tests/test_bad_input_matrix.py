@@ -29,7 +29,7 @@ from pinpoint_sandbox.simulator import Simulator
 SIM_SECRET = "simulator-secret-111122223333"
 DUMMY_SECRET = "dummy-secret"
 SECRETS = (SIM_SECRET, DUMMY_SECRET, "AKIDUMMY-NEVER-PRINT-SECRET")
-JSON_COMMANDS = ("request", "batch", "status", "check", "lint")
+JSON_COMMANDS = ("request", "batch", "status", "check", "lint", "doctor")
 
 SMS = yaml.safe_load(SMS_ANSWERS.read_text())
 VOICE = yaml.safe_load(VOICE_ANSWERS.read_text())
@@ -397,6 +397,11 @@ def _status_check_cases() -> list[Case]:
         Case("check-bad-channel", ["check", "email"]),
         Case("check-region-unknown", ["check", "sms", "-r", "eu-west-9"]),
         Case("check-region-mixed", ["check", "voice", "-r", "eu-west-1,us-gov-west-1"]),
+        Case("check-gov-commercial-keys", ["check", "sms", "-r", "us-gov-west-1"],
+             says="partition aws-us-gov, but these credentials are for partition aws"),
+        Case("doctor-gov-commercial-keys", ["doctor", "-r", "us-gov-west-1"],
+             says="partition aws-us-gov, but these credentials are for partition aws"),
+        Case("doctor-region-unknown", ["doctor", "-r", "eu-west-9"], says="eu-west-9"),
         Case("check-answers-missing", ["check", "sms", "-a", "{missing}"]),
         Case("check-answers-binary", ["check", "sms", "-a", "{binary}"]),
         Case("check-answers-regions-mixed", [
