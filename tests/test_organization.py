@@ -429,3 +429,24 @@ def test_govcloud_organization_is_listed_and_entered_in_govcloud(
     roles = [str(r.params["RoleArn"]) for r in sim.requests if r.operation == "AssumeRole"]
     assert roles == ["arn:aws-us-gov:iam::100000000001:role/OrganizationAccountAccessRole"]
     assert sim.write_calls() == []
+
+
+def test_management_account_known_without_account_arns() -> None:
+    from pinpoint_sandbox.organization import Member, _management_id
+
+    class Caller:
+        def global_region(self, service: str) -> str:
+            return "us-east-1"
+
+        def client(self, service: str, region: str) -> Any:
+            class Client:
+                @staticmethod
+                def describe_organization() -> dict[str, Any]:
+                    return {"Organization": {"MasterAccountId": MANAGEMENT}}
+            return Client()
+
+    with_arn = Member("100000000001", "m", "ACTIVE",
+                      f"arn:aws:organizations::{MANAGEMENT}:account/o-x/100000000001")
+    assert _management_id(Caller(), [with_arn]) == MANAGEMENT  # type: ignore[arg-type]
+    bare = Member("100000000001", "m", "ACTIVE")
+    assert _management_id(Caller(), [bare]) == MANAGEMENT  # type: ignore[arg-type]

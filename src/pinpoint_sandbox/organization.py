@@ -217,13 +217,19 @@ def _partition(management: AwsAccount, members: list[Member]) -> str:
     return management.partition()
 
 
-def _management_id(members: list[Member]) -> str | None:
-    """The management account, from an account ARN (arn:…:organizations::MGMT:account/o-…/ID)."""
+def _management_id(caller: AwsAccount, members: list[Member]) -> str | None:
+    """The management account, from an account ARN (arn:…:organizations::MGMT:account/o-…/ID),
+    else DescribeOrganization (any member may call it); None when neither says."""
     for member in members:
         parts = member.arn.split(":")
         if len(parts) > 4 and _ACCOUNT_ID.match(parts[4]):
             return parts[4]
-    return None
+    client = caller.client(ORGANIZATIONS, caller.global_region(ORGANIZATIONS))
+    try:
+        found = client.describe_organization()["Organization"].get("MasterAccountId")
+    except Exception:  # unreadable: every other account is entered through the role
+        return None
+    return str(found) if found else None
 
 
 def check_chaining(caller: AwsAccount, selection: Selection) -> None:
@@ -248,7 +254,7 @@ def enter(management: AwsAccount, selection: Selection, members: list[Member]) -
     its own credentials; failures become `unused` lines."""
     partition = _partition(management, members)
     own = management.account_id()
-    top = _management_id(members)
+    top = _management_id(management, members) if members else None
 
     def one(member: Member) -> AwsAccount | Unused:
         if member.account_id == own:  # management or delegated administrator: no role
