@@ -450,3 +450,16 @@ def test_management_account_known_without_account_arns() -> None:
     assert _management_id(Caller(), [with_arn]) == MANAGEMENT  # type: ignore[arg-type]
     bare = Member("100000000001", "m", "ACTIVE")
     assert _management_id(Caller(), [bare]) == MANAGEMENT  # type: ignore[arg-type]
+
+
+def test_a_short_session_is_assumed_once_per_account_in_a_run(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator(org_scenario(member(1), member(2)))
+    run = cli("batch", batch(tmp_path), "--organization", "--session-duration", "900",
+              "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    assert Counter(_assumed(sim)) == {"100000000001": 1, "100000000002": 1}
+    durations = {r.params.get("DurationSeconds") for r in sim.requests
+                 if r.operation == "AssumeRole"}
+    assert durations == {"900"}  # query protocol: parameters arrive as text
