@@ -477,8 +477,28 @@ def _simulator_cases() -> list[Case]:
     ]
 
 
+def _reply_spend_cases() -> list[Case]:
+    """reply / raise-spend: refused before any AWS write (issue 19)."""
+    target = "111122223333/eu-west-1/sms"
+    return [
+        Case("reply-role-arn-not-an-arn", ["reply", target, "-m", "hi", "--role-arn",
+                                           "not-an-arn"], says="--role-arn"),
+        Case("reply-role-arn-unicode-digits", ["reply", target, "-m", "hi", "--role-arn",
+                                               "arn:aws:iam::１１１１２２２２３３３３:role/x"],
+             says="--role-arn"),
+        Case("reply-message-and-file", ["reply", target, "-m", "hi", "--file", "{missing}"]),
+        Case("reply-case-unknown", ["reply", "6780195351", "-m", "hi"], says="not a target"),
+        Case("request-case-wait-not-a-number", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                                "eu-west-1", "--yes"],
+             {"PINPOINT_SANDBOX_CASE_WAIT": "soon"}, says="PINPOINT_SANDBOX_CASE_WAIT"),
+        Case("raise-spend-ledger-dir", ["raise-spend", "-r", "us-east-1", "--yes",
+                                        "--ledger", "{dir}"]),
+    ]
+
+
 CASES = [*_request_cases(), *_answer_cases(), *_env_cases(), *_batch_cases(),
-         *_status_check_cases(), *_lint_init_policy_cases(), *_simulator_cases()]
+         *_status_check_cases(), *_lint_init_policy_cases(), *_simulator_cases(),
+         *_reply_spend_cases()]
 
 
 # ---- fixtures and the one test ---------------------------------------------------------------

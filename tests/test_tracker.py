@@ -398,7 +398,7 @@ def test_basic_plan_next_step_is_to_paste_the_description_then_record(simulator:
     simulator("fresh-sandbox")
     filed = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "eu-west-1", "--yes",
                 "--output", "json")
-    case_id = filed.results[0]["case_id"]
+    assert filed.results[0]["case_id"] is None  # AWS answers PENDING: no CaseId yet
 
     def sms_row() -> dict[str, Any]:
         run = cli("status", "-r", "eu-west-1", "-o", "json")
@@ -406,6 +406,8 @@ def test_basic_plan_next_step_is_to_paste_the_description_then_record(simulator:
         return next(t for t in run.json["targets"] if t["channel"] == "sms")
 
     row = sms_row()
+    case_id = row["display_id"]  # the Support Center's number: all a Basic plan can see
+    assert case_id and case_id.isdigit() and row["description"] == "to_paste"
     assert row["state"] == "open" and "Basic support plan" in row["note"]
     assert row["next_step"].startswith("paste the description saved in")
     assert f"record 111122223333/eu-west-1/sms --case-id {case_id}" in row["next_step"]

@@ -33,6 +33,29 @@ DONE_STATUSES: frozenset[str] = frozenset({"filed", "awaiting_user"})
 
 
 @dataclass
+class Step:
+    """One tracked write other than a filing (`step` on its intent and outcome lines): the
+    description's delivery, a reply, a spend change. `key` names what must happen once."""
+
+    step: str
+    key: str
+    write_id: str
+    time: str
+    of: str | None = None  # the filing intent it belongs to, if any
+    status: OutcomeStatus | None = None  # None: intent without outcome
+    fields: dict[str, Any] = field(default_factory=dict)  # intent's, then outcome's
+
+    @property
+    def needs_reconcile(self) -> bool:
+        return self.status is None or self.status == "unknown"
+
+    @property
+    def done(self) -> bool:
+        """The write happened (AWS has it): `filed`, the same word as a filing's outcome."""
+        return self.status == "filed"
+
+
+@dataclass
 class Entry:
     """The latest knowledge about one target, folded from its lines."""
 
@@ -51,6 +74,10 @@ class Entry:
     filed_at: str | None = None
     replies: list[dict[str, Any]] = field(default_factory=list)
     answers: dict[str, Any] | None = None
+    # The Support Center's display id of the case (Service Quotas names the case by it), and
+    # the newest delivery of the rendered description to the case (a Step).
+    display_id: str | None = None
+    delivery: Step | None = None
 
     @property
     def done(self) -> bool:
@@ -114,6 +141,43 @@ def _fold(entry: Entry, kind: Any, line: dict[str, Any]) -> None:
                                                          "chars", "attachments")})
     elif kind == "answers" and isinstance(line.get("answers"), dict):
         entry.answers = line["answers"]
+    elif kind == "ids":
+        # A display id resolved to the Support API's caseId: both are kept.
+        entry.case_id = line.get("case_id") or entry.case_id
+        entry.display_id = line.get("display_id") or entry.display_id
+
+
+def _fold_step(steps: dict[str, Step], line: dict[str, Any]) -> Step | None:
+    """Apply one step line to its write (by key); the write it belongs to, or None."""
+    key, write_id = str(line.get("key", "")), str(line.get("id", ""))
+    fields = {k: v for k, v in (line.get("fields") or {}).items()}
+    step = steps.get(key)
+    if line.get("type") == "intent" or step is None or step.write_id != write_id:
+        if line.get("type") != "intent":
+            return None  # an outcome whose intent this ledger lost: nothing to fold
+        step = Step(str(line.get("step")), key, write_id, str(line.get("time", "")),
+                    of=line.get("of"), fields=fields)
+        steps[key] = step
+        return step
+    step.status = line.get("status")
+    step.time = str(line.get("time", step.time))
+    step.fields = {**step.fields, **fields}
+    return step
+
+
+def _fold_step_into(entry: Entry, step: Step) -> None:
+    if step.step == "deliver":
+        entry.delivery = step
+        entry.case_id = step.fields.get("case_id") or entry.case_id
+        entry.display_id = step.fields.get("display_id") or entry.display_id
+    elif step.step == "reply" and step.done:
+        entry.replies.append({"time": step.time, "case_id": step.fields.get("case_id"),
+                              "delivered": True, "chars": step.fields.get("chars"),
+                              "attachments": step.fields.get("attachments") or []})
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    return {"step": step.step, "key": step.key, "of": step.of, "fields": step.fields}
 
 
 def _target_json(target: Target) -> dict[str, str]:
@@ -131,17 +195,24 @@ class Ledger:
         self._index_file: tuple[int, int] | None = None
         self._index_offset = 0
 
+    @property
+    def held(self) -> bool:
+        """This object holds the ledger lock (a filing run): its writes need no other."""
+        return self._lock_fd is not None
+
     # -- locking: one filing run per ledger at a time ---------------------------------------
     @contextmanager
-    def locked(self, on_wait: Callable[[str], None] | None = None) -> Iterator[Ledger]:
-        """Hold the ledger for one filing run. Another run holding it is waited for, up to
-        `lock_wait_seconds()` (a message goes to `on_wait` once), then Busy (exit 4)."""
+    def locked(self, on_wait: Callable[[str], None] | None = None, *,
+               wait: float | None = None) -> Iterator[Ledger]:
+        """Hold the ledger for one filing run (or one tracked write). Another run holding it
+        is waited for, up to `wait` or `lock_wait_seconds()` (a message goes to `on_wait`
+        once), then Busy (exit 4)."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        limit = lock_wait_seconds()
+        limit = lock_wait_seconds() if wait is None else wait
         deadline = time.monotonic() + limit
         while True:
             try:
@@ -198,7 +269,14 @@ class Ledger:
         """Every request ever made per target, oldest first, with its lifecycle lines folded in."""
         by_intent: dict[str, Entry] = {}
         history: dict[Target, list[Entry]] = {}
+        steps: dict[str, Step] = {}
         for line in self.lines():
+            if line.get("step"):  # a tracked write of a filed request (delivery, reply)
+                step = _fold_step(steps, line)
+                owner = by_intent.get(str(step.of)) if step is not None else None
+                if step is not None and owner is not None:
+                    _fold_step_into(owner, step)
+                continue
             target = _line_target(line)
             if target is None:
                 continue
@@ -216,6 +294,14 @@ class Ledger:
 
     def entry(self, target: Target) -> Entry | None:
         return self.entries().get(target)
+
+    def steps(self) -> dict[str, Step]:
+        """The newest tracked write (other than filings) per key."""
+        steps: dict[str, Step] = {}
+        for line in self.lines():
+            if line.get("step"):
+                _fold_step(steps, line)
+        return steps
 
     def intent_times(self, account_id: str, backend: str, since: dt.datetime) -> list[dt.datetime]:
         """When this ledger sent write calls of one backend for one account, oldest first.
@@ -257,8 +343,8 @@ class Ledger:
             return
         if line.get("type") == "outcome" and line.get("status") == "refused":
             self._refused.add(str(line.get("id")))
-        if line.get("type") != "intent":
-            return
+        if line.get("type") != "intent" or line.get("step"):
+            return  # only filings count against a backend's rate limit
         try:
             when = dt.datetime.fromisoformat(line["time"])
         except (KeyError, TypeError, ValueError):
@@ -283,8 +369,11 @@ class Ledger:
         finally:
             os.close(fd)
 
-    def record_intent(self, target: Target, backend: str, subject: str) -> str:
-        intent_id = uuid.uuid4().hex
+    def record_intent(self, target: Target, backend: str, subject: str, *,
+                      step: Step | None = None) -> str:
+        """The fsynced line before a write. A filing's, or (with `step`) a tracked write's:
+        the same line, with the step's name, key, filing and fields."""
+        intent_id = step.write_id if step is not None else uuid.uuid4().hex
         self._append(
             {
                 "v": LEDGER_VERSION,
@@ -294,9 +383,23 @@ class Ledger:
                 "target": _target_json(target),
                 "backend": backend,
                 "subject": subject,
+                **(_step_json(step) if step is not None else {}),
             }
         )
         return intent_id
+
+    def record_step_outcome(self, step: Step, target: Target, status: OutcomeStatus,
+                            fields: dict[str, Any] | None = None) -> None:
+        """The outcome line of a tracked write (see record_intent)."""
+        self._append({"v": LEDGER_VERSION, "type": "outcome", "id": step.write_id,
+                      "time": _now(), "target": _target_json(target), "backend": step.step,
+                      "status": status, **_step_json(step), "fields": fields or {}})
+
+    def record_ids(self, entry: Entry, case_id: str, display_id: str | None) -> None:
+        """A display id resolved to the Support API's caseId (both kept)."""
+        self._append({"v": LEDGER_VERSION, "type": "ids", "id": entry.intent_id,
+                      "time": _now(), "target": _target_json(entry.target),
+                      "case_id": case_id, "display_id": display_id})
 
     def record_outcome(
         self,

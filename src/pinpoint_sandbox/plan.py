@@ -237,8 +237,11 @@ def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Re
 def run(
     requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
 ) -> RunReport:
+    from pinpoint_sandbox.delivery import case_wait_seconds
+
     reporter = reporter or SilentReporter()
     ledger = Ledger(options.ledger or ledger_path())
+    wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked(on_wait=reporter.message):
@@ -247,8 +250,11 @@ def run(
         preflight_all(plans, ledger, options, reporter)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
-        if options.dry_run or not ready:
+        if options.dry_run:
             return RunReport([result_for(p) for p in plans])
+        if not ready:
+            return _deliver_descriptions(plans, RunReport([result_for(p) for p in plans]),
+                                         ledger, reporter, wait)
         if not options.yes and not reporter.confirm(len(ready)):
             reporter.message("Nothing was filed: not confirmed.")
             return RunReport([
@@ -256,7 +262,43 @@ def run(
             ])
         report = _file_all(plans, ready, ledger, options, reporter)
         refile.remember_answers(plans, report.results, ledger)
+        return _deliver_descriptions(plans, report, ledger, reporter, wait)
+
+
+def _deliver_descriptions(
+    plans: Sequence[TargetPlan], report: RunReport, ledger: Ledger, reporter: Reporter,
+    wait: float,
+) -> RunReport:
+    """Every target of this run whose description still has to reach its case (filed now, or
+    by an earlier run): delivered once AWS has opened the case, within a short wait when this
+    run filed it. Each result says where its description stands."""
+    from pinpoint_sandbox.delivery import deliver_after_filing, state_of
+    from pinpoint_sandbox.tracker import current_entry
+
+    if report.interrupted:
         return report
+    histories = ledger.histories()
+    items = []
+    for plan in plans:
+        entry = current_entry(histories.get(plan.target, []))
+        if state_of(entry)[0] is not None:
+            assert entry is not None
+            items.append((plan.account, entry))
+    due = [e for _, e in items if state_of(e)[0] in ("waiting_for_case", "pending")]
+    if not items:
+        return report
+    filed_now = any(r.action == "filed" for r in report.results)
+    if due:
+        reporter.message("Adding the description to the cases AWS has opened…")
+    states = deliver_after_filing(items, ledger, wait=wait if filed_now else 0)
+    by_target = {entry.target: states[entry.intent_id] for _, entry in items}
+    for result in report.results:
+        got = by_target.get(result.target)
+        if got is not None:
+            result.extra["description_state"] = got.state
+            if got.problem:
+                result.extra["description_problem"] = got.problem
+    return report
 
 
 def check(
@@ -373,7 +415,16 @@ def _reconcile(
             case_id=found.case_id if found else None,
             detail="reconciled after an interrupted run: "
             + ("found at AWS" if found else "nothing at AWS"),
+            extra=_to_deliver(plan, entry.backend) if found else None,
         )
+
+
+def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, Any]:
+    """A Service Quotas request found after its answer was lost still needs its description
+    on the case: the ledger keeps the text for the delivery step (delivery.py)."""
+    if backend != "service-quotas" or plan.case is None:
+        return {}
+    return {"description": plan.case.description}
 
 
 def _find_for_reconcile(plan: TargetPlan, backend: Backend) -> Existing | None:
@@ -531,8 +582,11 @@ def _settle(
         case Filed():
             record(outcome.status, request_id=outcome.request_id, case_id=outcome.case_id,
                    detail=outcome.note, extra=outcome.extra)
+            # The ledger keeps the text to deliver; the result already shows it.
+            shown = {k: v for k, v in outcome.extra.items()
+                     if k not in ("description", "plan", "cc")}
             return result_for(plan, "filed", request_id=outcome.request_id,
-                              case_id=outcome.case_id, reason=outcome.note, extra=outcome.extra)
+                              case_id=outcome.case_id, reason=outcome.note, extra=shown)
         case AlreadyExists():
             # Not ours to file again: record what is open, so later runs skip it.
             known = outcome.existing or _look_up(backend, ctx) or Existing(name, status="open")
@@ -547,7 +601,8 @@ def _settle(
                 return result_for(plan, "failed", reason=f"{outcome}; it may have been filed: "
                                   "rerun to check AWS before filing again")
             record("filed", request_id=found.request_id, case_id=found.case_id,
-                   detail=f"answer lost, found at AWS: {outcome}")
+                   detail=f"answer lost, found at AWS: {outcome}",
+                   extra=_to_deliver(plan, name))
             return result_for(plan, "filed", request_id=found.request_id,
                               case_id=found.case_id, reason=None)
         case Throttled():

@@ -8,23 +8,33 @@ link are handed back for the user to paste.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_code, error_message
+from pinpoint_sandbox import aws
+from pinpoint_sandbox.aws import SUPPORT, AwsAccount
 from pinpoint_sandbox.backends.support import support_plan
+from pinpoint_sandbox.delivery import (
+    add_communication,
+    communications,
+    find_on_case,
+    quota_case_id,
+    resolve_case,
+)
 from pinpoint_sandbox.errors import AwsError, UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.regions import region_problem
 from pinpoint_sandbox.targets import CHANNELS, Target
 from pinpoint_sandbox.tracker import case_link, current_entry
+from pinpoint_sandbox.writes import TrackedWrite, digest, once, settle
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 BODY_MAX = 8000  # AddCommunicationToCase communicationBody: 1..8000 characters
-CASE_ID = re.compile(r"^(case-[A-Za-z0-9-]{4,200}|\d{4,20})$")
+CASE_ID = re.compile(r"^(case-[A-Za-z0-9-]{4,200}|[0-9]{4,20})$")  # ASCII digits only
 
 
 @dataclass
@@ -35,12 +45,15 @@ class ReplyOutcome:
     attachments: list[str] = field(default_factory=list)
     paste: str | None = None  # the text to paste when the Support API is not available
     link: str | None = None
+    display_id: str | None = None
+    how: str = "sent"  # sent / found (an earlier cut-off reply) / already / to_paste
 
     def to_json(self) -> dict[str, Any]:
         return {"account_id": self.target.account_id, "region": self.target.region,
                 "channel": self.target.channel, "case_id": self.case_id,
                 "delivered": self.delivered, "attachments": self.attachments,
-                "paste": self.paste, "link": self.link}
+                "paste": self.paste, "link": self.link, "display_id": self.display_id,
+                "outcome": self.how}
 
 
 def parse_target(words: list[str], region: str | None, account: AwsAccount | None) -> Target:
@@ -110,56 +123,128 @@ def check_attachments(paths: list[Path]) -> list[Path]:
 
 
 def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
-          attachments: list[Path]) -> ReplyOutcome:
-    """One AddCommunicationToCase on the target's case; paste instructions without the API."""
-    case_id = entry.case_id
-    if not case_id:
-        raise UsageError(
-            f"{entry.target.key} has no case yet, so there is nothing to reply to; "
-            f"record one with `pinpoint-sandbox record {entry.target.key} --case-id ID`."
-        )
+          attachments: list[Path], *, reopen: bool = False) -> ReplyOutcome:
+    """One AddCommunicationToCase on the target's case, exactly once (writes.once); the text
+    and the case link to paste when the plan has no Support API (nothing written to AWS)."""
+    case_id = entry.case_id or entry.display_id or quota_case_id(account, entry)
     names = [p.name for p in attachments]
-    outcome = ReplyOutcome(entry.target, case_id, delivered=True, attachments=names)
-    try:
-        if support_plan(account) == "basic":  # known without the API: no doomed write call
-            raise _NoSupportApi()
-        _send(account, case_id, text, attachments)
-    except _NoSupportApi:
-        link = case_link(case_id, entry.target.region)
-        outcome.delivered, outcome.paste, outcome.link = False, text, link
-    ledger.record_reply(entry, case_id, delivered=outcome.delivered, chars=len(text),
-                        attachments=names)
+    outcome = ReplyOutcome(entry.target, case_id or "", delivered=True, attachments=names)
+    if (case_id or entry.request_id) and support_plan(account) == "basic":
+        return _to_paste(outcome, entry, ledger, text)  # no Support API: no doomed write
+    if not case_id:
+        waiting = (f"AWS has not opened the case of request {entry.request_id} yet; rerun "
+                   "`pinpoint-sandbox status` later" if entry.request_id else
+                   f"record one with `pinpoint-sandbox record {entry.target.key} --case-id ID`")
+        raise UsageError(f"{entry.target.key} has no case yet, so there is nothing to reply "
+                         f"to; {waiting}.")
+    case = _case(account, entry, ledger, case_id)
+    outcome.case_id, outcome.display_id = str(case["caseId"]), case.get("displayId")
+    if case.get("status") == "resolved" and not reopen:
+        raise UsageError(
+            f"case {outcome.display_id or outcome.case_id} of {entry.target.key} is resolved: "
+            f"nothing sent. File again with `pinpoint-sandbox request {entry.target.channel} "
+            f"-r {entry.target.region} --refile`, or pass --reopen to write on the closed case."
+        )
+    region = entry.target.region
+    wanted = digest(text)
+    with ledger.locked() as book:
+        if _cut_off_found(book, account, entry, outcome.case_id, wanted):
+            outcome.how = "found"
+            return outcome
+        # Once per AWS turn: the same text again answers a newer AWS message, not a rerun.
+        turn = _aws_turn(account, region, outcome.case_id)
+        done = once(book, TrackedWrite(
+            "reply", f"reply:{outcome.case_id}:{wanted}:{turn}", entry.target,
+            send=lambda: _send(account, outcome.case_id, text, attachments, region),
+            find=lambda: find_on_case(account, region, outcome.case_id, wanted),
+            of=entry.intent_id, label=f"reply to case {outcome.case_id}",
+            fields={"case_id": outcome.case_id, "digest": wanted, "chars": len(text),
+                    "attachments": names},
+        ))
+    outcome.how = done.how
     return outcome
 
 
-class _NoSupportApi(Exception):
-    pass
+def _cut_off_found(book: Ledger, account: AwsAccount, entry: Entry, case_id: str,
+                   wanted: str) -> bool:
+    """Settle every reply on this case whose outcome is unknown (read the case for its text);
+    True when one of them is this very text, found at AWS: it must not be sent again."""
+    hit = False
+    for step in list(book.steps().values()):
+        if step.step != "reply" or not step.needs_reconcile or \
+                step.fields.get("case_id") != case_id:
+            continue
+        theirs = str(step.fields.get("digest"))
+        done = settle(book, TrackedWrite(
+            "reply", step.key, entry.target, send=dict,
+            find=functools.partial(find_on_case, account, entry.target.region, case_id, theirs)))
+        hit = hit or (done is not None and theirs == wanted)
+    return hit
 
 
-def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path]) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError
+def _aws_turn(account: AwsAccount, region: str, case_id: str) -> str:
+    """When AWS last wrote on the case ("-": never): part of a reply's key."""
+    from pinpoint_sandbox.lifecycle import is_from_aws
 
-    client = account.write_client(SUPPORT, SUPPORT_REGION)
-    params: dict[str, Any] = {"caseId": case_id, "communicationBody": text}
-    try:
-        if attachments:
-            # botocore base64-encodes the blobs itself.
-            files = [{"fileName": p.name, "data": p.read_bytes()} for p in attachments]
-            params["attachmentSetId"] = client.add_attachments_to_set(
+    times = [str(c.get("timeCreated") or "") for c in communications(account, region, case_id)
+             if is_from_aws(c.get("submittedBy"))]
+    return max(times, default="") or "-"
+
+
+def _to_paste(outcome: ReplyOutcome, entry: Entry, ledger: Ledger, text: str) -> ReplyOutcome:
+    outcome.delivered, outcome.how = False, "to_paste"
+    outcome.paste, outcome.link = text, case_link(entry.display_id or outcome.case_id,
+                                                     entry.target.region)
+    ledger.record_reply(entry, outcome.case_id, delivered=False, chars=len(text),
+                        attachments=outcome.attachments)
+    return outcome
+
+
+def _case(account: AwsAccount, entry: Entry, ledger: Ledger, case_id: str) -> dict[str, Any]:
+    """The case (a display id resolved to the Support API's caseId; both kept)."""
+    case = resolve_case(account, entry.target.region, case_id)
+    if case is None or not case.get("caseId"):
+        raise AwsError(f"case {case_id} of {entry.target.key} is not visible to the Support "
+                       "API; check the id with `pinpoint-sandbox status`.")
+    real, shown = str(case["caseId"]), case.get("displayId")
+    if (real, shown) != (entry.case_id, entry.display_id) and shown:
+        with ledger.locked():
+            ledger.record_ids(entry, real, str(shown))
+    return case
+
+
+def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path],
+          region: str) -> dict[str, Any]:
+    from pinpoint_sandbox.backends.base import classify_write_error
+
+    extra: dict[str, Any] = {}
+    if attachments:
+        client = account.write_client(SUPPORT, region)
+        # botocore base64-encodes the blobs itself; a set is only a staging area.
+        files = [{"fileName": p.name, "data": p.read_bytes()} for p in attachments]
+        try:
+            extra["attachmentSetId"] = client.add_attachments_to_set(
                 attachments=files)["attachmentSetId"]
-        client.add_communication_to_case(**params)
-    except ClientError as exc:
-        if error_code(exc) == "SubscriptionRequiredException":
-            raise _NoSupportApi() from exc
-        raise AwsError(f"reply to case {case_id}: {error_message(exc)}") from exc
-    except BotoCoreError as exc:
-        raise AwsError(
-            f"reply to case {case_id}: {error_message(exc)}; check the case before resending"
-        ) from exc
+        except aws.AWS_ERRORS as exc:
+            raise classify_write_error(exc, "AddAttachmentsToSet") from exc
+    return add_communication(account, region, case_id, text, **extra)
+
+
+def find_entry(word: str, ledger: Ledger) -> Entry | None:
+    """The target whose case is `word` (a display id or a caseId), if the ledger knows it."""
+    if not CASE_ID.fullmatch(word):
+        return None
+    for history in ledger.histories().values():
+        entry = current_entry(history)
+        if entry is None:
+            continue
+        if word in (entry.case_id, entry.display_id, entry.view and entry.view.case_id):
+            return entry
+    return None
 
 
 def check_case_id(case_id: str) -> None:
-    if not CASE_ID.match(case_id):
+    if not CASE_ID.fullmatch(case_id):
         raise UsageError(
             f"--case-id {case_id}: expected a case id like case-12345678910-2013-c4c1d2bf33c5cf47 "
             "or the number the Support Center shows."

@@ -116,7 +116,8 @@ def tracked_report_rows(
         state = item.state or ("approved" if is_production(tier) else "sandbox")
         rows[(t.account_id, t.region, t.channel)] = ReportRow(
             t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
-            item.case_id, item.last_message, next_step=item.next_step or None, tier=tier,
+            item.case_id or item.display_id, item.last_message,
+            next_step=item.next_step or None, tier=tier,
         )
     for row in fact_rows:
         rows.setdefault((row.account_id, row.region, row.channel), row)

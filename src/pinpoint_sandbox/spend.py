@@ -11,14 +11,18 @@ production-access quota is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox import aws
 from pinpoint_sandbox.account_facts import spend_limit_items
 from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
-from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.errors import AwsError, PinpointSandboxError, UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.ledger import Ledger
 
 LIMIT_SUFFIX = "_MONTHLY_SPEND_LIMIT"
 # AWS's documented sandbox maximum: $1 per month per message type.
@@ -272,22 +276,65 @@ def plan_raise(account: AwsAccount, region: str, name: str, to: int | None) -> R
     return result
 
 
-def apply_raise(account: AwsAccount, result: RaiseResult) -> None:
-    """The one write: Set…SpendLimitOverride(MonthlyLimit=target), never above the maximum."""
+def _tracked(ledger: Ledger, result: RaiseResult, step: str, key: str,
+             send: Callable[[], dict[str, Any]], find: Callable[[], dict[str, Any] | None],
+             ) -> dict[str, Any] | None:
+    """One spend write through the ledger (writes.once): its fields, or None when it failed
+    (the reason is on the result)."""
+    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.writes import TrackedWrite, once, settle
+
+    # A ledger target is sms or voice; the key and fields name the exact limit (MMS, RCS…).
+    target = Target(result.account_id, result.region,
+                    "voice" if result.channel == "voice" else "sms")
+    write = TrackedWrite(step, key, target, send=send, find=find, skip_done=False,
+                         label=f"{step} {result.limit}",
+                         fields={"limit": result.limit, "target": result.target})
+    try:
+        with ledger.locked():
+            if result.action != "previewed":  # nothing to send: settle a cut-off attempt only
+                settle(ledger, write)
+                return None
+            done = once(ledger, write)
+    except PinpointSandboxError as exc:
+        result.action, result.reason = "failed", exc.message
+        return None
+    if done.how == "found":
+        result.reason = "an earlier run made this change before it was cut off"
+    return done.fields
+
+
+def apply_raise(account: AwsAccount, result: RaiseResult, ledger: Ledger) -> None:
+    """The one write: Set…SpendLimitOverride(MonthlyLimit=target), never above the maximum;
+    an intent line before it, an outcome after, and a read of the limit after an unknown."""
     from botocore import xform_name
 
-    if result.action != "previewed" or result.operation is None or result.target is None:
+    from pinpoint_sandbox.backends.base import classify_write_error
+
+    if result.action not in ("previewed", "unchanged") or result.target is None:
         return
     if result.max is None or result.target > result.max:  # plan_raise already refused this
         raise UsageError(f"refusing to set {result.limit} above its maximum")
-    client = account.client(SMS_VOICE, result.region)  # idempotent: retries are safe
-    try:
-        answer = getattr(client, xform_name(result.operation))(MonthlyLimit=result.target)
-    except aws.AWS_ERRORS as exc:
-        result.action, result.reason = "failed", f"{result.operation}: {error_message(exc)}"
-        return
-    result.action = "raised"
-    result.enforced_after = int(answer.get("MonthlyLimit", result.target))
+    operation, wanted = result.operation or "", result.target
+
+    def send() -> dict[str, Any]:
+        client = account.client(SMS_VOICE, result.region)  # idempotent: retries are safe
+        try:
+            answer = getattr(client, xform_name(operation))(MonthlyLimit=wanted)
+        except aws.AWS_ERRORS as exc:
+            raise classify_write_error(exc, operation) from exc
+        return {"enforced_after": int(answer.get("MonthlyLimit", wanted))}
+
+    def find() -> dict[str, Any] | None:
+        now = next((s for s in read_limits(account, result.region)
+                    if s.name == result.limit), None)
+        return {"enforced_after": wanted} if now is not None and now.enforced == wanted else None
+
+    key = f"spend:{result.account_id}:{result.region}:{result.limit}"
+    fields = _tracked(ledger, result, "spend", key, send, find)
+    if fields is not None and result.action == "previewed":
+        result.action = "raised"
+        result.enforced_after = int(fields.get("enforced_after", wanted))
 
 
 def plan_quota_request(
@@ -314,19 +361,33 @@ def plan_quota_request(
     return result, None
 
 
-def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota | None) -> None:
-    if result.action != "previewed" or quota is None or result.target is None:
+def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota | None,
+                        ledger: Ledger) -> None:
+    """RequestServiceQuotaIncrease for a higher maximum, once: after an unknown outcome the
+    open request is looked for before anything is sent again."""
+    from pinpoint_sandbox.backends.base import classify_write_error
+
+    if result.action not in ("previewed", "skipped") or quota is None or result.target is None:
         return
-    client = account.write_client(SERVICE_QUOTAS, result.region)  # not idempotent: one try
-    try:
-        answer = client.request_service_quota_increase(
-            ServiceCode=quota.service_code, QuotaCode=quota.quota_code,
-            DesiredValue=float(result.target),
-        )
-    except aws.AWS_ERRORS as exc:
-        result.action = "failed"
-        result.reason = f"RequestServiceQuotaIncrease: {error_message(exc)}"
-        return
-    requested = answer.get("RequestedQuota", {})
-    result.action = "requested"
-    result.request_id, result.case_id = requested.get("Id"), requested.get("CaseId")
+    wanted = float(result.target)
+
+    def send() -> dict[str, Any]:
+        client = account.write_client(SERVICE_QUOTAS, result.region)  # not idempotent
+        try:
+            answer = client.request_service_quota_increase(
+                ServiceCode=quota.service_code, QuotaCode=quota.quota_code, DesiredValue=wanted)
+        except aws.AWS_ERRORS as exc:
+            raise classify_write_error(exc, "RequestServiceQuotaIncrease") from exc
+        requested = answer.get("RequestedQuota", {})
+        return {"request_id": requested.get("Id"), "case_id": requested.get("CaseId")}
+
+    def find() -> dict[str, Any] | None:
+        found = open_quota_request(account, result.region, quota)
+        return None if found is None else {"request_id": found.request_id,
+                                           "case_id": found.case_id}
+
+    key = f"spend-quota:{result.account_id}:{result.region}:{quota.quota_code}"
+    fields = _tracked(ledger, result, "spend-quota", key, send, find)
+    if fields is not None and result.action == "previewed":
+        result.action = "requested"
+        result.request_id, result.case_id = fields.get("request_id"), fields.get("case_id")

@@ -72,6 +72,11 @@ class TrackedTarget:
     history: list[dict[str, Any]] = field(default_factory=list)
     profile: str | None = None  # how to reach the account again in the commands we suggest
     role_arn: str | None = None
+    # The Support Center's number of the case (case_id is the Support API's id once known),
+    # and where the rendered description stands (delivery.py).
+    display_id: str | None = None
+    description: str | None = None
+    description_at: str | None = None
 
     @property
     def final(self) -> bool:
@@ -90,6 +95,8 @@ class TrackedTarget:
             "age_s": self.age_s, "last_message": self.last_message,
             "next_step": self.next_step, "read_at": self.read_at, "note": self.note,
             "problem": self.problem, "history": self.history,
+            "display_id": self.display_id, "description": self.description,
+            "description_delivered_at": self.description_at,
         }
 
 
@@ -204,8 +211,36 @@ def track_one(
             _refresh(row, entry, account, ledger)
         except PinpointSandboxError as exc:
             row.problem = exc.message  # the cached state stays on show
+    _description(row, entry, account, ledger)
     row.next_step = next_step(row, entry)
     return row
+
+
+def _description(row: TrackedTarget, entry: Entry | None, account: Reach,
+                 ledger: Ledger) -> None:
+    """Deliver the description when AWS has opened the case (reads the target: status and
+    --watch deliver too); say where it stands, and show both ids of the case."""
+    from pinpoint_sandbox.delivery import deliver, is_display_id, state_of
+
+    if entry is None:
+        return
+    state, when = state_of(entry)
+    if isinstance(account, AwsAccount) and not row.final and state is not None:
+        got = deliver(account, entry, ledger, case_hint=row.case_id or row.display_id,
+                      ask_quota=False)
+        if got.problem and not row.problem:
+            row.problem = got.problem
+        if got.state != state:  # delivered (or ids resolved) just now: the ledger says more
+            fresh = current_entry(Ledger(ledger.path).histories().get(row.target, []))
+            entry = fresh or entry
+        state, when = got.state, got.at
+    row.description, row.description_at = state, when
+    if entry.display_id:
+        row.display_id = entry.display_id
+        if row.case_id is None or row.case_id == entry.display_id:
+            row.case_id = entry.case_id if not is_display_id(entry.case_id or "") else None
+    elif row.case_id and is_display_id(row.case_id):
+        row.display_id, row.case_id = row.case_id, None
 
 
 def _ledger_view(entry: Entry) -> AwsView:
@@ -371,6 +406,18 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
     if row.state == "filed":
         return (f"rerun `pinpoint-sandbox request {t.channel} -r {t.region}{flags}`: it checks "
                 "AWS for the interrupted filing before anything else")
+    if row.description == "waiting_for_case":
+        return (f"nothing: wait for AWS to open the case of request {row.request_id}; the next "
+                "`pinpoint-sandbox status` adds the description to it")
+    if row.description == "pending":
+        return ("rerun `pinpoint-sandbox status`: it adds the description to case "
+                f"{row.display_id or row.case_id}")
+    if row.description == "to_paste" and entry is not None and entry.extra.get("case_file"):
+        shown = row.display_id or row.case_id
+        where = (f"case {shown}: {case_link(shown, t.region)}" if shown
+                 else f"the case AWS opens for request {row.request_id}")
+        return (f"paste the description saved in {entry.extra['case_file']} into {where}, then "
+                f"`pinpoint-sandbox record {key} --case-id {shown or 'ID'}`")
     pending = _description_to_paste(entry)
     if pending and not row.case_id:
         return (f"wait for AWS to open the case of request {row.request_id}; then "

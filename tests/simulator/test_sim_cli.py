@@ -92,3 +92,41 @@ def test_serve_bad_scenario_is_one_line_exit_2(tmp_path: Path, scenario: str) ->
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
     assert not (tmp_path / "s.json").exists()
+
+
+def test_serve_answers_quota_requests_with_no_case_id_then_a_display_id(tmp_path: Path) -> None:
+    """`simulator serve`, read over HTTP by a separate boto3 process: PENDING without CaseId
+    first, then CASE_OPENED with a numeric CaseId (the Support Center's display id)."""
+    process = subprocess.Popen(
+        [str(BIN / "pinpoint-sandbox"), "simulator", "serve", "--scenario", "fresh-sandbox",
+         "--state", str(tmp_path / "served.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    code = (
+        "import boto3, json\n"
+        "sq = boto3.client('service-quotas', region_name='eu-west-1')\n"
+        "q = [x for x in sq.list_aws_default_service_quotas(ServiceCode='sms-voice')['Quotas']\n"
+        "     if 'production access' in x['QuotaName'].lower()][0]['QuotaCode']\n"
+        "first = sq.request_service_quota_increase(ServiceCode='sms-voice', QuotaCode=q,\n"
+        "                                          DesiredValue=1)['RequestedQuota']\n"
+        "later = sq.get_requested_service_quota_change(RequestId=first['Id'])['RequestedQuota']\n"
+        "print(json.dumps([first['Status'], first.get('CaseId'), later['Status'],\n"
+        "                  later.get('CaseId')]))\n"
+    )
+    try:
+        exports: dict[str, str] = {}
+        assert process.stdout is not None
+        while len(exports) < 7:
+            line = process.stdout.readline()
+            assert line.startswith("export "), line
+            key, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[key] = value.strip("'")
+        answer = subprocess.run([sys.executable, "-c", code], env={**os.environ, **exports},
+                                capture_output=True, text=True, timeout=60)
+        assert answer.returncode == 0, answer.stderr
+        first_status, first_case, later_status, later_case = json.loads(answer.stdout)
+        assert (first_status, first_case) == ("PENDING", None)
+        assert later_status == "CASE_OPENED" and later_case.isdigit()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)

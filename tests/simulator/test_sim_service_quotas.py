@@ -52,9 +52,13 @@ def test_request_once_then_already_exists(simulator: Any, client: Any) -> None:
     sq = client("service-quotas", "eu-west-1")
     requested = sq.request_service_quota_increase(
         ServiceCode="sms-voice", QuotaCode=SMS_QUOTA, DesiredValue=1)["RequestedQuota"]
-    assert requested["Status"] == "CASE_OPENED"
-    assert requested["CaseId"].startswith("case-111122223333-2026-")
+    # AWS's first answer: PENDING, no CaseId. The case opens later, named by its display id.
+    assert requested["Status"] == "PENDING" and "CaseId" not in requested
     assert requested["Created"].year >= 2026  # parsed by botocore as a datetime
+    opened = sq.get_requested_service_quota_change(RequestId=requested["Id"])["RequestedQuota"]
+    assert opened["Status"] == "CASE_OPENED" and opened["CaseId"].isdigit()
+    [case] = [c for c in sim.state.cases("111122223333") if c["displayId"] == opened["CaseId"]]
+    assert case["caseId"].startswith("case-111122223333-2026-")  # the Support API's own id
     with pytest.raises(ClientError) as info:
         sq.request_service_quota_increase(
             ServiceCode="sms-voice", QuotaCode=SMS_QUOTA, DesiredValue=1)
@@ -66,7 +70,7 @@ def test_request_once_then_already_exists(simulator: Any, client: Any) -> None:
     requests = sim.state.quota_requests("111122223333")
     assert sorted(r["Region"] for r in requests) == ["eu-central-1", "eu-west-1"]
     # The case AWS opens carries the region.
-    case = next(c for c in sim.state.cases("111122223333") if c["caseId"] == requested["CaseId"])
+    case = next(c for c in sim.state.cases("111122223333") if c["caseId"] == case["caseId"])
     assert "eu-west-1" in case["subject"] and "eu-west-1" in case["communications"][0]["body"]
 
 
@@ -106,7 +110,7 @@ def test_create_support_case_for_pending_request(simulator: Any, client: Any) ->
     sq.create_support_case(RequestId=pending["Id"])
     after = sq.get_requested_service_quota_change(RequestId=pending["Id"])["RequestedQuota"]
     assert after["Status"] == "CASE_OPENED" and after["CaseId"]
-    assert [c["caseId"] for c in sim.state.cases("111122223333")] == [after["CaseId"]]
+    assert [c["displayId"] for c in sim.state.cases("111122223333")] == [after["CaseId"]]
     with pytest.raises(ClientError) as info:
         sq.create_support_case(RequestId=pending["Id"])
     assert info.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"

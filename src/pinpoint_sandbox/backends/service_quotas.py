@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pinpoint_sandbox import aws
-from pinpoint_sandbox.aws import SERVICE_QUOTAS, SUPPORT, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws import SERVICE_QUOTAS, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
     AlreadyExists,
     Backend,
@@ -247,8 +247,10 @@ class ServiceQuotasBackend(Backend):
          ("servicequotas:RequestServiceQuotaIncrease",
           "servicequotas:GetServiceQuota",
           "servicequotas:GetAWSDefaultServiceQuota",
-          # The rendered description is attached to the case Service Quotas opens.
-          "support:AddCommunicationToCase")),
+          # The rendered description is added to the case Service Quotas opens (found by its
+          # display id), after reading it for our text when an earlier attempt was cut off.
+          "support:AddCommunicationToCase", "support:DescribeCases",
+          "support:DescribeCommunications")),
         # Service Quotas creates its service-linked role on the first request in an account.
         {
             "Sid": "PinpointSandboxServiceQuotasLinkedRole",
@@ -352,36 +354,18 @@ class ServiceQuotasBackend(Backend):
             raise classify_write_error(exc, "RequestServiceQuotaIncrease") from exc
         requested = response.get("RequestedQuota", {})
         request_id, case_id = requested.get("Id"), requested.get("CaseId")
-        note = self._attach_description(ctx, case, case_id)
-        return Filed("filed", request_id=request_id, case_id=case_id, note=note)
-
-    def _attach_description(
-        self, ctx: FilingContext, case: RenderedCase, case_id: str | None
-    ) -> str | None:
-        """Add the rendered questionnaire to the quota's case, when the plan allows the API."""
-        if not case_id:
+        # The description goes to the case with its own tracked write (delivery.py), once AWS
+        # has opened it: the ledger keeps the text until then.
+        extra: dict[str, Any] = {"description": case.description, "plan": ctx.support_plan}
+        if ctx.cc_emails:  # copied on the case with the description, as CreateCase would
+            extra["cc"] = list(ctx.cc_emails)
+        note = None
+        if ctx.support_plan == "basic":
             saved = write_case_file(ctx.target, case)
-            return f"no case id yet: add the description saved in {saved} to the case when it opens"
-        if ctx.support_plan != "business":
-            saved = write_case_file(ctx.target, case)
-            return (
-                f"Support API not available on this plan: paste the description saved in {saved} "
-                f"into case {case_id} in the Support Center"
-            )
-        try:
-            ctx.account.write_client(SUPPORT, "us-east-1").add_communication_to_case(
-                caseId=case_id,
-                communicationBody=case.description,
-                **({"ccEmailAddresses": ctx.cc_emails} if ctx.cc_emails else {}),
-            )
-        except aws.AWS_ERRORS as exc:
-            # The request itself is filed; only the attachment failed.
-            saved = write_case_file(ctx.target, case)
-            return (
-                f"request filed, but attaching the description to case {case_id} failed "
-                f"({error_message(exc)}): paste {saved} into the case"
-            )
-        return None
+            extra["case_file"] = str(saved)
+            note = (f"Support API not available on this plan: paste the description saved in "
+                    f"{saved} into the case AWS opens for request {request_id}")
+        return Filed("filed", request_id=request_id, case_id=case_id, note=note, extra=extra)
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """GetRequestedServiceQuotaChange; the quota's case when the status alone cannot say

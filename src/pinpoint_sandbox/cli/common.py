@@ -6,6 +6,7 @@ Declared once as Annotated aliases so every command spells them the same way.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -166,6 +167,10 @@ def validate_templates_dir(path: Path | None) -> Path | None:
     return path
 
 
+# ASCII only ([0-9], not \d): an IAM role ARN of any partition.
+ROLE_ARN = re.compile(r"arn:aws[a-z-]{0,20}:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
+
+
 def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     from pinpoint_sandbox.aws import AwsAccount
     from pinpoint_sandbox.cli.failures import environment_problem
@@ -173,6 +178,9 @@ def account_for(profile: str | None, role_arn: str | None = None) -> Any:
     problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
     if problem:
         raise UsageError(problem)
+    if role_arn is not None and not ROLE_ARN.fullmatch(role_arn):
+        raise UsageError(f"--role-arn {role_arn!r} is not an IAM role ARN: give one like "
+                         "arn:aws:iam::111122223333:role/NAME.")
     account = AwsAccount(profile=profile, role_arn=role_arn)
     if role_arn is None:
         account.credentials()  # a missing profile or broken config: exit 2 now, no call

@@ -245,10 +245,20 @@ def print_results(
     for r in results:
         ids = ", ".join(f"{k} {v}" for k, v in (("request", r.request_id), ("case", r.case_id))
                         if v)
-        detail = "; ".join(x for x in (ids if r.action == "filed" else "", r.reason or "") if x)
+        said = DESCRIPTION_SAID.get(str(r.extra.get("description_state")), "")
+        detail = "; ".join(x for x in (ids if r.action == "filed" else "", r.reason or "", said,
+                                       str(r.extra.get("description_problem") or "")) if x)
         if detail:
             console.print(f"  • {r.region} {r.channel} ({r.account_id}): {detail}",
                           markup=False)
+
+
+# Where a Service Quotas filing's description stands (delivery.py), in the results' details.
+DESCRIPTION_SAID = {
+    "delivered": "description added to the case",
+    "waiting_for_case": "AWS has not opened the case yet: the next `status` adds the description",
+    "pending": "the next `status` adds the description to the case",
+}
 
 
 class _Blocks:

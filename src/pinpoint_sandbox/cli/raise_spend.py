@@ -37,6 +37,7 @@ def raise_spend(
     dry_run: common.DryRunOpt = False,
     yes: common.YesOpt = False,
     no_input: common.NoInputOpt = False,
+    ledger: common.LedgerOpt = None,
 ) -> None:
     """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
     from pinpoint_sandbox.regions import parse_regions
@@ -52,7 +53,8 @@ def raise_spend(
     if not (dry_run or yes or common.interactive(no_input)):
         raise UsageError("raise-spend writes to AWS and there is no terminal to confirm on: "
                          "pass --yes to go ahead, or --dry-run to preview.")
-    common.start_simulator(simulate)
+    ledger = common.validate_file_option(ledger, "--ledger")
+    common.start_simulator(simulate)  # a simulated run has its own ledger
     account = common.account_for(profile)
     planned = _plan(account, regions, name, to, request_quota)
     results = [row for row, _quota in planned]
@@ -60,8 +62,10 @@ def raise_spend(
     pending = [r for r in results if r.action == "previewed"]
     if pending and not dry_run and not yes and not _confirmed(results, pending):
         pending = []
-    if not dry_run:
-        _apply(account, [(r, q) for r, q in planned if r in pending], request_quota)
+    if not dry_run:  # pending rows are written; others settle a cut-off earlier attempt
+        _apply(account, [(r, q) for r, q in planned
+                         if r in pending or r.action in ("unchanged", "skipped")],
+               request_quota, ledger)
     if json_output:
         print_json({"results": [r.to_json() for r in results]})
     else:
@@ -107,15 +111,21 @@ def _plan(
 
 
 def _apply(
-    account: Any, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None
+    account: Any, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None,
+    ledger: Any,
 ) -> None:
+    """Each write through the ledger (intent, write, outcome); a failure stays with its row."""
+    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.paths import ledger_path
     from pinpoint_sandbox.spend import apply_quota_request, apply_raise
+
+    ledger = Ledger(ledger or ledger_path())
 
     for result, quota in pending:
         if usd is None:
-            apply_raise(account, result)
+            apply_raise(account, result, ledger)
         else:
-            apply_quota_request(account, result, quota)
+            apply_quota_request(account, result, quota, ledger)
 
 
 def _print(results: list[RaiseResult], *, stderr: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -44,25 +44,31 @@ def reply(
         str | None, typer.Option("--role-arn", help="Role to assume in the target's account.",
                                  metavar="ARN")
     ] = None,
+    reopen: Annotated[
+        bool, typer.Option("--reopen", help="Write on a resolved case anyway (AWS reopens it).")
+    ] = False,
     output: common.OutputOpt = common.OutputFormat.text,
     simulate: common.SimulateOpt = None,
     ledger: common.LedgerOpt = None,
 ) -> None:
-    """Answer AWS's question on a target's case (one AddCommunicationToCase)."""
+    """Answer AWS's question on a target's case (one AddCommunicationToCase, sent once).
+
+    TARGET may also be the case: its Support Center number or its case-… id."""
     from pinpoint_sandbox.ledger import Ledger
     from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.replies import check_attachments, known_entry, parse_target, read_text
+    from pinpoint_sandbox.replies import check_attachments, parse_target, read_text
     from pinpoint_sandbox.replies import reply as send_reply
 
     ledger = common.validate_file_option(ledger, "--ledger")
     text = read_text(message, file)
     files = check_attachments(list(attach or []))
-    if region is None:  # fully named: checked against the ledger before any AWS call
+    by_case = len(target) == 1 and region is None and "/" not in target[0]
+    if region is None and not by_case:  # fully named: checked before any AWS call
         parse_target(target, None, None)
     common.start_simulator(simulate)  # a simulated run has its own ledger
     book = Ledger(ledger or ledger_path())
     account = common.account_for(profile, role_arn)
-    entry = known_entry(parse_target(target, region, account), book)
+    entry = _entry(target, region, account, book, by_case=by_case)
     caller = account.account_id(entry.target.region)
     if caller != entry.target.account_id:
         from pinpoint_sandbox.errors import UsageError
@@ -71,11 +77,22 @@ def reply(
             f"{entry.target.key}: these credentials are for account {caller}; pass --profile "
             f"or --role-arn for account {entry.target.account_id}."
         )
-    outcome = send_reply(account, entry, book, text, files)
+    outcome = send_reply(account, entry, book, text, files, reopen=reopen)
     if output == common.OutputFormat.json:
         print_json({"results": [outcome.to_json()]})
     else:
         _print_outcome(outcome)
+
+
+def _entry(target: list[str], region: str | None, account: Any, book: Any, *,
+           by_case: bool) -> Any:
+    """The ledger entry TARGET names: a target, or a case by its display id or caseId."""
+    from pinpoint_sandbox.replies import find_entry, known_entry, parse_target
+
+    found = find_entry(target[0], book) if by_case else None
+    if by_case and found is None:
+        parse_target(target, None, None)  # neither a known case nor a target: says how
+    return found or known_entry(parse_target(target, region, account), book)
 
 
 def _print_outcome(outcome: ReplyOutcome) -> None:
@@ -84,10 +101,17 @@ def _print_outcome(outcome: ReplyOutcome) -> None:
     err = stderr_console()
     if outcome.delivered:
         extra = f" with {', '.join(outcome.attachments)}" if outcome.attachments else ""
-        err.print(f"Replied on case {outcome.case_id}{extra}.", markup=False)
+        shown = outcome.display_id or outcome.case_id
+        said = {"sent": f"Replied on case {shown}{extra}.",
+                "found": f"Your reply is already on case {shown} (an earlier run sent it before "
+                         "it was cut off): nothing sent again.",
+                "already": f"This reply was already sent on case {shown}: nothing sent again."}
+        err.print(said.get(outcome.how, said["sent"]), markup=False)
         return
+    which = (f"case {outcome.display_id or outcome.case_id}" if outcome.case_id
+             else "the case AWS opens for this request")
     err.print(f"This account's support plan has no Support API: paste the text below into "
-              f"case {outcome.case_id} at {outcome.link}", markup=False)
+              f"{which} at {outcome.link}", markup=False)
     typer.echo(outcome.paste)
 
 

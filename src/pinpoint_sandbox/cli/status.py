@@ -321,8 +321,11 @@ def _table(rows: list[TrackedTarget]) -> Any:
     table.add_column("next step", overflow="fold")
     for row in rows:
         ids = "\n".join(f"{name} {value}" for name, value in
-                        (("req", row.request_id), ("case", row.case_id)) if value)
+                        (("req", row.request_id), ("case", row.case_id or row.display_id))
+                        if value)
         state = Text(row.state or "not requested", style=STATE_STYLE.get(row.state or "", ""))
+        if row.description:  # where the rendered description stands, in one word
+            state.append(f"\ndescription {row.description.replace('_', ' ')}")
         table.add_row(row.target.account_id, row.target.region, row.target.channel,
                       row.tier or "?", state, ids or "-", age_text(row.age_s),
                       Text(row.last_message or "-"), Text(row.next_step))

@@ -40,7 +40,9 @@ def _latest_case(state: SimulatorState, account_id: str, region: str, channel: s
                  request: dict[str, Any] | None) -> dict[str, Any] | None:
     cases = state.data["accounts"][account_id]["cases"]
     if request is not None and request.get("CaseId"):
-        return next((c for c in cases if c["caseId"] == request["CaseId"]), None)
+        # Service Quotas names the case by its display id, as AWS does.
+        return next((c for c in cases if request["CaseId"] in (c["displayId"], c["caseId"])),
+                    None)
     tag = f"[pinpoint-sandbox {channel} {region} {account_id}]"
 
     def ours(subject: str) -> bool:  # our tag, or a production-access case opened by hand

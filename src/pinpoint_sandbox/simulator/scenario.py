@@ -207,6 +207,10 @@ class Account(_Strict):
     production_access_adjustable: bool = True
     # The quota listings leave out Adjustable/QuotaAppliedAtLevel: only GetServiceQuota says.
     quota_listings_omit_adjustability: bool = False
+    # A new quota request answers PENDING with no CaseId (as AWS's first answer does); this many
+    # reads of it (GetRequestedServiceQuotaChange, the history listings) still see it PENDING
+    # before AWS opens its case, whose display id (numeric) then becomes the request's CaseId.
+    quota_case_opens_after_reads: int = Field(default=0, ge=0)
     # CreateCase issueType values accepted; empty = any (the API documents only
     # technical and customer-service, AWS's own quota tooling sends service-limit-increase).
     support_issue_types: list[str] = Field(default_factory=list)

@@ -496,7 +496,7 @@ def _find_quota_key(call: Call) -> str:
 
 
 def _public_request(request: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in request.items() if k != "Region"}
+    shown = {k: v for k, v in request.items() if k != "Region" and not k.startswith("_")}
     shown["Created"] = ts(request["Created"])
     shown["LastUpdated"] = ts(request["LastUpdated"])
     return shown
@@ -528,7 +528,7 @@ def sq_request_service_quota_increase(call: Call) -> dict[str, Any]:
         call.region,
         quota_key=key,
         desired_value=float(call.params["DesiredValue"]),
-        status="CASE_OPENED" if with_case else "PENDING",
+        status="PENDING",  # AWS opens the case later: no CaseId yet
         created=call.now,
         with_case=with_case,
     )
@@ -546,7 +546,9 @@ def _find_request(call: Call) -> dict[str, Any]:
 
 def sq_get_requested_service_quota_change(call: Call) -> dict[str, Any]:
     apply_timeline(call.state, call.now)
-    return {"RequestedQuota": _public_request(_find_request(call))}
+    request = _find_request(call)
+    call.state.open_quota_case(call.account_id, request, call.now)
+    return {"RequestedQuota": _public_request(request)}
 
 
 def sq_create_support_case(call: Call) -> dict[str, Any]:
@@ -557,7 +559,8 @@ def sq_create_support_case(call: Call) -> dict[str, Any]:
     if request["Status"] != "PENDING":
         raise ApiError("InvalidResourceStateException",
                        f"Request {request['Id']} is {request['Status']}, not PENDING.")
-    request["CaseId"] = call.state.quota_case(call.account_id, request)["caseId"]
+    request.pop("_case_reads_left", None)
+    request["CaseId"] = call.state.quota_case(call.account_id, request)["displayId"]
     request["Status"] = "CASE_OPENED"
     request["LastUpdated"] = call.now
     return {}
@@ -568,6 +571,8 @@ def _history(call: Call, items: list[dict[str, Any]]) -> dict[str, Any]:
         items = [q for q in items if q["Status"] == call.params["Status"]]
     # AWS: "Responses include any open or closed requests within 90 days".
     items = [q for q in items if q["Created"] >= call.now - 90 * DAY]
+    for request in items:
+        call.state.open_quota_case(call.account_id, request, call.now)
     items.sort(key=lambda q: q["Created"], reverse=True)
     page, token = paginate(items, call.params, default_size=100,
                            invalid_token="InvalidPaginationTokenException")

@@ -475,10 +475,27 @@ class SimulatorState:
             "QuotaRequestedAtLevel": "ACCOUNT",
             "Region": region,
         }
-        if with_case:
-            request["CaseId"] = self.quota_case(account_id, request)["caseId"]
+        if with_case and status == "PENDING":
+            # AWS answers PENDING first and opens the case later (see open_quota_cases).
+            request["_case_reads_left"] = self.account_spec(account_id).quota_case_opens_after_reads
+        elif with_case:
+            request["CaseId"] = self.quota_case(account_id, request)["displayId"]
         self.data["accounts"][account_id]["quota_requests"].append(request)
         return request
+
+    def open_quota_case(self, account_id: str, request: dict[str, Any], now: float) -> None:
+        """A read of a PENDING request whose case AWS is about to open: after the scenario's
+        number of reads the case opens and `CaseId` is its display id (numeric), as AWS shows."""
+        left = request.get("_case_reads_left")
+        if left is None or request.get("Status") != "PENDING":
+            return
+        if int(left) > 0:
+            request["_case_reads_left"] = int(left) - 1
+            return
+        del request["_case_reads_left"]
+        request["Status"] = "CASE_OPENED"
+        request["LastUpdated"] = now
+        request["CaseId"] = self.quota_case(account_id, request)["displayId"]
 
     def quota_case(self, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """The support case AWS opens for a quota request (region in subject and body)."""
