@@ -203,3 +203,61 @@ def test_policy_covers_after_approval_calls(simulator: Any, tmp_path: Any) -> No
     assert {"sms-voice:DescribeSenderIds", "sms-voice:DescribeRegistrations",
             "sms-voice:SetTextMessageSpendLimitOverride"} <= used
     assert used <= granted, sorted(used - granted)
+
+
+def test_every_spend_kind_in_botocore_has_its_setter_granted() -> None:
+    """raise-spend sets whatever limit names AWS returns: every SpendLimitName in botocore's
+    model must map to a setter operation the policy grants."""
+    import botocore.session
+
+    from pinpoint_sandbox.spend import setter_operation
+
+    model = botocore.session.get_session().get_service_model("pinpoint-sms-voice-v2")
+    kinds = model.shape_for("SpendLimitName").enum
+    assert "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT" in kinds
+    granted = set(policy_actions(build_policy("manual", False)))
+    for kind in kinds:
+        setter = setter_operation(kind, model.operation_names)
+        assert setter is not None, kind
+        assert f"sms-voice:{setter}" in granted, kind
+
+
+def _called_operations() -> set[str]:
+    """Every botocore operation the tool's source can call: a client method or paginator
+    named by its snake_case name (the simulator, which serves them, is left out)."""
+    import re
+    from pathlib import Path
+
+    import botocore.session
+    from botocore import xform_name
+
+    import pinpoint_sandbox
+
+    root = Path(pinpoint_sandbox.__file__).parent
+    text = "\n".join(p.read_text() for p in root.rglob("*.py") if "simulator" not in p.parts)
+    words = set(re.findall(r"[\"'.]([a-z][a-z0-9_]+)[\"'(]", text))
+    session = botocore.session.get_session()
+    called: set[str] = set()
+    for prefix, service in BOTOCORE_SERVICE.items():
+        for op in session.get_service_model(service).operation_names:
+            name = xform_name(op)
+            owner = SHARED_NAMES.get(name, service)
+            if name in words and owner == service:
+                called.add(f"{prefix}:{op}")
+    return called
+
+
+# Names several services (or other libraries) share → the one service the source calls it on
+# (organization.py lists account tags; typer.main.get_group is no AWS call).
+SHARED_NAMES = {"list_tags_for_resource": "organizations", "get_group": "typer"}
+
+
+def test_policy_grants_every_operation_the_code_calls() -> None:
+    called = _called_operations()
+    assert {"support:CreateCase", "servicequotas:RequestServiceQuotaIncrease",
+            "cloudtrail:LookupEvents"} <= called  # the scan finds calls at all
+    granted = set(policy_actions(build_policy(
+        "auto", True, voice_test_call=True,
+        role_arns=["arn:aws:iam::111122223333:role/Filer"],
+        organization_role="OrganizationAccountAccessRole")))
+    assert called <= granted, sorted(called - granted)

@@ -32,7 +32,8 @@ def good_sms(**overrides: Any) -> dict[str, Any]:
             "Acme Tools: your parcel arrives today 10:00-12:00. Reply STOP to opt out.",
         ],
         "use_case_description": (
-            "Order and delivery notifications for acme-tools.com customers in the UK and Germany."
+            "Order and delivery notifications for acme-tools.com customers in the UK and Germany, "
+            "sent when an order ships, about 2,000 a month."
         ),
         "contact_language": "en",
         "spend_limit_usd": 500,
@@ -100,11 +101,23 @@ def test_placeholder_opt_in_is_one_error(text: str) -> None:
     assert not {f.rule for f in findings if f.rule.startswith("opt-in")}
 
 
-def test_short_answer_is_error() -> None:
+def test_vague_use_case_is_error_whatever_its_length() -> None:
     findings = lint_answers("sms", good_sms(use_case_description="We send order updates."))
-    finding = find(findings, "too-short")
+    finding = find(findings, "use-case-vague")
     assert (finding.level, finding.key) == ("error", "use_case_description")
-    assert "22 characters" in finding.message
+    assert "how many" in finding.message
+    # 64 characters and still saying only "customers": judged by substance, not length.
+    vague = "We will use SMS to communicate with customers about information."
+    assert "use-case-vague" in rules(lint_answers("sms", good_sms(use_case_description=vague)))
+    # Short but complete: who, what, why, how often, how many.
+    terse = "Login codes for app users when they sign in, ~9,000 a month."
+    assert "use-case-vague" not in rules(lint_answers("sms", good_sms(use_case_description=terse)))
+
+
+def test_vague_voice_service_description() -> None:
+    vague = "We are going to use the voice channel for our business needs going forward."
+    findings = lint_answers("voice", good_voice(service_description=vague))
+    assert find(findings, "use-case-vague").key == "service_description"
 
 
 def test_opt_in_without_brand() -> None:
@@ -291,7 +304,7 @@ def test_promotional_rule_ignores_words_containing_sale() -> None:
 @pytest.mark.parametrize(
     ("url", "rule", "level"),
     [
-        ("http://www.acme-tools.com", "website-https", "warning"),
+        ("http://www.acme-tools.com", "website-https", "error"),
         ("https://mybiz.wixsite.com/shop", "website-free-host", "warning"),
         ("https://bit.ly/abc", "website-shortener", "error"),
         ("example", "website-url", "error"),
@@ -363,12 +376,29 @@ def test_voice_volume_too_low_for_max_per_day() -> None:
     findings = lint_answers("voice", good_voice(calls_per_number={"count": 10, "period": "day"}))
     finding = find(findings, "voice-volume")
     assert (finding.level, finding.key) == ("warning", "calls_per_number")
-    assert "fewer than max_messages_per_day (600)" in finding.message
+    assert "against a stated maximum of 600 a day" in finding.message
 
 
 def test_voice_volume_one_number_above_max_per_day() -> None:
-    findings = lint_answers("voice", good_voice(calls_per_number={"count": 5000, "period": "day"}))
-    assert "more than max_messages_per_day" in find(findings, "voice-volume").message
+    findings = lint_answers("voice", good_voice(calls_per_number={"count": 700, "period": "day"}))
+    finding = find(findings, "voice-volume")
+    assert finding.level == "warning"  # 3 × 700 against 600: over, but not far over
+
+
+def test_voice_volume_far_over_max_per_day_is_error() -> None:
+    # The independent reviewer's case: 2 numbers × 25,000 a day against 800 a day.
+    answers = good_voice(max_messages_per_day=800, dedicated_numbers=2,
+                         calls_per_number={"count": 25_000, "period": "day"})
+    finding = find(lint_answers("voice", answers), "voice-volume")
+    assert (finding.level, finding.key) == ("error", "calls_per_number")
+    assert "50,000 calls a day, 62 times the stated maximum of 800" in finding.message
+
+
+def test_voice_volume_beyond_one_call_per_second_is_error() -> None:
+    answers = good_voice(max_messages_per_day=100_000, dedicated_numbers=1,
+                         calls_per_number={"count": 100_000, "period": "day"})
+    finding = find(lint_answers("voice", answers), "voice-volume")
+    assert finding.level == "error" and "1 call per second" in finding.message
 
 
 def test_voice_volume_other_period_is_not_compared() -> None:
@@ -619,3 +649,17 @@ def test_lint_explains_empty_files_and_tabs(tmp_path: Path) -> None:
     assert first.exit_code == 2 and "is empty" in first.stderr and "init" in first.stderr
     second = runner.invoke(app, ["lint", str(tabs)])
     assert second.exit_code == 2 and "not tabs" in second.stderr
+
+
+@pytest.mark.parametrize(("sourcing", "bought"), [
+    ("Phone numbers of homeowners are licensed from a consumer-data provider.", True),
+    ("We rent a list of homeowners from a marketing agency.", True),
+    ("Numbers are collected by our event marketing partners at home shows.", True),
+    ("Customers give us their own number; we never buy, rent or share lists.", False),
+    ("Patients enter their number on the booking form provided by our partner clinic.", False),
+])
+def test_number_sourcing_is_judged_on_the_number_sourcing_field(sourcing: str,
+                                                               bought: bool) -> None:
+    findings = lint_answers("voice", good_voice(number_sourcing=sourcing))
+    keys = [f.key for f in findings if f.rule == "purchased-list"]
+    assert keys == (["number_sourcing"] if bought else [])

@@ -117,7 +117,7 @@ def test_otp_label_is_words() -> None:
 
 
 def test_voice_case_has_every_answer_verbatim() -> None:
-    answers = voice_answers()
+    answers = voice_answers(contact_language="en")
     case = render_case(VOICE_TARGET, answers)
     for key, value in answers.items():
         if key in CHOICE_KEYS:
@@ -130,7 +130,7 @@ def test_voice_case_has_every_answer_verbatim() -> None:
         "Region: us-east-1 / Resource type: General Limits / Quota: Production Access / "
         "New quota value: 1"
     ) in case.description
-    assert "Preferred contact language: Japanese" in case.description
+    assert "Preferred contact language: English" in case.description
     assert "already sent at least one voice message" in case.description
     assert case.subject.startswith("Voice Production Access")
 
@@ -351,9 +351,41 @@ def test_spend_threshold_sentence_is_one_line_with_cents() -> None:
 
 def test_period_other_renders_the_users_words() -> None:
     calls = {"count": 1250, "period": "other", "period_detail": "3-day campaign"}
-    description = render_case(VOICE_TARGET, voice_answers(calls_per_number=calls)).description
+    answers = voice_answers(calls_per_number=calls, contact_language="en")
+    description = render_case(VOICE_TARGET, answers).description
     assert "Calls per phone number: 1250 messages per 3-day campaign\n" in description
     assert_plain_text(description)
+    japanese = render_case(VOICE_TARGET, {**answers, "contact_language": "ja"}).description
+    assert "電話番号あたりの通話数: 1250 件 (期間: 3-day campaign)\n" in japanese
+
+
+def test_japanese_contact_language_gives_japanese_labels_and_answers_verbatim() -> None:
+    answers = voice_answers(contact_language="ja")
+    description = render_case(VOICE_TARGET, answers).description
+    for label in ("会社名またはブランド名: Clinic Ltd\n", "ケースの詳細", "連絡先オプション",
+                  "希望する連絡言語: 日本語\n", "電話番号あたりの通話数: 1 週間あたり 411 件\n"):
+        assert label in description
+    assert "CASE DETAILS" not in description
+    for text in strings_in(answers["consent_process"]):
+        assert text in description
+
+
+def test_voice_case_names_the_brand_and_sms_says_sample_messages() -> None:
+    voice = render_case(VOICE_TARGET, voice_answers(contact_language="en")).description
+    assert "\nCompany or brand name: Clinic Ltd\n" in voice
+    sms = render_case(SMS_TARGET, sms_answers()).description
+    assert "\nSample messages:\n1. " in sms
+
+
+def test_folded_yaml_spaces_between_cjk_sentences_are_removed() -> None:
+    import yaml
+
+    folded = yaml.safe_load("t: >-\n  予約を受け付けました。\n  配信停止は設定から。\n")["t"]
+    assert folded == "予約を受け付けました。 配信停止は設定から。"  # what YAML gives
+    description = render_case(SMS_TARGET, sms_answers(use_case_description=folded)).description
+    assert "予約を受け付けました。配信停止は設定から。" in description
+    mixed = render_case(SMS_TARGET, sms_answers(use_case_description="Hello world")).description
+    assert "Hello world" in mixed  # spaces between Latin words stay
 
 
 def test_legacy_md_override_name_still_works(tmp_path: Path) -> None:
@@ -392,3 +424,18 @@ def test_template_bombs_are_one_usage_line(tmp_path: Path, body: str) -> None:
     assert "\n" not in message
     assert "sms_case.txt.j2" in message
     assert info.value.exit_code == 2
+
+
+def test_saved_multi_line_answers_load_back_as_typed() -> None:
+    import yaml
+
+    from pinpoint_sandbox.answers import dump_yaml
+
+    typed = {
+        "opt_in_process": "Line one.\nLine two, indented below:\n  - a checkbox\n",
+        "use_case_description": "受付を開始しました。\n配信停止は設定から行えます。",
+        "message_templates": ["Acme: " + "word " * 40 + "Reply STOP to opt out"],
+    }
+    text = dump_yaml(typed)
+    assert "opt_in_process: |" in text  # a literal block: line breaks kept as typed
+    assert yaml.safe_load(text) == typed

@@ -316,7 +316,7 @@ def test_support_case_falls_back_to_documented_issue_type_once(simulator: Any) -
     # per region, dry runs only until one passes: the refused issue type never reaches a real
     # CreateCase; then one real CreateCase with the type AWS accepted
     dry = [(r.params["issueType"], r.error_code) for r in creates if r.params.get("dryRun")]
-    assert sorted(dry) == sorted([("service-limit-increase", "InvalidParameterValueException"),
+    assert sorted(dry) == sorted([("service-limit-increase", "InvalidParameterValue"),
                                   ("customer-service", "DryRunOperationException")] * 2)
     real = [(r.params["issueType"], r.error_code) for r in creates if not r.params.get("dryRun")]
     assert real == [("customer-service", None)] * 2

@@ -458,3 +458,89 @@ def test_the_readme_walkthrough_with_simulate(restore_environ: None) -> None:
     assert cli("simulator", "advance", "approve", "-r", "eu-central-1", "sms").exit_code == 0
     watched = cli("status", "--simulate", "--watch", "5", "-o", "json")
     assert watched.exit_code == 0, watched
+
+
+@pytest.mark.parametrize("order", ["oldest_first", "shuffled"])
+def test_communications_in_any_order_and_small_pages(simulator: Any, order: str) -> None:
+    # AWS documents neither the order nor the page size: every page is read, and the newest
+    # by timeCreated is AWS's question, whatever its position.
+    newest = "Second question: which countries will you send to?"
+    sim = simulator({"name": "paged", "listings": {"communications_order": order,
+                                                   "communications_page_size": 2},
+                     "accounts": [{
+        "account_id": HUB, "support_plan": "business", "production_access_quotas": False,
+        "support_cases": [{
+            "subject": f"SMS access [pinpoint-sandbox sms eu-west-1 {HUB}]",
+            "status": "pending-customer-action", "days_ago": 5,
+            "communications": [
+                {"body": QUESTION, "by": "aws", "days_ago": 4},
+                {"body": "Here is the form.", "by": "customer", "days_ago": 3},
+                {"body": "Thanks, one more thing.", "by": "aws", "days_ago": 2},
+                {"body": "Sure.", "by": "customer", "days_ago": 1.5},
+                {"body": newest, "by": "aws", "days_ago": 1},
+            ],
+        }],
+    }]})
+    run = cli("status", "-r", "eu-west-1", "-o", "json")
+    assert run.exit_code == 3, run
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    assert (row["state"], row["last_message"]) == ("needs_reply", newest)
+    pages = [r for r in sim.requests if r.operation == "DescribeCommunications"]
+    assert len(pages) == 3  # six communications, two per page
+    assert [bool(r.params.get("nextToken")) for r in pages] == [False, True, True]
+
+
+def _answers_with_body(path: Path, target_chars: int) -> Path:
+    """An answers file whose rendered SMS body for HUB/eu-west-1 is `target_chars` long."""
+    from pinpoint_sandbox.answers.model import validate_answers
+    from pinpoint_sandbox.render import render_case
+    from pinpoint_sandbox.targets import Target
+
+    data = yaml.safe_load(SMS_ANSWERS.read_text())
+    data.update(use_case_description="u" * 3000, regions=["eu-west-1"])
+    data["message_templates"] = [*data["message_templates"], "Northwind: " + "t" * 1000]
+
+    def size(opt_in: int) -> int:
+        data["opt_in_process"] = "o" * opt_in
+        path.write_text(yaml.safe_dump(data))
+        answers = validate_answers("sms", data).model_dump(mode="json")
+        return len(render_case(Target(HUB, "eu-west-1", "sms"), answers).description)
+
+    base = size(1000)
+    assert size(1000 + target_chars - base) == target_chars
+    return path
+
+
+@pytest.mark.parametrize("body_chars", [7_700, 7_820, 7_900, 7_990, 8_000])
+def test_a_refile_near_the_limit_is_filed_within_it_or_refused_before_any_call(
+    simulator: Any, tmp_path: Path, body_chars: int
+) -> None:
+    sim = simulator({"name": "near", "accounts": [
+        {"account_id": HUB, "support_plan": "business", "production_access_quotas": False}]})
+    args = ["-r", "eu-west-1", "--yes", "--output", "json"]
+    assert cli("request", "sms", "--answers", SMS_ANSWERS, *args).exit_code == 0
+    advance(sim.state, HUB, "eu-west-1", "sms", "deny", "Not approved.")
+    assert cli("status", "-r", "eu-west-1").exit_code == 3
+    before = len(sim.requests)
+    answers = _answers_with_body(tmp_path / "long.yaml", body_chars)
+    run = cli("request", "sms", "--refile", "--answers", answers, *args)
+    bodies = [len(str(w.params["communicationBody"])) for w in sim.write_calls()]
+    assert max(bodies) <= 8_000, bodies  # never a body AWS refuses
+    if body_chars >= 7_990:  # no header fits: refused with the overflow named
+        assert run.exit_code == 2, run
+    elif body_chars <= 7_820:  # a header fits
+        assert run.exit_code == 0, run
+    if run.exit_code == 2:
+        # Refused before any call but who-am-I (the target's account id).
+        assert {r.operation for r in sim.requests[before:]} <= {"GetCallerIdentity"}
+        assert "over the 8,000" in run.stdout and run.json["error"]["exit_code"] == 2
+        assert body_chars > 7_800
+    else:
+        assert run.exit_code == 0, run
+        assert run.actions() == {"eu-west-1": "filed"}
+        assert len(bodies) == 2 and bodies[-1] > body_chars
+        text = run.results[0]["description"]
+        if body_chars <= 7_700:  # room for the changed answers' names, not their text
+            assert "Changed since then (new text below): message_templates, " in text
+        else:  # only for their count
+            assert "3 answer(s) changed since then" in text

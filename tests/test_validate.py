@@ -89,10 +89,11 @@ def test_refused_dry_run_fails_the_target_before_confirmation(simulator: Any) ->
 
 def test_service_quotas_validation_needs_an_adjustable_quota(simulator: Any) -> None:
     sim = simulator(scenario([account(production_access_adjustable=False)]))
-    run = cli("check", "sms", "-r", "eu-west-1", "--output", "json")
-    assert run.exit_code == 4, run
+    run = cli("check", "sms", "-r", "eu-west-1", "--backend", "service-quotas",
+              "--output", "json")
+    assert run.exit_code == 3, run
     [row] = run.json["checks"]
-    assert row["backend"] == "service-quotas"
+    assert (row["backend"], row["status"]) == ("service-quotas", "blocked")
     assert "not adjustable" in row["reason"]
     # AWS said so: the listing's ServiceQuota items carry `Adjustable` (no GetServiceQuota needed)
     asked = {"GetServiceQuota", "ListServiceQuotas", "ListAWSDefaultServiceQuotas"}
@@ -101,13 +102,38 @@ def test_service_quotas_validation_needs_an_adjustable_quota(simulator: Any) -> 
     assert ok.exit_code == 0, ok
 
 
+def test_auto_falls_back_when_the_listed_quota_is_not_adjustable(simulator: Any) -> None:
+    sim = simulator(scenario([account(plan="basic", production_access_adjustable=False)]))
+    run = cli("check", "sms", "-r", "eu-west-1", "--output", "json")
+    assert run.exit_code == 0, run
+    [row] = run.json["checks"]
+    assert row["backend"] == "manual"
+    assert "not service-quotas" in row["backend_reason"]
+    assert "not adjustable" in row["backend_reason"]  # the preview says why
+    assert sim.write_calls() == []
+
+
+def test_auto_files_one_support_case_when_the_quota_is_not_adjustable(simulator: Any) -> None:
+    sim = simulator(scenario([account(plan="business", production_access_adjustable=False)]))
+    preview = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--dry-run")
+    assert preview.exit_code == 0, preview
+    assert "not adjustable" in preview.stdout + preview.stderr
+    run = cli("request", "sms", "-a", SMS_ANSWERS, "-r", "eu-west-1", "--backend", "auto",
+              "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    writes = [w.operation for w in sim.write_calls()]
+    assert writes.count("CreateCase") == 1
+    assert "RequestServiceQuotaIncrease" not in writes
+    assert run.results[0]["backend"] == "support"
+
+
 def test_adjustability_falls_back_to_get_service_quota(simulator: Any) -> None:
     # Listings without the adjustability fields: GetServiceQuota is asked, once per quota.
     sim = simulator(scenario([account(production_access_adjustable=False,
                                       quota_listings_omit_adjustability=True)]))
     run = cli("check", "sms", "-r", "eu-west-1", "--output", "json")
-    assert run.exit_code == 4, run
-    assert "not adjustable" in run.json["checks"][0]["reason"]
+    assert run.exit_code == 0, run
+    assert "not adjustable" in run.json["checks"][0]["backend_reason"]
     asked = [r.params.get("QuotaCode") for r in sim.requests if r.operation == "GetServiceQuota"]
     assert len(asked) == 1, asked
 

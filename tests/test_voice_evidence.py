@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from helpers import cli
 from pinpoint_sandbox.aws import AwsAccount
 from pinpoint_sandbox.voice_evidence import VoiceEvidence, voice_available, voice_evidence
 
@@ -227,14 +228,16 @@ def _event(detail: dict[str, Any] | str | None) -> dict[str, Any]:
 
 
 def test_dry_run_and_refused_calls_are_not_sends() -> None:
-    # Real CloudTrail logs DryRun and refused calls too; the simulator only logs real sends,
-    # so the filter is checked on the event shape directly.
+    # The filter on the event shape alone (the simulator logs both kinds too, tested below).
     from pinpoint_sandbox.voice_evidence import _is_real_send
 
     assert _is_real_send(_event({"requestParameters": {"destinationPhoneNumber": "+1"}}))
     assert _is_real_send(_event(None))  # no detail: trust the event name
     assert _is_real_send(_event("not json"))
     assert not _is_real_send(_event({"requestParameters": {"dryRun": True}}))
+    assert not _is_real_send(_event({"requestParameters": {"DryRun": "true"}}))
+    assert _is_real_send(_event({"requestParameters": {"dryRun": False}}))
+    assert _is_real_send(_event({"requestParameters": {"dryRun": "false"}}))
     assert not _is_real_send(_event({"errorCode": "ConflictException"}))
 
 
@@ -242,3 +245,36 @@ def test_voice_available_without_probe_sends_nothing(simulator: Any) -> None:
     sim = simulator("voice-ready")
     assert voice_available(AwsAccount(), "ap-southeast-2", probe=False) is None
     assert sim.requests == []
+
+
+def test_simulator_logs_dry_runs_and_refusals_like_cloudtrail(simulator: Any) -> None:
+    import json
+
+    simulator(scenario({"eu-west-1": {"phone_numbers": ["+12065550100"],
+                                      "verified_destinations": ["+14255550101"]}}))
+    client = AwsAccount().client("pinpoint-sms-voice-v2", "eu-west-1")
+    client.send_voice_message(DestinationPhoneNumber="+14255550101",
+                              OriginationIdentity="+12065550100", DryRun=True)
+    try:  # not a verified destination: refused, and still logged
+        client.send_voice_message(DestinationPhoneNumber="+14255550199",
+                                  OriginationIdentity="+12065550100")
+    except Exception as exc:
+        assert "ConflictException" in str(exc)
+    else:
+        raise AssertionError("an unverified destination was accepted in the sandbox")
+    trail = AwsAccount().client("cloudtrail", "eu-west-1").lookup_events()["Events"]
+    details = [json.loads(e["CloudTrailEvent"]) for e in trail]
+    assert len(details) == 2
+    assert [d["requestParameters"]["dryRun"] for d in details].count(True) == 1
+    assert [d.get("errorCode") for d in details].count("ConflictException") == 1
+    assert voice_evidence(AwsAccount(), "eu-west-1").found is False
+
+
+def test_check_voice_with_only_a_dry_run_in_cloudtrail_is_blocked(simulator: Any) -> None:
+    sim = simulator(scenario({"eu-west-1": {"cloudtrail_voice_dry_runs_days_ago": [2]}}))
+    run = cli("check", "voice", "-r", "eu-west-1", "--output", "json")
+    assert run.exit_code == 3, run
+    (row,) = run.json["checks"]
+    assert row["status"] == "blocked" and row["voice_evidence"]["found"] is False
+    assert "DryRun or failed" in run.stdout  # the check says what it ignored
+    assert all(r.operation != "SendVoiceMessage" or r.params.get("DryRun") for r in sim.requests)

@@ -62,6 +62,8 @@ RAISE_SPEND: tuple[str, tuple[str, ...]] = (
         "sms-voice:SetMediaMessageSpendLimitOverride",
         "sms-voice:SetVoiceMessageSpendLimitOverride",
         "sms-voice:SetRcsMessageSpendLimitOverride",
+        # NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT: raise-spend sets every limit AWS returns.
+        "sms-voice:SetNotifyMessageSpendLimitOverride",
     ),
 )
 VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (

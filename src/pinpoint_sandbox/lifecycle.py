@@ -22,6 +22,8 @@ FINAL_STATES: frozenset[str] = frozenset({"approved", "denied"})
 NEEDS_USER: frozenset[str] = frozenset({"awaiting_you", "needs_reply", "denied"})
 
 # Service Quotas RequestedServiceQuotaChange.Status → state. CASE_CLOSED means "read the case".
+# Service Quotas statuses that are AWS's own decision on the request (not a case to read).
+QUOTA_DECISIONS = frozenset({"APPROVED", "DENIED", "NOT_APPROVED", "INVALID_REQUEST"})
 QUOTA_STATES: dict[str, State] = {
     "PENDING": "open",
     "CASE_OPENED": "open",
@@ -49,6 +51,9 @@ class AwsView:
     last_message: str | None = None  # AWS's newest message, first 200 characters
     read_at: str | None = None
     note: str | None = None  # why the state could not be read fully (plan, permissions)
+    # What decided a final state: "tier" (ACCOUNT_TIER, SMS only), "request" (the target's own
+    # Service Quotas request), "case" (the target's own case); None while open.
+    evidence: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +71,7 @@ class AwsView:
             last_message=data.get("last_message"),
             read_at=data.get("read_at"),
             note=data.get("note"),
+            evidence=data.get("evidence"),
         )
 
 

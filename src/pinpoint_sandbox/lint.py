@@ -31,6 +31,12 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.review import content, substance
+from pinpoint_sandbox.review.brand import brand_forms, names_brand
+from pinpoint_sandbox.review.language import languages_for
+from pinpoint_sandbox.review.text import fold
+from pinpoint_sandbox.review.vocabulary import affirmed, mentions, opt_out_example
+from pinpoint_sandbox.review.vocabulary import pattern as vocab_pattern
 
 Level = Literal["error", "warning", "note"]
 LEVEL_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -55,6 +61,12 @@ RULE_IDS: dict[str, str] = {
     "placeholder-value": "an example value from `init` or a reserved example domain",
     "vague-answer": "a placeholder such as n/a, TBD or lorem ipsum",
     "too-short": "a free-text answer too short to say who, how and when",
+    "use-case-vague": "the use case lacks who, what, why, how often or how many",
+    "prohibited-content": "sex, hate, alcohol, firearms, tobacco or cannabis (SHAFT-C)",
+    "high-risk-financial": "payday loans, debt relief, credit repair or crypto",
+    "gambling": "gambling, betting or casinos",
+    "lead-generation": "third-party lead generation or affiliate marketing",
+    "link-shortener": "a public link shortener in a message or answer",
     "website-missing": "no website given",
     "website-url": "the website is not a URL",
     "website-https": "the website is not https",
@@ -74,8 +86,10 @@ RULE_IDS: dict[str, str] = {
     "templates-count": "fewer than two sample messages",
     "template-brand": "a sample message does not name the brand",
     "template-opt-out": "a sample message has no opt-out",
+    "template-variables": "no sample shows its variable parts",
     "type-promotional-content": "marketing text in an OTP or transactional message",
     "high-spend": "a spend threshold that AWS reviews by hand",
+    "spend-volume": "the spend asked does not match the stated monthly volume",
     "us-origination": "US destinations need a registered origination identity",
     "free-email": "a contact on a public mail domain",
     "voice-consent-method": "the voice consent does not say how it is collected",
@@ -88,10 +102,10 @@ RULE_IDS: dict[str, str] = {
 }
 
 # Minimum useful length of free-text answers; shorter ones read as vague to a reviewer.
+# The use case and the voice service description are judged by substance (review.substance).
 MIN_LENGTHS: dict[str, dict[str, int]] = {
-    "sms": {"opt_in_process": 40, "use_case_description": 40},
+    "sms": {"opt_in_process": 40},
     "voice": {
-        "service_description": 40,
         "number_sourcing": 30,
         "dedicated_numbers_reason": 15,
         "consent_process": 40,
@@ -111,35 +125,7 @@ def _ways(*groups: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{g})" for g in groups), re.IGNORECASE)
 
 
-# How companies say where and how consent is collected, by kind of channel.
-CONSENT_WAYS = _ways(
-    # web and app forms, screens and controls
-    r"web ?form|online form|sign[- ]?up|signup|registration|register|enrol|onboarding"
-    r"|check ?box|tick(s|ing|ed)? (a|the|an)|tick ?box|toggle|switch(es)? on|radio button"
-    r"|opt[- ]?in (page|form|flow|screen|box)|consent (screen|box|form|page)"
-    r"|(settings|preferences|profile|account|notification|security|privacy) "
-    r"(page|screen|menu|section|tab)"
-    r"|(in|on|under|via|through) (the |their |our |its )?[\w -]{0,30}(settings|preferences|profile)"
-    r"|\b(app|website|site|portal|online banking|mobile banking|dashboard)\b.{0,60}"
-    r"\b(choose|chooses|select|selects|enable|enables|turn on|turns on|enter|enters|add|adds)\b",
-    # checkout, booking, account creation, code requests (OTP)
-    r"checkout|check-out|booking|book(s|ed)? (an|a|their|online)|account (creation|opening|set ?up)"
-    r"|(open|create|set up)s? (an|their|a new) account"
-    r"|\bjoin(s|ing)?\b.{0,40}\b(online|app|website)|request(s|ed)? (a|the|their|an) "
-    r"(one[- ]time )?(code|password|passcode|otp)|(two|2)[- ](step|factor)|\b2fa\b|\bmfa\b"
-    r"|verif(y|ies|ication)|log ?in|sign[- ]?in",
-    # phone, IVR, keypad, agents
-    r"\bivr\b|keypad|dtmf|press(es|ing)? \d|by phone|phone call|over the phone|call cent(er|re)"
-    r"|\bagents?\b|\bverbal(ly)?\b|\brecorded\b|\bspoken\b",
-    # in person, paper
-    r"in[- ]store|in person|at the (counter|desk|till|reception|front desk|branch|clinic)"
-    r"|point of sale|\bkiosk|\btablet|\bpaper\b|\bwritten\b|\bsigned\b|intake form"
-    r"|front desk|reception",
-    # text keywords and confirmations
-    r"keyword|text(s|ing)? (the word|\w+ to)|reply(ing)? (yes|y|start|join)|qr code"
-    r"|double opt[- ]?in|confirmation (text|message|sms|e-?mail)|(?<!un)subscribe",
-)
-# How companies say how recipients stop messages.
+# Opt-out ways beyond the keywords of `review/vocab/*.yaml` (voice and account processes).
 OPT_OUT_WAYS = _ways(
     r"\bSTOP\b|opt[- ]?out|unsubscrib|\bstop(ping)? (messages|texts|calls|alerts|reminders)",
     r"press(es|ing)? (\d|a key|the|any)|keypad|dtmf|\bsay(s|ing)?\b|spoken|\bivr\b",
@@ -151,55 +137,39 @@ OPT_OUT_WAYS = _ways(
     r"settings|preferences|profile|account page|\bportal\b",
     r"call(ing)? (us|our|the)|contact(ing)? (us|our|support|customer)|support|customer service"
     r"|help ?desk|e-?mail(ing)? (us|our)|in[- ]store|in person|at the (counter|desk|branch)"
-    r"|do[- ]not[- ]call|\bdnc\b|suppression",
+    r"|do[- ]not[- ]call|\bdnc\b|suppression|tell(s|ing)? (the|our|us)|ask(s|ing)? (the|our|us)",
 )
-NEGATION = re.compile(
-    r"\b(not|never|no|without|isn't|aren't|unchecked|un-checked|nor)\b", re.IGNORECASE
-)
-PRECHECKED = re.compile(
-    r"pre-?checked|pre-?selected|pre-?ticked|automatically (opted|enrolled|subscribed|added)"
-    r"|opted in by default|(?<![\w-])(checked|selected|ticked|enabled|on) by default",
-    re.IGNORECASE,
-)
-BUNDLED = re.compile(
-    r"bundled|by (accepting|agreeing to) (our|the) (terms|t&c|conditions|privacy)"
-    r"|part of (our|the) (terms|t&c|conditions)|condition of (purchase|service|using|sign[- ]?up)"
-    r"|(required|mandatory) (to|for) (create|open|use|sign|buy|purchase|register|check ?out)",
-    re.IGNORECASE,
-)
+# Numbers nobody gave to this sender: bought, rented, licensed, or collected by someone else.
+_GOT = (r"(bought|buy|buying|purchas\w*|rent(ed|ing|s)?|licen[cs]\w*|leas(ed|ing)|acquir\w*"
+        r"|sourced|obtained|supplied|provided|compiled|collected|gathered|scraped?|harvested|come"
+        r"|comes|came)")
+_SOURCE = (r"(from|by|through|via) (an? |the |our |third[- ]party |external |several |various )?"
+           r"(\w+[- ]){0,2}(data|list|lead|marketing|event|affiliate|third|partner|broker|vendor"
+           r"|provider|suppliers?|compan|directory|directories|aggregator|agenc|sponsor|co-?reg)")
+_NUMBERS = r"(numbers?|lists?|contacts?|data(base)?s?|leads?|records|phone numbers?)"
+# Between the numbers and the verb, no form or page ("the booking form provided by a partner").
+_GAP = r"(?:(?!form|page|portal|screen|\bapp\b|site)[^.;])"
 PURCHASED = re.compile(
-    r"(bought|buy|purchased?|rent(ed)?|third[- ]part(y|ies)|scraped?|lead) (lists?|data|numbers)"
-    r"|(lists?|numbers) (we|are) (bought|purchased|rented|scraped)",
+    # "numbers … licensed from a consumer-data provider", "we rent a list … from an agency"
+    rf"\b{_NUMBERS}\b{_GAP}{{0,40}}\b{_GOT}\b[^.;]{{0,30}}\b{_SOURCE}"
+    rf"|\b{_GOT}\b[^.;]{{0,40}}\b{_NUMBERS}\b[^.;]{{0,40}}\b{_SOURCE}"
+    r"|(bought|buy|purchased?|rent(ed)?|licen[cs]ed|third[- ]part(y|ies)|scraped?|lead|leads)"
+    r" (lists?|data|numbers|databases?|contacts)"
+    r"|(lists?|numbers|contacts) (we|are|were) (bought|purchased|rented|licen[cs]ed|scraped)"
+    r"|data ?brokers?|list ?brokers?|consumer[- ]data (provider|compan)|lead (vendors?|providers?"
+    r"|lists?)|partner[- ]collected|co-?registration|public (directories|directory|records)"
+    r"|phone ?books?|white pages|random(ly)? (generated|dialled|dialed)"
+    r"|compr(ad[ao]s?|amos)|adquirid[ao]s|gekauft|achet(e|es|ees)|acquistat[ie]|gekocht|購入|购买|구매한",
     re.IGNORECASE,
 )
-FREQUENCY = re.compile(
-    r"frequen|per (day|week|month|year|order|login|request|transaction|appointment|booking)"
-    r"|daily|weekly|monthly|up to \d+|\d+ ?(msgs?|messages?|texts?)|recurring|one message"
-    r"|each time|when(ever)? (you|they)|only when",
-    re.IGNORECASE,
+RATES = re.compile(r"(msg|message)s? (&|and) data rates")
+TERMS = re.compile(
+    r"\bterms\b|t&c|conditions|\bcgu\b|\bcgv\b|terminos|termos|\bagb\b|voorwaarden|規約|条款|약관"
 )
-RATES = re.compile(r"(msg|message)s? (&|and) data rates", re.IGNORECASE)
-HELP = re.compile(r"\bHELP\b")
-TERMS = re.compile(r"\bterms\b|t&c|conditions", re.IGNORECASE)
-PRIVACY = re.compile(r"privacy", re.IGNORECASE)
-TEMPLATE_OPT_OUT = re.compile(
-    r"\bSTOP\b|opt[- ]?out|unsubscribe|\bstop\b (texts|messages|alerts)|to stop", re.IGNORECASE
+PRIVACY = re.compile(
+    r"privacy|confidentialite|privacidad|privacidade|datenschutz|プライバシー|隐私|개인정보"
 )
-# Marketing in a message that must carry none: offers, rates, discounts, "check out", "new"
-# products, and calls to buy. Word-bounded, so "wholesale" or "new password" do not match.
-PROMOTIONAL = re.compile(
-    r"\bsales?\b(?! (team|order|receipt|number|id|ref))|\d+ ?% ?(off|discount|cash ?back)\b"
-    r"|\d+(\.\d+)? ?% (interest|apr|aer|apy|p\.a\.)|\b(low|great|special|best|new|exclusive) "
-    r"(rates?|prices?|deals?|offers?)\b|\binterest rates? (from|of|as low)"
-    r"|\bdiscounts?\b|\boffers?\b|\bpromo(tion|tional|s)?\b|\bcoupons?\b|\bdeals?\b"
-    r"|\blimited[- ]time\b|\b(buy|shop|order|book|apply|upgrade|subscribe|sign up|join) (now|today)"
-    r"|\bfree (shipping|delivery|gift|trial)\b|\bsave (up to|\$|£|€|\d)|\bvouchers?\b"
-    r"|\bcheck out (our|the new|these|this|what|now|new)\b|\bour new\b|\bbrand[- ]new\b"
-    r"|\bnew (arrivals?|collection|products?|range|season|savings|account offer|features? "
-    r"(are|is) here)\b|\bcash ?back\b|\bdon'?t miss\b|\bhurry\b|\bwin\b|\bprizes?\b"
-    r"|\bexclusive\b|\bbonus\b|\breward points\b|\bblack friday\b|\bclearance\b",
-    re.IGNORECASE,
-)
+MIN_USD_PER_SMS, MAX_USD_PER_SMS = 0.001, 1.0  # far outside any country's SMS price
 VOICE_OPT_OUT_TIMING = re.compile(
     r"immediate|instant|real[- ]time|automatic|within|\d+ ?(hours?|hrs?|days?|minutes?|business)"
     r"|same day|next (call|day|sign[- ]?in|log[- ]?in|message|time)|before the next|at once"
@@ -209,11 +179,11 @@ VOICE_OPT_OUT_TIMING = re.compile(
 )
 # US/CA carrier (CTIA) wording rules apply only to these destinations.
 NORTH_AMERICA = frozenset({"US", "CA"})
-LEGAL_SUFFIXES = re.compile(
-    r"[,.]?\s+\b(inc|ltd|limited|llc|llp|plc|gmbh|ag|sa|sas|sarl|srl|spa|bv|nv|kk|pty|co|corp"
-    r"|corporation|company|group|holdings?|s\.a|s\.l|oy|ab|as|a/s)\b\.?$",
-    re.IGNORECASE,
+# Variable parts of a template: {code}, {{name}}, [date], <order>, %s, $amount, ####, XXXXXX.
+VARIABLE = re.compile(
+    r"\{[^{}]+\}|\[[^\]]+\]|<[^<>]+>|%\w|\$\{?[A-Za-z_]|#{3,}|\bX{4,}\b|\b\d{4,8}\b"
 )
+URL_HOST = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?=[/\s?#.,;:)]|$)", re.I)
 
 # Free website builders and hosts: reviewers read them as a business without its own domain.
 FREE_HOSTS = (
@@ -223,8 +193,18 @@ FREE_HOSTS = (
     "000webhostapp.com", "square.site", "squarespace.com", "jimdosite.com", "site123.me",
 )
 # Not a website at all: a redirect or a page of links, which reviewers cannot judge.
-SHORTENERS = ("bit.ly", "tinyurl.com", "linktr.ee", "t.co", "goo.gl", "ow.ly", "is.gd",
-              "rebrand.ly", "cutt.ly", "lnk.bio")
+SHORTENERS = (
+    "bit.ly", "bitly.com", "tinyurl.com", "linktr.ee", "t.co", "goo.gl", "ow.ly", "is.gd",
+    "v.gd", "rebrand.ly", "cutt.ly", "lnk.bio", "buff.ly", "shorturl.at", "rb.gy", "t.ly",
+    "tiny.cc", "s.id", "bl.ink", "short.io", "shorte.st", "adf.ly", "qrco.de", "lnkd.in",
+    "tr.ee", "bit.do", "soo.gd", "clck.ru", "u.to", "x.co", "snip.ly", "t2m.io", "urlz.fr",
+)
+# Placeholder hosts people leave in ("yourdomain.com"), besides the reserved example names.
+PLACEHOLDER_HOSTS = re.compile(
+    r"^(www\.)?(your|my|our)[-]?(domain|website|site|company|business|brand|url|app)\.|"
+    r"^(www\.)?(domain|website|company|site|url|test|sample|placeholder|changeme)\.(com|net|org)$",
+    re.IGNORECASE,
+)
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "ymail.com",
     "outlook.com", "hotmail.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
@@ -236,6 +216,9 @@ RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 HIGH_SPEND_USD = 10_000
 LONG_CALL_SECONDS = 300  # production voice messages are at most 5 minutes
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
+# Voice capacity against the stated daily maximum: this many times over is not a plan.
+VOICE_OVER_FACTOR = 5
+SECONDS_PER_DAY = 86_400  # production voice: 1 call per second per origination number
 
 
 def lint_answers(
@@ -300,39 +283,27 @@ def _reviewable(answers: Mapping[str, Any], key: str) -> str | None:
 
 
 def _mentions(text: str, pattern: re.Pattern[str]) -> bool:
-    return pattern.search(text) is not None
+    return pattern.search(fold(text)) is not None
 
 
 def _affirmed(text: str, pattern: re.Pattern[str]) -> bool:
     """True when `pattern` occurs without a negation just before it ("is not pre-checked")."""
-    for match in pattern.finditer(text):
-        before = text[max(0, match.start() - 30) : match.start()]
-        if not NEGATION.search(before):
+    folded = fold(text)
+    negation = vocab_pattern("negation")
+    for match in pattern.finditer(folded):
+        if not negation.search(folded[max(0, match.start() - 30) : match.start()]):
             return True
     return False
 
 
 def brand_names(answers: Mapping[str, Any]) -> list[str]:
-    """Ways a text can name the brand: the name, without its legal suffix, its first word,
-    the website's domain name ("Northbridge Bank plc" → "Northbridge Bank", "Northbridge")."""
-    brand = _text(answers, "company_name")
-    names = [brand] if brand else []
-    bare = LEGAL_SUFFIXES.sub("", brand).strip(" ,.")
-    if bare and bare != brand:
-        names.append(bare)
-    first = bare.split()[0] if bare else ""
-    if len(first) >= 4:
-        names.append(first)
-    host = (urlparse(_text(answers, "website_url")).hostname or "").removeprefix("www.")
-    label = host.split(".")[0] if host else ""
-    if len(label) >= 4:
-        names += [label, label.replace("-", " ")]
-    return names
+    """The forms of the brand a text may use (see review.brand), for messages and tests."""
+    anywhere, whole = brand_forms(_text(answers, "company_name"), _text(answers, "website_url"))
+    return [*anywhere, *whole]
 
 
 def _names_brand(text: str, answers: Mapping[str, Any]) -> bool:
-    folded = text.casefold()
-    return any(name.casefold() in folded for name in brand_names(answers) if name)
+    return names_brand(text, _text(answers, "company_name"), _text(answers, "website_url"))
 
 
 def _destinations(answers: Mapping[str, Any]) -> set[str]:
@@ -345,6 +316,26 @@ def _north_america(answers: Mapping[str, Any]) -> bool:
 
 def _templates(answers: Mapping[str, Any]) -> list[str]:
     return [str(t) for t in answers.get("message_templates") or []]
+
+
+def _langs(text: str, answers: Mapping[str, Any]) -> list[str]:
+    """The languages whose vocabulary judges `text`: its own, the destinations', English."""
+    return languages_for(text, sorted(_destinations(answers)))
+
+
+def _has_opt_out(text: str, answers: Mapping[str, Any]) -> bool:
+    return mentions(text, "opt_out", _langs(text, answers))
+
+
+def _opt_out_process(text: str, answers: Mapping[str, Any]) -> bool:
+    """A described opt-out: keywords in the text's languages, or a way (press 9, settings)."""
+    return _has_opt_out(text, answers) or _mentions(text, OPT_OUT_WAYS)
+
+
+def _free_text_fields(channel: str) -> tuple[str, ...]:
+    if channel == "sms":
+        return ("company_name", "use_case_description", "opt_in_process")
+    return ("company_name", "service_description", "number_sourcing", "consent_process")
 
 
 # ---- rules shared by both channels ----------------------------------------------------------
@@ -369,6 +360,29 @@ def vague_answers(channel: str) -> Rule:
     return rule
 
 
+def use_case_substance(channel: str) -> Rule:
+    """Judged by what the description says (who, what, why, how often, how many), not length."""
+
+    key = "use_case_description" if channel == "sms" else "service_description"
+
+    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+        text = _text(answers, key)
+        if _is_placeholder(text):
+            yield _finding(
+                "error", key, f"{text!r} is a placeholder; reviewers reject vague answers.",
+                "vague-answer", "describe the real use case in full sentences.",
+            )
+        elif substance.is_vague(text, channel):
+            lacking = substance.missing(text, channel)
+            yield _finding(
+                "error", key, f"too vague: it does not say {', '.join(lacking)}.",
+                "use-case-vague", "say who receives the messages, what they are, what "
+                "triggers them, how often and how many a month.",
+            )
+
+    return rule
+
+
 def website(answers: Mapping[str, Any]) -> Iterable[Finding]:
     url = _text(answers, "website_url")
     if not url:
@@ -387,10 +401,10 @@ def website(answers: Mapping[str, Any]) -> Iterable[Finding]:
         return
     if parsed.scheme != "https":
         yield _finding(
-            "warning", "website_url", "not HTTPS: reviewers expect an https:// site.",
+            "error", "website_url", "not HTTPS: reviewers reject a site without https.",
             "website-https", "give the https address.",
         )
-    if any(host == s or host.endswith("." + s) for s in SHORTENERS):
+    if _shortener(host):
         yield _finding(
             "error", "website_url", f"{host} is a link shortener or link page, not a website.",
             "website-shortener", "give the business's own website, which reviewers can open.",
@@ -400,6 +414,50 @@ def website(answers: Mapping[str, Any]) -> Iterable[Finding]:
             "warning", "website_url", f"{host} is a free host: reviewers may not match it to "
             "the company.", "website-free-host", "give the business's own domain.",
         )
+
+
+def _shortener(host: str) -> bool:
+    host = host.lower().removeprefix("www.")
+    return any(host == s or host.endswith("." + s) for s in SHORTENERS)
+
+
+def shortened_links(channel: str) -> Rule:
+    """Public shorteners hide the destination; carriers filter them in any message or text."""
+    keys = ("opt_in_process", "use_case_description") if channel == "sms" else (
+        "service_description", "consent_process", "opt_out_process")
+
+    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+        texts = [(f"message_templates[{i}]", t) for i, t in enumerate(_templates(answers))]
+        texts += [(key, _text(answers, key)) for key in keys]
+        for key, text in texts:
+            hosts = [h for h in URL_HOST.findall(text) if _shortener(h)]
+            if hosts:
+                yield _finding(
+                    "error", key, f"a public link shortener ({hosts[0].lower()}): carriers "
+                    "block messages with shared shortened links.", "link-shortener",
+                    "use your own domain's full link (or a branded short domain you own).",
+                )
+
+    return rule
+
+
+def restricted_content(channel: str) -> Rule:
+    """SHAFT-C, high-risk financial, gambling, lead generation: one error per category/field."""
+
+    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+        texts = [(key, _text(answers, key)) for key in _free_text_fields(channel)]
+        texts += [(f"message_templates[{i}]", t) for i, t in enumerate(_templates(answers))]
+        for category in content.categories():
+            for key, text in texts:
+                words = content.find(text, category) if text else None
+                if words:
+                    yield _finding(
+                        "error", key, f"{category.reason} ({words!r}): AWS and the carriers "
+                        "do not allow it on this channel.", category.rule,
+                        "such traffic cannot leave the sandbox; file only for an allowed use.",
+                    )
+
+    return rule
 
 
 def reserved_domain(host: str) -> bool:
@@ -437,7 +495,7 @@ def placeholder_values(channel: str) -> Rule:
 
     def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
         host = (urlparse(_text(answers, "website_url")).hostname or "").lower()
-        if host and reserved_domain(host):
+        if host and (reserved_domain(host) or PLACEHOLDER_HOSTS.search(host)):
             yield _finding(
                 "error", "website_url", f"{host} is a reserved example domain, not a real "
                 "site.", "placeholder-value", "give your own website, reviewers open it.",
@@ -473,14 +531,39 @@ def contact_emails(answers: Mapping[str, Any]) -> Iterable[Finding]:
             )
 
 
-def purchased_list(key: str) -> Rule:
+def purchased_list(*keys: str) -> Rule:
+    """Number sourcing: bought, rented, licensed or partner-collected numbers have no consent."""
+
     def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
-        if _affirmed(_text(answers, key), PURCHASED):
-            yield _finding(
-                "error", key, "numbers from a bought, rented or third-party list have no "
-                "consent; AWS rejects this.", "purchased-list",
-                "send only to people who gave you their number for these messages.",
-            )
+        for key in keys:
+            if _affirmed(_text(answers, key), PURCHASED):
+                yield _finding(
+                    "error", key, "numbers bought, rented, licensed or collected by someone "
+                    "else carry no consent to hear from you; AWS rejects this.",
+                    "purchased-list",
+                    "send only to people who gave you their number for these messages.",
+                )
+
+    return rule
+
+
+def consent_not_forced(*keys: str) -> Rule:
+    """Pre-checked or bundled consent, read in every language, negations read as negations."""
+
+    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+        for key in keys:
+            text = _text(answers, key)
+            if affirmed(text, "prechecked"):
+                yield _finding(
+                    "error", key, "consent is pre-checked or automatic.", "opt-in-prechecked",
+                    "the box must start unchecked and be ticked by the recipient.",
+                )
+            if affirmed(text, "bundled"):
+                yield _finding(
+                    "error", key, "consent is bundled with the terms or required to buy or "
+                    "sign up.", "opt-in-bundled",
+                    "make message consent a separate, optional step.",
+                )
 
     return rule
 
@@ -503,7 +586,7 @@ def opt_in_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
 
 def opt_in_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_in_process")
-    if text is not None and not _mentions(text, CONSENT_WAYS):
+    if text is not None and not mentions(text, "consent"):
         yield _finding(
             "error", "opt_in_process", "does not say how or where consent is collected.",
             "opt-in-method", "name the web form, app or settings screen, checkbox, keyword, "
@@ -511,29 +594,14 @@ def opt_in_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def opt_in_not_prechecked(answers: Mapping[str, Any]) -> Iterable[Finding]:
-    for key in ("opt_in_process", "consent_process"):
-        text = _text(answers, key)
-        if _affirmed(text, PRECHECKED):
-            yield _finding(
-                "error", key, "consent is pre-checked or automatic.", "opt-in-prechecked",
-                "the box must start unchecked and be ticked by the recipient.",
-            )
-        if _affirmed(text, BUNDLED):
-            yield _finding(
-                "error", key, "consent is bundled with the terms or with using the service.",
-                "opt-in-bundled", "make message consent a separate, optional step.",
-            )
-
-
 def opt_in_stop(answers: Mapping[str, Any]) -> Iterable[Finding]:
     """Recipients must learn how to stop: in the opt-in text, the templates or the use case."""
     text = _reviewable(answers, "opt_in_process")
-    if text is None or _mentions(text, OPT_OUT_WAYS):
+    if text is None or _opt_out_process(text, answers):
         return
     otp = answers.get("message_type") == "one_time_password"
-    elsewhere = any(_mentions(t, TEMPLATE_OPT_OUT) for t in _templates(answers)) or _mentions(
-        _text(answers, "use_case_description"), OPT_OUT_WAYS
+    elsewhere = any(_has_opt_out(t, answers) for t in _templates(answers)) or _opt_out_process(
+        _text(answers, "use_case_description"), answers
     )
     level: Level = "note" if otp else ("warning" if elsewhere else "error")
     yield _finding(
@@ -548,7 +616,7 @@ def opt_in_disclosures(answers: Mapping[str, Any]) -> Iterable[Finding]:
         return
     us = _north_america(answers)
     otp = answers.get("message_type") == "one_time_password"
-    if not otp and not _mentions(text, FREQUENCY):
+    if not otp and not mentions(text, "frequency"):
         yield _finding(
             "warning" if us else "note", "opt_in_process", "does not state message frequency.",
             "opt-in-frequency", "add e.g. \"Msg frequency varies\" or \"up to 4 msgs/month\".",
@@ -558,7 +626,7 @@ def opt_in_disclosures(answers: Mapping[str, Any]) -> Iterable[Finding]:
             "warning", "opt_in_process", "US/CA destinations: no \"Msg & data rates may "
             "apply\".", "opt-in-rates", "add it to the consent text.",
         )
-    if us and not _mentions(text, HELP):
+    if us and not mentions(text, "help", ["en"]):
         yield _finding(
             "warning", "opt_in_process", "US/CA destinations: HELP is not mentioned.",
             "opt-in-help", "add \"Reply HELP for help\".",
@@ -573,10 +641,10 @@ def opt_in_disclosures(answers: Mapping[str, Any]) -> Iterable[Finding]:
 
 
 def _unchecked_box(text: str, key: str) -> Iterable[Finding]:
-    box = re.compile(r"check ?box|tick ?box|\btick", re.IGNORECASE)
+    box = re.compile(r"check ?box|tick ?box|\btick")
     unchecked = re.compile(
         r"unchecked|un-checked|unticked|empty|not (pre-?)?(checked|ticked|selected)"
-        r"|never pre-?(checked|ticked|selected)|blank", re.IGNORECASE
+        r"|never pre-?(checked|ticked|selected)|blank|none pre-?selected|off by default"
     )
     if _mentions(text, box) and not _mentions(text, unchecked):
         yield _finding(
@@ -603,7 +671,7 @@ def template_content(answers: Mapping[str, Any]) -> Iterable[Finding]:
     brand = _text(answers, "company_name") or "YourBrand"
     kind = answers.get("message_type")
     templates = _templates(answers)
-    any_opt_out = any(_mentions(t, TEMPLATE_OPT_OUT) for t in templates)
+    any_opt_out = any(_has_opt_out(t, answers) for t in templates)
     for index, text in enumerate(templates):
         key = f"message_templates[{index}]"
         if not _names_brand(text, answers):
@@ -611,7 +679,7 @@ def template_content(answers: Mapping[str, Any]) -> Iterable[Finding]:
                 "error", key, f"does not name the brand {brand!r}.", "template-brand",
                 f"start it with \"{brand}: \".",
             )
-        if _mentions(text, TEMPLATE_OPT_OUT):
+        if _has_opt_out(text, answers):
             continue
         # OTPs answer a request; transactional messages need the opt-out in at least one
         # sample (typically the first); every promotional message needs it.
@@ -620,10 +688,25 @@ def template_content(answers: Mapping[str, Any]) -> Iterable[Finding]:
             else "warning" if kind == "transactional" and any_opt_out
             else "error"
         )
+        lang = _langs(text, answers)[0]
         yield _finding(
             level, key, "no opt-out in this message.", "template-opt-out",
-            "end it with \"Reply STOP to opt out\".",
+            f"end it with \"{opt_out_example(lang)}\".",
         )
+
+
+def template_variables(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    """Samples show the variable parts ({code}, {date}); an OTP without a code is no OTP."""
+    templates = _templates(answers)
+    if not templates or any(VARIABLE.search(t) for t in templates):
+        return
+    otp = answers.get("message_type") == "one_time_password"
+    # A note: fixed samples are legitimate, but reviewers like to see what varies.
+    yield _finding(
+        "note", "message_templates", "no sample shows its variable parts"
+        + (" (the code)." if otp else "."), "template-variables",
+        "mark them as placeholders, e.g. {code}, {order_id}, {date}.",
+    )
 
 
 def message_type_matches_templates(answers: Mapping[str, Any]) -> Iterable[Finding]:
@@ -632,7 +715,7 @@ def message_type_matches_templates(answers: Mapping[str, Any]) -> Iterable[Findi
         return
     label = "one-time password" if message_type == "one_time_password" else "transactional"
     for index, template in enumerate(_templates(answers)):
-        match = PROMOTIONAL.search(template)
+        match = vocab_pattern("promotional", _langs(template, answers)).search(fold(template))
         if match:
             yield _finding(
                 "error", f"message_templates[{index}]", f"promotional wording "
@@ -651,6 +734,22 @@ def high_spend(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
+def spend_volume(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    """The spend asked against the monthly volume stated in the use case."""
+    spend = answers.get("spend_limit_usd")
+    volume = substance.monthly_volume(_text(answers, "use_case_description"))
+    if not isinstance(spend, int | float) or not volume or spend <= 0:
+        return
+    per_message = spend / volume
+    if per_message > MAX_USD_PER_SMS or per_message < MIN_USD_PER_SMS:
+        yield _finding(
+            "warning", "spend_limit_usd", f"{spend:,} USD a month for about {volume:,} "
+            f"messages is {per_message:.4f} USD each; SMS cost about {MIN_USD_PER_SMS}–"
+            f"{MAX_USD_PER_SMS} USD.", "spend-volume",
+            "make the spend match the volume (messages × the destination's price).",
+        )
+
+
 def us_destination(answers: Mapping[str, Any]) -> Iterable[Finding]:
     if "US" in _destinations(answers):
         yield _finding(
@@ -665,7 +764,7 @@ def us_destination(answers: Mapping[str, Any]) -> Iterable[Finding]:
 
 def voice_consent_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
     text = _reviewable(answers, "consent_process")
-    if text is not None and not _mentions(text, CONSENT_WAYS):
+    if text is not None and not mentions(text, "consent"):
         yield _finding(
             "error", "consent_process", "does not say how or where consent is collected.",
             "voice-consent-method", "name the form, settings screen, checkbox, keypad choice "
@@ -679,13 +778,13 @@ def voice_opt_out(answers: Mapping[str, Any]) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_out_process")
     if text is None:
         return
-    if not _mentions(text, OPT_OUT_WAYS):
+    if not _opt_out_process(text, answers):
         yield _finding(
             "error", "opt_out_process", "does not say how recipients opt out.",
             "voice-opt-out-method",
             "e.g. \"press 9 during the call\" or a switch in account settings.",
         )
-    if not _mentions(text, VOICE_OPT_OUT_TIMING):
+    if not (mentions(text, "opt_out_timing") or _mentions(text, VOICE_OPT_OUT_TIMING)):
         yield _finding(
             "warning", "opt_out_process", "does not say when the opt-out takes effect.",
             "voice-opt-out-timing", "e.g. \"removed from the call list within 24 hours\".",
@@ -703,18 +802,24 @@ def voice_volume_consistency(answers: Mapping[str, Any]) -> Iterable[Finding]:
     ):
         return  # period "other" (or missing numbers): nothing to compare
     per_number_daily = count / days
+    capacity = per_number_daily * max(numbers, 1)
+    said = (f"{numbers} number(s) × {count:,} per {calls['period']} is about {capacity:,.0f} "
+            f"calls a day")
     fix = "make max_messages_per_day, dedicated_numbers and calls_per_number agree."
-    if numbers >= 1 and per_number_daily * numbers < per_day:
+    if per_number_daily > SECONDS_PER_DAY:
         yield _finding(
-            "warning", "calls_per_number", f"{numbers} number(s) × {count} per "
-            f"{calls['period']} is about {per_number_daily * numbers:,.0f} calls a day, fewer "
-            f"than max_messages_per_day ({per_day:,}).", "voice-volume", fix,
+            "error", "calls_per_number", f"{per_number_daily:,.0f} calls a day from one number "
+            "is more than its 1 call per second allows.", "voice-volume", fix,
         )
-    elif per_number_daily > per_day:
+    elif capacity > VOICE_OVER_FACTOR * per_day:
         yield _finding(
-            "warning", "calls_per_number", f"one number alone makes about "
-            f"{per_number_daily:,.0f} calls a day, more than max_messages_per_day "
-            f"({per_day:,}).", "voice-volume", fix,
+            "error", "calls_per_number", f"{said}, {capacity / per_day:,.0f} times the stated "
+            f"maximum of {per_day:,} a day.", "voice-volume", fix,
+        )
+    elif capacity < per_day or per_number_daily > per_day:
+        yield _finding(
+            "warning", "calls_per_number", f"{said}, against a stated maximum of {per_day:,} "
+            "a day.", "voice-volume", fix,
         )
 
 
@@ -750,17 +855,22 @@ def voice_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
 SMS_RULES: tuple[Rule, ...] = (
     placeholder_values("sms"),
     vague_answers("sms"),
+    use_case_substance("sms"),
     website,
+    shortened_links("sms"),
+    restricted_content("sms"),
     opt_in_brand,
     opt_in_method,
-    opt_in_not_prechecked,
+    consent_not_forced("opt_in_process"),
     opt_in_stop,
     opt_in_disclosures,
-    purchased_list("opt_in_process"),
+    purchased_list("opt_in_process", "use_case_description"),
     template_count,
     template_content,
+    template_variables,
     message_type_matches_templates,
     high_spend,
+    spend_volume,
     us_destination,
     contact_emails,
 )
@@ -768,13 +878,15 @@ SMS_RULES: tuple[Rule, ...] = (
 VOICE_RULES: tuple[Rule, ...] = (
     placeholder_values("voice"),
     vague_answers("voice"),
+    use_case_substance("voice"),
     website,
+    shortened_links("voice"),
+    restricted_content("voice"),
     voice_consent_method,
-    opt_in_not_prechecked,
+    consent_not_forced("consent_process"),
     voice_brand,
     voice_opt_out,
-    purchased_list("number_sourcing"),
-    purchased_list("consent_process"),
+    purchased_list("number_sourcing", "consent_process"),
     voice_volume_consistency,
     voice_period_other,
     voice_call_duration,

@@ -332,6 +332,7 @@ def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
             "status": "ready" if plan.ready else plan.decided,
             "reason": plan.reason,
             "tier": plan.tier,
+            "production_evidence": plan.production_evidence,
             "voice_evidence": (
                 {"found": evidence.found, "source": evidence.source, "detail": evidence.detail}
                 if evidence is not None else None
@@ -575,8 +576,10 @@ def _settle(
 
     def record(status: Any, *, request_id: str | None = None, case_id: str | None = None,
                detail: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        # The tier when filed: a voice case AWS resolves is read against it (tracker.judge).
+        tier = {"tier_at_filing": plan.tier} if plan.tier else {}
         ledger.record_outcome(intent, target, name, status, request_id=request_id,
-                              case_id=case_id, detail=detail, extra=extra)
+                              case_id=case_id, detail=detail, extra={**(extra or {}), **tier})
 
     match outcome:
         case Filed():

@@ -47,6 +47,8 @@ class TargetPlan:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     validation: Validation | None = None  # what AWS said about the exact case, asked unfiled
+    # What says the channel is already in production: "tier" (SMS) or "request" (voice).
+    production_evidence: str | None = None
     # destinations.DestinationStatus per destination country (SMS answers), after preflight.
     destinations: list[Any] = field(default_factory=list)
     _ctx: FilingContext | None = field(default=None, repr=False, compare=False)
@@ -174,11 +176,14 @@ def _preflight(
         ("preflight-tier", target.region), lambda: read_tier(account, target.region)
     )
     plan.tier = raw_tier
-    if in_production:
+    if in_production and target.channel == "sms":  # ACCOUNT_TIER is SMS's evidence only
+        plan.production_evidence = "tier"
         plan.settle("skipped", f"account tier in {target.region} is already {raw_tier}")
         return
 
     prepare_backends(plan, quota_code)
+    if target.channel == "voice" and _voice_approved(plan, in_production):
+        return
     if target.channel == "voice" and not _voice_prerequisite_met(plan, probe=probe_voice):
         return
 
@@ -195,6 +200,23 @@ def _preflight(
     plan.backend_reason = "; ".join([why, *plan.notes])
     if unavailable:
         plan.settle("blocked", unavailable)
+
+
+def _voice_approved(plan: TargetPlan, in_production: bool) -> bool:
+    """Voice is production only by its own approved request (Service Quotas history); a
+    PRODUCTION tier alone is noted, not believed (AWS documents no channel for it)."""
+    from pinpoint_sandbox.backends.service_quotas import approved_request
+
+    found = approved_request(plan.account, plan.target.region, plan.quota) if plan.quota else None
+    if found:
+        plan.production_evidence = "request"
+        plan.settle("skipped", f"voice production access already approved (request {found})")
+        return True
+    if in_production:
+        plan.filing_context().notes.append(
+            f"ACCOUNT_TIER is {plan.tier}, but AWS does not document that it covers voice: "
+            "the voice request is still filed")
+    return False
 
 
 def validate_case(plan: TargetPlan) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pinpoint_sandbox.errors import UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
 from pinpoint_sandbox.preflight import TargetPlan
+from pinpoint_sandbox.render import SUPPORT_BODY_LIMIT, _longest_answer
 from pinpoint_sandbox.targets import RenderedCase, Result
 from pinpoint_sandbox.tracker import current_entry, track_one
 
@@ -26,8 +28,10 @@ def _ids(entry: Entry) -> str:
 
 
 def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
-    """Settle every target that must not be filed (again) before preflight runs."""
+    """Settle every target that must not be filed (again) before preflight runs. A refile
+    whose text cannot fit AWS's limit stops the run (exit 2) before anything is read."""
     histories = ledger.histories()
+    follow_ups = _follow_ups(plans, histories) if refile else {}
     for plan in plans:
         if plan.decided:
             continue
@@ -49,8 +53,24 @@ def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
         elif row.state != "denied":
             plan.settle("skipped", f"not refiled: the last request is {row.state} "
                         f"({_ids(entry)})")
-        elif plan.case is not None:
-            plan.case = follow_up(plan.case, entry, answers_data(plan.answers))
+        elif id(plan) in follow_ups:
+            plan.case = follow_ups[id(plan)]
+
+
+def _follow_ups(plans: Sequence[TargetPlan],
+                histories: dict[Any, list[Entry]]) -> dict[int, RenderedCase]:
+    """Each refile candidate's case text, built before any AWS call so that one that cannot
+    fit stops the run first (exit 2). An approved target is never refiled: not checked."""
+    found: dict[int, RenderedCase] = {}
+    for plan in plans:
+        entry = current_entry(histories.get(plan.target, []))
+        if plan.decided or entry is None or plan.case is None:
+            continue
+        if entry.view is not None and entry.view.state == "approved":
+            continue
+        found[id(plan)] = follow_up(plan.case, entry, answers_data(plan.answers),
+                                    target=plan.target.key)
+    return found
 
 
 def answers_data(answers: Any) -> dict[str, Any]:
@@ -72,12 +92,47 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     return lines or ["(no answer changed)"]
 
 
-def follow_up(case: RenderedCase, denied: Entry, answers: dict[str, Any]) -> RenderedCase:
-    """The case text, opened with which case it follows and what changed since."""
-    header = [f"This request follows {_ids(denied)}, which was not approved.",
-              "What changed since then:"]
-    header += [f"- {line}" for line in changes(denied.answers, answers)]
-    return RenderedCase(case.subject, "\n".join(header) + "\n\n" + case.description)
+def changed_keys(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str] | None:
+    """The answers that differ from the denied request's, by name; None when the earlier
+    answers were not recorded."""
+    if before is None:
+        return None
+    return [key for key in sorted(set(before) | set(after))
+            if key != "regions" and before.get(key) != after.get(key)]
+
+
+def _headers(denied: Entry, answers: dict[str, Any]) -> list[str]:
+    """The follow-up header, longest first: each change quoted, then the changed answers
+    only named (their new text is in the case below), then only counted."""
+    opening = f"This request follows {_ids(denied)}, which was not approved."
+    quoted = "\n".join([opening, "What changed since then:",
+                        *[f"- {line}" for line in changes(denied.answers, answers)]])
+    changed = changed_keys(denied.answers, answers)
+    if not changed:
+        return [quoted]
+    return [quoted,
+            f"{opening} Changed since then (new text below): {', '.join(changed)}.",
+            f"{opening} {len(changed)} answer(s) changed since then; all are below."]
+
+
+def follow_up(case: RenderedCase, denied: Entry, answers: dict[str, Any], *,
+              target: str = "") -> RenderedCase:
+    """The case text, opened with which case it follows and what changed since: the longest
+    header that keeps the whole body within AWS's limit, else a usage error (exit 2)."""
+    body = case.description
+    headers = _headers(denied, answers)
+    for header in headers:
+        if len(header) + 2 + len(body) <= SUPPORT_BODY_LIMIT:
+            return RenderedCase(case.subject, header + "\n\n" + body)
+    size = len(headers[-1]) + 2 + len(body)
+    over = size - SUPPORT_BODY_LIMIT
+    key, longest = _longest_answer(answers)
+    named = f" (the longest is {key!r}, {longest:,} characters)" if key else ""
+    raise UsageError(
+        f"the refile{f' of {target}' if target else ''} is {size:,} characters with its "
+        f"follow-up line, {over:,} over the {SUPPORT_BODY_LIMIT:,} the Support API takes: "
+        f"shorten your answers{named} by at least {over:,} characters."
+    )
 
 
 def remember_answers(plans: Sequence[TargetPlan], results: Sequence[Result],

@@ -16,6 +16,7 @@ import re
 import threading
 import traceback
 from collections.abc import Mapping
+from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -154,15 +155,42 @@ def request_line(row: Mapping[str, Any]) -> str:
     )
 
 
-def calls_per_number_text(calls: Any) -> str:
-    """"1250 messages per day"; with period "other", the user's own words for the period."""
+def calls_per_number_text(calls: Any, labels: Mapping[str, str] | None = None) -> str:
+    """"1250 messages per day"; with period "other", the user's own words for the period;
+    in the case's language when `labels` (case_labels) are given."""
     if not isinstance(calls, Mapping):
         return ""
+    words = labels or case_labels("en")
     period = str(calls.get("period", ""))
     detail = calls.get("period_detail")
     if period == "other" and detail:
-        return f"{calls.get('count')} messages per {detail}"
-    return f"{calls.get('count')} messages per {PERIOD_LABELS.get(period, period)}"
+        return words["calls_other"].format(count=calls.get("count"), period=detail)
+    return words["calls"].format(count=calls.get("count"), period=words.get(period, period))
+
+
+@cache
+def case_labels(language: str) -> dict[str, str]:
+    """The case text's labels in a contact language (templates/case_labels.yaml); English for
+    any language AWS Support does not answer in."""
+    import yaml
+
+    data = yaml.safe_load((packaged_templates_dir() / "case_labels.yaml").read_text("utf-8"))
+    return {str(k): str(v) for k, v in (data.get(language) or data["en"]).items()}
+
+
+# Folded YAML (`>`) joins lines with a space, which in Chinese or Japanese is a stray space
+# between two sentences: "…です。 次の…". Only a single space with CJK on both sides goes.
+_CJK = r"\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_FOLD_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def unfold_cjk(value: Any) -> Any:
+    """An answer with folding spaces between CJK characters removed (lists and groups too)."""
+    if isinstance(value, str):
+        return _CJK_FOLD_SPACE.sub("", value)
+    if isinstance(value, list):
+        return [unfold_cjk(v) for v in value]
+    return value
 
 
 def format_amount(value: Any) -> str:
@@ -181,8 +209,10 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything a template can use; `extra` (e.g. backend, quota_code) is applied last."""
     context: dict[str, Any] = dict(OPTIONAL_ANSWERS.get(target.channel, {}))
-    context.update(answers)
+    context.update({key: unfold_cjk(value) for key, value in answers.items()})
+    labels = case_labels(str(answers.get("contact_language") or "en"))
     context.update(
+        labels=labels,
         target=target,
         channel=target.channel,
         region=target.region,
@@ -191,13 +221,13 @@ def build_context(
         quota_name=QUOTA_NAMES[target.channel],
         request_rows=request_rows(target, context),
         all_regions=list(answers.get("regions") or [target.region]),
-        message_type_label=MESSAGE_TYPE_LABELS.get(
+        message_type_label=labels.get(
             str(answers.get("message_type")), str(answers.get("message_type", ""))
         ),
-        contact_language_label=CONTACT_LANGUAGE_LABELS.get(
-            str(answers.get("contact_language")), str(answers.get("contact_language", ""))
+        contact_language_label=labels.get(
+            f"lang_{answers.get('contact_language')}", str(answers.get("contact_language", ""))
         ),
-        calls_per_number_text=calls_per_number_text(answers.get("calls_per_number")),
+        calls_per_number_text=calls_per_number_text(answers.get("calls_per_number"), labels),
     )
     if extra:
         context.update(extra)

@@ -113,7 +113,9 @@ def tracked_report_rows(
     for item in tracked:
         t = item.target
         tier = item.tier or tiers.get((t.account_id, t.region))
-        state = item.state or ("approved" if is_production(tier) else "sandbox")
+        # ACCOUNT_TIER speaks for SMS only (tracker.judge): voice needs its own approval.
+        tier_says = is_production(tier) and t.channel == "sms"
+        state = item.state or ("approved" if tier_says else "sandbox")
         rows[(t.account_id, t.region, t.channel)] = ReportRow(
             t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
             item.case_id or item.display_id, item.last_message,
@@ -133,7 +135,8 @@ def _fact_rows(
         problems[(status.account_id, status.region)] = list(status.problems)
         for info in status.targets:
             raw = info.get("state")
-            state = "approved" if status.in_production else _STATE_WORDS.get(
+            tier_says = status.in_production and info.get("channel") == "sms"
+            state = "approved" if tier_says else _STATE_WORDS.get(
                 str(raw), str(raw).lower() if raw else "sandbox")
             rows.append(ReportRow(
                 status.account_id, status.region, str(info["channel"]), state,

@@ -11,7 +11,8 @@ import textwrap
 from typing import Any
 
 from pinpoint_sandbox.answers import dump_yaml
-from pinpoint_sandbox.questions import Question, load_questionnaire
+from pinpoint_sandbox.questions import Question, localized_questions, questionnaire_title
+from pinpoint_sandbox.questions.i18n import label, language, message
 
 WIDTH = 96
 
@@ -35,13 +36,15 @@ def _question_block(question: Question) -> list[str]:
     lines = [f"# --- {question.key}: {question.prompt}"]
     lines += _comment(question.help)
     if question.choices:
-        lines.append(f"# One of: {', '.join(question.choices)}")
+        # Outside English, each value with its word ("transactional (Transactionnel)").
+        words = [c if language() == "en" else f"{c} ({label(c)})" for c in question.choices]
+        lines.append(f"# {message('skeleton_one_of', choices=', '.join(words))}")
     for sub in question.fields or []:
         choices = f" (one of: {', '.join(sub.choices)})" if sub.choices else ""
         lines.append(f"#   {sub.key}: {sub.help}{choices}")
     value = _yaml_value(question.key, question.example)
     if question.optional:
-        lines.append("# Optional: remove the leading '# ' to use it.")
+        lines.append(f"# {message('skeleton_optional')}")
         lines += [f"# {line}" for line in value]
     else:
         lines += value
@@ -53,23 +56,22 @@ def render_skeleton(channel: str, file_name: str | None = None) -> str:
 
     `file_name` is what the header's commands name; `<file>` when the skeleton goes to stdout.
     """
-    questionnaire = load_questionnaire(channel)
     name = _shell_word(file_name) if file_name else "<file>"
     lines = [
-        f"# pinpoint-sandbox answers: {questionnaire.title}",
+        f"# {message('skeleton_title', title=questionnaire_title(channel))}",
         "#",
-        "# Replace every example value with your own; AWS reviewers read all of it",
-        "# (`lint` rejects the examples left in place).",
-        f"# Check it with:  pinpoint-sandbox lint {name}",
-        f"# Then file with: pinpoint-sandbox request {channel} --answers {name}",
+        *_comment(message("skeleton_replace")),
+        *_comment(message("skeleton_examples_rejected")),
+        f"# {message('skeleton_check', name=name)}",
+        f"# {message('skeleton_file', channel=channel, name=name)}",
         "",
     ]
-    for question in questionnaire.questions:
+    for question in localized_questions(channel):
         lines += _question_block(question)
         lines.append("")
     lines += [
-        "# --- review: content-review rules to waive on purpose (`lint` shows rule ids).",
-        "# Optional: remove the leading '# ' to use it.",
+        f"# --- {message('skeleton_review')}",
+        f"# {message('skeleton_optional')}",
         "# review: {ignore: [opt-in-frequency]}",
         "",
     ]

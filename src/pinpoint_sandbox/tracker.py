@@ -70,6 +70,8 @@ class TrackedTarget:
     note: str | None = None
     problem: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # What the state rests on: "tier" | "request" | "case" (lifecycle.AwsView.evidence).
+    evidence: str | None = None
     profile: str | None = None  # how to reach the account again in the commands we suggest
     role_arn: str | None = None
     # The Support Center's number of the case (case_id is the Support API's id once known),
@@ -95,6 +97,7 @@ class TrackedTarget:
             "age_s": self.age_s, "last_message": self.last_message,
             "next_step": self.next_step, "read_at": self.read_at, "note": self.note,
             "problem": self.problem, "history": self.history,
+            "production_evidence": self.evidence,
             "display_id": self.display_id, "description": self.description,
             "description_delivered_at": self.description_at,
         }
@@ -256,8 +259,14 @@ def _ledger_view(entry: Entry) -> AwsView:
 def _apply(row: TrackedTarget, view: AwsView) -> None:
     row.state, row.aws_status, row.read_at = view.state, view.aws_status, view.read_at
     row.last_message, row.note = view.last_message, view.note
+    row.evidence = view.evidence
     row.request_id = view.request_id or row.request_id
     row.case_id = view.case_id or row.case_id
+
+
+# ACCOUNT_TIER's channel is documented nowhere: it is SMS's evidence, never voice's.
+TIER_NOT_VOICE = ("ACCOUNT_TIER is PRODUCTION, but AWS does not document that it covers voice: "
+                  "voice counts as approved only by its own request or case")
 
 
 def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledger: Ledger) -> None:
@@ -265,14 +274,18 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
 
     tier, in_production = read_tier_cached(account, row.target.region, read_tier)
     row.tier = tier
+    tier_decides = in_production and row.target.channel == "sms"
     if entry is None:
-        row.state = "approved" if in_production else None
-        if not in_production:
-            _adopt_from_aws(row, account)
+        if tier_decides:
+            row.state, row.evidence = "approved", "tier"
+            return
+        _adopt_from_aws(row, account)
+        if in_production and row.state is None:
+            row.note = TIER_NOT_VOICE
         return
-    if in_production:  # ACCOUNT_TIER decides, whatever the case says
+    if tier_decides:  # ACCOUNT_TIER decides SMS, whatever the case says
         view = AwsView("approved", row.aws_status, row.case_id, row.request_id,
-                       row.last_message, now_iso())
+                       row.last_message, now_iso(), evidence="tier")
     elif entry.status is None or entry.status == "unknown":
         return  # an interrupted filing: the next `request` reconciles it, not status
     else:
@@ -281,7 +294,7 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
         except Exception:  # a backend this version does not know: keep the ledger's word
             return
         ctx = FilingContext(account=account, target=row.target)
-        view = backend.refresh(ctx, entry)
+        view = judge(row.target.channel, entry, backend.refresh(ctx, entry), in_production)
         if view.state == "denied":
             view = _confirm_denial(row, entry, account, backend, ctx, view)
     view.request_id = view.request_id or row.request_id
@@ -289,6 +302,37 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     _apply(row, view)
     if _worth_caching(entry.view, view):
         ledger.record_state(entry, view)
+
+
+def judge(channel: str, entry: Entry | None, view: AwsView, in_production: bool) -> AwsView:
+    """Which evidence a final state rests on. A quota request's own status decides it
+    ("request"). A closed case is read with ACCOUNT_TIER: still SANDBOX, denied; PRODUCTION,
+    approved ("case"). For voice that is the case's own outcome, never the tier alone."""
+    from pinpoint_sandbox.lifecycle import QUOTA_DECISIONS
+
+    if view.state not in FINAL_STATES:
+        return view
+    if str(view.aws_status or "").upper() in QUOTA_DECISIONS:
+        view.evidence = "request"
+        return view
+    view.evidence = "case"
+    if view.state != "denied":
+        return view
+    if channel == "voice":
+        moved = in_production and entry is not None \
+            and entry.extra.get("tier_at_filing") == "SANDBOX"
+        if moved:  # the case's closing moved the tier: its own outcome
+            view.state = "approved"
+        else:  # no API shows a voice decision: the user reads AWS's answer
+            view.note = "; ".join(n for n in (view.note, VOICE_UNCONFIRMED) if n)
+        return view
+    if in_production:
+        view.state = "approved"
+    return view
+
+
+VOICE_UNCONFIRMED = ("AWS closed the voice case and ACCOUNT_TIER did not move with it; no API "
+                     "shows a voice decision")
 
 
 def _confirm_denial(
@@ -302,15 +346,15 @@ def _confirm_denial(
     account.cache.pop(("tier", row.target.region), None)
     tier, in_production = read_tier_cached(account, row.target.region, read_tier)
     row.tier = tier
-    if in_production:
+    if in_production and row.target.channel == "sms":
         return AwsView("approved", view.aws_status, view.case_id, view.request_id,
-                       view.last_message, now_iso())
-    again: AwsView = backend.refresh(ctx, entry)
-    return again
+                       view.last_message, now_iso(), evidence="tier")
+    return judge(row.target.channel, entry, backend.refresh(ctx, entry), in_production)
 
 
 def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     """A request this ledger never made (the console, another machine): follow it too."""
+    from pinpoint_sandbox.account_facts import is_production
     from pinpoint_sandbox.backends.service_quotas import ServiceQuotasAbsent, discover_quota
     from pinpoint_sandbox.backends.support import support_plan
     from pinpoint_sandbox.preflight import TargetPlan, find_existing_at_aws
@@ -323,14 +367,28 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
         plan.quota = None
     found = find_existing_at_aws(plan)
     if found is None:
+        _approved_voice_request(row, account, plan.quota)
         return
     source = found.source if found.source in ("service-quotas", "support") else "support"
     adopted = Entry(target, "aws", source, "", status="filed",
                     request_id=found.request_id, case_id=found.case_id)
-    _apply(row, registry.get(source).refresh(FilingContext(account, target), adopted))
+    _apply(row, judge(target.channel, None,
+                      registry.get(source).refresh(FilingContext(account, target), adopted),
+                      is_production(row.tier)))
     row.backend = source
     row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
+
+
+def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any) -> None:
+    """Voice approved by a request made outside this ledger: its own evidence, never the
+    tier (the history is the one find_existing just read, cached)."""
+    from pinpoint_sandbox.backends.service_quotas import approved_request
+
+    approved = approved_request(account, row.target.region, quota) if quota else None
+    if row.target.channel == "voice" and approved:
+        row.state, row.evidence, row.request_id = "approved", "request", approved
+        row.backend, row.note = "service-quotas", "approved by a request this tool did not file"
 
 
 def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
@@ -344,7 +402,7 @@ def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str
 def _worth_caching(old: AwsView | None, new: AwsView) -> bool:
     if old is None:
         return True
-    keys = ("state", "aws_status", "last_message", "case_id", "request_id", "note")
+    keys = ("state", "aws_status", "last_message", "case_id", "request_id", "note", "evidence")
     if any(getattr(old, k) != getattr(new, k) for k in keys):
         return True
     age = age_seconds(old.read_at)
@@ -391,6 +449,10 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return f"`pinpoint-sandbox record {key} --case-id {row.case_id}`, then {adopted}"
     if row.state == "approved":
         return "nothing: production access granted"
+    if row.state == "denied" and VOICE_UNCONFIRMED in (row.note or ""):
+        return (f"read AWS's last message on case {row.case_id} ({case_link(row.case_id)}): "
+                "if it granted voice, nothing; if not, refile: `pinpoint-sandbox request "
+                f"{t.channel} -r {t.region}{flags} --refile`")
     if row.state == "denied":
         return (f"refile: `pinpoint-sandbox request {t.channel} -r {t.region}{flags} --refile` "
                 "(change the answers AWS objected to first)")

@@ -176,7 +176,9 @@ def _is_real_send(event: dict[str, Any]) -> bool:
     params = detail.get("requestParameters")
     if not isinstance(params, dict):
         return True
-    return not any(key.lower() == "dryrun" and value for key, value in params.items())
+    # A JSON boolean as CloudTrail logs it; "true" as text too (never "false" as truthy).
+    return not any(key.lower() == "dryrun" and str(value).lower() == "true"
+                   for key, value in params.items())
 
 
 def _from_cloudtrail(
@@ -238,10 +240,13 @@ def voice_evidence(
                if any(UNREADABLE in line for line in checked) else "AWS shows no record of it"),
             tuple(checked),
         )
+    # Say what was not counted: a user who ran a DryRun would otherwise wonder.
+    ignored = next((f" (CloudTrail: {line.rsplit('(', 1)[1].rstrip(')')})"
+                    for line in checked if "DryRun or failed" in line), "")
     return VoiceEvidence(
         False,
         None,
-        f"no evidence of a voice message sent in {region}; to fix, {HOW_TO_FIX}",
+        f"no evidence of a voice message sent in {region}{ignored}; to fix, {HOW_TO_FIX}",
         tuple(checked),
     )
 

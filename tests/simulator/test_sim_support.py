@@ -77,7 +77,7 @@ def test_create_case_validation(simulator: Any, client: Any, overrides: dict[str
     simulator("business-mixed")
     with pytest.raises(ClientError) as info:
         _case(client("support"), **overrides)
-    assert _code(info) == "InvalidParameterValueException"
+    assert _code(info) == "InvalidParameterValue"
 
 
 def test_case_creation_limit(simulator: Any, client: Any) -> None:
@@ -132,3 +132,25 @@ def test_quota_request_case_visible_in_support(simulator: Any, client: Any) -> N
     assert len(cases) == 1
     assert cases[0]["categoryCode"] == "service-code-pinpoint-sms"
     assert "eu-west-1" in cases[0]["subject"]
+
+
+def test_communications_order_and_page_size_from_the_environment(
+    simulator: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AWS documents neither: `simulator serve` can be told to list oldest first, two a page.
+    monkeypatch.setenv("PINPOINT_SANDBOX_SIM_COMMUNICATIONS_ORDER", "oldest_first")
+    monkeypatch.setenv("PINPOINT_SANDBOX_SIM_COMMUNICATIONS_PAGE_SIZE", "2")
+    simulator({"name": "order", "accounts": [{
+        "account_id": "111111111111", "support_plan": "business",
+        "support_cases": [{"subject": "s", "days_ago": 3, "communications": [
+            {"body": f"message {i}", "days_ago": 2 - i * 0.5} for i in range(3)]}],
+    }]})
+    support = client("support")
+    case_id = support.describe_cases()["cases"][0]["caseId"]
+    first = support.describe_communications(caseId=case_id, maxResults=10)
+    assert len(first["communications"]) == 2 and first["nextToken"]
+    rest = support.describe_communications(caseId=case_id, maxResults=10,
+                                           nextToken=first["nextToken"])
+    bodies = [c["body"] for c in first["communications"] + rest["communications"]]
+    assert bodies[1:] == ["message 0", "message 1", "message 2"]  # after the opening body
+    assert "nextToken" not in rest

@@ -201,6 +201,19 @@ def request_history(
     return account.cached(("quota-history", region, service_code), read, refresh=refresh)
 
 
+def approved_request(account: AwsAccount, region: str, quota: Quota) -> str | None:
+    """The id of an APPROVED request on this production-access quota (the request history,
+    read once per account-region), or None. Unreadable: None (the open-request lookup that
+    follows reads the same history and stops the target)."""
+    try:
+        history = request_history(account, region, quota.service_code)
+    except AwsError:
+        return None
+    return next((str(r.get("Id")) for r in history
+                 if r.get("QuotaCode") == quota.quota_code and r.get("Status") == "APPROVED"),
+                None)
+
+
 def quota_details(account: AwsAccount, region: str, quota: Quota) -> dict[str, Any]:
     """The quota's ServiceQuota item: the one the catalogue listing returned when it carries
     `Adjustable` (the same shape GetServiceQuota returns), else GetServiceQuota (the applied
@@ -299,6 +312,11 @@ class ServiceQuotasBackend(Backend):
                 f"Service Quotas lists no {ctx.target.channel} production-access quota in "
                 f"{ctx.target.region}"
             )
+        # Listed is not enough: AWS refuses an increase of a quota not adjustable for the
+        # account, so `auto` passes on to the next backend and says why.
+        problem = adjustable_problem(quota_details(ctx.account, ctx.target.region, ctx.quota))
+        if problem:
+            return f"{ctx.quota.quota_name} is listed in {ctx.target.region}, but {problem}"
         return None
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:

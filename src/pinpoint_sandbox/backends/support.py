@@ -314,7 +314,8 @@ BASIC_PLAN_NOTE = (
     "the Basic support plan cannot read cases through the API: read case {case} in the "
     "Support Center"
 )
-COMMUNICATIONS_PAGE = 10  # DescribeCommunications maxResults: 10..100; the newest are enough
+COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
+COMMUNICATIONS_MAX_PAGES = 50  # a bound on a token loop; a sandbox case has a handful
 
 
 def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[str, Any]], bool]:
@@ -339,23 +340,43 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
     except BotoCoreError as exc:
         raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
     status = cases[0].get("status") if cases else None
-    communications = sorted(
-        page.get("communications", []), key=lambda c: str(c.get("timeCreated", "")), reverse=True
-    )
+    communications = newest_first(list(page.get("communications") or []))
     return status, communications, bool(page.get("nextToken"))
 
 
 def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str, Any]:
-    """DescribeCommunications' first page (newest first); the case's five recent ones when it
-    fails for another reason than the plan (which DescribeCases would have shown already)."""
+    """Every page of DescribeCommunications (AWS documents neither order nor default page
+    size: the caller sorts by timeCreated); the case's recent ones when it fails for another
+    reason than the plan (which DescribeCases would have shown already)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    found: list[dict[str, Any]] = []
+    token: str | None = None
     try:
-        return dict(client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE))
+        for _ in range(COMMUNICATIONS_MAX_PAGES):
+            page = client.describe_communications(
+                caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
+                **({"nextToken": token} if token else {}))
+            found.extend(page.get("communications") or [])
+            token = page.get("nextToken") or None
+            if token is None:
+                break
     except (ClientError, BotoCoreError):
+        if found:  # a later page failed: what was read, and "more exist"
+            return {"communications": found, "nextToken": token or "unread"}
         recent = case.get("recentCommunications") or {}
         return {"communications": list(recent.get("communications") or []),
                 "nextToken": recent.get("nextToken")}
+    return {"communications": found, "nextToken": token}
+
+
+def newest_first(communications: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By timeCreated, never by position in AWS's answer; unparsable times last."""
+    from pinpoint_sandbox.lifecycle import parse_time
+
+    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(communications, key=lambda c: parse_time(c.get("timeCreated")) or floor,
+                  reverse=True)
 
 
 def follow_case(

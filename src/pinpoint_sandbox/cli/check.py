@@ -87,14 +87,16 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     channels = sorted({r["channel"] for r in rows})
     voice = "voice" in channels
     table = Table(title=f"Prerequisites ({', '.join(channels)})")
-    columns = ["region", "status", "tier", *(["voice sent"] if voice else []), "plan", "backend"]
+    columns = ["region", "channel", "status", "tier", "evidence",
+               *(["voice sent"] if voice else []), "plan", "backend"]
     for col in columns:
         table.add_column(col, no_wrap=True)
     for r in rows:
         ev = r["voice_evidence"]
         evidence = "-" if ev is None else (f"{ev['source']}" if ev["found"] else "no")
         table.add_row(
-            r["region"], str(r["status"]), str(r["tier"] or "?"),
+            r["region"], r["channel"], str(r["status"]), str(r["tier"] or "?"),
+            r["production_evidence"] or "-",
             *([evidence] if voice else []), r["support_plan"], r["backend"] or "-",
         )
     out = Console(highlight=False)

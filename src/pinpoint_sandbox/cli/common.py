@@ -111,6 +111,12 @@ LedgerOpt = Annotated[
     typer.Option("--ledger", help="Ledger file (default: state dir; env PINPOINT_SANDBOX_LEDGER).",
                  metavar="FILE"),
 ]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Interface language of prompts, help and review findings: en or "
+                 "fr (default: from LC_ALL/LANG). The case text stays in the contact language.",
+                 show_default=False, metavar="LANG"),
+]
 IgnoreOpt = Annotated[
     list[str] | None,
     typer.Option("--ignore", help="Waive a content-review rule (its id, e.g. opt-in-help). "

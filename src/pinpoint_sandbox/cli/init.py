@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pinpoint_sandbox.cli.common import ChannelChoice
+from pinpoint_sandbox.cli.common import ChannelChoice, LangOpt
 from pinpoint_sandbox.errors import UsageError
 
 
@@ -21,10 +21,14 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", "-f", help="Overwrite FILE if it exists.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Write a commented answers-file skeleton: every question, its help text, an example."""
     from pinpoint_sandbox.paths import write_private
+    from pinpoint_sandbox.questions.i18n import set_language
     from pinpoint_sandbox.skeleton import render_skeleton
+
+    set_language(lang)
 
     if file is None or str(file) == "-":
         typer.echo(render_skeleton(channel.value), nl=False)

@@ -45,11 +45,14 @@ def lint(
     ] = None,
     output: common.OutputOpt = common.OutputFormat.text,
     ignore: common.IgnoreOpt = None,
+    lang: common.LangOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
     from pinpoint_sandbox.answers import load_answers_file, to_data, validate_answers
     from pinpoint_sandbox.lint import check_rule_ids, count_levels, lint_answers, waived_rules
+    from pinpoint_sandbox.questions.i18n import set_language
 
+    set_language(lang)
     flag_waivers = check_rule_ids(ignore or [])
     data = load_answers_file(file)
     if not data:
@@ -76,16 +79,18 @@ def lint(
     if waived:
         summary += f" Waived: {', '.join(waived)}."
 
-    _report(file, chosen, findings, waived, summary, output)
+    _report(file, chosen, findings, waived, summary, output,
+            str(answers.get("company_name") or ""))
     if errors:
         raise typer.Exit(int(ExitCode.USAGE))
 
 
 def _report(file: Path, channel: str, findings: Sequence[Finding], waived: list[str],
-            summary: str, output: common.OutputFormat) -> None:
+            summary: str, output: common.OutputFormat, brand: str = "") -> None:
     if output is not common.OutputFormat.json:
-        _print_table(findings, summary)
+        _print_table(findings, summary, brand)
         return
+    # JSON stays in English whatever the interface language: it is for programs.
     from pinpoint_sandbox.cli.output import print_json, stderr_console
 
     errors, warnings = count_levels_of(findings)
@@ -126,6 +131,12 @@ def _channel_for(
 
 
 def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
+    from pinpoint_sandbox.questions.i18n import language, message
+
+    if language() != "en":
+        key = "lint_clean" if not errors and not warnings else (
+            "lint_errors" if errors else "lint_warnings")
+        return message(key, file=file.name, channel=channel, errors=errors, warnings=warnings)
     if not errors and not warnings:
         return f"{file.name}: no problems found ({channel})."
     verdict = "fix the errors before filing" if errors else "ready to file"
@@ -135,26 +146,29 @@ def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
     )
 
 
-def _print_table(findings: Sequence[Finding], summary: str) -> None:
+def _print_table(findings: Sequence[Finding], summary: str, brand: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from pinpoint_sandbox.questions.i18n import finding_texts, level, message
+
     console = Console(highlight=False, soft_wrap=False)
     if findings:
         table = Table(show_lines=False)
-        table.add_column("level")
-        table.add_column("key")
-        table.add_column("problem and fix", overflow="fold")
-        table.add_column("rule")
+        table.add_column(message("col_level"))
+        table.add_column(message("col_key"))
+        table.add_column(message("col_problem"), overflow="fold")
+        table.add_column(message("col_rule"))
         styles = {"error": "red", "warning": "yellow", "note": "dim"}
         for finding in findings:
             style = styles.get(finding.level, "")
+            text, fix = finding_texts(finding, brand)  # in the interface language
             # Text, not markup: keys like message_templates[0] must print as written.
             table.add_row(
-                Text(finding.level, style=style),
+                Text(level(finding.level), style=style),
                 Text(finding.key),
-                Text(f"{finding.message} Fix: {finding.fix}" if finding.fix else finding.message),
+                Text(f"{text}{message('fix', fix=fix)}" if fix else text),
                 Text(finding.rule),
             )
         console.print(table)

@@ -117,20 +117,23 @@ class RichReporter:
         warnings = [f for f in findings if f.level == "warning"]
         notes = [f for f in findings if f.level == "note"]
         self.review_errors += len(errors)
+        from pinpoint_sandbox.questions.i18n import finding_texts, level, message
+
         if findings:
             self.console.print(
-                f"Content review of {label}: {len(errors)} error(s), {len(warnings)} "
-                f"warning(s), {len(notes)} note(s):",
+                message("review_header", label=label, errors=len(errors),
+                        warnings=len(warnings), notes=len(notes)),
                 markup=False,
             )
         for finding in [*errors, *warnings, *notes]:
-            fix = f" Fix: {finding.fix}" if getattr(finding, "fix", "") else ""
+            text, fix = finding_texts(finding)  # in the interface language
             self.console.print(
-                f"  {finding.level}: {finding.key}: {finding.message}{fix} [{finding.rule}]",
+                f"  {level(finding.level)}: {finding.key}: {text}"
+                f"{message('fix', fix=fix) if fix else ''} [{finding.rule}]",
                 markup=False,
             )
         if waived:
-            self.console.print(f"  waived review rules for {label}: {', '.join(waived)}",
+            self.console.print(message("review_waived", label=label, rules=", ".join(waived)),
                                markup=False)
 
     def progress(

@@ -155,10 +155,13 @@ def request(
     send_test_call: SendTestCallOpt = None,
     refile: common.RefileOpt = False,
     ignore: common.IgnoreOpt = None,
+    lang: common.LangOpt = None,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
     from pinpoint_sandbox.errors import UsageError
+    from pinpoint_sandbox.questions.i18n import set_language
 
+    set_language(lang)
     if send_test_call and channel != common.ChannelChoice.voice:
         raise UsageError("--send-test-call is for `request voice` only.")
     code = run_request(

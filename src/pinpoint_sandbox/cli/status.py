@@ -315,7 +315,7 @@ def _table(rows: list[TrackedTarget]) -> Any:
     from pinpoint_sandbox.tracker import summary
 
     table = Table(title="Requests", show_lines=False)
-    for col in ("account", "region", "channel", "tier", "state", "ids", "age"):
+    for col in ("account", "region", "channel", "tier", "state", "evidence", "ids", "age"):
         table.add_column(col, no_wrap=True)
     table.add_column("AWS's last message", overflow="fold", max_width=50)
     table.add_column("next step", overflow="fold")
@@ -327,7 +327,8 @@ def _table(rows: list[TrackedTarget]) -> Any:
         if row.description:  # where the rendered description stands, in one word
             state.append(f"\ndescription {row.description.replace('_', ' ')}")
         table.add_row(row.target.account_id, row.target.region, row.target.channel,
-                      row.tier or "?", state, ids or "-", age_text(row.age_s),
+                      row.tier or "?", state, row.evidence or "-", ids or "-",
+                      age_text(row.age_s),
                       Text(row.last_message or "-"), Text(row.next_step))
     counts = ", ".join(f"{count} {state}" for state, count in summary(rows).items())
     return Group(table, Text(f"{len(rows)} target(s): {counts or 'none'}"))

@@ -115,3 +115,16 @@ def load_questionnaire(channel: str) -> Questionnaire:
 
 def load_questions(channel: str) -> list[Question]:
     return list(load_questionnaire(channel).questions)
+
+
+def localized_questions(channel: str) -> list[Question]:
+    """The questions with prompts and help in the interface language (questions/i18n)."""
+    from pinpoint_sandbox.questions.i18n import localize
+
+    return [localize(channel, q) for q in load_questions(channel)]
+
+
+def questionnaire_title(channel: str) -> str:
+    from pinpoint_sandbox.questions.i18n import message
+
+    return message(f"title_{channel}")

@@ -20,7 +20,9 @@ from pinpoint_sandbox.answers import (
     validate_field,
 )
 from pinpoint_sandbox.errors import Interrupted, NoTerminalError
-from pinpoint_sandbox.questions import Question, load_questions
+from pinpoint_sandbox.questions import Question, load_questions, questionnaire_title
+from pinpoint_sandbox.questions.i18n import finding_texts, label, level, localize, message, problem
+from pinpoint_sandbox.questions.i18n import label as word
 
 
 class _Cancelled(Exception):
@@ -62,7 +64,7 @@ def ask_missing(
     left empty are left out. `required_only`: an answers file was given, so its author left
     the optional keys out on purpose; ask only what is missing and required.
     """
-    questions = load_questions(channel)
+    questions = [localize(channel, q) for q in load_questions(channel)]
     pending = [q for q in questions if q.key not in known and not (required_only and q.optional)]
     if not pending:
         return {}
@@ -160,7 +162,7 @@ class _Session:
                 return
             self.answered[question.key] = answer
             findings = _field_findings(self.channel, self.current(), question.key)
-            _show_findings(findings)
+            _show_findings(findings, str(self.current().get("company_name") or ""))
             serious = [f for f in findings if f.level in ("error", "warning")]
             if not serious or not _answer_again(any(f.level == "error" for f in serious)):
                 return
@@ -190,7 +192,7 @@ class _Session:
         rows = self.summary_rows()
         items = [questionary.Choice(f"{n}. {q.prompt}", value=n - 1)
                  for n, (q, _) in enumerate(rows, 1)]
-        index = _run(questionary.select("Which answer do you want to change?", choices=items))
+        index = _run(questionary.select(message("which_answer"), choices=items))
         question, value = rows[index]
         self.ask(question, f"edit {index + 1}", prefill=value)
 
@@ -247,17 +249,12 @@ def _show_question(text: str) -> None:
 def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
     from rich.console import Console
 
-    from pinpoint_sandbox.questions import load_questionnaire
-
     console = Console(stderr=True, highlight=False)
-    title = load_questionnaire(channel).title
-    console.print(
-        f"{title}: {count} question(s). AWS reviewers read every answer; each one is kept as "
-        "you go and offered again next time. Ctrl-C stops without filing.",
-        style="bold", markup=False,
-    )
+    title = questionnaire_title(channel)
+    console.print(message("intro", title=title, count=count), style="bold", markup=False)
     if known.get("regions"):
-        console.print(f"Regions: {', '.join(known['regions'])}", markup=False)
+        console.print(message("regions_known", regions=", ".join(known["regions"])),
+                      markup=False)
 
 
 def _show_help(question: Question, progress: str = "") -> None:
@@ -295,12 +292,12 @@ def _checker(channel: str, key: str, convert: Any, optional: bool) -> Any:
         try:
             value = convert(text)
         except ValueError as exc:
-            return str(exc)
-        problem = validate_field(channel, key, value)
-        if problem is None:
+            return problem(str(exc))
+        found = validate_field(channel, key, value)
+        if found is None:
             return True
         # The prompt already says which question this is: drop the "key: " prefix.
-        return problem.removeprefix(f"{key}: ")
+        return problem(found.removeprefix(f"{key}: "))
 
     return check
 
@@ -376,12 +373,9 @@ def _ask(
         )
         return _SKIP if question.optional and not text.strip() else convert(text)
     if kind == "select":
-        from pinpoint_sandbox.render import CONTACT_LANGUAGE_LABELS, MESSAGE_TYPE_LABELS
-
-        titles = {**MESSAGE_TYPE_LABELS, **CONTACT_LANGUAGE_LABELS}
         choices = question.choice_list()
         items = [
-            questionary.Choice(f"{titles[c]} ({c})" if c in titles else c, value=c)
+            questionary.Choice(f"{label(c)} ({c})" if label(c) != c else c, value=c)
             for c in choices
         ]
         default = prefill if prefill in choices else None
@@ -464,7 +458,7 @@ def _ask_items(channel: str, question: Question, prefill: list[Any]) -> Any:
                 f"{question.prompt} [{len(items) + 1}]",
                 default=default,
                 validate=check,
-                instruction="(empty line when done)" if items else None,
+                instruction=message("empty_line_when_done") if items else None,
             )
         )
         if not text.strip():
@@ -487,12 +481,14 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
         if not sub.applies(collected):
             continue  # e.g. period_detail, asked only for period "other"
         default = prefill.get(sub.key, sub.default)
-        label = f"{question.prompt} — {sub.prompt}"
+        prompt = f"{question.prompt} — {sub.prompt}"
         if sub.type == "select":
             choices = sub.choice_list()
             collected[sub.key] = _run(
-                questionary.select(label, choices=choices,
-                                   default=default if default in choices else None)
+                questionary.select(
+                    prompt, choices=[questionary.Choice(word(c), value=c) for c in choices],
+                    default=default if default in choices else None,
+                )
             )
             continue
         parse: Any = _stripped if sub.type == "text" else _number
@@ -503,7 +499,7 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
 
         text = _run(
             questionary.text(
-                label,
+                prompt,
                 default=_text_default(default),
                 validate=_checker(channel, question.key, convert, optional=False),
             )
@@ -535,39 +531,42 @@ def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[
     return [f for f in findings if f.key == key or f.key.startswith((f"{key}[", f"{key}."))]
 
 
-def _show_findings(findings: list[Any]) -> None:
+def _show_findings(findings: list[Any], brand: str = "") -> None:
     for finding in findings:
-        fix = f" Fix: {finding.fix}" if finding.fix else ""
-        _say(f"  {finding.level}: {finding.message}{fix} [{finding.rule}]",
+        text, fix = finding_texts(finding, brand)
+        _say(message("finding", level=level(finding.level), message=text,
+                     fix=message("fix", fix=fix) if fix else "", rule=finding.rule),
              LEVEL_STYLE.get(finding.level, ""))
 
 
 def _answer_again(has_error: bool) -> bool:
     import questionary
 
-    return bool(_run(questionary.confirm("Answer this question again?", default=has_error)))
+    return bool(_run(questionary.confirm(message("answer_again"), default=has_error)))
 
 
 def display_value(question: Question, value: Any) -> str:
     """An answer as the summary shows it: words for choices, one line per list item."""
-    from pinpoint_sandbox.render import (
-        CONTACT_LANGUAGE_LABELS,
-        MESSAGE_TYPE_LABELS,
-        calls_per_number_text,
-    )
-
     if value is None or value == [] or value == "":
-        return "(not given)"
+        return message("not_given")
     if question.type == "group":
-        return calls_per_number_text(value)
+        return _calls_text(value)
     if question.type == "confirm":
-        return "yes" if value else "no"
+        return message("yes") if value else message("no")
     if isinstance(value, list):
         if question.separator:
             return ", ".join(str(v) for v in value)
         return "".join(f"\n     - {v}" for v in value)
-    labels = {**MESSAGE_TYPE_LABELS, **CONTACT_LANGUAGE_LABELS}
-    return labels.get(str(value), str(value)) if question.type == "select" else str(value)
+    return label(str(value)) if question.type == "select" else str(value)
+
+
+def _calls_text(value: Any) -> str:
+    """calls_per_number as the summary shows it, in the interface language."""
+    from pinpoint_sandbox.render import calls_per_number_text
+
+    if not isinstance(value, Mapping) or value.get("period") == "other" or label("day") == "day":
+        return calls_per_number_text(value)
+    return f"{value.get('count')} × {label(str(value.get('period')))}"
 
 
 def _show_summary(
@@ -580,7 +579,7 @@ def _show_summary(
 
     console = Console(stderr=True, highlight=False)
     console.print()
-    console.print("Your answers:", style="bold", markup=False)
+    console.print(message("your_answers"), style="bold", markup=False)
     for number, (question, value) in enumerate(rows, 1):
         line = Text(f"{number:>2}. ")
         line.append(question.prompt, style="bold")
@@ -588,7 +587,7 @@ def _show_summary(
         console.print(line)
     errors, warnings = count_levels(lint_answers(channel, answers, ignore=waived_rules(answers)))
     if errors or warnings:
-        console.print(f"Content review: {errors} error(s), {warnings} warning(s).",
+        console.print(message("review_counts", errors=errors, warnings=warnings),
                       style="red" if errors else "yellow", markup=False)
 
 
@@ -596,12 +595,12 @@ def _summary_choice() -> Any:
     import questionary
 
     return questionary.select(
-        "What next?",
+        message("what_next"),
         choices=[
-            questionary.Choice("File: go on to the checks and the case preview", value="file"),
-            questionary.Choice("Edit an answer", value="edit"),
-            questionary.Choice("Open all answers in $EDITOR", value="editor"),
-            questionary.Choice("Cancel (answers are kept for next time)", value="cancel"),
+            questionary.Choice(message("choice_file"), value="file"),
+            questionary.Choice(message("choice_edit"), value="edit"),
+            questionary.Choice(message("choice_editor"), value="editor"),
+            questionary.Choice(message("choice_cancel"), value="cancel"),
         ],
     )
 

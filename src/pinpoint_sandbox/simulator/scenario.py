@@ -173,6 +173,8 @@ class RegionSettings(_Strict):
     voice_messages_sent_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_voice_spend_days_ago: list[float] = Field(default_factory=list)
     cloudtrail_voice_sends_days_ago: list[float] = Field(default_factory=list)
+    # Dry-run SendVoiceMessage calls CloudTrail logged (nothing sent, no CloudWatch datapoint).
+    cloudtrail_voice_dry_runs_days_ago: list[float] = Field(default_factory=list)
     cloudwatch_text_spend_days_ago: list[float] = Field(default_factory=list)
     # The dimensions the AWS/SMSVoice metrics are published with (default: none), e.g.
     # [{Name: Channel, Value: VOICE}]: a query without them then finds nothing.
@@ -292,6 +294,14 @@ class Faults(_Strict):
     unsupported_operations: list[str] = Field(default_factory=list)
 
 
+class Listings(_Strict):
+    """How listings come back where AWS documents no order or page size (the tool must cope
+    with any): DescribeCommunications' order and the most items a page holds."""
+
+    communications_order: Literal["newest_first", "oldest_first", "shuffled"] = "newest_first"
+    communications_page_size: int | None = Field(default=None, ge=1, le=100)
+
+
 class OrganizationSpec(_Strict):
     """An AWS Organization over the scenario's accounts; the management account lists it."""
 
@@ -330,6 +340,7 @@ class Scenario(_Strict):
     default_region: str = "us-east-1"
     accounts: list[Account] = Field(min_length=1)
     faults: Faults = Field(default_factory=Faults)
+    listings: Listings = Field(default_factory=Listings)
     organization: OrganizationSpec | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list)
 

@@ -295,22 +295,30 @@ def smsv_describe_phone_numbers(call: Call) -> dict[str, Any]:
 
 
 def smsv_send_voice_message(call: Call) -> dict[str, Any]:
-    require(call, "DestinationPhoneNumber", "OriginationIdentity")
-    region = call.region_state()
-    destination = str(call.params["DestinationPhoneNumber"])
-    origination = str(call.params["OriginationIdentity"])
-    if not region["voice_available"]:
-        raise ApiError(
-            "ValidationException",
-            f"Voice messaging is not available in {call.region}.",
-            Reason="VOICE_CAPABILITY_NOT_AVAILABLE",
-        )
-    if not _E164.match(destination):
-        raise ApiError(
-            "ValidationException",
-            f"DestinationPhoneNumber {destination} is not a valid E.164 phone number.",
-            Reason="INVALID_PARAMETER",
-        )
+    """CloudTrail records the call whatever its outcome: a dry run carries `dryRun` in its
+    requestParameters, a refused call an `errorCode` (a real send is logged below)."""
+    dry_run = call.params.get("DryRun") is True
+    try:
+        found = _send_voice_message(call)
+    except ApiError as exc:
+        _trail_voice_call(call, dry_run=dry_run, error_code=exc.code, error=exc.message)
+        raise
+    if dry_run:
+        _trail_voice_call(call, dry_run=True)
+    return found
+
+
+def _trail_voice_call(
+    call: Call, *, dry_run: bool, error_code: str | None = None, error: str | None = None
+) -> None:
+    call.region_state()["events"].append(call.state.cloudtrail_event(
+        call.account_id, call.region, call.now, call.access_key,
+        dry_run=dry_run, error_code=error_code, error_message=error,
+    ))
+
+
+def _voice_origination(call: Call, region: dict[str, Any], origination: str) -> None:
+    """The origination identity exists here, is ACTIVE and can place voice calls."""
     number = next(
         (
             n
@@ -338,6 +346,26 @@ def smsv_send_voice_message(call: Call) -> dict[str, Any]:
             f"Origination identity {origination} does not have the VOICE capability.",
             Reason="INVALID_PARAMETER",
         )
+
+
+def _send_voice_message(call: Call) -> dict[str, Any]:
+    require(call, "DestinationPhoneNumber", "OriginationIdentity")
+    region = call.region_state()
+    destination = str(call.params["DestinationPhoneNumber"])
+    origination = str(call.params["OriginationIdentity"])
+    if not region["voice_available"]:
+        raise ApiError(
+            "ValidationException",
+            f"Voice messaging is not available in {call.region}.",
+            Reason="VOICE_CAPABILITY_NOT_AVAILABLE",
+        )
+    if not _E164.match(destination):
+        raise ApiError(
+            "ValidationException",
+            f"DestinationPhoneNumber {destination} is not a valid E.164 phone number.",
+            Reason="INVALID_PARAMETER",
+        )
+    _voice_origination(call, region, origination)
     sandbox = region["tier"] != "PRODUCTION"
     if sandbox:
         verified = {
@@ -480,6 +508,13 @@ def sq_get_service_quota(call: Call) -> dict[str, Any]:
     _require_service(call)
     require(call, "QuotaCode", error="IllegalArgumentException")
     return {"Quota": _quota(call, _find_quota_key(call), applied=True)}
+
+
+def sq_get_aws_default_service_quota(call: Call) -> dict[str, Any]:
+    """AWS's default value of a quota (the tool's fallback when GetServiceQuota has none)."""
+    _require_service(call)
+    require(call, "QuotaCode", error="IllegalArgumentException")
+    return {"Quota": _quota(call, _find_quota_key(call), applied=False)}
 
 
 def _find_quota_key(call: Call) -> str:
@@ -663,7 +698,8 @@ def support_describe_severity_levels(call: Call) -> dict[str, Any]:
 
 
 def _invalid(message: str) -> ApiError:
-    return ApiError("InvalidParameterValueException", message)
+    # Support models no such error; its Common Errors page documents InvalidParameterValue.
+    return ApiError("InvalidParameterValue", message)
 
 
 def support_create_case(call: Call) -> dict[str, Any]:
@@ -808,7 +844,7 @@ def support_describe_cases(call: Call) -> dict[str, Any]:
     if size is not None and not 10 <= int(size) <= 100:
         raise _invalid("maxResults must be between 10 and 100.")
     page, token = paginate(cases, params, token_key="nextToken", max_key="maxResults",
-                           default_size=100, invalid_token="InvalidParameterValueException")
+                           default_size=100, invalid_token="InvalidParameterValue")
     with_comms = params.get("includeCommunications", True) is not False
     return {
         "cases": [_public_case(c, with_comms) for c in page],
@@ -891,8 +927,33 @@ def _take_attachment_set(call: Call, set_id: Any) -> list[dict[str, Any]]:
     return files
 
 
+# Env knobs over the scenario's `listings` (e.g. for `simulator serve`): AWS documents neither
+# DescribeCommunications' order nor its page size, so the tool is tested against any.
+COMMUNICATIONS_ORDER_ENV = "PINPOINT_SANDBOX_SIM_COMMUNICATIONS_ORDER"
+COMMUNICATIONS_PAGE_ENV = "PINPOINT_SANDBOX_SIM_COMMUNICATIONS_PAGE_SIZE"
+
+
+def _communications_listing(call: Call) -> tuple[str, int | None]:
+    import os
+
+    listings = call.state.scenario.listings
+    order = os.environ.get(COMMUNICATIONS_ORDER_ENV) or listings.communications_order
+    raw = os.environ.get(COMMUNICATIONS_PAGE_ENV)
+    size = int(raw) if raw and raw.isdigit() and int(raw) > 0 else listings.communications_page_size
+    return order, size
+
+
+def _ordered(items: list[dict[str, Any]], order: str, case_id: str) -> list[dict[str, Any]]:
+    import random
+
+    found = sorted(items, key=lambda c: c["timeCreated"], reverse=order != "oldest_first")
+    if order == "shuffled":  # stable across pages of one case: seeded by the case
+        random.Random(case_id).shuffle(found)
+    return found
+
+
 def support_describe_communications(call: Call) -> dict[str, Any]:
-    """Newest first, as AWS returns them; maxResults 10..100."""
+    """maxResults 10..100; the order and page size are the scenario's (`listings`)."""
     apply_timeline(call.state, call.now)
     case = _find_case(call)
     size = call.params.get("maxResults")
@@ -903,9 +964,13 @@ def support_describe_communications(call: Call) -> dict[str, Any]:
     items = [c for c in case["communications"]
              if (after is None or c["timeCreated"] >= after)
              and (before is None or c["timeCreated"] <= before)]
-    items = sorted(items, key=lambda c: c["timeCreated"], reverse=True)
-    page, token = paginate(items, call.params, token_key="nextToken", max_key="maxResults",
-                           default_size=100, invalid_token="InvalidParameterValueException")
+    order, cap = _communications_listing(call)
+    items = _ordered(items, order, case["caseId"])
+    params = dict(call.params)
+    if cap is not None:  # AWS may answer fewer than maxResults
+        params["maxResults"] = min(cap, int(size or 100))
+    page, token = paginate(items, params, token_key="nextToken", max_key="maxResults",
+                           default_size=100, invalid_token="InvalidParameterValue")
     return {
         "communications": [
             {"caseId": case["caseId"], "body": c["body"], "submittedBy": c["submittedBy"],
@@ -948,6 +1013,7 @@ OPERATIONS: dict[str, dict[str, Handler]] = {
         "ListAWSDefaultServiceQuotas": sq_list_aws_default_service_quotas,
         "ListServiceQuotas": sq_list_service_quotas,
         "GetServiceQuota": sq_get_service_quota,
+        "GetAWSDefaultServiceQuota": sq_get_aws_default_service_quota,
         "RequestServiceQuotaIncrease": sq_request_service_quota_increase,
         "GetRequestedServiceQuotaChange": sq_get_requested_service_quota_change,
         "ListRequestedServiceQuotaChangeHistory": sq_list_requested_service_quota_change_history,

@@ -358,15 +358,7 @@ class SimulatorState:
                     "CreatedTimestamp": seeded_at - 7 * DAY,
                 }
             )
-        both = settings.voice_messages_sent_days_ago
-        for days in [*both, *settings.cloudwatch_voice_spend_days_ago]:
-            found["metrics"]["VoiceMessageMonthlySpend"].append([seeded_at - days * DAY, 0.013])
-        for days in settings.cloudwatch_text_spend_days_ago:
-            found["metrics"]["TextMessageMonthlySpend"].append([seeded_at - days * DAY, 0.0075])
-        for days in [*both, *settings.cloudtrail_voice_sends_days_ago]:
-            found["events"].append(
-                self.cloudtrail_event(account_id, region, seeded_at - days * DAY, None)
-            )
+        self._seed_monitoring(found, settings, account_id, region, seeded_at)
         for seed in settings.quota_requests:
             self.add_quota_request(
                 account_id,
@@ -379,11 +371,31 @@ class SimulatorState:
             )
         return found
 
+    def _seed_monitoring(self, found: dict[str, Any], settings: Any, account_id: str,
+                         region: str, seeded_at: float) -> None:
+        """CloudWatch datapoints and CloudTrail events of the scenario's voice evidence."""
+        both = settings.voice_messages_sent_days_ago
+        for days in [*both, *settings.cloudwatch_voice_spend_days_ago]:
+            found["metrics"]["VoiceMessageMonthlySpend"].append([seeded_at - days * DAY, 0.013])
+        for days in settings.cloudwatch_text_spend_days_ago:
+            found["metrics"]["TextMessageMonthlySpend"].append([seeded_at - days * DAY, 0.0075])
+        for days in [*both, *settings.cloudtrail_voice_sends_days_ago]:
+            found["events"].append(
+                self.cloudtrail_event(account_id, region, seeded_at - days * DAY, None)
+            )
+        for days in settings.cloudtrail_voice_dry_runs_days_ago:
+            found["events"].append(self.cloudtrail_event(
+                account_id, region, seeded_at - days * DAY, None, dry_run=True))
+
     def cloudtrail_event(
-        self, account_id: str, region: str, when: float, access_key: str | None
+        self, account_id: str, region: str, when: float, access_key: str | None,
+        *, dry_run: bool = False, error_code: str | None = None,
+        error_message: str | None = None,
     ) -> dict[str, Any]:
+        """A SendVoiceMessage event as CloudTrail logs it: every call, dry runs and refusals
+        included (those carry `dryRun` in requestParameters, or an `errorCode`)."""
         event_id = f"{new_id(8)}-{new_id(4)}-{new_id(4)}-{new_id(4)}-{new_id(12)}"
-        detail = {
+        detail: dict[str, Any] = {
             "eventVersion": "1.09",
             "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)),
             "eventSource": "sms-voice.amazonaws.com",
@@ -392,7 +404,10 @@ class SimulatorState:
             "recipientAccountId": account_id,
             "eventID": event_id,
             "readOnly": False,
+            "requestParameters": {"dryRun": dry_run},
         }
+        if error_code:
+            detail["errorCode"], detail["errorMessage"] = error_code, error_message or error_code
         return {
             "EventId": event_id,
             "EventName": "SendVoiceMessage",
