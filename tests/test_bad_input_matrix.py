@@ -110,6 +110,12 @@ def _files(root: Path) -> dict[str, Path]:
     paths["nodir"] = root / "no-such-dir" / "file.yaml"
     paths["existing"] = root / "existing.yaml"
     paths["existing"].write_text("# an existing file\n")
+    paths["fifo"] = root / "a-fifo"  # no writer ever opens it: reading it would hang
+    os.mkfifo(paths["fifo"])
+    paths["symlink"] = root / "link.html"
+    paths["symlink"].symlink_to(paths["existing"])
+    paths["dangling"] = root / "dangling.html"
+    paths["dangling"].symlink_to(root / "nowhere.html")
     _templates(root, paths)
     _batches(root, paths)
     _scenarios(root, paths)
@@ -477,6 +483,71 @@ def _simulator_cases() -> list[Case]:
     ]
 
 
+def _trust_cases() -> list[Case]:
+    """Issue 19: special files, infinite numbers, non-ASCII identifiers, unsafe outputs."""
+    target = "111122223333/eu-west-1/sms"
+    reply = ["reply", target]
+    spend = ["raise-spend", "-r", "eu-west-1", "--yes"]
+    return [
+        Case("reply-file-fifo", [*reply, "--file", "{fifo}"], bounded=True, says="FIFO"),
+        Case("reply-file-dev-zero", [*reply, "--file", "/dev/zero"], bounded=True,
+             says="device"),
+        Case("reply-file-dir", [*reply, "--file", "{dir}"], says="directory"),
+        Case("reply-attach-fifo", [*reply, "-m", "hi", "--attach", "{fifo}"], bounded=True),
+        Case("reply-attach-dev-zero", [*reply, "-m", "hi", "--attach", "/dev/zero"],
+             bounded=True),
+        Case("reply-target-fullwidth-account", ["reply", "１１１１２２２２３３３３/eu-west-1/sms",
+                                                "-m", "hi"]),
+        Case("reply-target-newline", ["reply", "111122223333/eu-west-1/sms\nx", "-m", "hi"]),
+        Case("record-case-id-fullwidth", ["record", target, "--case-id", "１２３４５６７８"]),
+        Case("record-case-id-arabic-indic", ["record", target, "--case-id", "١٢٣٤٥٦٧٨"]),
+        Case("record-case-id-inner-newline", ["record", target, "--case-id", "1234\n5678"]),
+        Case("record-target-arabic-indic", ["record", "١١١١٢٢٢٢٣٣٣٣/eu-west-1/sms",
+                                            "--case-id", "12345678"]),
+        Case("raise-spend-request-quota-inf", [*spend, "--request-quota", "inf"]),
+        Case("raise-spend-request-quota-nan", [*spend, "--request-quota", "nan"]),
+        Case("raise-spend-request-quota-1e400", [*spend, "--request-quota", "1e400"]),
+        Case("raise-spend-request-quota-fraction", [*spend, "--request-quota", "1.5"]),
+        Case("raise-spend-to-huge", [*spend, "--to", "99999999999999999999"]),
+        Case("raise-spend-to-fraction", [*spend, "--to", "2.5"]),
+        Case("status-watch-huge", ["status", "-r", "eu-west-1", "--watch",
+                                   "99999999999999999999"]),
+        Case("status-watch-inf", ["status", "-r", "eu-west-1", "--watch=inf"]),
+        Case("status-watch-fraction", ["status", "-r", "eu-west-1", "--watch", "0.5"]),
+        Case("status-max-concurrency-huge", ["status", "-r", "eu-west-1",
+                                             "--max-concurrency", "1e400"]),
+        Case("status-html-dev-stdout", ["status", "-r", "eu-west-1", "--html", "/dev/stdout"]),
+        Case("status-html-dash", ["status", "-r", "eu-west-1", "--html", "-"]),
+        Case("status-html-dir", ["status", "-r", "eu-west-1", "--html", "{dir}"]),
+        Case("status-html-symlink", ["status", "-r", "eu-west-1", "--html", "{symlink}"],
+             says="symbolic link"),
+        Case("status-html-dangling-symlink", ["status", "-r", "eu-west-1", "--html",
+                                              "{dangling}"]),
+        Case("status-html-unwritable-place", ["status", "-r", "eu-west-1", "--html",
+                                              "/proc/report.html"]),
+        Case("status-ledger-fifo", ["status", "-r", "eu-west-1", "--ledger", "{fifo}"],
+             bounded=True),
+        Case("request-answers-fifo", ["request", "sms", "-a", "{fifo}", "-r", "eu-west-1",
+                                      "--yes"], bounded=True),
+        Case("request-answers-dev-zero", ["request", "sms", "-a", "/dev/zero", "-r",
+                                          "eu-west-1", "--yes"], bounded=True),
+        Case("request-save-answers-symlink", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                              "eu-west-1", "--yes", "--save-answers",
+                                              "{symlink}"]),
+        Case("batch-file-fifo", ["batch", "{fifo}", "--yes"], bounded=True),
+        # AWS_SESSION_TOKEN holding a newline: tests/test_trust.py (the matrix's env values
+        # with a newline are written to files).
+        Case("request-set-spend-fullwidth-digits", ["request", "sms", "-a", "{valid_sms}",
+                                                    "-r", "eu-west-1", "--yes", "--set",
+                                                    "spend_limit_usd=１００"]),
+        Case("request-set-spend-inf", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                       "eu-west-1", "--yes", "--set", "spend_limit_usd=inf"]),
+        Case("request-lock-wait-nan", ["request", "sms", "-a", "{valid_sms}", "-r",
+                                       "eu-west-1", "--yes"],
+             {"PINPOINT_SANDBOX_LOCK_WAIT": "nan"}),
+    ]
+
+
 def _reply_spend_cases() -> list[Case]:
     """reply / raise-spend: refused before any AWS write (issue 19)."""
     target = "111122223333/eu-west-1/sms"
@@ -498,7 +569,7 @@ def _reply_spend_cases() -> list[Case]:
 
 CASES = [*_request_cases(), *_answer_cases(), *_env_cases(), *_batch_cases(),
          *_status_check_cases(), *_lint_init_policy_cases(), *_simulator_cases(),
-         *_reply_spend_cases()]
+         *_trust_cases(), *_reply_spend_cases()]
 
 
 # ---- fixtures and the one test ---------------------------------------------------------------

@@ -53,7 +53,7 @@ def max_attempts() -> int:
     """Total requests per call (first try included); tests lower it to keep throttling fast."""
     raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
     try:
-        value = int(raw)
+        value = int(raw) if raw.isascii() else 0  # int() takes every script's digits
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
@@ -533,6 +533,11 @@ class AwsAccount:
                 "No AWS credentials found: configure a profile (aws configure, --profile, "
                 "AWS_PROFILE) or try the built-in simulator with --simulate."
             )
+        from pinpoint_sandbox.cli.failures import remember_secrets
+
+        fields = vars(found)  # not the properties: a refreshable one could call STS
+        remember_secrets(*(fields.get(k) for k in ("secret_key", "_secret_key", "token",
+                                                   "_token")))
         return found
 
     def client(self, service: str, region: str) -> Any:

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 else:  # the registry's names: a new backend is a valid batch `backend` with no edit here
     BackendField = Literal[registry.choices()]
 
-_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# ASCII only ([0-9], not \d), one line (\Z, not $, which allows a trailing newline).
+_ROLE_ARN = re.compile(r"\Aarn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}\Z")
 
 
 def _role_arn(value: str) -> str:

@@ -94,7 +94,7 @@ def backend_statements(backend: str) -> list[IamStatement]:
     return [statement for b in chosen for statement in b.iam_statements]
 
 
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
+ROLE_ARN = re.compile(r"\Aarn:aws[a-z-]*:iam::([0-9]{12}|\*):role/[A-Za-z0-9_+=,.@/*-]+\Z")
 
 ASSUME_ROLE_NOTE = (
     "Using --role-arn or a batch role_arn? The calling identity also needs sts:AssumeRole on "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pinpoint_sandbox.errors import Busy, UsageError
+from pinpoint_sandbox.errors import Busy, PinpointSandboxError, UsageError
+from pinpoint_sandbox.ledger_lines import bounded_lines, parse_line
 from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.targets import Target
 
@@ -93,15 +95,52 @@ class Entry:
         return self.status is None or self.status == "unknown"
 
 
+class LedgerError(PinpointSandboxError):
+    """The ledger could not be written (or read): exit 4. Raised before the write call."""
+
+
+def _warn_once(path: Path, number: int, why: str) -> None:
+    """One warning per skipped line per process (the ledger is read several times a run)."""
+    _say_once((str(path), str(number)), f"Warning: ledger {path}, line {number}: {why}; "
+              "skipped (the other lines are read).")
+
+
+def _reason(exc: LedgerError) -> str:
+    cause = exc.__cause__
+    return str(getattr(cause, "strerror", None) or cause or exc.message)
+
+
+def _say_once(key: tuple[str, str], line: str) -> None:
+    import sys
+
+    from pinpoint_sandbox.cli.inert import clean  # a path may hold control characters
+
+    with _said_lock:
+        if key in _said:
+            return
+        _said.add(key)
+    sys.stderr.write(clean(line) + "\n")
+
+
+_said: set[tuple[str, str]] = set()
+# path → (identity, valid records, skipped count) of the last read: read-only for callers.
+_parsed: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]], int]] = {}
+_said_lock = threading.Lock()
+
+
 def lock_wait_seconds() -> float:
     """How long a run waits for another one holding the ledger (PINPOINT_SANDBOX_LOCK_WAIT)."""
+    import math
+
     raw = os.environ.get("PINPOINT_SANDBOX_LOCK_WAIT", "30")
     try:
-        return max(0.0, float(raw))
-    except ValueError as exc:
-        raise UsageError(
-            f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds, got {raw!r}."
-        ) from exc
+        value = float(raw) if raw.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 86400:  # nan and inf too
+        raise UsageError(f"PINPOINT_SANDBOX_LOCK_WAIT must be a number of seconds from 0 to "
+                         f"86400, got {raw[:20]!r}: fix it or unset it (default 30).")
+    return value
 
 
 def _now() -> str:
@@ -209,9 +248,16 @@ class Ledger:
         once), then Busy (exit 4)."""
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot write the ledger {self.path}: its lock cannot be taken "
+                f"({exc.strerror or exc}); nothing was sent: make its directory writable (or "
+                "pass --ledger FILE), then rerun."
+            ) from exc
         limit = lock_wait_seconds() if wait is None else wait
         deadline = time.monotonic() + limit
         while True:
@@ -240,26 +286,42 @@ class Ledger:
 
     # -- reading ----------------------------------------------------------------------------
     def lines(self) -> list[dict[str, Any]]:
-        """Every readable record. A line that is not JSON is a write torn by a crash; it is
-        skipped safely: an intent is fsynced before its write call starts, so a torn intent
-        means no call was made, and a torn outcome leaves its intent open for reconciling."""
-        if not self.path.exists():
-            return []
+        """Every valid record. A line that is not whole JSON, is nested or sized beyond the
+        bounds, or has wrong types is skipped with one warning naming its line number
+        (ledger_lines.parse_line); the others are read. A torn line is safe to skip: an intent
+        is fsynced whole before its write call starts, so a torn intent means no call was made,
+        and a torn outcome leaves its intent open for reconciling."""
         out: list[dict[str, Any]] = []
         self.torn_lines = 0
-        with self.path.open(encoding="utf-8", errors="replace") as fh:
-            for raw in fh:
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LedgerError(f"cannot read the ledger {self.path} ({exc.strerror or exc}); "
+                              "check its permissions or pass --ledger FILE.") from None
+        with fh:
+            info = os.fstat(fh.fileno())
+            # A run reads the ledger several times: the same bytes are validated once.
+            key = (str(self.path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            with _said_lock:
+                cached = _parsed.get(key[0])
+            if cached is not None and cached[0] == key:
+                self.torn_lines = cached[2]
+                return list(cached[1])
+            for number, raw in bounded_lines(fh):
                 raw = raw.strip()
                 if not raw:
                     continue
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError:
+                record = parse_line(raw)
+                if isinstance(record, str):
                     self.torn_lines += 1
+                    _warn_once(self.path, number, record)
                     continue
-                if isinstance(record, dict):
-                    out.append(record)
-        return out
+                out.append(record)
+        with _said_lock:
+            _parsed[key[0]] = (key, out, self.torn_lines)
+        return list(out)
 
     def entries(self) -> dict[Target, Entry]:
         """Latest entry per target (later lines win)."""
@@ -335,12 +397,9 @@ class Ledger:
         self._index_offset += complete
 
     def _index_line(self, raw: bytes) -> None:
-        try:
-            line = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return  # torn by a crash: see lines()
-        if not isinstance(line, dict):
-            return
+        line = parse_line(raw.strip())
+        if isinstance(line, str):
+            return  # skipped (and said) by lines()
         if line.get("type") == "outcome" and line.get("status") == "refused":
             self._refused.add(str(line.get("id")))
         if line.get("type") != "intent" or line.get("step"):
@@ -354,20 +413,56 @@ class Ledger:
 
     # -- writing ----------------------------------------------------------------------------
     def _append(self, record: dict[str, Any]) -> None:
-        # The ledger holds case ids and the answers filed: a new directory is private.
+        """One whole line, fsynced. Any failure (disk full, read-only, gone) is LedgerError:
+        the caller must not make the write call the line announces. A short write is
+        continued; whatever part of a line a failure leaves is not JSON, so it never counts."""
         from pinpoint_sandbox.paths import private_dir
+        from pinpoint_sandbox.safeio import tighten
 
-        private_dir(self.path.parent, ours=False)
         data = (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            size = os.lseek(fd, 0, os.SEEK_END)
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a torn line from a crash: never glue a record onto it
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            # The ledger holds case ids and the answers filed: a new directory is private,
+            # and an existing ledger readable by others is tightened (said once).
+            private_dir(self.path.parent, ours=False)
+            tighten(self.path, "the ledger")
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            view = memoryview(b"")
+            try:
+                size = os.lseek(fd, 0, os.SEEK_END)
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data  # a torn line from a crash: never glue a record onto it
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError:
+                if 0 < len(view) < len(data):
+                    self._torn_by_us(fd, len(data) - len(view), data.startswith(b"\n"))
+                raise
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot write the ledger {self.path} ({exc.strerror or exc}); nothing was sent "
+                "for this target: free space or make it writable, then rerun."
+            ) from exc
+
+    def _torn_by_us(self, fd: int, written: int, newline_first: bool) -> None:
+        """A failed append left the start of a line: this process knows why (it said so in
+        the target's result), so reading it again later in the run warns about it no more."""
+        try:
+            start = os.lseek(fd, 0, os.SEEK_CUR) - written + (1 if newline_first else 0)
+            before, offset = 0, 0
+            while offset < start:
+                chunk = os.pread(fd, min(1 << 20, start - offset), offset)
+                if not chunk:
+                    break
+                before += chunk.count(b"\n")
+                offset += len(chunk)
+        except OSError:
+            return
+        with _said_lock:
+            _said.add((str(self.path), str(before + 1)))
 
     def record_intent(self, target: Target, backend: str, subject: str, *,
                       step: Step | None = None) -> str:
@@ -434,6 +529,15 @@ class Ledger:
         """Cache what AWS said about the request, with the time it was read."""
         self._append({"v": LEDGER_VERSION, "type": "state", "id": entry.intent_id,
                       "time": _now(), "target": _target_json(entry.target), **view.to_json()})
+
+    def cache_state(self, entry: Entry, view: AwsView) -> None:
+        """record_state for commands that only read (`status`, `check`): a ledger that cannot
+        be written (read-only state dir, full disk) costs the cache only, said once."""
+        try:
+            self.record_state(entry, view)
+        except LedgerError as exc:
+            _say_once(("cache", str(self.path)), f"Note: could not cache what AWS said in the "
+                      f"ledger {self.path} ({_reason(exc)}); it is read again next time.")
 
     def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
         """`record`: the case id of a request filed by hand (a new history item if none)."""

@@ -31,9 +31,10 @@ from pinpoint_sandbox.errors import AwsError, PinpointSandboxError, UsageError
 from pinpoint_sandbox.plan import Request
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
-_OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# ASCII only ([0-9], not \d), one line (\Z, not $, which allows a trailing newline).
+_OU_ID = re.compile(r"\A(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
+_ACCOUNT_ID = re.compile(r"\A[0-9]{12}\Z")
+_ROLE_NAME = re.compile(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
 # AssumeRole accepts 900 s up to the role's maximum (at most 12 h); 1 h when the base
 # credentials are themselves a role session (role chaining, e.g. IAM Identity Center).
 MIN_DURATION, MAX_DURATION, CHAINED_MAX_DURATION = 900, 43200, 3600
@@ -65,7 +66,7 @@ class Unused:
 
     account_id: str
     name: str
-    status: str  # "suspended" | "unreachable"
+    status: str  # "suspended" | "unreachable" | "unread" (a read about it failed: its tags)
     reason: str
 
     def line(self) -> str:
@@ -84,7 +85,7 @@ class Organization:
 
     @property
     def unreachable(self) -> list[Unused]:
-        return [u for u in self.unused if u.status == "unreachable"]
+        return [u for u in self.unused if u.status != "suspended"]
 
 
 def make_selection(
@@ -194,20 +195,25 @@ def _parallel(fn: Callable[[Member], Any], members: list[Member]) -> list[Any]:
 
 
 def _tag_filter(management: AwsAccount, members: list[Member],
-                wanted: tuple[tuple[str, str], ...]) -> list[Member]:
+                wanted: tuple[tuple[str, str], ...]) -> tuple[list[Member], list[Unused]]:
+    """The members whose tags match, and one `unread` line per member whose tags could not
+    be read (throttled, denied): that failure stays with its account, never the run's."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = management.client(ORGANIZATIONS, management.global_region(ORGANIZATIONS))
 
-    def matches(member: Member) -> bool:
+    def matches(member: Member) -> bool | Unused:
         try:
             tags = _tags(client, member.account_id)
         except (ClientError, BotoCoreError) as exc:
-            raise AwsError(f"Could not read the tags of account {member.account_id}: "
-                           f"{error_message(exc)}") from exc
+            return Unused(member.account_id, member.name, "unread",
+                          f"its tags could not be read ({error_message(exc)}), so --tag "
+                          "cannot tell whether it is selected; rerun to include it")
         return all(tags.get(key) == value for key, value in wanted)
 
-    return [m for m, ok in zip(members, _parallel(matches, members), strict=True) if ok]
+    found = list(zip(members, _parallel(matches, members), strict=True))
+    return ([m for m, ok in found if ok is True],
+            [ok for _, ok in found if isinstance(ok, Unused)])
 
 
 def _partition(management: AwsAccount, members: list[Member]) -> str:
@@ -294,13 +300,14 @@ def organization_accounts(management: AwsAccount, selection: Selection) -> Organ
     check_chaining(management, selection)
     members = [m for m in list_members(management, selection)
                if m.account_id not in selection.exclude]
+    unread: list[Unused] = []
     if selection.tags:
-        members = _tag_filter(management, members, selection.tags)
+        members, unread = _tag_filter(management, members, selection.tags)
     active = [m for m in members if m.state == "ACTIVE"]
     org = enter(management, selection, active)
     suspended = [Unused(m.account_id, m.name, "suspended", f"account state is {m.state}")
                  for m in members if m.state != "ACTIVE"]
-    org.unused = sorted([*suspended, *org.unused], key=lambda u: u.account_id)
+    org.unused = sorted([*suspended, *unread, *org.unused], key=lambda u: u.account_id)
     if not org.accounts and not org.unused:
         raise UsageError("The organization selection matched no account: check --ou, --exclude "
                          "and --tag.")
@@ -317,7 +324,7 @@ class FanOut:
 
     @property
     def unreachable(self) -> list[Unused]:
-        return [u for u in self.unused if u.status == "unreachable"]
+        return [u for u in self.unused if u.status != "suspended"]
 
 
 def fan_out(

@@ -32,20 +32,13 @@ def write_private(path: Path, text: str) -> Path:
     """Write `text` to `path` atomically, readable by the owner only (0600).
 
     An interrupted write never leaves half a file, and a file that was 0644 before becomes
-    0600: the temporary file is created 0600 and replaces it.
+    0600 (said once): a temporary file created 0600 beside it replaces it, so a symbolic
+    link is replaced, never written through.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    from pinpoint_sandbox.safeio import tighten, write_atomic
+
+    tighten(Path(path), "the file")  # the old copy is private too while it is replaced
+    return write_atomic(Path(path), text)
 
 
 def state_dir() -> Path:

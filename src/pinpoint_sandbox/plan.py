@@ -41,7 +41,7 @@ from pinpoint_sandbox.errors import (
     PinpointSandboxError,
     UsageError,
 )
-from pinpoint_sandbox.ledger import Ledger
+from pinpoint_sandbox.ledger import Ledger, LedgerError
 from pinpoint_sandbox.paths import ledger_path
 from pinpoint_sandbox.preflight import TargetPlan, run_preflight
 from pinpoint_sandbox.render import render_case
@@ -410,14 +410,17 @@ def _reconcile(
             )
             continue
         status: Literal["filed", "refused"] = "filed" if found else "refused"
-        ledger.record_outcome(
-            entry.intent_id, plan.target, entry.backend, status,
-            request_id=found.request_id if found else None,
-            case_id=found.case_id if found else None,
-            detail="reconciled after an interrupted run: "
-            + ("found at AWS" if found else "nothing at AWS"),
-            extra=_to_deliver(plan, entry.backend) if found else None,
-        )
+        try:
+            ledger.record_outcome(
+                entry.intent_id, plan.target, entry.backend, status,
+                request_id=found.request_id if found else None,
+                case_id=found.case_id if found else None,
+                detail="reconciled after an interrupted run: "
+                + ("found at AWS" if found else "nothing at AWS"),
+                extra=_to_deliver(plan, entry.backend) if found else None,
+            )
+        except LedgerError as exc:  # unrecorded: filing again could not be reconciled later
+            plan.settle("failed", exc.message)
 
 
 def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, Any]:
@@ -560,7 +563,10 @@ def _file_one(plan: TargetPlan, backend: Backend, ledger: Ledger) -> tuple[Outco
     looked = _last_look(plan, backend, ctx)
     if isinstance(looked, Result):
         return None, looked
-    intent = ledger.record_intent(plan.target, backend.name, plan.case.subject)
+    try:
+        intent = ledger.record_intent(plan.target, backend.name, plan.case.subject)
+    except LedgerError as exc:  # not whole and fsynced: no write call for this target
+        return None, result_for(plan, "failed", reason=exc.message)
     outcome: Outcome = (
         AlreadyExists("a request for this target was opened meanwhile", looked)
         if looked else _attempt(backend, ctx, plan)
@@ -571,15 +577,32 @@ def _file_one(plan: TargetPlan, backend: Backend, ledger: Ledger) -> tuple[Outco
 def _settle(
     plan: TargetPlan, backend: Backend, outcome: Outcome, ledger: Ledger, intent: str
 ) -> Result:
-    """The ledger line and the result of one write's outcome."""
+    """The ledger line and the result of one write's outcome. An outcome line that cannot be
+    written leaves the intent open (the next run reads AWS first); the result says so."""
+    lost: list[str] = []
+    result = _settle_outcome(plan, backend, outcome, ledger, intent, lost)
+    if lost:
+        result.reason = "; ".join(x for x in (result.reason, lost[0]) if x)
+    return result
+
+
+def _settle_outcome(
+    plan: TargetPlan, backend: Backend, outcome: Outcome, ledger: Ledger, intent: str,
+    reporter_note: list[str],
+) -> Result:
     target, name, ctx = plan.target, backend.name, plan.filing_context()
 
     def record(status: Any, *, request_id: str | None = None, case_id: str | None = None,
                detail: str | None = None, extra: dict[str, Any] | None = None) -> None:
         # The tier when filed: a voice case AWS resolves is read against it (tracker.judge).
         tier = {"tier_at_filing": plan.tier} if plan.tier else {}
-        ledger.record_outcome(intent, target, name, status, request_id=request_id,
-                              case_id=case_id, detail=detail, extra={**(extra or {}), **tier})
+        try:
+            ledger.record_outcome(intent, target, name, status, request_id=request_id,
+                                  case_id=case_id, detail=detail,
+                                  extra={**(extra or {}), **tier})
+        except LedgerError as exc:
+            # The intent stays open: the next run reads AWS before it may write again.
+            reporter_note.append(f"the outcome could not be recorded ({exc.message})")
 
     match outcome:
         case Filed():

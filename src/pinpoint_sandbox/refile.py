@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.errors import PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger import Entry, Ledger
+from pinpoint_sandbox.lifecycle import now_iso
 from pinpoint_sandbox.preflight import TargetPlan
 from pinpoint_sandbox.render import SUPPORT_BODY_LIMIT, _longest_answer
 from pinpoint_sandbox.targets import RenderedCase, Result
@@ -46,10 +47,13 @@ def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
             plan.settle("skipped", "nothing to refile: no request was made here yet "
                         "(file it without --refile)")
             continue
+        started = now_iso()
         row = track_one(plan.target, plan.account, history, ledger)
-        if row.problem and row.state != "denied":
-            plan.settle("failed", f"could not read the last request's state ({row.problem}); "
-                        "nothing filed")
+        if row.problem or not (row.read_at and row.read_at >= started):
+            # Only a denial read from AWS now counts: never the ledger's cached one.
+            why = row.problem or "AWS's current state was not read"
+            plan.settle("failed", f"could not read the last request's current state from AWS "
+                        f"({why}); nothing filed, rerun when AWS answers")
         elif row.state != "denied":
             plan.settle("skipped", f"not refiled: the last request is {row.state} "
                         f"({_ids(entry)})")
@@ -145,4 +149,8 @@ def remember_answers(plans: Sequence[TargetPlan], results: Sequence[Result],
     for plan in plans:
         entry = entries.get(plan.target)
         if plan.target in filed and entry is not None:
-            ledger.record_answers(plan.target, entry.intent_id, answers_data(plan.answers))
+            try:
+                ledger.record_answers(plan.target, entry.intent_id, answers_data(plan.answers))
+            except PinpointSandboxError:
+                return  # a disk that filled after the filing: the case is filed; only the
+                # "what changed" note of a later refile loses these answers

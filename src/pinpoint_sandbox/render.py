@@ -256,6 +256,10 @@ def render_case(
 
 def check_templates_dir(templates_dir: Path) -> None:
     """A *.j2 file that overrides nothing is a typo the user would never notice: refuse it."""
+    for path in Path(templates_dir).glob("*.j2"):
+        if not path.is_file():  # a FIFO would hang the render, a device never end
+            raise UsageError(f"--templates-dir {templates_dir}: {path.name} is not a regular "
+                             "file; give template files.")
     stray = sorted(
         path.name
         for path in Path(templates_dir).glob("*.j2")

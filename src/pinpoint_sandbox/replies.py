@@ -34,7 +34,8 @@ from pinpoint_sandbox.writes import TrackedWrite, digest, once, settle
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 BODY_MAX = 8000  # AddCommunicationToCase communicationBody: 1..8000 characters
-CASE_ID = re.compile(r"^(case-[A-Za-z0-9-]{4,200}|[0-9]{4,20})$")  # ASCII digits only
+# ASCII only ([0-9], not \d: every script's digits), one line (\Z, not $).
+CASE_ID = re.compile(r"\A(case-[A-Za-z0-9-]{4,200}|[0-9]{4,20})\Z")
 
 
 @dataclass
@@ -62,9 +63,11 @@ def parse_target(words: list[str], region: str | None, account: AwsAccount | Non
     if len(words) != 1:
         raise UsageError(f"one target expected: {example}.")
     word = words[0]
+    if not (word.isascii() and word.isprintable()):  # ASCII, one line: shown quoted
+        raise UsageError(f"{one_line_repr(word)}: not a target; {example}.")
     if word.count("/") == 2 and not region:
         account_id, where, channel = word.split("/")
-        if not re.fullmatch(r"\d{12}", account_id):
+        if not re.fullmatch(r"[0-9]{12}", account_id):
             raise UsageError(f"{word}: {account_id!r} is not a 12-digit account id; {example}.")
     elif region and word in CHANNELS:
         if account is None:
@@ -94,10 +97,14 @@ def read_text(message: str | None, file: Path | None) -> str:
     if (message is None) == (file is None):
         raise UsageError("give the reply with exactly one of --message TEXT or --file FILE.")
     if file is not None:
+        from pinpoint_sandbox.safeio import MAX_TEXT_BYTES, read_bounded
+
+        # A regular file, bounded: a FIFO or /dev/zero is exit 2 at once, never a hang.
+        raw = read_bounded(file, "--file", MAX_TEXT_BYTES)
         try:
-            message = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--file {file}: cannot read it ({exc}).") from exc
+            message = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UsageError(f"--file {file} is not UTF-8 text (a binary file?).") from None
     text = (message or "").strip()
     if not text:
         raise UsageError("the reply is empty: write what AWS asked for.")
@@ -110,10 +117,10 @@ def check_attachments(paths: list[Path]) -> list[Path]:
     """AWS's limits (3 files, 5 MB each), checked before any call."""
     if len(paths) > MAX_ATTACHMENTS:
         raise UsageError(f"{len(paths)} attachments: AWS accepts {MAX_ATTACHMENTS} per reply.")
+    from pinpoint_sandbox.safeio import check_regular_input
+
     for path in paths:
-        if not path.is_file():
-            raise UsageError(f"--attach {path}: no such file.")
-        size = path.stat().st_size
+        size = check_regular_input(path, "--attach", 1 << 62)  # a FIFO or device: exit 2
         if size > MAX_ATTACHMENT_BYTES:
             raise UsageError(
                 f"--attach {path}: {size / 1048576:.1f} MB; AWS accepts 5 MB per file "
@@ -216,12 +223,14 @@ def _case(account: AwsAccount, entry: Entry, ledger: Ledger, case_id: str) -> di
 def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path],
           region: str) -> dict[str, Any]:
     from pinpoint_sandbox.backends.base import classify_write_error
+    from pinpoint_sandbox.safeio import read_bounded
 
     extra: dict[str, Any] = {}
     if attachments:
         client = account.write_client(SUPPORT, region)
         # botocore base64-encodes the blobs itself; a set is only a staging area.
-        files = [{"fileName": p.name, "data": p.read_bytes()} for p in attachments]
+        files = [{"fileName": p.name, "data": read_bounded(p, "--attach", MAX_ATTACHMENT_BYTES)}
+                 for p in attachments]
         try:
             extra["attachmentSetId"] = client.add_attachments_to_set(
                 attachments=files)["attachmentSetId"]
@@ -243,11 +252,16 @@ def find_entry(word: str, ledger: Ledger) -> Entry | None:
     return None
 
 
+def one_line_repr(value: str, limit: int = 60) -> str:
+    """A user's value shown in an error: quoted, on one line, short."""
+    return repr(value[:limit] + ("…" if len(value) > limit else ""))
+
+
 def check_case_id(case_id: str) -> None:
     if not CASE_ID.fullmatch(case_id):
         raise UsageError(
-            f"--case-id {case_id}: expected a case id like case-12345678910-2013-c4c1d2bf33c5cf47 "
-            "or the number the Support Center shows."
+            f"--case-id {one_line_repr(case_id)}: expected a case id like "
+            "case-12345678910-2013-c4c1d2bf33c5cf47 or the number the Support Center shows."
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -240,14 +239,9 @@ def render_report(rows: Sequence[ReportRow], *, generated_at: dt.datetime | None
 
 
 def write_report(path: Path, html: str) -> Path:
-    """Write owner-only (0600): the page can carry case and request ids."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            fd = -1
-            handle.write(html)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    return path
+    """Write owner-only (0600), the page can carry case and request ids: a temporary file
+    beside it renamed over it, never written through a symbolic link; a place that cannot
+    hold it is bad input (exit 2)."""
+    from pinpoint_sandbox.safeio import write_atomic
+
+    return write_atomic(path, html, flag="--html")

@@ -301,7 +301,7 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     view.case_id = view.case_id or row.case_id
     _apply(row, view)
     if _worth_caching(entry.view, view):
-        ledger.record_state(entry, view)
+        ledger.cache_state(entry, view)
 
 
 def judge(channel: str, entry: Entry | None, view: AwsView, in_production: bool) -> AwsView:
@@ -429,7 +429,7 @@ def case_link(case_id: str | None, region: str | None = None) -> str:
     from pinpoint_sandbox.regions import console_url, partition_of
 
     partition = partition_of(region) if region else None
-    if case_id and case_id.isdigit():
+    if case_id and case_id.isascii() and case_id.isdigit():  # never other scripts' digits
         return console_url(partition, CASE_LINK.format(id=case_id))
     return console_url(partition, SUPPORT_CENTER)
 

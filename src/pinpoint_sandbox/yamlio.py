@@ -103,24 +103,22 @@ def read_yaml_file(path: Path, what: str, *, max_bytes: int = MAX_BYTES) -> Any:
     Problems are one line naming the file: missing, a directory, unreadable, too large, not
     UTF-8 text (a binary file), not YAML. The file's contents are never quoted.
     """
+    from pinpoint_sandbox.safeio import read_bounded
+
     path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{what} not found: {path}")
+    if path.is_dir():
+        raise UsageError(f"{what} {path} is a directory, not a YAML file")
+    # A regular file only (a FIFO or /dev/zero is exit 2 at once), read with a size bound.
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(max_bytes + 1)  # bounded even for /dev/zero or a huge file
-    except FileNotFoundError:
-        raise UsageError(f"{what} not found: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path} is a directory, not a YAML file") from None
-    except PermissionError:
-        raise UsageError(f"cannot read {what} {path}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read {what} {path}: {exc.strerror or type(exc).__name__}"
-        ) from None
-    if len(raw) > max_bytes:
-        raise YamlLimitError(
-            f"{what} {path} is larger than {_size(max_bytes)}: not a file this tool reads"
-        )
+        raw = read_bounded(path, what, max_bytes)
+    except UsageError as exc:
+        if "larger than" in exc.message:
+            raise YamlLimitError(
+                f"{what} {path} is larger than {_size(max_bytes)}: not a file this tool reads"
+            ) from None
+        raise
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

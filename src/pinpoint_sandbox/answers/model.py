@@ -69,6 +69,8 @@ def _usd_number(value: Any) -> Any:
         raise ValueError(f"must be a number, not true/false (got {value!r})")
     if isinstance(value, str):
         try:
+            if not value.isascii():  # float() takes every script's digits: ASCII only
+                raise ValueError(value)
             return float(value.strip())
         except ValueError:
             raise ValueError(f"must be a number (got {show_value(value)})") from None

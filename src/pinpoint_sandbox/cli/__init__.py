@@ -20,14 +20,20 @@ from typer.core import TyperGroup
 
 from pinpoint_sandbox import __version__
 from pinpoint_sandbox.cli.failures import describe_unexpected, one_line, redact
+from pinpoint_sandbox.cli.inert import clean
 from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
 
 DEBUG = {"on": False}
 
 
 def _print_error(message: str) -> None:
-    for line in message.splitlines() or [message]:
-        sys.stderr.write(f"Error: {redact(line)}\n")
+    for line in redact(message).splitlines() or [message]:
+        sys.stderr.write(f"Error: {clean(line)}\n")
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback, with every secret redacted (exception texts quote them)."""
+    sys.stderr.write(redact(traceback.format_exc()))
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -120,9 +126,10 @@ class HandledGroup(TyperGroup):
             return super().invoke(ctx)
         except PinpointSandboxError as exc:
             if DEBUG["on"]:
-                traceback.print_exc()
+                _print_traceback()
             if exc.exit_code == ExitCode.INTERRUPTED:
-                sys.stderr.write(redact(exc.message) + "\n")  # the user's choice, not an error
+                # The user's choice, not an error.
+                sys.stderr.write(clean(redact(exc.message)) + "\n")
                 if _wants_json(args):
                     _print_json_error(args, exc.message, int(exc.exit_code))
                 raise typer.Exit(int(exc.exit_code)) from None
@@ -146,7 +153,7 @@ class HandledGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except Exception as exc:  # unexpected, MemoryError and RecursionError included
             if DEBUG["on"]:
-                traceback.print_exc()
+                _print_traceback()
             message, code = describe_unexpected(exc)
             raise _fail(args, message, code) from None
 
@@ -187,12 +194,16 @@ def _root(
     DEBUG["on"] = debug
 
 
+def _ascii_number(word: str) -> bool:
+    return word.isascii() and word.isdigit()  # isdigit() alone takes every script's digits
+
+
 def normalize_argv(args: list[str]) -> list[str]:
     """`--simulate` alone means the default scenario (click needs `--simulate=NAME` otherwise);
     `--watch` without a number means every 300 seconds."""
     args = ["--simulate=default" if a == "--simulate" else a for a in args]
     return [
-        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and args[i + 1].isdigit())
+        "--watch=300" if a == "--watch" and not (i + 1 < len(args) and _ascii_number(args[i + 1]))
         else a
         for i, a in enumerate(args)
     ]

@@ -44,7 +44,7 @@ def check(
                              note=lambda text: stderr_console().print(text, markup=False))
     regions = parse_regions(region or []) or parse_regions(read.regions)
     regions = regions or common.default_regions(profile)
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(ledger, "--ledger", writes=False)
     validated, note = case_answers(channel.value, read)
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
@@ -81,8 +81,9 @@ def check(
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     channels = sorted({r["channel"] for r in rows})
     voice = "voice" in channels
@@ -99,7 +100,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             r["production_evidence"] or "-",
             *([evidence] if voice else []), r["support_plan"], r["backend"] or "-",
         )
-    out = Console(highlight=False)
+    out = inert_console()
     out.print(table)
     for r in rows:
         detail = r["reason"] or r["backend_reason"] or r["open_request"]

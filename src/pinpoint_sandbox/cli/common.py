@@ -150,17 +150,28 @@ def interactive(no_input: bool) -> bool:
     return not no_input and sys.stdin is not None and sys.stdin.isatty()
 
 
-def validate_file_option(path: Path | None, flag: str) -> Path | None:
-    """A file the tool will write (--ledger, --save-answers): checked before any AWS call."""
+def validate_file_option(path: Path | None, flag: str, *, writes: bool = True) -> Path | None:
+    """A file the tool will write (--ledger), or only read (`writes=False`: `status` and
+    `check` read the ledger and cache in it when they can): checked before any AWS call."""
     if path is None:
         return None
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a directory; give a file path.")
     if not path.parent.is_dir():
         raise UsageError(f"{flag} {path}: the directory {path.parent} does not exist.")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"{flag} {path} is not writable.")
+    if path.exists() and not path.is_file():  # a FIFO would hang the read, a device worse
+        raise UsageError(f"{flag} {path} is not a regular file; give a file path.")
+    if path.exists() and not os.access(path, os.W_OK if writes else os.R_OK):
+        raise UsageError(f"{flag} {path} is not {'writable' if writes else 'readable'}.")
     return path
+
+
+def validate_output_file(path: Path | None, flag: str) -> Path | None:
+    """A file the tool writes whole (--html, --save-answers): not the terminal, a directory,
+    a symbolic link or a device; in a place that can hold it (safeio.check_output_file)."""
+    from pinpoint_sandbox.safeio import check_output_file
+
+    return check_output_file(path, flag)
 
 
 def validate_templates_dir(path: Path | None) -> Path | None:
@@ -259,7 +270,7 @@ DestinationsOpt = Annotated[
 MaxConcurrencyOpt = Annotated[
     int | None,
     typer.Option("--max-concurrency", help="AWS calls in flight at most, across all accounts "
-                 "(default 64).", show_default=False, metavar="N"),
+                 "(default 64).", show_default=False, metavar="N", min=1, max=1024),
 ]
 
 
@@ -321,8 +332,10 @@ def set_concurrency(value: int | None) -> None:
 def report_unused(unused: list[Any]) -> None:
     """One line per organization account left out (suspended, or its role not assumable), on
     stderr, never wrapped: scripts and logs can grep them."""
+    from pinpoint_sandbox.cli.inert import clean
+
     for item in unused:
-        sys.stderr.write(item.line() + "\n")
+        sys.stderr.write(clean(item.line()) + "\n")
 
 
 def organization_exit(code: int, fan: Any) -> int:

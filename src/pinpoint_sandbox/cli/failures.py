@@ -33,12 +33,32 @@ CONFIG_ERRORS = frozenset({
 })
 
 
+_REMEMBERED: set[str] = set()
+
+
+def remember_secrets(*values: object) -> None:
+    """Credential parts resolved from any source (profile files, roles): never printed."""
+    _REMEMBERED.update(v for v in values if isinstance(v, str) and len(v) >= 4)
+
+
+def _secret_forms(value: str) -> set[str]:
+    """A secret as it may appear in an exception text: whole, each of its lines (a pasted
+    token holding a newline is shown split or quoted), and quoted (repr, JSON, bytes)."""
+    import json
+
+    forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1],
+             value.encode("unicode_escape").decode("ascii")}
+    forms.update(line.strip() for line in value.splitlines())
+    return {form for form in forms if len(form) >= 4}
+
+
 def redact(text: str) -> str:
-    """Drop credentials from a line: secret env values, key=value secrets, URL passwords."""
-    for name in SECRET_VARIABLES:
-        value = os.environ.get(name)
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
+    """Drop credentials from a text: every part of every secret (env values and credentials
+    resolved), key=value secrets, URL passwords."""
+    secrets = {os.environ.get(name) or "" for name in SECRET_VARIABLES} | _REMEMBERED
+    forms = {form for value in secrets if len(value) >= 4 for form in _secret_forms(value)}
+    for form in sorted(forms, key=len, reverse=True):  # longest first: no half-redacted rest
+        text = text.replace(form, "***")
     text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     return _URL_USERINFO.sub(r"\1***@", text)
 
@@ -69,9 +89,20 @@ def endpoint_problem() -> str | None:
     return None
 
 
+def credential_problem() -> str | None:
+    """A credential variable holding a line break or control character (a copy-paste
+    accident) is bad input: named, never shown."""
+    for name in ("AWS_ACCESS_KEY_ID", *SECRET_VARIABLES):
+        value = os.environ.get(name) or ""
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            return (f"{name} holds a line break or control character (a copy-paste "
+                    "accident?): set it again on one line.")
+    return None
+
+
 def environment_problem() -> str | None:
     """Bad AWS or pinpoint-sandbox settings in the environment, before any call."""
-    problem = endpoint_problem()
+    problem = endpoint_problem() or credential_problem()
     if problem:
         return problem
     from pinpoint_sandbox.aws import max_attempts

@@ -30,12 +30,15 @@ def init(
 
     set_language(lang)
 
-    if file is None or str(file) == "-":
+    if file is None or str(file) in ("-", "/dev/stdout"):
         typer.echo(render_skeleton(channel.value), nl=False)
         return
-    text = render_skeleton(channel.value, str(file))
-    if file.exists() and not force:
+    if (file.exists() or file.is_symlink()) and not force:
         raise UsageError(f"{file} already exists: pass --force to overwrite it.")
+    from pinpoint_sandbox.safeio import check_output_file
+
+    check_output_file(file, "init FILE")  # never a device, a directory or through a link
+    text = render_skeleton(channel.value, str(file))
     try:
         write_private(file, text)  # the user fills their answers in here
     except OSError as exc:

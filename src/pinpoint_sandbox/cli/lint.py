@@ -147,13 +147,13 @@ def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
 
 
 def _print_table(findings: Sequence[Finding], summary: str, brand: str = "") -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.questions.i18n import finding_texts, level, message
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = inert_console(soft_wrap=False)
     if findings:
         table = Table(show_lines=False)
         table.add_column(message("col_level"))

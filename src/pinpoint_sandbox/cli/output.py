@@ -26,9 +26,9 @@ STYLE = {"previewed": "cyan", "filed": "green", "skipped": "yellow", "blocked": 
 
 
 def stderr_console() -> Console:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console
 
-    return Console(stderr=True, highlight=False, soft_wrap=False)
+    return console(stderr=True, soft_wrap=False)
 
 
 class RichReporter:
@@ -229,10 +229,11 @@ def print_results(
             summary["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
         stream_json("results", (r.to_json() for r in results), summary)
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from pinpoint_sandbox.cli.inert import console as inert_console
+
+    console = inert_console()
     if len(results) > SUMMARY_OVER:
         _summary(console, "Results", [(r.account_id, r.action, r.reason) for r in results])
         return

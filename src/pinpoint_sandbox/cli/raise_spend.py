@@ -11,6 +11,9 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.errors import ExitCode, UsageError
 
+# Whole US dollars, finite and in range: inf, nan, 1e400 or 1.5 are exit 2 before any call.
+MAX_USD = 1_000_000_000
+
 if TYPE_CHECKING:
     from pinpoint_sandbox.backends.service_quotas import Quota
     from pinpoint_sandbox.spend import RaiseResult
@@ -23,11 +26,11 @@ def raise_spend(
                           metavar="CHANNEL")
     ] = "sms",
     to: Annotated[
-        int | None, typer.Option("--to", min=0, help="New enforced limit in USD (default: the "
-                                 "maximum).", metavar="USD", show_default=False)
+        int | None, typer.Option("--to", min=0, max=MAX_USD, help="New enforced limit in USD "
+                                 "(default: the maximum).", metavar="USD", show_default=False)
     ] = None,
     request_quota: Annotated[
-        float | None, typer.Option("--request-quota", min=1,
+        int | None, typer.Option("--request-quota", min=1, max=MAX_USD,
                                    help="Ask Service Quotas for this monthly maximum instead.",
                                    metavar="USD", show_default=False)
     ] = None,
@@ -129,8 +132,9 @@ def _apply(
 
 
 def _print(results: list[RaiseResult], *, stderr: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     table = Table(title="Spend limits")
     for col in ("account", "region", "channel", "enforced", "max", "new", "action"):
@@ -142,7 +146,7 @@ def _print(results: list[RaiseResult], *, stderr: bool) -> None:
             "-" if r.max is None else f"${r.max}",
             "-" if r.target is None else f"${r.target}", r.action,
         )
-    out = stderr_console() if stderr else Console(highlight=False)
+    out = stderr_console() if stderr else inert_console()
     out.print(table)
     for r in results:
         detail = "; ".join(x for x in (r.reason, r.request_id and f"request {r.request_id}",

@@ -60,9 +60,9 @@ def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]
 
 
 def print_readiness(rows: list[RegionStatus], readiness: ReadinessMap) -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    out = Console(highlight=False)
+    out = inert_console()
     for row in rows:
         found = readiness.get((row.account_id, row.region))
         if found is None:

@@ -112,7 +112,9 @@ def _print_outcome(outcome: ReplyOutcome) -> None:
              else "the case AWS opens for this request")
     err.print(f"This account's support plan has no Support API: paste the text below into "
               f"{which} at {outcome.link}", markup=False)
-    typer.echo(outcome.paste)
+    from pinpoint_sandbox.cli.inert import clean
+
+    typer.echo(clean(outcome.paste or ""))  # the file's text, printed inert
 
 
 def register(app: typer.Typer) -> None:

@@ -65,7 +65,7 @@ def run_request(
     flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
     ledger = common.validate_file_option(ledger, "--ledger")
-    save_answers = common.validate_file_option(save_answers, "--save-answers")
+    save_answers = common.validate_output_file(save_answers, "--save-answers")
     regions = parse_regions(region or []) or None
     can_prompt = common.interactive(no_input)
     say = RichReporter(json_output=True, can_prompt=False).message  # stderr

@@ -37,8 +37,9 @@ BatchOpt = Annotated[
 ]
 WatchOpt = Annotated[
     int | None,
-    typer.Option("--watch", help="Poll every SECONDS (default 300) until all are approved (0) "
-                 "or one needs you (3).", metavar="[SECONDS]", show_default=False),
+    typer.Option("--watch", help="Poll every SECONDS (default 300, at most a day) until all "
+                 "are approved (0) or one needs you (3).", metavar="[SECONDS]",
+                 show_default=False, max=86400),
 ]
 
 
@@ -85,6 +86,12 @@ def status(
     if not batch and not explicit:
         regions = _default_regions(profile, ledger)
     org = _organization_scopes(profile, selection) if selection and not batch_scopes else None
+    if org is not None and not org.accounts:  # never the caller's own credentials instead
+        _emit([], [], {}, json_output=output == common.OutputFormat.json, watched=False,
+              unused=org.unused)
+        # A read that failed (throttled tags) is partial, a rerun resumes (5); no account
+        # whose role could be assumed is AWS refusing the run (4).
+        raise typer.Exit(5 if any(u.status == "unread" for u in org.unused) else 4)
     scopes = batch_scopes or _account_scopes(profile or [], role_arn or [], regions,
                                              all_regions=all_regions,
                                              accounts=org.accounts if org else None)
@@ -100,10 +107,10 @@ def status(
     code, rows, facts = _states_and_facts(targets, scopes, regions, ledger, wants_facts,
                                           watch, json_output)
     readiness = _readiness(scopes, facts, answers) if facts else {}
+    if html is not None:  # first: a page that cannot be written is the one JSON document
+        readiness_cli.write_html(html, rows, facts, readiness)
     _emit(rows, facts, readiness,
           json_output=json_output, watched=watch is not None, unused=org.unused if org else None)
-    if html is not None:
-        readiness_cli.write_html(html, rows, facts, readiness)
     if code := common.organization_exit(code, org):
         raise typer.Exit(code)
 
@@ -126,8 +133,8 @@ def _checked_options(
 
     if watch is not None and watch < 1:
         raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
-    checked = common.validate_file_option(ledger, "--ledger")
-    html = common.validate_file_option(html, "--html")
+    checked = common.validate_file_option(ledger, "--ledger", writes=False)
+    html = common.validate_output_file(html, "--html")
     readiness_cli.answers_facts(answers)  # bad answers: exit 2 before any call
     return checked, html
 
@@ -335,11 +342,10 @@ def _table(rows: list[TrackedTarget]) -> Any:
 
 
 def _print_rows(rows: list[TrackedTarget]) -> None:
-    from rich.console import Console
-
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.cli.output import stderr_console
 
-    Console(highlight=False).print(_table(rows))
+    inert_console().print(_table(rows))
     err = stderr_console()
     for row in rows:
         if row.problem:
@@ -347,8 +353,9 @@ def _print_rows(rows: list[TrackedTarget]) -> None:
 
 
 def _print_facts(rows: list[RegionStatus]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
     accounts = sorted({row.account_id for row in rows})
     table = Table(title=f"Account {', '.join(accounts)}")
@@ -359,7 +366,7 @@ def _print_facts(rows: list[RegionStatus]) -> None:
             row.account_id, row.region, row.tier or "?", row.spend("TEXT"), row.spend("VOICE"),
             row.verified_text() if not row.in_production else "-",
         )
-    Console(highlight=False).print(table)
+    inert_console().print(table)
     from pinpoint_sandbox.cli.output import stderr_console
 
     err = stderr_console()

@@ -241,15 +241,15 @@ def _prompt_output() -> Iterator[None]:
 
 
 def _show_question(text: str) -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    Console(stderr=True, highlight=False).print(f"? {text}", style="bold", markup=False)
+    inert_console(stderr=True).print(f"? {text}", style="bold", markup=False)
 
 
 def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    console = Console(stderr=True, highlight=False)
+    console = inert_console(stderr=True)
     title = questionnaire_title(channel)
     console.print(message("intro", title=title, count=count), style="bold", markup=False)
     if known.get("regions"):
@@ -258,10 +258,11 @@ def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
 
 
 def _show_help(question: Question, progress: str = "") -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(stderr=True, highlight=False)
+    from pinpoint_sandbox.cli.inert import console as inert_console
+
+    console = inert_console(stderr=True)
     console.print()
     # One Text, so rich wraps the help at word boundaries counting the "[n/N] " prefix.
     text = Text()
@@ -518,9 +519,9 @@ LEVEL_STYLE = {"error": "red", "warning": "yellow", "note": "dim"}
 
 
 def _say(text: str, style: str = "") -> None:
-    from rich.console import Console
+    from pinpoint_sandbox.cli.inert import console as inert_console
 
-    Console(stderr=True, highlight=False).print(text, style=style, markup=False)
+    inert_console(stderr=True).print(text, style=style, markup=False)
 
 
 def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[Any]:
@@ -572,12 +573,12 @@ def _calls_text(value: Any) -> str:
 def _show_summary(
     channel: str, rows: list[tuple[Question, Any]], answers: Mapping[str, Any]
 ) -> None:
-    from rich.console import Console
     from rich.text import Text
 
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.lint import count_levels, lint_answers, waived_rules
 
-    console = Console(stderr=True, highlight=False)
+    console = inert_console(stderr=True)
     console.print()
     console.print(message("your_answers"), style="bold", markup=False)
     for number, (question, value) in enumerate(rows, 1):

@@ -1,0 +1,61 @@
+"""Output is inert: the one place where text meets the terminal.
+
+Case messages, subjects, account names, answers and file paths come from AWS or from files,
+and may hold control characters: an OSC sequence retitles the terminal, a CSI one clears it
+or moves the cursor, a carriage return or a bidi override forges what a line seems to say.
+Every console the CLI prints with is an `InertConsole`: it removes those characters from the
+text it renders, while its own styling (rich's control segments) is kept. Plain writes (error
+lines) go through `clean` too. JSON output escapes them itself; the HTML report escapes HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.segment import Segment
+
+# C0 but newline and tab, DEL, C1, bidi embeddings/overrides/isolates, marks, BOM.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                      "\ufeff]")
+
+
+def clean(text: str) -> str:
+    """`text` without the characters a terminal would act on (newlines and tabs kept).
+    Removed rather than escaped: they are zero-width, so tables keep their layout."""
+    return _CONTROL.sub("", text)
+
+
+@cache
+def _console_class() -> type[Console]:
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class InertConsole(Console):
+        """A rich Console whose rendered text never carries a control character that is not
+        its own styling (rich's control segments, e.g. Live's cursor moves, pass)."""
+
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            return super()._render_buffer(
+                segment if segment.control or not _CONTROL.search(segment.text)
+                else Segment(clean(segment.text), segment.style)
+                for segment in buffer
+            )
+
+    return InertConsole
+
+
+def console(*, stderr: bool = False, **options: Any) -> Console:
+    """The console to print with: highlight off (AWS's ids are not code) and inert. With
+    NO_COLOR set, no styling escape at all (bold included), even on a terminal: the output
+    is plain text."""
+    import os
+
+    options.setdefault("highlight", False)
+    if os.environ.get("NO_COLOR"):
+        options.setdefault("color_system", None)
+    return _console_class()(stderr=stderr, **options)
