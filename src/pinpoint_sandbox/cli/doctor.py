@@ -50,12 +50,12 @@ def doctor(
 
 
 def _print(doc: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.cli.output import stderr_console
 
-    out = Console(highlight=False)
+    out = inert_console()  # AWS's and the account's text, never markup
     caller = doc["caller"]
     out.print(f"Caller {caller.get('arn') or caller.get('account_id')} · partition "
               f"{doc['partition']} ({caller.get('partition_from') or 'from its ARN'}) · "
