@@ -29,7 +29,7 @@ from pinpoint_sandbox.simulator import Simulator
 SIM_SECRET = "simulator-secret-111122223333"
 DUMMY_SECRET = "dummy-secret"
 SECRETS = (SIM_SECRET, DUMMY_SECRET, "AKIDUMMY-NEVER-PRINT-SECRET")
-JSON_COMMANDS = ("request", "batch", "status", "check", "lint")
+JSON_COMMANDS = ("request", "batch", "status", "check", "lint", "doctor")
 
 SMS = yaml.safe_load(SMS_ANSWERS.read_text())
 VOICE = yaml.safe_load(VOICE_ANSWERS.read_text())
@@ -262,6 +262,12 @@ def _request_cases() -> list[Case]:
         Case("request-region-long-garbage", [*base, "-r", "x" * 300]),
         Case("request-region-china-no-api", [*base, "-r", "cn-north-1"]),
         Case("request-mixed-gov", [*base, "-r", "us-east-1,us-gov-west-1"]),
+        Case("request-gov-commercial-keys", [*base, "-r", "us-gov-west-1"],
+             says="us-gov-west-1 is in partition aws-us-gov, but these credentials are for "
+                  "partition aws"),
+        Case("request-gov-keys-refused", [*base, "-r", "us-gov-west-1"],
+             {"AWS_DEFAULT_REGION": "us-gov-west-1", "AWS_CONFIG_FILE": "{missing}"},
+             says="partition aws-us-gov, but these credentials are for partition aws"),
         Case("request-mixed-eusc", [*base, "-r", "eu-west-1", "-r", "eusc-de-east-1"]),
         Case("request-voice-mixed", ["request", "voice", "-a", str(VOICE_ANSWERS), "--yes",
                                      "--no-input", "-r", "us-gov-west-1,eu-west-1"]),
@@ -387,6 +393,8 @@ def _status_check_cases() -> list[Case]:
         Case("status-region-unknown", ["status", "-r", "eu-west-9"]),
         Case("status-region-mixed", ["status", "-r", "us-east-1,cn-northwest-1"]),
         Case("status-region-mixed-gov", ["status", "-r", "us-east-1,us-gov-east-1"]),
+        Case("status-gov-commercial-keys", ["status", "-r", "us-gov-east-1"],
+             says="partition aws-us-gov, but these credentials are for partition aws"),
         Case("status-no-region", ["status"], {"AWS_DEFAULT_REGION": "",
                                               "AWS_CONFIG_FILE": "{missing}"}),
         Case("status-ledger-dir", ["status", "-r", "eu-west-1", "--ledger", "{dir}"]),
@@ -395,6 +403,11 @@ def _status_check_cases() -> list[Case]:
         Case("check-bad-channel", ["check", "email"]),
         Case("check-region-unknown", ["check", "sms", "-r", "eu-west-9"]),
         Case("check-region-mixed", ["check", "voice", "-r", "eu-west-1,us-gov-west-1"]),
+        Case("check-gov-commercial-keys", ["check", "sms", "-r", "us-gov-west-1"],
+             says="partition aws-us-gov, but these credentials are for partition aws"),
+        Case("doctor-gov-commercial-keys", ["doctor", "-r", "us-gov-west-1"],
+             says="partition aws-us-gov, but these credentials are for partition aws"),
+        Case("doctor-region-unknown", ["doctor", "-r", "eu-west-9"], says="eu-west-9"),
         Case("check-answers-missing", ["check", "sms", "-a", "{missing}"]),
         Case("check-answers-binary", ["check", "sms", "-a", "{binary}"]),
         Case("check-answers-regions-mixed", [

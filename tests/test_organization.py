@@ -69,14 +69,13 @@ def test_dry_run_previews_usable_accounts_and_reports_the_others(
     ))
     run = cli("batch", batch(tmp_path), "--organization", "--role-name", "Deployer",
               "--dry-run", "--output", "json")
-    usable = {str(int(MANAGEMENT) + i) for i in (1, 4, 5)}
-    # The management account has no such role here either: it is reported, like member 3.
+    # The management account runs the tool: read with its own credentials, never a role.
+    usable = {MANAGEMENT, *(str(int(MANAGEMENT) + i) for i in (1, 4, 5))}
     assert accounts_of(run.results) == usable, run
     assert len(run.results) == len(usable) * len(REGIONS) * 2
     assert {r["action"] for r in run.results} == {"previewed"}
     skipped = {s["account_id"]: s["status"] for s in run.json["skipped_accounts"]}
-    assert skipped == {"100000000002": "suspended", "100000000003": "unreachable",
-                       MANAGEMENT: "unreachable"}
+    assert skipped == {"100000000002": "suspended", "100000000003": "unreachable"}
     assert run.exit_code == 5  # accounts that could not be entered: a partial run
     assert "100000000003" in run.stderr and "AccessDenied" in run.stderr
     assert sim.write_calls() == []
@@ -97,7 +96,7 @@ def test_each_call_is_signed_as_its_own_account(simulator: Any, tmp_path: Path) 
     assert set(tiers.values()) == {1}  # the sms and voice targets share one tier read
 
 
-PER_ACCOUNT = {"AssumeRole", "DescribeSeverityLevels", "DescribeCases"}
+PER_ACCOUNT = {"AssumeRole", "GetCallerIdentity", "DescribeSeverityLevels", "DescribeCases"}
 ONCE = {"ListAccounts", "ListAWSDefaultServiceQuotas"}  # per run / per region
 
 
@@ -135,7 +134,7 @@ def test_at_most_four_calls_per_account_region_and_one_per_account(
                       "DescribeRegistrations", "ListMetrics"}, ops
     assert "Destination readiness is not read in an organization run" in sim.stderr
     account_ops = Counter((r.account_id, r.operation) for r in sim.requests
-                          if r.operation in PER_ACCOUNT - {"AssumeRole"})
+                          if r.operation in PER_ACCOUNT - {"AssumeRole", "GetCallerIdentity"})
     assert set(account_ops.values()) == {1}, account_ops  # no racing duplicate reads
     defaults = Counter(r.region for r in sim.requests
                        if r.operation == "ListAWSDefaultServiceQuotas")
@@ -278,3 +277,192 @@ def test_progress_counts_failures_and_accounts_done() -> None:
     assert counts.add(plan("b", failed=True)) == "1/2 accounts"
     assert counts.add(plan("a")) == "2/2 accounts"
     assert counts.failed == 1
+
+
+# ------------------------------------------- issue 18: Organizations as AWS builds them
+
+
+def _use_profile(monkeypatch: Any, name: str) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # they beat the profile
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_PROFILE", name)
+
+
+def _assumed(sim: Any) -> list[str]:
+    return [str(r.params["RoleArn"]).split(":")[4] for r in sim.requests
+            if r.operation == "AssumeRole"]
+
+
+def test_management_account_is_read_with_its_own_credentials(
+    simulator: Any, tmp_path: Path
+) -> None:
+    # As AWS builds it: the role exists in members only, never in the management account.
+    sim = simulator(org_scenario(member(1), member(2)))
+    run = cli("batch", batch(tmp_path), "--organization", "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    assert accounts_of(run.results) == {MANAGEMENT, "100000000001", "100000000002"}
+    mine = [r for r in run.results if r["account_id"] == MANAGEMENT]
+    assert len(mine) == len(REGIONS) * 2 and {r["action"] for r in mine} == {"previewed"}
+    assert sorted(_assumed(sim)) == ["100000000001", "100000000002"]
+    assert run.json.get("skipped_accounts", []) == []
+    assert sim.write_calls() == []
+
+
+def test_simulator_refuses_the_management_accounts_member_role(simulator: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    simulator(org_scenario(member(1)))
+    sts = boto3.client("sts", region_name="us-east-1")
+    for account_id, ok in ((MANAGEMENT, False), ("100000000001", True)):
+        arn = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+        if ok:
+            assert sts.assume_role(RoleArn=arn, RoleSessionName="tt")["Credentials"]
+            continue
+        try:
+            sts.assume_role(RoleArn=arn, RoleSessionName="tt")
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "AccessDenied"
+        else:
+            raise AssertionError("AssumeRole into the management account succeeded")
+
+
+def test_delegated_administrator_reads_itself_and_never_assumes_the_management(
+    simulator: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    admin = member(1, profile="delegated")
+    scen = org_scenario(admin, member(2))
+    scen["organization"]["delegated_administrators"] = ["100000000001"]
+    sim = simulator(scen)
+    _use_profile(monkeypatch, "delegated")
+    run = cli("batch", batch(tmp_path), "--organization", "--dry-run", "--output", "json")
+    assert accounts_of(run.results) == {"100000000001", "100000000002"}, run
+    assert _assumed(sim) == ["100000000002"]
+    [skipped] = run.json["skipped_accounts"]
+    assert skipped["account_id"] == MANAGEMENT and "management account" in skipped["reason"]
+    assert run.exit_code == 5  # the management account is not covered: partial, said why
+    assert sim.write_calls() == []
+
+
+def test_session_duration_over_an_hour_with_a_role_session_is_exit_2(
+    simulator: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    base = member(9, profile="base")
+    sim = simulator(org_scenario(
+        member(1), base,
+        management={"profile": "admin", "source_profile": "base", "role_name": "Admin"},
+    ))
+    _use_profile(monkeypatch, "admin")
+    run = cli("batch", batch(tmp_path), "--organization", "--session-duration", "7200",
+              "--dry-run", "--output", "json")
+    assert run.exit_code == 2, run
+    [error] = [line for line in run.stderr.splitlines() if line.startswith("Error")]
+    assert "role chaining to 1 hour (3600 s)" in error and "--session-duration 7200" in error
+    assert run.json["error"]["exit_code"] == 2
+    # Only the profile's own role (botocore) was assumed: no member was tried.
+    assert _assumed(sim) == [MANAGEMENT]
+    ok = cli("batch", batch(tmp_path), "--organization", "--session-duration", "3600",
+             "--dry-run", "--output", "json")
+    assert ok.exit_code == 0, ok
+
+
+def test_simulator_refuses_role_chaining_over_an_hour(simulator: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    simulator(org_scenario(member(1)))
+    sts = boto3.client("sts", region_name="us-east-1")
+    creds = sts.assume_role(RoleArn="arn:aws:iam::100000000001:role/Admin",
+                            RoleSessionName="aa")["Credentials"]
+    chained = boto3.client("sts", region_name="us-east-1",
+                           aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+    target = "arn:aws:iam::100000000001:role/Other"
+    try:
+        chained.assume_role(RoleArn=target, RoleSessionName="bb", DurationSeconds=7200)
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "ValidationError"
+        assert "role chaining" in exc.response["Error"]["Message"]
+    else:
+        raise AssertionError("a chained 2-hour session was granted")
+    assert chained.assume_role(RoleArn=target, RoleSessionName="bb", DurationSeconds=3600)
+
+
+def test_sessions_are_refreshed_before_expiry_not_on_every_call(
+    simulator: Any, monkeypatch: Any
+) -> None:  # botocore's default would refresh a 900 s session on every call
+    import datetime as _dt
+
+    import botocore.credentials
+
+    from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount
+
+    sim = simulator(org_scenario(member(1)))
+    account = AwsAccount(role_arn="arn:aws:iam::100000000001:role/OrganizationAccountAccessRole",
+                         duration_seconds=900)
+    client = account.client(SMS_VOICE, "eu-west-1")
+    for _ in range(5):
+        client.describe_account_attributes()
+    assert len(_assumed(sim)) == 1  # a 15-minute session is not assumed again per call
+    real_now = botocore.credentials._local_now
+    monkeypatch.setattr(account.credentials(), "_time_fetcher",
+                        lambda: real_now() + _dt.timedelta(seconds=800))
+    client.describe_account_attributes()  # 100 s left: refreshed before it expires
+    assert len(_assumed(sim)) == 2
+    monkeypatch.setattr(account.credentials(), "_time_fetcher", real_now)
+    client.describe_account_attributes()  # the new session is fresh: no third AssumeRole
+    assert len(_assumed(sim)) == 2
+
+
+def test_govcloud_organization_is_listed_and_entered_in_govcloud(
+    simulator: Any, tmp_path: Path
+) -> None:
+    gov = {"partition": "aws-us-gov"}
+    scen = org_scenario(member(1, **gov), management=gov)
+    scen["default_region"] = "us-gov-west-1"
+    sim = simulator(scen)
+    path = tmp_path / "gov.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "requests": [
+        {"channel": "sms", "regions": ["us-gov-west-1"], "answers_file": str(SMS_ANSWERS)}]}))
+    run = cli("batch", str(path), "--organization", "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    assert accounts_of(run.results) == {MANAGEMENT, "100000000001"}
+    assert {r.region for r in sim.requests if r.service == "organizations"} == {"us-gov-west-1"}
+    roles = [str(r.params["RoleArn"]) for r in sim.requests if r.operation == "AssumeRole"]
+    assert roles == ["arn:aws-us-gov:iam::100000000001:role/OrganizationAccountAccessRole"]
+    assert sim.write_calls() == []
+
+
+def test_management_account_known_without_account_arns() -> None:
+    from pinpoint_sandbox.organization import Member, _management_id
+
+    class Caller:
+        def global_region(self, service: str) -> str:
+            return "us-east-1"
+
+        def client(self, service: str, region: str) -> Any:
+            class Client:
+                @staticmethod
+                def describe_organization() -> dict[str, Any]:
+                    return {"Organization": {"MasterAccountId": MANAGEMENT}}
+            return Client()
+
+    with_arn = Member("100000000001", "m", "ACTIVE",
+                      f"arn:aws:organizations::{MANAGEMENT}:account/o-x/100000000001")
+    assert _management_id(Caller(), [with_arn]) == MANAGEMENT  # type: ignore[arg-type]
+    bare = Member("100000000001", "m", "ACTIVE")
+    assert _management_id(Caller(), [bare]) == MANAGEMENT  # type: ignore[arg-type]
+
+
+def test_a_short_session_is_assumed_once_per_account_in_a_run(
+    simulator: Any, tmp_path: Path
+) -> None:
+    sim = simulator(org_scenario(member(1), member(2)))
+    run = cli("batch", batch(tmp_path), "--organization", "--session-duration", "900",
+              "--dry-run", "--output", "json")
+    assert run.exit_code == 0, run
+    assert Counter(_assumed(sim)) == {"100000000001": 1, "100000000002": 1}
+    durations = {r.params.get("DurationSeconds") for r in sim.requests
+                 if r.operation == "AssumeRole"}
+    assert durations == {"900"}  # query protocol: parameters arrive as text

@@ -149,3 +149,162 @@ def test_scenario_cannot_disable_a_default_region() -> None:
 
     with pytest.raises(ScenarioError, match="not an opt-in region"):
         load_scenario(scenario([account("111122223333", disabled_regions=["us-east-1"])]))
+
+
+# ------------------------------------------------- issue 18: partitions from botocore's data
+
+
+@pytest.mark.parametrize(("partition", "support", "organizations", "iam", "sts"), [
+    ("aws", "us-east-1", "us-east-1", "us-east-1", "us-east-1"),
+    ("aws-us-gov", "us-gov-west-1", "us-gov-west-1", "us-gov-west-1", "us-gov-west-1"),
+    ("aws-cn", "cn-north-1", "cn-northwest-1", "cn-north-1", "cn-northwest-1"),
+    ("aws-eusc", "eusc-de-east-1", "eusc-de-east-1", "eusc-de-east-1", "eusc-de-east-1"),
+])
+def test_global_services_sign_for_their_partition(partition: str, support: str,
+                                                  organizations: str, iam: str,
+                                                  sts: str) -> None:
+    from pinpoint_sandbox.regions import global_region
+
+    assert global_region("support", partition) == support
+    assert global_region("organizations", partition) == organizations
+    assert global_region("iam", partition) == iam
+    assert global_region("sts", partition) == sts
+
+
+def test_console_hosts_per_partition() -> None:
+    from pinpoint_sandbox.backends.manual import create_case_url
+    from pinpoint_sandbox.tracker import case_link
+
+    assert create_case_url("us-gov-west-1").startswith("https://console.amazonaws-us-gov.com/")
+    assert create_case_url("cn-north-1").startswith("https://console.amazonaws.cn/")
+    assert create_case_url("eu-west-1").startswith("https://console.aws.amazon.com/support/")
+    assert case_link("6780195351", "us-gov-west-1") == (
+        "https://console.amazonaws-us-gov.com/support/home#/case/?displayId=6780195351")
+
+
+def _gov(plan: str = "business") -> dict[str, Any]:
+    return scenario([account("111122223333", plan=plan, partition="aws-us-gov",
+                             production_access_quotas=False)],
+                    default_region="us-gov-west-1")
+
+
+def test_govcloud_business_files_one_support_case_signed_in_govcloud(simulator: Any) -> None:
+    sim = simulator(_gov())
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1",
+              "--backend", "support", "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    [result] = run.results
+    assert result["action"] == "filed" and result["backend"] == "support", run
+    writes = sim.write_calls()
+    assert [w.operation for w in writes] == ["CreateCase"]
+    support_calls = [r for r in sim.requests if r.service == "support"]
+    assert len(support_calls) >= 2  # the dry run, the case, the duplicate search...
+    assert {r.region for r in support_calls} == {"us-gov-west-1"}
+    assert not [r for r in sim.requests
+                if r.error_code and r.error_code != "DryRunOperationException"]
+    assert "deprecated" not in run.stderr
+    # Rerun: the case is found, nothing is filed twice.
+    again = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1",
+                "--backend", "support", "--yes", "--output", "json")
+    assert again.exit_code == 0, again
+    assert again.results[0]["action"] == "skipped"
+    assert len(sim.write_calls()) == 1
+
+
+def test_govcloud_manual_backend_links_the_govcloud_console(simulator: Any) -> None:
+    sim = simulator(_gov("basic"))
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1",
+              "--backend", "manual", "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    [result] = run.results
+    assert result["console_url"].startswith("https://console.amazonaws-us-gov.com/support/"), run
+    assert "console.aws.amazon.com" not in run.stdout + run.stderr
+    assert not sim.write_calls()
+
+
+def test_simulator_refuses_a_global_call_signed_for_another_region(simulator: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    simulator(_gov())
+    with pytest.raises(ClientError) as info:  # a GovCloud key at the commercial endpoint
+        boto3.client("support", region_name="us-east-1").describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    with pytest.raises(ClientError) as info:  # right partition, wrong credential scope
+        boto3.client("support", region_name="us-gov-east-1").describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "InvalidSignatureException"
+    levels = boto3.client("support", region_name="us-gov-west-1").describe_severity_levels()
+    assert levels["severityLevels"]
+
+
+def test_govcloud_region_with_commercial_credentials_is_exit_2_before_any_call(
+        simulator: Any) -> None:
+    sim = simulator("fresh-sandbox")  # commercial keys, default region us-east-1
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1", "--yes",
+              "--output", "json")
+    assert run.exit_code == 2, run
+    [error] = [line for line in run.stderr.splitlines() if line.startswith("Error")]
+    assert error.startswith(
+        "Error: us-gov-west-1 is in partition aws-us-gov, but these credentials are for "
+        "partition aws (read from the caller's ARN)"), error
+    # The default region's partition was confirmed in us-east-1, never asked in GovCloud.
+    assert [(r.operation, r.region) for r in sim.requests] == [
+        ("GetCallerIdentity", "us-east-1")]
+    assert run.json["error"]["exit_code"] == 2
+    assert not [r for r in sim.requests if r.region == "us-gov-west-1"]
+    assert not sim.write_calls()
+
+
+def test_keys_refused_in_govcloud_name_their_partition(simulator: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # The default region says GovCloud, the keys are commercial: AWS refuses them there.
+    sim = simulator(scenario([account("111122223333")]))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-gov-west-1")
+    monkeypatch.delenv("AWS_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1", "--yes",
+              "--output", "json")
+    assert run.exit_code == 2, run
+    assert ("is in partition aws-us-gov, but these credentials are for partition aws (AWS "
+            "refused them in aws-us-gov, accepted them in aws)") in run.stderr, run
+    assert not sim.write_calls()
+
+
+def test_a_misleading_default_region_does_not_block_govcloud_keys(
+        simulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GovCloud keys, default region us-east-1: AWS refuses them there, so the hint is wrong.
+    sim = simulator(_gov())
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1",
+              "--backend", "support", "--yes", "--output", "json")
+    assert run.exit_code == 0, run
+    assert [w.operation for w in sim.write_calls()] == ["CreateCase"]
+    assert {r.region for r in sim.requests if r.service == "support"} == {"us-gov-west-1"}
+
+
+def test_builtin_govcloud_scenario_files_in_govcloud() -> None:
+    run = cli("request", "sms", "--answers", SMS_ANSWERS, "-r", "us-gov-west-1", "--yes",
+              "--simulate=govcloud", "--output", "json")
+    assert run.exit_code == 0, run
+    [result] = run.results
+    assert (result["account_id"], result["action"], result["backend"]) == (
+        "222233334444", "filed", "support")
+    wrong = cli("status", "-r", "eu-west-1", "--simulate=govcloud", "--output", "json")
+    assert wrong.exit_code == 2 and "partition aws-us-gov" in wrong.stderr, wrong
+
+
+def test_iam_policy_names_the_partition_of_the_default_region(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def role_resources() -> list[str]:
+        run = cli("iam-policy", "--organization")
+        assert run.exit_code == 0, run
+        import json
+
+        policy = json.loads(run.stdout)
+        return [r for s in policy["Statement"] if s["Action"] == ["sts:AssumeRole"]
+                for r in s["Resource"]]
+
+    assert role_resources() == ["arn:aws:iam::*:role/OrganizationAccountAccessRole"]
+    monkeypatch.setenv("AWS_REGION", "us-gov-west-1")
+    assert role_resources() == ["arn:aws-us-gov:iam::*:role/OrganizationAccountAccessRole"]

@@ -35,11 +35,12 @@ STS = "sts"
 CLOUDWATCH = "cloudwatch"
 CLOUDTRAIL = "cloudtrail"
 ORGANIZATIONS = "organizations"
+IAM = "iam"
 
-# The Support API is global: its only commercial endpoint signs for us-east-1.
+# The commercial signing region of Support. Callers may still pass it, but every global
+# service is signed for its partition's region (`regions.global_region`, botocore's data).
 SUPPORT_REGION = "us-east-1"
-# Organizations is global too; its commercial endpoint signs for us-east-1.
-ORGANIZATIONS_REGION = "us-east-1"
+GLOBAL_SERVICES = frozenset({SUPPORT, ORGANIZATIONS, IAM})
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
 MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
@@ -245,6 +246,7 @@ class _Shared:
                 # calling account's, so a call never goes out with someone else's keys.
                 signer = self.signers.get(profile)
                 if signer is None:
+                    _quiet_botocore()
                     signer = _client_session(self.session(profile), self.loader)
                     self.signers[profile] = signer
                 config = client_config(self.limiter.size, attempts=1 if single else None)
@@ -264,6 +266,23 @@ class _Shared:
         with self.lock:
             region = self.session(profile).get_config_variable("region")
         return str(region) if region else None
+
+
+class _DeprecatedEndpointFilter:
+    """botocore warns "deprecated endpoint: us-gov-west-1" for the Support client GovCloud
+    needs (its endpoint rules still sign it there): not the user's concern, keep stderr clean."""
+
+    @staticmethod
+    def filter(record: Any) -> bool:
+        return not str(record.msg).startswith("Client is configured with the deprecated endpoint")
+
+
+def _quiet_botocore() -> None:
+    import logging
+
+    logger = logging.getLogger("botocore.regions")
+    if not any(isinstance(f, _DeprecatedEndpointFilter) for f in logger.filters):
+        logger.addFilter(_DeprecatedEndpointFilter())
 
 
 def _environment() -> tuple[tuple[str, str], ...]:
@@ -535,11 +554,21 @@ class AwsAccount:
         """
         return self._client(service, region, single_attempt=True)
 
+    def partition(self) -> str:
+        """The credentials' partition: the caller's or role's ARN, else the default region's."""
+        from pinpoint_sandbox.regions import DEFAULT_PARTITION, known_partition
+
+        return known_partition(self)[0] or DEFAULT_PARTITION
+
+    def global_region(self, service: str) -> str:
+        """Where a global service is signed for this account (us-gov-west-1 in GovCloud)."""
+        from pinpoint_sandbox.regions import global_region
+
+        return global_region(service, self.partition())
+
     def _client(self, service: str, region: str, *, single_attempt: bool) -> Any:
-        if service == SUPPORT:
-            region = SUPPORT_REGION
-        elif service == ORGANIZATIONS:
-            region = ORGANIZATIONS_REGION
+        if service in GLOBAL_SERVICES:
+            region = self.global_region(service)  # whatever the caller passed
         shared = _SHARED.client(self.profile, service, region, single_attempt)
         return _BoundClient(shared, self.credentials())
 
@@ -564,7 +593,8 @@ class AwsAccount:
                     return str(self._account_id)
                 sts = _BoundClient(
                     _SHARED.client(self.profile, STS,
-                                   region or self.default_region() or SUPPORT_REGION, False),
+                                   region or self.default_region()
+                                   or self.global_region(STS), False),
                     credentials,
                 )
                 identity = sts.get_caller_identity()
@@ -587,7 +617,7 @@ def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
     from botocore.credentials import RefreshableCredentials
     from botocore.exceptions import BotoCoreError, ClientError
 
-    region = base.default_region() or SUPPORT_REGION
+    region = base.default_region() or base.global_region(STS)
     params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "pinpoint-sandbox"}
     if account.external_id:
         params["ExternalId"] = account.external_id
@@ -612,6 +642,10 @@ def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
             "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
         }
 
+    # botocore refreshes 15 min before expiry by default: a 15-min session (900 s) would be
+    # assumed again on every call. Refresh in the last quarter of the session instead.
+    lifetime = account.duration_seconds or 3600
     return RefreshableCredentials.create_from_metadata(
-        fetch(), refresh_using=fetch, method="assume-role"
+        fetch(), refresh_using=fetch, method="assume-role",
+        advisory_timeout=min(900, lifetime // 4), mandatory_timeout=min(600, lifetime // 8),
     )

@@ -22,7 +22,7 @@ from pinpoint_sandbox import aws
 from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.errors import PinpointSandboxError, UsageError
 
-CONSOLE = "https://console.aws.amazon.com/sms-voice/home?region={region}#/{section}"
+CONSOLE_PATH = "sms-voice/home?region={region}#/{section}"
 COUNTRY_TABLE = (
     "https://docs.aws.amazon.com/sms-voice/latest/userguide/phone-numbers-sms-by-country.html"
 )
@@ -218,7 +218,10 @@ def judge_country(country: str, region: str, ids: Identities) -> DestinationStat
     reason = f"{rule.name} needs {needed} in {region}; the account has none"
     if pending:
         reason += " yet (" + "; ".join(pending) + ")"
-    link = CONSOLE.format(region=region, section=rule.console)
+    from pinpoint_sandbox.regions import console_url, partition_of
+
+    link = console_url(partition_of(region), CONSOLE_PATH.format(region=region,
+                                                                 section=rule.console))
     step = f"wait for the registration to complete: {link}" if pending else \
         f"{rule.next_step}: {link}"
     return DestinationStatus(country, False, reason, step, rule.source)

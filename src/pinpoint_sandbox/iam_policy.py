@@ -172,8 +172,10 @@ def build_policy(
 
 def _organization_statements(role_name: str) -> list[dict[str, Any]]:
     from pinpoint_sandbox.organization import make_selection
+    from pinpoint_sandbox.regions import default_partition
 
     role = make_selection(role_name=role_name).role_name  # the same check as --role-name
+    partition = default_partition()  # the configured region's: arn:aws-us-gov:… in GovCloud
     sid, actions = ORGANIZATION
     return [
         {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
@@ -181,7 +183,7 @@ def _organization_statements(role_name: str) -> list[dict[str, Any]]:
             "Sid": "PinpointSandboxAssumeOrganizationRole",
             "Effect": "Allow",
             "Action": ["sts:AssumeRole"],
-            "Resource": [f"arn:aws:iam::*:role/{role}"],
+            "Resource": [f"arn:{partition}:iam::*:role/{role}"],
         },
     ]
 

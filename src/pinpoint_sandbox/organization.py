@@ -3,9 +3,12 @@
 From the management (or delegated administrator) account: `ListAccounts`, or for `--ou ID`
 `ListAccountsForParent` and `ListChildren` recursively through child OUs (every listing
 paginated). Selection: `--ou`, `--exclude ACCOUNT`, tags (`ListTagsForResource`, every
-KEY=VALUE must match). Accounts that are not ACTIVE are skipped and reported. Each selected
-account is entered with `AssumeRole` on `arn:<partition>:iam::<id>:role/<role name>`, in
-parallel; an account that cannot be assumed is reported on one line and never stops the others.
+KEY=VALUE must match). Accounts that are not ACTIVE are skipped and reported. The account
+running the tool (management or delegated administrator) is read with the caller's own
+credentials. Member accounts are entered with `AssumeRole` on
+`arn:<partition>:iam::<id>:role/<role name>`, in parallel; an account that cannot be assumed is
+reported on one line and never stops the others. The management account is never assumed:
+AWS creates `OrganizationAccountAccessRole` only in member accounts.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 _OU_ID = re.compile(r"\A(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
 _ACCOUNT_ID = re.compile(r"\A[0-9]{12}\Z")
 _ROLE_NAME = re.compile(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
-# AssumeRole accepts 900 s up to the role's maximum (at most 12 h).
-MIN_DURATION, MAX_DURATION = 900, 43200
+# AssumeRole accepts 900 s up to the role's maximum (at most 12 h); 1 h when the base
+# credentials are themselves a role session (role chaining, e.g. IAM Identity Center).
+MIN_DURATION, MAX_DURATION, CHAINED_MAX_DURATION = 900, 43200, 3600
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def list_members(management: AwsAccount, selection: Selection) -> list[Member]:
     """The organization's accounts (or those under the selected OUs), each once."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = management.client(ORGANIZATIONS, "us-east-1")
+    client = management.client(ORGANIZATIONS, management.global_region(ORGANIZATIONS))
     try:
         if selection.ous:
             seen: set[str] = set()
@@ -196,7 +200,7 @@ def _tag_filter(management: AwsAccount, members: list[Member],
     be read (throttled, denied): that failure stays with its account, never the run's."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = management.client(ORGANIZATIONS, "us-east-1")
+    client = management.client(ORGANIZATIONS, management.global_region(ORGANIZATIONS))
 
     def matches(member: Member) -> bool | Unused:
         try:
@@ -216,14 +220,57 @@ def _partition(management: AwsAccount, members: list[Member]) -> str:
     for member in members:
         if member.arn.startswith("arn:"):
             return member.arn.split(":")[1]
-    return "aws"
+    return management.partition()
+
+
+def _management_id(caller: AwsAccount, members: list[Member]) -> str | None:
+    """The management account, from an account ARN (arn:…:organizations::MGMT:account/o-…/ID),
+    else DescribeOrganization (any member may call it); None when neither says."""
+    for member in members:
+        parts = member.arn.split(":")
+        if len(parts) > 4 and _ACCOUNT_ID.match(parts[4]):
+            return parts[4]
+    client = caller.client(ORGANIZATIONS, caller.global_region(ORGANIZATIONS))
+    try:
+        found = client.describe_organization()["Organization"].get("MasterAccountId")
+    except Exception:  # unreadable: every other account is entered through the role
+        return None
+    return str(found) if found else None
+
+
+def check_chaining(caller: AwsAccount, selection: Selection) -> None:
+    """AWS caps AssumeRole at 1 h when the base credentials are a role session: say so before
+    any AssumeRole instead of letting every member fail."""
+    duration = selection.session_duration
+    if duration is None or duration <= CHAINED_MAX_DURATION:
+        return
+    caller.account_id()  # known already when called from organization_accounts: no call
+    arn = caller.caller_arn or ""
+    if ":assumed-role/" in arn:
+        raise UsageError(
+            f"--session-duration {duration}: these credentials are a role session ({arn}), "
+            f"and AWS limits role chaining to 1 hour ({CHAINED_MAX_DURATION} s): give "
+            f"--session-duration {CHAINED_MAX_DURATION} or less, or run with IAM user "
+            "credentials."
+        )
 
 
 def enter(management: AwsAccount, selection: Selection, members: list[Member]) -> Organization:
-    """Assume the role in every member (in parallel); failures become `unused` lines."""
+    """Assume the role in every member (in parallel); the caller's own account is read with
+    its own credentials; failures become `unused` lines."""
     partition = _partition(management, members)
+    own = management.account_id()
+    top = _management_id(management, members) if members else None
 
     def one(member: Member) -> AwsAccount | Unused:
+        if member.account_id == own:  # management or delegated administrator: no role
+            management.name = management.name or member.name
+            return management
+        if member.account_id == top:
+            return Unused(member.account_id, member.name, "unreachable",
+                          "the management account has no role to assume (AWS creates "
+                          f"{DEFAULT_ROLE_NAME} only in member accounts): run the tool "
+                          "with its own credentials (--profile) to include it")
         account = AwsAccount(
             role_arn=f"arn:{partition}:iam::{member.account_id}:role/{selection.role_name}",
             base=management, external_id=selection.external_id,
@@ -247,6 +294,10 @@ def enter(management: AwsAccount, selection: Selection, members: list[Member]) -
 
 def organization_accounts(management: AwsAccount, selection: Selection) -> Organization:
     """Selected, active, entered member accounts, and one line for each account left out."""
+    # Who is listing: its own account is read without a role, its ARN's partition signs
+    # Organizations, and a role session caps the members' sessions at 1 h.
+    management.account_id()
+    check_chaining(management, selection)
     members = [m for m in list_members(management, selection)
                if m.account_id not in selection.exclude]
     unread: list[Unused] = []

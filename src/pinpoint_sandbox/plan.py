@@ -135,12 +135,7 @@ def exit_code_for(results: Sequence[Result]) -> ExitCode:
 
 def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetPlan]:
     """Targets from requests, duplicates removed (first request wins), accounts resolved."""
-    from pinpoint_sandbox.regions import (
-        check_caller_partition,
-        region_problem,
-        require_one_partition,
-        sts_region,
-    )
+    from pinpoint_sandbox.regions import identify, region_problem, require_one_partition
 
     plans: list[TargetPlan] = []
     seen: dict[Target, int] = {}
@@ -152,8 +147,8 @@ def build_plans(requests: Sequence[Request], reporter: Reporter) -> list[TargetP
     _resolve_accounts(requests)
     for index, request in enumerate(requests):
         try:
-            account_id = request.account.account_id(sts_region(request.regions))
-            check_caller_partition(request.account, request.regions)  # the STS ARN's partition
+            # The credentials' partition, before any call in a region of another one.
+            account_id = identify(request.account, request.regions)
         except PinpointSandboxError as exc:
             if len(requests) == 1:
                 raise
@@ -193,19 +188,19 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
     """Identify every account (assume its role) in parallel, before the targets are built;
     failures are remembered by each account and reported per request below."""
     from pinpoint_sandbox.aws import max_concurrency
-    from pinpoint_sandbox.regions import sts_region
+    from pinpoint_sandbox.regions import identify
 
     accounts = list({id(r.account): r for r in requests}.values())
     if len(accounts) < 2:
         return
 
-    def identify(request: Request) -> None:
+    def resolve(request: Request) -> None:
         # A failure is raised again, with its request number, where it is reported.
         with contextlib.suppress(PinpointSandboxError):
-            request.account.account_id(sts_region(request.regions))
+            identify(request.account, request.regions)
 
     with ThreadPoolExecutor(max_workers=min(max_concurrency(), len(accounts))) as pool:
-        list(pool.map(identify, accounts))
+        list(pool.map(resolve, accounts))
 
 
 def _answers_data(answers: Answers | None) -> dict[str, Any] | None:

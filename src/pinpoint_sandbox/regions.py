@@ -6,8 +6,13 @@ and AWS both answer `VOICE_CAPABILITY_NOT_AVAILABLE`, which preflight turns into
 
 Partitions: one set of credentials works in one partition (`aws`, `aws-us-gov`, `aws-cn`,
 `aws-eusc`, …). A request that mixes partitions is bad input, known from botocore's data
-before any call; once the caller is known (the partition field of its STS ARN), every region
-must be in that partition. Region lists and prompts show only the caller's partition.
+before any call. The credentials' partition comes from the caller's or role's ARN, else the
+default region (confirmed by STS in that partition), before any call in the regions asked
+for; once the caller is known (the partition field of its STS ARN), every region must be in
+that partition (`identify`). Region lists and prompts show only the caller's partition.
+Global services (Support, Organizations, IAM, STS's global endpoint) are signed for their
+partition's region as botocore's endpoint rules resolve it (`global_region`); console links
+use the partition's console host (`console_url`).
 
 Opt-in regions: regions launched after March 2019 must be enabled per account. AWS answers a
 call in a region the account has not enabled like a call with a bad key
@@ -18,6 +23,7 @@ the first regional call of a target, into a line that says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from collections.abc import Iterable
@@ -136,7 +142,8 @@ def _show(region: str) -> str:
     return repr(region if len(region) <= 40 else region[:40] + "…")
 
 
-def partition_problem(regions: Iterable[str], caller_partition: str | None = None) -> str | None:
+def partition_problem(regions: Iterable[str], caller_partition: str | None = None,
+                      source: str = "") -> str | None:
     """None when every region is in one partition (the caller's, when known), else one line."""
     found: dict[str, list[str]] = {}
     for region in regions:
@@ -152,8 +159,8 @@ def partition_problem(regions: Iterable[str], caller_partition: str | None = Non
         return (
             f"{', '.join(listed_regions)} {'is' if len(listed_regions) == 1 else 'are'} in "
             f"partition {partition}, but these credentials are for partition "
-            f"{caller_partition}: use credentials of that partition (--profile) or regions "
-            f"of {caller_partition}."
+            f"{caller_partition}{f' ({source})' if source else ''}: use credentials of that "
+            f"partition (--profile) or regions of {caller_partition}."
         )
     return None
 
@@ -208,11 +215,10 @@ def opt_in_problem(region: str, account_id: str | None, error_code: str | None) 
 def caller_regions(account: Any, regions: list[str] | None) -> list[str]:
     """Identify the caller (one STS read, cached by the account), then: `regions` checked
     against its partition, or, for None (`--all-regions`), every region of that partition."""
-    account.account_id(sts_region(regions) if regions else None)
+    identify(account, regions)
     if regions is None:
         arn = getattr(account, "caller_arn", None)
         return list(partition_regions(arn_partition(arn) or default_partition()))
-    check_caller_partition(account, regions)
     return regions
 
 
@@ -226,3 +232,142 @@ def sts_region(regions: list[str]) -> str | None:
     if regions and partition_of(regions[0]) == DEFAULT_PARTITION:
         return "us-east-1"
     return regions[0] if regions else None
+
+
+# ------------------------------------------------------- partitions: global services, consoles
+
+# The console host of each partition: botocore has no data for it (AWS's console URLs).
+CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-eusc": "console.amazonaws.eu",
+}
+
+
+@cache
+def _partition_outputs() -> dict[str, dict[str, Any]]:
+    from pinpoint_sandbox.aws import data_session
+
+    data = data_session().get_component("data_loader").load_data("partitions")
+    return {str(p["id"]): dict(p.get("outputs", {})) for p in data.get("partitions", [])}
+
+
+@cache
+def global_region(service: str, partition: str = DEFAULT_PARTITION) -> str:
+    """The region a global service (Support, Organizations, IAM, STS's global endpoint) is
+    signed for in `partition`, as botocore's endpoint rules resolve it: Support is us-east-1
+    in aws, us-gov-west-1 in aws-us-gov, cn-north-1 in aws-cn, eusc-de-east-1 in aws-eusc."""
+    from botocore.endpoint_provider import EndpointProvider
+
+    from pinpoint_sandbox.aws import data_session
+
+    outputs = _partition_outputs().get(partition) or _partition_outputs()[DEFAULT_PARTITION]
+    anchor = str(outputs["implicitGlobalRegion"])
+    loader = data_session().get_component("data_loader")
+    version = loader.determine_latest_version(service, "service-2")
+    rules = loader.load_service_model(service, "endpoint-rule-set-1", version)
+    params: dict[str, Any] = {"Region": anchor, "UseFIPS": False, "UseDualStack": False}
+    if service == "sts":
+        params["UseGlobalEndpoint"] = True
+    endpoint = EndpointProvider(rules, loader.load_data("partitions")).resolve_endpoint(**params)
+    for scheme in endpoint.properties.get("authSchemes", []):
+        if scheme.get("signingRegion"):
+            return str(scheme["signingRegion"])
+    return anchor
+
+
+def console_host(partition: str | None) -> str:
+    """The AWS console's host name in `partition` (console.amazonaws-us-gov.com, …)."""
+    part = partition or DEFAULT_PARTITION
+    found = CONSOLE_HOSTS.get(part)
+    if found:
+        return found
+    suffix = _partition_outputs().get(part, {}).get("dnsSuffix")
+    return f"console.{suffix}" if suffix else CONSOLE_HOSTS[DEFAULT_PARTITION]
+
+
+def console_url(partition: str | None, path: str) -> str:
+    """`https://<the partition's console>/<path>`."""
+    return f"https://{console_host(partition)}/{path.lstrip('/')}"
+
+
+def known_partition(account: Any) -> tuple[str | None, str]:
+    """The credentials' partition before any call, and where it was read: the caller's or
+    the role's ARN, else the default region (AWS_REGION, the profile's region)."""
+    for source, arn in (("the caller's ARN", getattr(account, "caller_arn", None)),
+                        ("the role ARN", getattr(account, "role_arn", None))):
+        if arn_partition(arn):
+            return arn_partition(arn), source
+    region = None
+    with contextlib.suppress(Exception):  # a broken config is reported where it is used
+        region = account.default_region()
+    region = region or os.environ.get("AWS_REGION")
+    if region and partition_of(str(region)):
+        return partition_of(str(region)), f"the default region {region}"
+    return None, ""
+
+
+def identify(account: Any, regions: list[str] | None) -> str:
+    """The caller's account id, with the regions checked against the credentials' partition:
+    first from what is known without a call (exit 2 before any call in a region of another
+    partition), then from the STS ARN. When AWS refuses the keys in the regions' partition,
+    ask STS in the other partitions which one they belong to, to say so instead."""
+    from pinpoint_sandbox.errors import AwsError
+
+    if regions:
+        known, source = known_partition(account)
+        problem = partition_problem(regions, known, f"read from {source}")
+        if problem and known and source.startswith("the default region"):
+            problem = _confirm(account, regions, known, problem)
+        if problem:
+            raise UsageError(problem)
+    try:
+        account_id = str(account.account_id(sts_region(regions) if regions else None))
+    except AwsError as exc:
+        if regions and _refused_keys(exc):
+            found = _accepting_partition(account, partition_of(regions[0]))
+            if found:
+                why = f"AWS refused them in {partition_of(regions[0])}, accepted them in {found}"
+                raise UsageError(str(partition_problem(regions, found, why))) from exc
+        raise
+    if regions:
+        check_caller_partition(account, regions)
+    return account_id
+
+
+def _confirm(account: Any, regions: list[str], known: str, problem: str) -> str | None:
+    """The default region is a hint, not proof: ask STS in its partition (not in the regions
+    asked for). Accepted there: the problem, now from the caller's ARN. Refused: the hint was
+    wrong, go on (None). No answer at all: the hint stands."""
+    from pinpoint_sandbox.errors import AwsError
+
+    try:
+        account.account_id(global_region("sts", known))
+    except AwsError as exc:
+        return None if _refused_keys(exc) else problem
+    return partition_problem(regions, arn_partition(account.caller_arn) or known,
+                             "read from the caller's ARN")
+
+
+def _refused_keys(exc: BaseException) -> bool:
+    from pinpoint_sandbox.aws import error_code
+
+    return error_code(exc.__cause__ or exc) in ("InvalidClientTokenId",
+                                                "UnrecognizedClientException")
+
+
+def _accepting_partition(account: Any, refused: str | None) -> str | None:
+    """The partition whose STS accepts the account's keys (GetCallerIdentity: a read that
+    needs no permission), or None."""
+    from pinpoint_sandbox.aws import STS
+
+    for partition in PARTITIONS:
+        if partition == refused:
+            continue
+        try:
+            account.client(STS, global_region("sts", partition)).get_caller_identity()
+        except Exception:  # refused there too, or unreachable
+            continue
+        return partition
+    return None

@@ -200,7 +200,8 @@ def _aws_turn(account: AwsAccount, region: str, case_id: str) -> str:
 
 def _to_paste(outcome: ReplyOutcome, entry: Entry, ledger: Ledger, text: str) -> ReplyOutcome:
     outcome.delivered, outcome.how = False, "to_paste"
-    outcome.paste, outcome.link = text, case_link(entry.display_id or outcome.case_id)
+    outcome.paste, outcome.link = text, case_link(entry.display_id or outcome.case_id,
+                                                     entry.target.region)
     ledger.record_reply(entry, outcome.case_id, delivered=False, chars=len(text),
                         attachments=outcome.attachments)
     return outcome

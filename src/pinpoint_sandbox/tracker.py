@@ -33,8 +33,9 @@ from pinpoint_sandbox.targets import CHANNELS, Channel, Target
 # None: the process-wide bound on calls in flight (--max-concurrency); a number pins it.
 MAX_WORKERS: int | None = None
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
-SUPPORT_CENTER = "https://console.aws.amazon.com/support/home#/case/history"
-CASE_LINK = "https://console.aws.amazon.com/support/home#/case/?displayId={id}"
+# Support Center pages; the host is the console of the target's partition.
+SUPPORT_CENTER = "support/home#/case/history"
+CASE_LINK = "support/home#/case/?displayId={id}"
 
 
 # How a target is read: with these credentials, not at all (None: no credentials given, the
@@ -461,10 +462,13 @@ def commands_in(step: str) -> list[str]:
     return [c for c in re.findall(r"`([^`]+)`", step) if c.startswith("pinpoint-sandbox ")]
 
 
-def case_link(case_id: str | None) -> str:
+def case_link(case_id: str | None, region: str | None = None) -> str:
+    from pinpoint_sandbox.regions import console_url, partition_of
+
+    partition = partition_of(region) if region else None
     if case_id and case_id.isascii() and case_id.isdigit():  # never other scripts' digits
-        return CASE_LINK.format(id=case_id)
-    return SUPPORT_CENTER
+        return console_url(partition, CASE_LINK.format(id=case_id))
+    return console_url(partition, SUPPORT_CENTER)
 
 
 def next_step(row: TrackedTarget, entry: Entry | None) -> str:
@@ -498,9 +502,11 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return (f"write your answer to AWS's question in reply.txt, then: "
                 f"`pinpoint-sandbox reply {key}{flags} --file reply.txt`")
     if row.state == "awaiting_you":
+        from pinpoint_sandbox.backends.manual import create_case_url
+
         saved = (entry.extra.get("case_file") if entry else None) or "the saved case file"
         return (f"file the case saved in {saved} at "
-                "https://console.aws.amazon.com/support/home#/case/create, then "
+                f"{create_case_url(t.region)}, then "
                 f"`pinpoint-sandbox record {key}{flags} --case-id ID`")
     if row.state == "filed":
         return (f"rerun `pinpoint-sandbox request {t.channel} -r {t.region}{flags}`: it checks "
@@ -513,7 +519,7 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
                 f"{row.display_id or row.case_id}")
     if row.description == "to_paste" and entry is not None and entry.extra.get("case_file"):
         shown = row.display_id or row.case_id
-        where = (f"case {shown}: {case_link(shown)}" if shown
+        where = (f"case {shown}: {case_link(shown, t.region)}" if shown
                  else f"the case AWS opens for request {row.request_id}")
         return (f"paste the description saved in {entry.extra['case_file']} into {where}, then "
                 f"`pinpoint-sandbox record {key} --case-id {shown or 'ID'}`")
@@ -523,8 +529,8 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
                 f"description with `pinpoint-sandbox reply {key}{flags} --file {pending}`")
     if pending and row.note:  # the plan has no Support API: by hand
         return (f"paste the description saved in {pending} into case {row.case_id}: "
-                f"{case_link(row.case_id)}, then `pinpoint-sandbox record {key}{flags} "
-                f"--case-id {row.case_id}`")
+                f"{case_link(row.case_id, t.region)}, then "
+                f"`pinpoint-sandbox record {key}{flags} --case-id {row.case_id}`")
     if pending:
         return (f"add the description to case {row.case_id}: "
                 f"`pinpoint-sandbox reply {key}{flags} --file {pending}`")

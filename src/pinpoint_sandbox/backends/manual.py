@@ -15,7 +15,14 @@ from pinpoint_sandbox.lifecycle import AwsView
 from pinpoint_sandbox.paths import manual_cases_dir, write_private
 from pinpoint_sandbox.targets import RenderedCase, Target
 
-CONSOLE_URL = "https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase"
+CREATE_PATH = "support/home#/case/create?issueType=service-limit-increase"
+
+
+def create_case_url(region: str) -> str:
+    """The Support Center's "create case" form on the console of the region's partition."""
+    from pinpoint_sandbox.regions import console_url, partition_of
+
+    return console_url(partition_of(region), CREATE_PATH)
 
 # What to pick in the console form, field by field (AWS's current form names).
 FORM_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -68,10 +75,11 @@ class ManualBackend(Backend):
 
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
         path = write_case_file(ctx.target, case)
+        url = create_case_url(ctx.target.region)
         return Filed(
             "awaiting_user",
-            note=f"case written to {path}; file it at {CONSOLE_URL} (region {ctx.target.region})",
-            extra={"case_file": str(path), "console_url": CONSOLE_URL},
+            note=f"case written to {path}; file it at {url} (region {ctx.target.region})",
+            extra={"case_file": str(path), "console_url": url},
         )
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:

@@ -48,7 +48,8 @@ def _wants_json(args: list[str]) -> bool:
 
 
 # The top-level list each command's JSON document carries on success.
-JSON_LIST_KEY = {"check": "checks", "status": "regions", "lint": "findings"}
+JSON_LIST_KEY = {"check": "checks", "status": "regions", "lint": "findings",
+                 "doctor": "checks"}
 
 
 def _print_json_error(args: list[str], message: str, exit_code: int) -> None:
@@ -82,7 +83,8 @@ def _usage_line(exc: ClickException) -> str:
 COMMAND_MODULES = {
     "request": "request", "batch": "batch", "status": "status", "reply": "reply",
     "record": "record", "check": "check", "lint": "lint", "init": "init",
-    "iam-policy": "iam_policy", "raise-spend": "raise_spend", "simulator": "simulator",
+    "iam-policy": "iam_policy", "raise-spend": "raise_spend", "doctor": "doctor",
+    "simulator": "simulator",
 }
 
 

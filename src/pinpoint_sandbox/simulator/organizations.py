@@ -1,6 +1,7 @@
 """AWS Organizations (JSON 1.1, `AWSOrganizationsV20161128`, global endpoint in us-east-1)
 over the scenario's accounts: ListAccounts, ListAccountsForParent, ListChildren, ListRoots,
-ListTagsForResource, DescribeOrganization. Only the management account may list; others get
+ListTagsForResource, DescribeOrganization. Only the management account and delegated
+administrators may list; others get
 AccessDeniedException, and a scenario without `organization` answers
 AWSOrganizationsNotInUseException, as AWS does."""
 
@@ -17,7 +18,8 @@ def _org(call: Call) -> OrganizationSpec:
     if org is None:
         raise ApiError("AWSOrganizationsNotInUseException",
                        "Your account is not a member of an organization.")
-    if call.account_id != org.management_account:
+    if call.account_id != org.management_account and (
+            call.account_id not in org.delegated_administrators):
         raise ApiError("AccessDeniedException",
                        "You don't have permissions to access this resource.")
     return org
@@ -93,7 +95,8 @@ def org_list_children(call: Call) -> dict[str, Any]:
 def org_list_roots(call: Call) -> dict[str, Any]:
     org = _org(call)
     root = {"Id": org.root_id, "Name": "Root",
-            "Arn": f"arn:aws:organizations::{org.management_account}:root/{org.id}/{org.root_id}",
+            "Arn": f"arn:{_partition(call, org)}:organizations::{org.management_account}:root/"
+                   f"{org.id}/{org.root_id}",
             "PolicyTypes": []}
     return _page(call, [root], "Roots")
 
@@ -114,11 +117,12 @@ def org_describe_organization(call: Call) -> dict[str, Any]:
     if org is None:
         raise ApiError("AWSOrganizationsNotInUseException",
                        "Your account is not a member of an organization.")
+    partition = _partition(call, org)
     return {"Organization": {
         "Id": org.id,
-        "Arn": f"arn:aws:organizations::{org.management_account}:organization/{org.id}",
+        "Arn": f"arn:{partition}:organizations::{org.management_account}:organization/{org.id}",
         "FeatureSet": "ALL",
-        "MasterAccountArn": f"arn:aws:organizations::{org.management_account}:account/"
+        "MasterAccountArn": f"arn:{partition}:organizations::{org.management_account}:account/"
                             f"{org.id}/{org.management_account}",
         "MasterAccountId": org.management_account,
         "MasterAccountEmail": f"aws+{org.management_account}@example.com",

@@ -236,6 +236,9 @@ class Account(_Strict):
     support_cases: list[CaseSeed] = Field(default_factory=list)
     # The account's partition (its ARNs say so); regions of other partitions refuse its keys.
     partition: Literal["aws", "aws-us-gov", "aws-cn", "aws-eusc"] = "aws"
+    # IAM actions the caller's policy does not allow (e.g. cloudtrail:LookupEvents): AWS
+    # answers AccessDenied(Exception) naming the action.
+    denied_actions: list[str] = Field(default_factory=list)
     # Opt-in regions the account has not enabled: every call signed for one is refused as AWS
     # refuses it (UnrecognizedClientException / InvalidClientTokenId).
     disabled_regions: list[str] = Field(default_factory=list)
@@ -305,6 +308,8 @@ class OrganizationSpec(_Strict):
     id: str = "o-simulator01"
     root_id: str = "r-sim0"
     management_account: str | None = None  # default: the scenario's default account
+    # Member accounts registered as delegated administrators: they may list the organization.
+    delegated_administrators: list[str] = Field(default_factory=list)
     # OU id → parent id (the root or another OU); accounts name their OU with `ou`.
     ous: dict[str, str] = Field(default_factory=dict)
     ou_names: dict[str, str] = Field(default_factory=dict)

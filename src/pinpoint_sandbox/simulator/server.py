@@ -283,6 +283,8 @@ class Engine:
         try:  # before the locks: latency faults must not serialise the calls
             handler = self._handler(wire, service, operation, params)
             refuse_region(wire, state, account_id, region)
+            check_scope(state, service, account_id, region)
+            check_allowed(wire, state, service, operation, account_id, access_key)
             self._faults(service, operation)
         except ApiError as err:  # faults and identity problems, raised before dispatch
             handler = None
@@ -375,6 +377,42 @@ def refuse_region(wire: Wire, state: SimulatorState, account_id: str, region: st
     if wire.kind == "query" or wire.service == "cloudwatch":
         raise ApiError("InvalidClientTokenId", message, status=403)
     raise ApiError("UnrecognizedClientException", message)
+
+
+# Global services: one signing region per partition (botocore's endpoint rules).
+GLOBAL_SERVICES = frozenset({"support", "organizations", "iam"})
+
+
+def check_scope(state: SimulatorState, service: str, account_id: str, region: str) -> None:
+    """A global service's endpoint accepts only its partition's signing region in the SigV4
+    credential scope, as AWS does ("Credential should be scoped to a valid region")."""
+    if service not in GLOBAL_SERVICES:
+        return
+    from pinpoint_sandbox.regions import global_region
+
+    spec = state.scenario.account(account_id)
+    expected = global_region(service, spec.partition if spec is not None else "aws")
+    if region != expected:
+        raise ApiError("InvalidSignatureException",
+                       f"Credential should be scoped to a valid region, not '{region}'. "
+                       f"Expected '{expected}'.", status=403)
+
+
+# botocore service name → IAM action prefix.
+IAM_PREFIXES = {"pinpoint-sms-voice-v2": "sms-voice", "service-quotas": "servicequotas"}
+
+
+def check_allowed(wire: Wire, state: SimulatorState, service: str, operation: str,
+                  account_id: str, access_key: str | None) -> None:
+    """The scenario's `denied_actions`: AccessDenied as AWS words it (the caller, the action)."""
+    spec = state.scenario.account(account_id)
+    action = f"{IAM_PREFIXES.get(service, service)}:{operation}"
+    if spec is None or action not in spec.denied_actions:
+        return
+    code = "AccessDenied" if wire.kind == "query" else "AccessDeniedException"
+    raise ApiError(code, f"User: {state.caller_arn(account_id, access_key)} is not authorized "
+                   f"to perform: {action} because no identity-based policy allows the "
+                   f"{action} action", status=403 if wire.kind == "query" else 400)
 
 
 def _jsonable(value: Any) -> Any:

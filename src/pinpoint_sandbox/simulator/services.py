@@ -26,6 +26,7 @@ from pinpoint_sandbox.simulator.state import (
 
 # ------------------------------------------------------------------------------------ sts
 
+MEMBER_ACCESS_ROLE = "OrganizationAccountAccessRole"
 _ROLE_ARN = re.compile(
     r"^arn:aws(?:-[a-z-]+)?:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 
@@ -57,10 +58,18 @@ def sts_assume_role(call: Call) -> dict[str, Any]:
         raise denied  # no such role, or a suspended account: AWS answers AccessDenied
     if not ({"*", role_name} & set(spec.assumable_roles)):
         raise denied
+    org = call.state.scenario.organization
+    if (org is not None and account_id == org.management_account
+            and role_name == MEMBER_ACCESS_ROLE):
+        raise denied  # AWS creates this role only in member accounts, never the management's
+    duration = int(call.params.get("DurationSeconds") or 3600)
+    if duration > 3600 and ":assumed-role/" in call.state.caller_arn(call.account_id,
+                                                                      call.access_key):
+        raise ApiError("ValidationError", "The requested DurationSeconds exceeds the 1 hour "
+                       "session limit for roles assumed by role chaining.")
     access_key = f"ASIASIM{account_id}{new_id(8).upper()}"
     arn = f"arn:{spec.partition}:sts::{account_id}:assumed-role/{role_name}/{session_name}"
     call.state.data["sessions"][access_key] = {"account_id": account_id, "arn": arn}
-    duration = int(call.params.get("DurationSeconds") or 3600)
     return {
         "Credentials": {
             "AccessKeyId": access_key,
