@@ -545,8 +545,8 @@ def test_a_refile_near_the_limit_is_filed_within_it_or_refused_before_any_call(
         text = run.results[0]["description"]
         if body_chars <= 7_700:  # room for the changed answers' names, not their text
             # named by their questions' words: the reviewer never saw our keys
-            assert ("Changed since then (new text below): Sample message exactly as "
-                    "recipients will see it; ") in text
+            assert ("Changed since then (new text below): Sample messages, exactly as "
+                    "recipients will see them; ") in text
             assert "message_templates" not in text.split("\n\n", 1)[0]
         else:  # only for their count
             assert "3 answer(s) changed since then" in text
