@@ -60,11 +60,7 @@ def read_bounded(path: Path, what: str, limit: int) -> bytes:
             f"{what} {path}: cannot open it ({exc.strerror or type(exc).__name__})."
         ) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{what} {path} is {_kind(info.st_mode)}; give a regular file.")
-        if info.st_size > limit:
-            raise UsageError(f"{what} {path} is larger than {_size(limit)}; give a smaller file.")
+        _regular_within(os.fstat(fd), path, what, limit)
         chunks: list[bytes] = []
         size = 0
         while size <= limit:  # the file may grow while it is read: the bound still holds
@@ -84,6 +80,14 @@ def read_bounded(path: Path, what: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def _regular_within(info: os.stat_result, path: Path, what: str, limit: int) -> None:
+    """A regular file of at most `limit` bytes, or the one line that says which it is not."""
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{what} {path} is {_kind(info.st_mode)}; give a regular file.")
+    if info.st_size > limit:
+        raise UsageError(f"{what} {path} is larger than {_size(limit)}; give a smaller file.")
+
+
 def check_regular_input(path: Path, what: str, limit: int) -> int:
     """`path` is a regular file of at most `limit` bytes (checked without reading): its size."""
     try:
@@ -94,10 +98,7 @@ def check_regular_input(path: Path, what: str, limit: int) -> int:
         raise UsageError(
             f"{what} {path}: cannot read it ({exc.strerror or type(exc).__name__})."
         ) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{what} {path} is {_kind(info.st_mode)}; give a regular file.")
-    if info.st_size > limit:
-        raise UsageError(f"{what} {path} is larger than {_size(limit)}; give a smaller file.")
+    _regular_within(info, path, what, limit)
     return info.st_size
 
 

@@ -141,3 +141,17 @@ def _problem(exc: Any) -> str:
         problem += " (indent with spaces, not tabs)"
     # PyYAML's problem text is fixed prose, but may quote a token: keep it short.
     return problem if len(problem) <= 120 else problem[:117] + "..."
+
+
+def packaged_mapping(package: str, *parts: str) -> dict[str, Any]:
+    """A YAML mapping shipped inside the package (vocabularies, translations): trusted data,
+    so a file that is not a mapping is a packaging bug and fails loudly."""
+    from importlib.resources import files
+
+    import yaml
+
+    resource = files(package).joinpath(*parts)
+    data = yaml.safe_load(resource.read_text("utf-8"))
+    if not isinstance(data, dict):
+        raise RuntimeError(f"{package}/{'/'.join(parts)} is not a mapping")
+    return data

@@ -33,15 +33,9 @@ def available() -> tuple[str, ...]:
 
 @cache
 def catalogue(lang: str) -> dict[str, Any]:
-    from importlib.resources import files
+    from pinpoint_sandbox.yamlio import packaged_mapping
 
-    import yaml
-
-    text = (files("pinpoint_sandbox.questions") / "i18n" / f"{lang}.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):  # a packaging bug: fail loudly
-        raise RuntimeError(f"questions/i18n/{lang}.yaml is not a mapping")
-    return data
+    return packaged_mapping("pinpoint_sandbox.questions", "i18n", f"{lang}.yaml")
 
 
 def set_language(lang: str | None) -> None:

@@ -24,15 +24,9 @@ CASE_SENSITIVE = frozenset({"help"})
 
 @cache
 def vocabulary(lang: str) -> dict[str, Any]:
-    from importlib.resources import files
+    from pinpoint_sandbox.yamlio import packaged_mapping
 
-    import yaml
-
-    text = (files("pinpoint_sandbox.review") / "vocab" / f"{lang}.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):  # a packaging bug: fail loudly
-        raise RuntimeError(f"review/vocab/{lang}.yaml is not a mapping")
-    return data
+    return packaged_mapping("pinpoint_sandbox.review", "vocab", f"{lang}.yaml")
 
 
 @cache
