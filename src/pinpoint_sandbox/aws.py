@@ -120,6 +120,26 @@ def is_throttling(exc: BaseException) -> bool:
     )
 
 
+COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
+
+
+def communication_pages(
+    client: Any, case_id: str, max_pages: int
+) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+    """Each page of DescribeCommunications with the token of the next one (None: the last).
+    AWS documents neither the order nor the default page size: callers sort by timeCreated.
+    botocore's errors propagate; `max_pages` bounds the token loop."""
+    token: str | None = None
+    for _ in range(max_pages):
+        page = client.describe_communications(
+            caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
+            **({"nextToken": token} if token else {}))
+        token = page.get("nextToken") or None
+        yield list(page.get("communications") or []), token
+        if token is None:
+            return
+
+
 def aws_failure(what: str, exc: BaseException) -> AwsError:
     """One line for a failed read: what was asked, and AWS's code and message."""
     return AwsError(f"{what}: {error_message(exc)}")

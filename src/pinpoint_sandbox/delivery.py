@@ -88,15 +88,9 @@ def resolve_case(account: AwsAccount, region: str, case_id: str) -> dict[str, An
 def communications(account: AwsAccount, region: str, case_id: str) -> Iterator[dict[str, Any]]:
     """Every communication on the case, every page (AWS documents no order)."""
     client = account.client(SUPPORT, region)
-    token: str | None = None
-    try:
-        for _ in range(1000):  # a bound, not a limit any real case reaches
-            page = client.describe_communications(
-                caseId=case_id, maxResults=100, **({"nextToken": token} if token else {}))
-            yield from page.get("communications", [])
-            token = page.get("nextToken")
-            if not token:
-                return
+    try:  # 1,000 pages: a bound, not a limit any real case reaches
+        for items, _ in aws.communication_pages(client, case_id, max_pages=1000):
+            yield from items
     except aws.AWS_ERRORS as exc:
         raise aws.aws_failure(f"Support DescribeCommunications for case {case_id}", exc) from exc
 

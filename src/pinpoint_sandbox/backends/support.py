@@ -314,7 +314,6 @@ BASIC_PLAN_NOTE = (
     "the Basic support plan cannot read cases through the API: read case {case} in the "
     "Support Center"
 )
-COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
 COMMUNICATIONS_MAX_PAGES = 50  # a bound on a token loop; a sandbox case has a handful
 
 
@@ -350,17 +349,14 @@ def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str
     reason than the plan (which DescribeCases would have shown already)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from pinpoint_sandbox.aws import communication_pages
+
     found: list[dict[str, Any]] = []
     token: str | None = None
     try:
-        for _ in range(COMMUNICATIONS_MAX_PAGES):
-            page = client.describe_communications(
-                caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
-                **({"nextToken": token} if token else {}))
-            found.extend(page.get("communications") or [])
-            token = page.get("nextToken") or None
-            if token is None:
-                break
+        for items, next_token in communication_pages(client, case_id, COMMUNICATIONS_MAX_PAGES):
+            found.extend(items)
+            token = next_token  # the page a failure would leave unread
     except (ClientError, BotoCoreError):
         if found:  # a later page failed: what was read, and "more exist"
             return {"communications": found, "nextToken": token or "unread"}
