@@ -23,9 +23,9 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp)
-    from pinpoint_sandbox.aws import AwsAccount, max_concurrency, set_max_concurrency
-    from pinpoint_sandbox.plan import Request, RunOptions, check
-    from pinpoint_sandbox.regions import sms_voice_regions
+    from pinpoint_sandbox.aws.regions import sms_voice_regions
+    from pinpoint_sandbox.aws.session import AwsAccount, max_concurrency, set_max_concurrency
+    from pinpoint_sandbox.filing.plan import Request, RunOptions, check
     from pinpoint_sandbox.simulator import Simulator
 
     scenario = {

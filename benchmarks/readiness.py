@@ -25,10 +25,10 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp)
-    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE, AwsAccount
-    from pinpoint_sandbox.regions import sms_voice_regions
-    from pinpoint_sandbox.report import ReportRow, collect_readiness, render_report
+    from pinpoint_sandbox.aws.regions import sms_voice_regions
+    from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount
     from pinpoint_sandbox.simulator import Simulator
+    from pinpoint_sandbox.tracking.report import ReportRow, collect_readiness, render_report
 
     scenario = {"name": "bench", "accounts": [{"account_id": "111122223333"}],
                 "faults": {"latency_ms": args.latency_ms}}

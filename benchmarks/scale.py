@@ -225,7 +225,7 @@ def main() -> None:
         return
     import compileall
 
-    from pinpoint_sandbox.regions import sms_voice_regions
+    from pinpoint_sandbox.aws.regions import sms_voice_regions
 
     # Bytecode as an installed package has it: PYTHONDONTWRITEBYTECODE (set on some CI
     # machines) would otherwise make every CLI run compile the package's sources again.

@@ -28,12 +28,12 @@ def main() -> None:
     import contextlib
     import io
 
-    from pinpoint_sandbox import tracker
-    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.aws.regions import sms_voice_regions
+    from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.cli import main as cli_main
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.regions import sms_voice_regions
+    from pinpoint_sandbox.ledger.store import Ledger
     from pinpoint_sandbox.simulator import Simulator
+    from pinpoint_sandbox.tracking import tracker
 
     scenario = {"name": "bench", "accounts": [
         {"account_id": "111122223333", "support_plan": "business"}]}

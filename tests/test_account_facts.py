@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pinpoint_sandbox.account_facts import (
+from pinpoint_sandbox.aws.facts import (
     RegionFacts,
     SpendLimit,
     is_production,
@@ -14,8 +14,8 @@ from pinpoint_sandbox.account_facts import (
     read_tier,
     sandbox_limits,
 )
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.errors import AwsError, UsageError
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.core.errors import AwsError, UsageError
 
 ACCOUNT = "111122223333"
 

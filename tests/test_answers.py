@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pinpoint_sandbox.answers import (
+from pinpoint_sandbox.core.errors import AnswersError, ExitCode, NoTerminalError, UsageError
+from pinpoint_sandbox.core.paths import saved_answers_path
+from pinpoint_sandbox.questionnaire.answers import (
     LAST,
     SmsAnswers,
     VoiceAnswers,
@@ -24,8 +26,6 @@ from pinpoint_sandbox.answers import (
     validate_answers,
     validate_field,
 )
-from pinpoint_sandbox.errors import AnswersError, ExitCode, NoTerminalError, UsageError
-from pinpoint_sandbox.paths import saved_answers_path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

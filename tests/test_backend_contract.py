@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from helpers import REPO, SMS_ANSWERS, account, scenario
-from pinpoint_sandbox.answers import load_answers_file, validate_answers
-from pinpoint_sandbox.aws import AwsAccount
+from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import (
     Backend,
@@ -24,10 +23,11 @@ from pinpoint_sandbox.backends.base import (
     RateLimited,
     Throttled,
 )
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.plan import Request, RunOptions, RunReport, run
-from pinpoint_sandbox.targets import RenderedCase, Target
+from pinpoint_sandbox.core.paths import ledger_path
+from pinpoint_sandbox.core.targets import RenderedCase, Target
+from pinpoint_sandbox.filing.plan import Request, RunOptions, RunReport, run
+from pinpoint_sandbox.ledger.store import Ledger
+from pinpoint_sandbox.questionnaire.answers import load_answers_file, validate_answers
 
 ACCOUNT = "111122223333"
 TOY_CASES: dict[Target, str] = {}  # the toy backend's "AWS"
@@ -198,8 +198,8 @@ def test_a_throttled_write_is_retried_then_filed(
 
 
 def test_the_registry_feeds_the_cli_batch_and_iam_policy() -> None:
-    from pinpoint_sandbox.batchfile import BatchRequest
-    from pinpoint_sandbox.iam_policy import build_policy
+    from pinpoint_sandbox.filing.batchfile import BatchRequest
+    from pinpoint_sandbox.filing.iam_policy import build_policy
 
     assert BatchRequest.model_validate({"channel": "sms", "backend": "support"}).backend
     assert build_policy("toy", False)["Statement"][0]["Sid"] == "PinpointSandboxPreflight"
@@ -222,7 +222,7 @@ def test_the_readme_lists_every_registered_backend() -> None:
 
 
 def test_existing_for_needs_only_the_account_and_target(simulator: Any) -> None:
-    from pinpoint_sandbox.preflight import existing_for
+    from pinpoint_sandbox.checks.preflight import existing_for
 
     tag = f"[pinpoint-sandbox sms us-west-2 {ACCOUNT}]"
     simulator(scenario([account(

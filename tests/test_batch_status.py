@@ -190,7 +190,7 @@ def test_aws_side_case_limit_stops_resumably_and_is_not_counted_as_filed(
     simulator: Any, tmp_path: Path
 ) -> None:
     """Cases this ledger never saw (another machine) still count at AWS."""
-    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.ledger.store import Ledger
 
     simulator(two_support_accounts())
     first = write_batch(tmp_path, [

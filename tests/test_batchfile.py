@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pinpoint_sandbox.answers import SmsAnswers, VoiceAnswers
-from pinpoint_sandbox.batchfile import load_batch, request_answers
-from pinpoint_sandbox.errors import AnswersError, UsageError
+from pinpoint_sandbox.core.errors import AnswersError, UsageError
+from pinpoint_sandbox.filing.batchfile import load_batch, request_answers
+from pinpoint_sandbox.questionnaire.answers import SmsAnswers, VoiceAnswers
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

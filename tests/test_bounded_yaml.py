@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from helpers import SMS_ANSWERS, cli
-from pinpoint_sandbox.answers import parse_set_options, show_value
-from pinpoint_sandbox.errors import UsageError
-from pinpoint_sandbox.yamlio import MAX_BYTES, MAX_NODES, load_yaml, read_yaml_file
+from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.yamlio import MAX_BYTES, MAX_NODES, load_yaml, read_yaml_file
+from pinpoint_sandbox.questionnaire.answers import parse_set_options, show_value
 
 LAUGHS = "\n".join(
     [

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers import SMS_ANSWERS, account, scenario
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.targets import Target
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.ledger.store import Ledger
 
 SCRIPT = Path(sys.executable).with_name("pinpoint-sandbox")
 ACCOUNT = "111122223333"

@@ -389,7 +389,7 @@ def test_no_empty_tables_and_a_dry_run_says_nothing_was_filed(isolated_env: Path
 
 
 def test_refile_what_changed_uses_question_words_and_cuts_between_words() -> None:
-    from pinpoint_sandbox.refile import CHANGE_CHARS, changes
+    from pinpoint_sandbox.filing.refile import CHANGE_CHARS, changes
 
     long = "Reply STOP to opt out. " * 20
     before = {"opt_in_process": "A form.", "message_templates": ["Hi"], "regions": ["x"]}
@@ -405,8 +405,8 @@ def test_refile_what_changed_uses_question_words_and_cuts_between_words() -> Non
 
 
 def test_questionnaire_messages_list_every_bad_item_in_words() -> None:
-    from pinpoint_sandbox.answers import validate_field
-    from pinpoint_sandbox.answers.model import coerce_field
+    from pinpoint_sandbox.questionnaire.answer_model import coerce_field
+    from pinpoint_sandbox.questionnaire.answers import validate_field
 
     problem = validate_field("sms", "destination_countries", ["XX", "US", "UK", "ZZ"])
     assert problem is not None and "[0]" not in problem and "[3]" not in problem
@@ -421,8 +421,8 @@ def test_status_lines_fit_any_width_and_never_cut_a_word() -> None:
     from rich.console import Console
 
     from pinpoint_sandbox.cli.status_view import status_lines
-    from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.tracker import TrackedTarget
+    from pinpoint_sandbox.core.targets import Target
+    from pinpoint_sandbox.tracking.tracker import TrackedTarget
 
     command = ("pinpoint-sandbox request sms -r ap-southeast-2 --simulate=organization "
                "--role-arn arn:aws:iam::999988887777:role/OrganizationAccountAccessRole "

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.render import render_case
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.filing.render import render_case
+from pinpoint_sandbox.ledger.store import Ledger
+from pinpoint_sandbox.ledger.writes import normalized
 from pinpoint_sandbox.simulator.lifecycle import advance
-from pinpoint_sandbox.targets import Target
-from pinpoint_sandbox.writes import normalized
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 TARGET = f"{ACCOUNT}/{REGION}/sms"
@@ -38,7 +38,7 @@ def _description() -> str:
     import yaml
 
     answers = {**yaml.safe_load(SMS_ANSWERS.read_text()), "regions": [REGION]}  # as filed
-    from pinpoint_sandbox.answers import validate_answers
+    from pinpoint_sandbox.questionnaire.answers import validate_answers
 
     data = validate_answers("sms", answers).model_dump(mode="json")
     return render_case(Target(ACCOUNT, REGION, "sms"), data).description
@@ -269,8 +269,8 @@ def test_support_and_manual_filings_say_where_the_description_is(
 
 
 def test_status_watch_delivers_while_it_polls(slow_case: Any) -> None:
-    from pinpoint_sandbox.aws import AwsAccount
-    from pinpoint_sandbox.tracker import Scope, select, watch
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.tracking.tracker import Scope, select, watch
 
     sim = slow_case
     assert _request().exit_code == 0
@@ -291,9 +291,9 @@ def test_status_watch_delivers_while_it_polls(slow_case: Any) -> None:
 
 
 def test_our_text_is_found_on_any_page_of_the_case(simulator: Any) -> None:
-    from pinpoint_sandbox.aws import AwsAccount
-    from pinpoint_sandbox.delivery import find_on_case
-    from pinpoint_sandbox.writes import digest
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.ledger.writes import digest
+    from pinpoint_sandbox.tracking.delivery import find_on_case
 
     ours = "Opt-in form: https://example.com/optin\r\n"  # AWS may store other line ends
     later = [{"body": f"AWS note {i}", "days_ago": 1 - i / 1000} for i in range(230)]

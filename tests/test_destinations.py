@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.destinations import country_rules, destination_readiness
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.checks.destinations import country_rules, destination_readiness
 
 
 def _answers(tmp_path: Path, countries: list[str]) -> Path:

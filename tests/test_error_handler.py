@@ -32,7 +32,7 @@ def test_unexpected_errors_are_one_line_and_one_json_document(
     monkeypatch: pytest.MonkeyPatch, exc: BaseException, words: str
 ) -> None:
     # An internal failure (not AWS): the lint rules themselves blow up.
-    monkeypatch.setattr("pinpoint_sandbox.lint.lint_answers", _explode(exc))
+    monkeypatch.setattr("pinpoint_sandbox.review.lint.lint_answers", _explode(exc))
     run = cli("lint", SMS_ANSWERS, "--output", "json")
     assert run.exit_code == 4, run
     [line] = run.stderr.splitlines()
@@ -44,7 +44,7 @@ def test_unexpected_errors_are_one_line_and_one_json_document(
 
 
 def test_interrupt_with_json_is_130_and_a_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pinpoint_sandbox.lint.lint_answers", _explode(KeyboardInterrupt()))
+    monkeypatch.setattr("pinpoint_sandbox.review.lint.lint_answers", _explode(KeyboardInterrupt()))
     run = cli("lint", SMS_ANSWERS, "-o", "json")
     assert run.exit_code == 130
     assert json.loads(run.stdout)["error"]["exit_code"] == 130

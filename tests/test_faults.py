@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.paths import ledger_path, manual_cases_dir
+from pinpoint_sandbox.core.paths import ledger_path, manual_cases_dir
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.ledger.store import Ledger
 from pinpoint_sandbox.simulator.scenario import Faults
-from pinpoint_sandbox.targets import Target
 
 ACCOUNT = "111122223333"
 FOUR = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from helpers import cli
-from pinpoint_sandbox.lint import RULE_IDS
-from pinpoint_sandbox.questions import i18n, load_questions
-from pinpoint_sandbox.render import case_labels
+from pinpoint_sandbox.filing.render import case_labels
+from pinpoint_sandbox.questionnaire import i18n
+from pinpoint_sandbox.questionnaire.questions import load_questions
+from pinpoint_sandbox.review.lint import RULE_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +132,7 @@ def test_the_questionnaire_speaks_french(monkeypatch: Any,
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from pinpoint_sandbox.questions import engine
+    from pinpoint_sandbox.cli import prompts as engine
 
     answers = yaml.safe_load((ROOT / "tests" / "review_corpus" / "good-sms-car-rental-es.yaml")
                              .read_text(encoding="utf-8"))["answers"]

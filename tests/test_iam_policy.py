@@ -11,8 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from pinpoint_sandbox.cli.iam_policy import register
-from pinpoint_sandbox.errors import UsageError
-from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
+from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.filing.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
 
 BACKENDS = ("auto", "service-quotas", "support", "manual")
 
@@ -161,7 +161,7 @@ def test_cli_rejects_unknown_backend() -> None:
 def test_policy_covers_every_call_the_tool_makes(simulator: Any) -> None:
     """Run the main jobs on the simulator; every AWS operation they sent must be granted."""
     from helpers import SMS_ANSWERS, VOICE_ANSWERS, cli
-    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE
+    from pinpoint_sandbox.filing.iam_policy import BOTOCORE_SERVICE
 
     sim = simulator("voice-ready")
     for args in (
@@ -186,7 +186,7 @@ def test_policy_covers_every_call_the_tool_makes(simulator: Any) -> None:
 def test_policy_covers_after_approval_calls(simulator: Any, tmp_path: Any) -> None:
     """status readiness, the destination checks and raise-spend: every call is granted."""
     from helpers import SMS_ANSWERS, cli
-    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE
+    from pinpoint_sandbox.filing.iam_policy import BOTOCORE_SERVICE
 
     sim = simulator("after-approval")
     for args in (
@@ -210,7 +210,7 @@ def test_every_spend_kind_in_botocore_has_its_setter_granted() -> None:
     model must map to a setter operation the policy grants."""
     import botocore.session
 
-    from pinpoint_sandbox.spend import setter_operation
+    from pinpoint_sandbox.checks.spend import setter_operation
 
     model = botocore.session.get_session().get_service_model("pinpoint-sms-voice-v2")
     kinds = model.shape_for("SpendLimitName").enum

@@ -10,16 +10,16 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from pinpoint_sandbox.answers import (
+from pinpoint_sandbox.cli import init as init_cli
+from pinpoint_sandbox.core.errors import ExitCode, UsageError
+from pinpoint_sandbox.questionnaire.answers import (
     answer_keys,
     load_answers_file,
     validate_answers,
     validate_field,
 )
-from pinpoint_sandbox.cli import init as init_cli
-from pinpoint_sandbox.errors import ExitCode, UsageError
-from pinpoint_sandbox.questions import load_questions
-from pinpoint_sandbox.skeleton import render_skeleton
+from pinpoint_sandbox.questionnaire.questions import load_questions
+from pinpoint_sandbox.questionnaire.skeleton import render_skeleton
 
 
 def app() -> typer.Typer:

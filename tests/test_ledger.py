@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pinpoint_sandbox.errors import Busy
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.targets import Target
+from pinpoint_sandbox.core.errors import Busy
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.ledger.store import Ledger
 
 T = Target("111122223333", "eu-west-1", "sms")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from helpers import cli
-from pinpoint_sandbox.lifecycle import (
+from pinpoint_sandbox.ledger.lifecycle import (
     is_from_aws,
     last_aws_message,
     question_text,

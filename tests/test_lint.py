@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pinpoint_sandbox.errors import UsageError
-from pinpoint_sandbox.lint import Finding, count_levels, lint_answers
+from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.review.lint import Finding, count_levels, lint_answers
 
 GOOD_OPT_IN = (
     "Customers opt in on the Acme Tools checkout web form by ticking a checkbox that is "
@@ -274,7 +274,7 @@ def test_transactional_words_that_look_promotional_pass(text: str) -> None:
 
 
 def test_ignore_waives_rules_and_unknown_ids_suggest() -> None:
-    from pinpoint_sandbox.lint import check_rule_ids, waived_rules
+    from pinpoint_sandbox.review.lint import check_rule_ids, waived_rules
 
     answers = good_sms(website_url="https://bit.ly/x", review={"ignore": ["website-shortener"]})
     assert "website-shortener" in rules(lint_answers("sms", answers))
@@ -459,7 +459,7 @@ def write_answers(tmp_path: Any, data: dict[str, Any], name: str = "answers.yaml
 def run_lint(*args: str) -> Any:
     from typer.testing import CliRunner
 
-    pytest.importorskip("pinpoint_sandbox.answers")
+    pytest.importorskip("pinpoint_sandbox.questionnaire.answers")
     return CliRunner().invoke(lint_app(), ["lint", *args])
 
 
@@ -527,8 +527,8 @@ def test_cli_mixed_keys_ask_for_channel(tmp_path: Any) -> None:
 def test_untouched_skeleton_is_not_ready_to_file(channel: str) -> None:
     import yaml
 
-    from pinpoint_sandbox.answers import to_data, validate_answers
-    from pinpoint_sandbox.skeleton import render_skeleton
+    from pinpoint_sandbox.questionnaire.answers import to_data, validate_answers
+    from pinpoint_sandbox.questionnaire.skeleton import render_skeleton
 
     skeleton = to_data(validate_answers(channel, yaml.safe_load(render_skeleton(channel))))
     findings = lint_answers(channel, skeleton)
@@ -560,7 +560,7 @@ def test_lookalike_domains_are_not_placeholders(url: str) -> None:
 
 
 def test_skeleton_texts_are_placeholders_even_reflowed() -> None:
-    from pinpoint_sandbox.questions import load_questions
+    from pinpoint_sandbox.questionnaire.questions import load_questions
 
     example = {q.key: q.example for q in load_questions("sms")}
     reflowed = "\n".join(example["use_case_description"].split(" "))

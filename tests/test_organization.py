@@ -228,8 +228,8 @@ def test_not_an_organization_is_one_clear_line(simulator: Any, tmp_path: Path) -
 
 
 def test_support_slot_index_sees_new_filings(tmp_path: Path) -> None:
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.core.targets import Target
+    from pinpoint_sandbox.ledger.store import Ledger
 
     ledger = Ledger(tmp_path / "ledger.jsonl")
     hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
@@ -244,7 +244,7 @@ def test_support_slot_index_sees_new_filings(tmp_path: Path) -> None:
 
 
 def test_iam_policy_covers_the_organization_calls(simulator: Any, tmp_path: Path) -> None:
-    from pinpoint_sandbox.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
+    from pinpoint_sandbox.filing.iam_policy import BOTOCORE_SERVICE, build_policy, policy_actions
 
     sim = simulator(org_scenario(member(1, tags={"env": "prod"}, ou=CHILD)))
     run = cli("batch", batch(tmp_path), "--organization", "--ou", PARENT, "--tag", "env=prod",
@@ -262,9 +262,9 @@ def test_iam_policy_covers_the_organization_calls(simulator: Any, tmp_path: Path
 
 
 def test_progress_counts_failures_and_accounts_done() -> None:
+    from pinpoint_sandbox.checks.preflight import TargetPlan
     from pinpoint_sandbox.cli.output import _ProgressCounts
-    from pinpoint_sandbox.preflight import TargetPlan
-    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.core.targets import Target
 
     def plan(account: str, failed: bool = False) -> TargetPlan:
         p = TargetPlan(Target(account, "eu-west-1", "sms"), None, None, "auto")  # type: ignore[arg-type]
@@ -396,7 +396,7 @@ def test_sessions_are_refreshed_before_expiry_not_on_every_call(
 
     import botocore.credentials
 
-    from pinpoint_sandbox.aws import SMS_VOICE, AwsAccount
+    from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount
 
     sim = simulator(org_scenario(member(1)))
     account = AwsAccount(role_arn="arn:aws:iam::100000000001:role/OrganizationAccountAccessRole",
@@ -435,7 +435,7 @@ def test_govcloud_organization_is_listed_and_entered_in_govcloud(
 
 
 def test_management_account_known_without_account_arns() -> None:
-    from pinpoint_sandbox.organization import Member, _management_id
+    from pinpoint_sandbox.aws.organizations import Member, _management_id
 
     class Caller:
         def global_region(self, service: str) -> str:

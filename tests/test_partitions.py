@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.regions import (
+from pinpoint_sandbox.aws.regions import (
     caller_regions,
     choice_regions,
     is_opt_in,
@@ -84,7 +84,7 @@ def test_govcloud_caller_gets_its_partition_and_refuses_commercial(simulator: An
     assert run.exit_code == 0, run
     assert [row["region"] for row in run.json["regions"]] == ["us-gov-east-1", "us-gov-west-1"]
     # A caller the endpoint does not refuse (as a test server may): its ARN says aws-us-gov.
-    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.aws.session import AwsAccount
 
     acct = AwsAccount()
     with pytest.raises(Exception, match="partition aws-us-gov"):
@@ -163,7 +163,7 @@ def test_scenario_cannot_disable_a_default_region() -> None:
 def test_global_services_sign_for_their_partition(partition: str, support: str,
                                                   organizations: str, iam: str,
                                                   sts: str) -> None:
-    from pinpoint_sandbox.regions import global_region
+    from pinpoint_sandbox.aws.regions import global_region
 
     assert global_region("support", partition) == support
     assert global_region("organizations", partition) == organizations
@@ -173,7 +173,7 @@ def test_global_services_sign_for_their_partition(partition: str, support: str,
 
 def test_console_hosts_per_partition() -> None:
     from pinpoint_sandbox.backends.manual import create_case_url
-    from pinpoint_sandbox.tracker import case_link
+    from pinpoint_sandbox.tracking.tracker import case_link
 
     assert create_case_url("us-gov-west-1").startswith("https://console.amazonaws-us-gov.com/")
     assert create_case_url("cn-north-1").startswith("https://console.amazonaws.cn/")

@@ -18,7 +18,9 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from pinpoint_sandbox.answers import (
+from pinpoint_sandbox.cli import prompts as engine
+from pinpoint_sandbox.core.errors import ExitCode, Interrupted, NoTerminalError
+from pinpoint_sandbox.questionnaire.answers import (
     ANSWER_MODELS,
     SETTING_KEYS,
     SmsAnswers,
@@ -29,8 +31,7 @@ from pinpoint_sandbox.answers import (
     validate_answers,
     validate_field,
 )
-from pinpoint_sandbox.errors import ExitCode, Interrupted, NoTerminalError
-from pinpoint_sandbox.questions import Condition, Question, engine, load_questions
+from pinpoint_sandbox.questionnaire.questions import Condition, Question, load_questions
 
 ENTER, DOWN, SPACE = "\r", "\x1b[B", " "
 FINISH = "\x1b\r"  # Esc, Enter: submits a multiline (long_text) prompt
@@ -286,7 +287,7 @@ def test_resolve_answers_interactive_prompts_only_the_rest(
 
 
 def test_resolve_answers_interactive_rejects_bad_given_values_first(keys: PipeInput) -> None:
-    from pinpoint_sandbox.errors import AnswersError
+    from pinpoint_sandbox.core.errors import AnswersError
 
     with pytest.raises(AnswersError, match="--set: website_url: must start with https://"):
         resolve_answers("sms", sets=["website_url=http://x.com"], ask=engine.ask_missing)

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from pinpoint_sandbox.errors import UsageError
-from pinpoint_sandbox.render import (
+from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.filing.render import (
     SUBJECT_LIMIT,
     SUPPORT_BODY_LIMIT,
     packaged_templates_dir,
     render_case,
     template_names,
 )
-from pinpoint_sandbox.targets import Target
 
 SMS_TARGET = Target("111122223333", "eu-west-1", "sms")
 VOICE_TARGET = Target("111122223333", "us-east-1", "voice")
@@ -280,7 +280,7 @@ def test_template_names_rejects_unknown_channel() -> None:
 def test_renders_validated_answers_with_optional_keys_left_out(
     target: Target, answers: dict[str, Any]
 ) -> None:
-    module = pytest.importorskip("pinpoint_sandbox.answers")
+    module = pytest.importorskip("pinpoint_sandbox.questionnaire.answers")
     data = {k: v for k, v in answers.items() if v is not None}
     validated = module.to_data(module.validate_answers(target.channel, data))
     case = render_case(target, validated)
@@ -397,7 +397,7 @@ def test_legacy_md_override_name_still_works(tmp_path: Path) -> None:
 
 
 def test_environment_is_built_once_per_templates_dir(tmp_path: Path) -> None:
-    from pinpoint_sandbox.render import environment
+    from pinpoint_sandbox.filing.render import environment
 
     assert environment(None) is environment(None)
     assert environment(tmp_path) is environment(tmp_path)
@@ -429,7 +429,7 @@ def test_template_bombs_are_one_usage_line(tmp_path: Path, body: str) -> None:
 def test_saved_multi_line_answers_load_back_as_typed() -> None:
     import yaml
 
-    from pinpoint_sandbox.answers import dump_yaml
+    from pinpoint_sandbox.questionnaire.answers import dump_yaml
 
     typed = {
         "opt_in_process": "Line one.\nLine two, indented below:\n  - a checkbox\n",

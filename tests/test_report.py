@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.report import ReportRow, render_report
+from pinpoint_sandbox.tracking.report import ReportRow, render_report
 
 # Anything that would make the page fetch from the network.
 EXTERNAL = [
@@ -123,7 +123,7 @@ def test_report_renders_in_a_real_headless_browser(simulator: Any, tmp_path: Pat
 
 
 def test_rows_from_another_status_source_keep_their_own_next_step() -> None:
-    from pinpoint_sandbox.report import with_readiness
+    from pinpoint_sandbox.tracking.report import with_readiness
 
     row = ReportRow("111122223333", "eu-west-1", "sms", "needs_reply", age_s=7200,
                     case_id="case-1", last_message="Please describe your opt-in process.",

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.targets import Target
+from pinpoint_sandbox.core.paths import ledger_path
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.ledger.store import Ledger
 
 ACCOUNT = "111122223333"
 REGIONS = ["-r", "us-east-1", "-r", "eu-west-1"]
@@ -372,7 +372,7 @@ def test_pinned_quota_code_must_be_this_channels_production_access(
 
 
 def test_an_answers_file_is_never_mixed_with_saved_answers(simulator: Any, tmp_path: Path) -> None:
-    from pinpoint_sandbox.answers import save_answers
+    from pinpoint_sandbox.questionnaire.answers import save_answers
 
     simulator("fresh-sandbox")
     save_answers("sms", {"spend_limit_usd": 12, "contact_emails": ["old@other-brand.test"]})
@@ -420,9 +420,9 @@ def test_a_case_filed_by_another_run_meanwhile_is_not_filed_again(simulator: Any
     """Another machine files between our preflight and our write: the last look catches it."""
     import boto3
 
-    from pinpoint_sandbox.answers import load_answers_file, validate_answers
-    from pinpoint_sandbox.aws import AwsAccount
-    from pinpoint_sandbox.plan import Request, RunOptions, SilentReporter, run
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.filing.plan import Request, RunOptions, SilentReporter, run
+    from pinpoint_sandbox.questionnaire.answers import load_answers_file, validate_answers
 
     sim = simulator(scenario([account(plan="business", quotas=False)]))
 

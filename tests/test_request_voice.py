@@ -133,9 +133,9 @@ def test_send_test_call_is_sent_once_across_reruns(simulator: Any) -> None:
 
 def test_declining_the_confirmation_files_nothing_and_exits_0(simulator: Any) -> None:
     """Library level: a Reporter that says no (the CLI's prompt is covered under tmux)."""
-    from pinpoint_sandbox.answers import load_answers_file, validate_answers
-    from pinpoint_sandbox.aws import AwsAccount
-    from pinpoint_sandbox.plan import Request, RunOptions, SilentReporter, run
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.filing.plan import Request, RunOptions, SilentReporter, run
+    from pinpoint_sandbox.questionnaire.answers import load_answers_file, validate_answers
 
     sim = simulator("voice-ready")
     answers = validate_answers("voice", {**load_answers_file(VOICE_ANSWERS),

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pinpoint_sandbox.answers import validate_answers
-from pinpoint_sandbox.lint import RULE_IDS, lint_answers
+from pinpoint_sandbox.questionnaire.answers import validate_answers
+from pinpoint_sandbox.review.lint import RULE_IDS, lint_answers
 
 CORPUS = Path(__file__).parent / "review_corpus"
 DEVELOPMENT = sorted(CORPUS.glob("*.yaml"))

@@ -24,7 +24,10 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.answers import (
+from pinpoint_sandbox.cli import prompts as engine
+from pinpoint_sandbox.core.errors import AnswersError
+from pinpoint_sandbox.core.paths import answers_history_dir, saved_answers_path
+from pinpoint_sandbox.questionnaire.answers import (
     HISTORY_SIZE,
     answers_history,
     load_saved_answers,
@@ -32,9 +35,6 @@ from pinpoint_sandbox.answers import (
     save_answers,
     saved_answers,
 )
-from pinpoint_sandbox.errors import AnswersError
-from pinpoint_sandbox.paths import answers_history_dir, saved_answers_path
-from pinpoint_sandbox.questions import engine
 
 ENTER = "\r"
 
@@ -231,9 +231,9 @@ def test_manual_case_files_are_private(simulator: Any) -> None:
 
 def test_importing_answers_does_not_import_the_questionnaire_engine() -> None:
     code = (
-        "import sys, pinpoint_sandbox.answers\n"
+        "import sys, pinpoint_sandbox.questionnaire.answers\n"
         "print(sorted(m for m in sys.modules if m in "
-        "('pinpoint_sandbox.questions.engine', 'questionary', 'prompt_toolkit', 'boto3')))"
+        "('pinpoint_sandbox.cli.prompts', 'questionary', 'prompt_toolkit', 'boto3')))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -10,8 +10,8 @@ from typing import Any
 import botocore
 
 from helpers import account, cli, scenario
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.spend import read_spend, setter_operation
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.checks.spend import read_spend, setter_operation
 
 APPROVED = {
     "tier": "PRODUCTION",

@@ -261,7 +261,7 @@ def test_watch_ctrl_c_exits_130(filed: tuple[Any, Path], monkeypatch: pytest.Mon
     def interrupted(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pinpoint_sandbox.tracker.time.sleep", interrupted)
+    monkeypatch.setattr("pinpoint_sandbox.tracking.tracker.time.sleep", interrupted)
     run = cli("status", "--batch", batch, "--watch", "1")
     assert run.exit_code == 130, run
     assert "Stopped watching" in run.stderr
@@ -270,8 +270,8 @@ def test_watch_ctrl_c_exits_130(filed: tuple[Any, Path], monkeypatch: pytest.Mon
 def test_poll_interval_has_jitter_and_keeps_under_aws_read_rates() -> None:
     import random
 
-    from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.tracker import (
+    from pinpoint_sandbox.core.targets import Target
+    from pinpoint_sandbox.tracking.tracker import (
         READS_PER_SECOND,
         READS_PER_TARGET,
         TrackedTarget,
@@ -495,9 +495,9 @@ def test_communications_in_any_order_and_small_pages(simulator: Any, order: str)
 
 def _answers_with_body(path: Path, target_chars: int) -> Path:
     """An answers file whose rendered SMS body for HUB/eu-west-1 is `target_chars` long."""
-    from pinpoint_sandbox.answers.model import validate_answers
-    from pinpoint_sandbox.render import render_case
-    from pinpoint_sandbox.targets import Target
+    from pinpoint_sandbox.core.targets import Target
+    from pinpoint_sandbox.filing.render import render_case
+    from pinpoint_sandbox.questionnaire.answer_model import validate_answers
 
     data = yaml.safe_load(SMS_ANSWERS.read_text())
     data.update(use_case_description="u" * 3000, regions=["eu-west-1"])

@@ -124,7 +124,7 @@ def test_one_bad_ledger_line_hides_nothing_else(
 
 
 def test_ledger_lines_are_validated_with_bounds() -> None:
-    from pinpoint_sandbox.ledger_lines import MAX_DEPTH, parse_line
+    from pinpoint_sandbox.ledger.lines import MAX_DEPTH, parse_line
 
     ok = {"v": 1, "type": "intent", "id": "a1", "time": "2026-12-01T00:00:00+00:00",
           "target": {"account_id": ACCOUNT, "region": "eu-west-1", "channel": "sms"},
@@ -192,7 +192,7 @@ def test_a_full_disk_during_the_intent_line_sends_nothing_then_files_once(
     said = [line for line in (run.stdout + run.stderr).splitlines() if "ledger" in line]
     assert len(said) == 1 and "No space left" in said[0], run
     assert b'{"' in ledger.read_bytes()  # the torn start of the intent is there ...
-    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.ledger.store import Ledger
 
     assert Ledger(ledger).histories() == {}  # ... and counts for nothing
     assert "Warning" not in run.stderr  # this run said why already: no second line
@@ -212,7 +212,7 @@ def test_an_intent_write_that_fails_stops_that_target_only_before_its_call(
     the intent line, then ENOSPC; every target is still reported."""
     import errno
 
-    import pinpoint_sandbox.ledger as ledger_module
+    import pinpoint_sandbox.ledger.store as ledger_module
 
     sim = simulator("fresh-sandbox")
     ledger = tmp_path / "ledger.jsonl"
@@ -331,7 +331,7 @@ def test_html_write_failure_after_the_reads_is_still_one_json(
     """The directory fills between the check and the write: exit 2, one JSON document."""
     import errno
 
-    import pinpoint_sandbox.safeio as safeio
+    import pinpoint_sandbox.core.safeio as safeio
 
     simulator("fresh-sandbox")
     real_replace = os.replace
@@ -512,7 +512,7 @@ def test_refile_never_acts_on_a_cached_denial_when_aws_cannot_be_read(
 
 
 def test_a_ledger_region_unknown_to_aws_is_never_used() -> None:
-    from pinpoint_sandbox.ledger_lines import parse_line
+    from pinpoint_sandbox.ledger.lines import parse_line
 
     line = {"v": 1, "type": "intent", "id": "a1", "time": "2026-12-01T00:00:00+00:00",
             "target": {"account_id": ACCOUNT, "region": "xx-evil-1", "channel": "sms"},
@@ -538,7 +538,7 @@ def test_init_never_writes_through_a_link_or_into_a_device(tmp_path: Path) -> No
 
 
 def test_saved_answers_at_0644_are_0600_after_a_rewrite(tmp_path: Path) -> None:
-    from pinpoint_sandbox.paths import write_private
+    from pinpoint_sandbox.core.paths import write_private
 
     (tmp_path / "out").mkdir()
     path = tmp_path / "out" / "answers.yaml"
@@ -589,7 +589,7 @@ def test_status_on_a_ledger_that_cannot_be_written_injected(
     """The read-only state dir without root: opening the ledger for appending fails."""
     import errno
 
-    import pinpoint_sandbox.ledger as ledger_module
+    import pinpoint_sandbox.ledger.store as ledger_module
 
     sim = simulator("fresh-sandbox")
     ledger = tmp_path / "ledger.jsonl"
@@ -663,8 +663,8 @@ def test_status_on_a_terminal_with_no_color_prints_no_escape_at_all(
 
 
 def test_a_huge_ledger_line_is_read_with_a_bound(tmp_path: Path) -> None:
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.ledger_lines import MAX_LINE_BYTES
+    from pinpoint_sandbox.ledger.lines import MAX_LINE_BYTES
+    from pinpoint_sandbox.ledger.store import Ledger
 
     good = {"v": 1, "type": "intent", "id": "a1", "time": "2026-12-01T00:00:00+00:00",
             "target": {"account_id": ACCOUNT, "region": "eu-west-1", "channel": "sms"},
@@ -702,7 +702,7 @@ def test_throttled_tag_reads_in_check_and_batch_stay_with_their_accounts(
 def test_tracked_write_lines_are_valid_ledger_lines() -> None:
     """Delivery, reply and spend writes share the filing's intent/outcome lines with a
     `step`: they pass validation (their outcome has no backend; `done` is their status)."""
-    from pinpoint_sandbox.ledger_lines import parse_line
+    from pinpoint_sandbox.ledger.lines import parse_line
 
     base = {"v": 1, "id": "0f" * 16, "time": "2026-12-01T00:00:00+00:00",
             "target": {"account_id": ACCOUNT, "region": "eu-west-1", "channel": "sms"},

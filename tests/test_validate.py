@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers import SMS_ANSWERS, account, cli, scenario
-from pinpoint_sandbox.answers import load_answers_file
+from pinpoint_sandbox.questionnaire.answers import load_answers_file
 
 ACCOUNT = "111122223333"
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.errors import AwsError, PrerequisiteError, UsageError
-from pinpoint_sandbox.voice_call import (
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.checks.voice_call import (
     check_destination_verified,
     pick_origination,
     send_test_call,
     validate_e164,
 )
-from pinpoint_sandbox.voice_evidence import voice_evidence
+from pinpoint_sandbox.checks.voice_evidence import voice_evidence
+from pinpoint_sandbox.core.errors import AwsError, PrerequisiteError, UsageError
 
 ACCOUNT = "111122223333"
 VERIFIED = "+14255550101"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from helpers import cli
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.voice_evidence import VoiceEvidence, voice_available, voice_evidence
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.checks.voice_evidence import VoiceEvidence, voice_available, voice_evidence
 
 ACCOUNT = "111122223333"
 
@@ -229,7 +229,7 @@ def _event(detail: dict[str, Any] | str | None) -> dict[str, Any]:
 
 def test_dry_run_and_refused_calls_are_not_sends() -> None:
     # The filter on the event shape alone (the simulator logs both kinds too, tested below).
-    from pinpoint_sandbox.voice_evidence import _is_real_send
+    from pinpoint_sandbox.checks.voice_evidence import _is_real_send
 
     assert _is_real_send(_event({"requestParameters": {"destinationPhoneNumber": "+1"}}))
     assert _is_real_send(_event(None))  # no detail: trust the event name

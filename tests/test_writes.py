@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from pinpoint_sandbox.backends.base import WriteOutcomeUnknown, WriteRefused
-from pinpoint_sandbox.errors import AwsError
-from pinpoint_sandbox.ledger import Ledger
-from pinpoint_sandbox.targets import Target
-from pinpoint_sandbox.writes import TrackedWrite, digest, once
+from pinpoint_sandbox.core.errors import AwsError
+from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.ledger.store import Ledger
+from pinpoint_sandbox.ledger.writes import TrackedWrite, digest, once
 
 TARGET = Target("111122223333", "eu-west-1", "sms")
 

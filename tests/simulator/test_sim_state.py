@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 from pinpoint_sandbox.simulator import (
     WRITE_OPERATIONS,
     ScenarioError,

@@ -16,13 +16,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pinpoint_sandbox import aws
-from pinpoint_sandbox.aws import AwsAccount
-from pinpoint_sandbox.targets import RenderedCase, Target
+from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.core.targets import RenderedCase, Target
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.ledger import Entry, Ledger
-    from pinpoint_sandbox.lifecycle import AwsView
+    from pinpoint_sandbox.ledger.lifecycle import AwsView
+    from pinpoint_sandbox.ledger.store import Entry, Ledger
 
 FiledStatus = Literal["filed", "awaiting_user"]
 # (Sid, IAM actions) granted with Resource "*"; or a complete statement (e.g. with a Condition).

@@ -10,17 +10,17 @@ import re
 from pathlib import Path
 
 from pinpoint_sandbox.backends.base import Backend, Existing, Filed, FilingContext
-from pinpoint_sandbox.ledger import Entry
-from pinpoint_sandbox.lifecycle import AwsView
-from pinpoint_sandbox.paths import manual_cases_dir, write_private
-from pinpoint_sandbox.targets import RenderedCase, Target
+from pinpoint_sandbox.core.paths import manual_cases_dir, write_private
+from pinpoint_sandbox.core.targets import RenderedCase, Target
+from pinpoint_sandbox.ledger.lifecycle import AwsView
+from pinpoint_sandbox.ledger.store import Entry
 
 CREATE_PATH = "support/home#/case/create?issueType=service-limit-increase"
 
 
 def create_case_url(region: str) -> str:
     """The Support Center's "create case" form on the console of the region's partition."""
-    from pinpoint_sandbox.regions import console_url, partition_of
+    from pinpoint_sandbox.aws.regions import console_url, partition_of
 
     return console_url(partition_of(region), CREATE_PATH)
 
@@ -85,7 +85,7 @@ class ManualBackend(Backend):
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """Awaiting the user until `record TARGET --case-id ID`; then followed like a case."""
         from pinpoint_sandbox.backends.support import follow_case, last_reply_time
-        from pinpoint_sandbox.lifecycle import now_iso
+        from pinpoint_sandbox.ledger.lifecycle import now_iso
 
         if not entry.case_id:
             return AwsView("awaiting_you", read_at=now_iso())

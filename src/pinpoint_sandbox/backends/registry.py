@@ -13,7 +13,7 @@ from pinpoint_sandbox.backends.base import Backend, FilingContext
 from pinpoint_sandbox.backends.manual import ManualBackend
 from pinpoint_sandbox.backends.service_quotas import ServiceQuotasBackend
 from pinpoint_sandbox.backends.support import SupportBackend
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 
 AUTO = "auto"
 AUTO_SUMMARY = "picks per region: the first of the backends below that can file"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pinpoint_sandbox import aws
-from pinpoint_sandbox.aws import SERVICE_QUOTAS, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount, error_code, error_message
 from pinpoint_sandbox.backends.base import (
     AlreadyExists,
     Backend,
@@ -24,10 +24,10 @@ from pinpoint_sandbox.backends.base import (
     classify_write_error,
 )
 from pinpoint_sandbox.backends.manual import write_case_file
-from pinpoint_sandbox.errors import AwsError, UsageError
-from pinpoint_sandbox.ledger import Entry
-from pinpoint_sandbox.lifecycle import AwsView
-from pinpoint_sandbox.targets import Channel, RenderedCase
+from pinpoint_sandbox.core.errors import AwsError, UsageError
+from pinpoint_sandbox.core.targets import Channel, RenderedCase
+from pinpoint_sandbox.ledger.lifecycle import AwsView
+from pinpoint_sandbox.ledger.store import Entry
 
 OPEN_STATUSES = ("PENDING", "CASE_OPENED")
 # End User Messaging is `sms-voice`; older accounts may list its quotas under Pinpoint.
@@ -391,7 +391,7 @@ class ServiceQuotasBackend(Backend):
         from botocore.exceptions import BotoCoreError, ClientError
 
         from pinpoint_sandbox.backends.support import follow_case, last_reply_time
-        from pinpoint_sandbox.lifecycle import now_iso, state_from_quota
+        from pinpoint_sandbox.ledger.lifecycle import now_iso, state_from_quota
 
         if not entry.request_id:
             if entry.case_id:
@@ -423,7 +423,7 @@ def _denial_reason(ctx: FilingContext, case_id: str) -> str | None:
     """AWS's newest message on a denied request's case; None when the case cannot be read
     (a Basic plan has no Support API: the denial stands without its reason)."""
     from pinpoint_sandbox.backends.support import CaseUnreadable, read_case
-    from pinpoint_sandbox.lifecycle import clip_message, last_aws_message
+    from pinpoint_sandbox.ledger.lifecycle import clip_message, last_aws_message
 
     try:
         _status, communications, more = read_case(ctx.account, case_id)

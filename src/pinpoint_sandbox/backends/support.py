@@ -17,8 +17,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox import aws
-from pinpoint_sandbox.aws import SUPPORT, SUPPORT_REGION, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.session import (
+    SUPPORT,
+    SUPPORT_REGION,
+    AwsAccount,
+    error_code,
+    error_message,
+)
 from pinpoint_sandbox.backends.base import (
     Backend,
     Existing,
@@ -29,13 +35,13 @@ from pinpoint_sandbox.backends.base import (
     WriteRefused,
     classify_write_error,
 )
-from pinpoint_sandbox.errors import AwsError
-from pinpoint_sandbox.ledger import Entry
-from pinpoint_sandbox.lifecycle import AwsView
-from pinpoint_sandbox.targets import Channel, RenderedCase, Target
+from pinpoint_sandbox.core.errors import AwsError
+from pinpoint_sandbox.core.targets import Channel, RenderedCase, Target
+from pinpoint_sandbox.ledger.lifecycle import AwsView
+from pinpoint_sandbox.ledger.store import Entry
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.ledger import Ledger
+    from pinpoint_sandbox.ledger.store import Ledger
 
 LIMIT_SERVICE_CODE = "service-limit-increase"
 ISSUE_TYPE = "service-limit-increase"  # what AWS-authored quota tooling sends
@@ -299,7 +305,7 @@ class SupportBackend(Backend):
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """DescribeCases + DescribeCommunications on the case this target's request opened."""
-        from pinpoint_sandbox.lifecycle import now_iso
+        from pinpoint_sandbox.ledger.lifecycle import now_iso
 
         if not entry.case_id:
             return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
@@ -321,7 +327,7 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
     """(case status, newest communications first, more pages exist). Read-only."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pinpoint_sandbox.aws import error_code
+    from pinpoint_sandbox.aws.session import error_code
 
     client = account.client(SUPPORT, SUPPORT_REGION)
     try:
@@ -349,7 +355,7 @@ def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str
     reason than the plan (which DescribeCases would have shown already)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from pinpoint_sandbox.aws import communication_pages
+    from pinpoint_sandbox.aws.session import communication_pages
 
     found: list[dict[str, Any]] = []
     token: str | None = None
@@ -368,7 +374,7 @@ def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str
 
 def newest_first(communications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """By timeCreated, never by position in AWS's answer; unparsable times last."""
-    from pinpoint_sandbox.lifecycle import parse_time
+    from pinpoint_sandbox.ledger.lifecycle import parse_time
 
     floor = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(communications, key=lambda c: parse_time(c.get("timeCreated")) or floor,
@@ -380,7 +386,7 @@ def follow_case(
     quota_status: str | None = None, replied_at: str | None = None,
 ) -> AwsView:
     """A case's state while the tier is sandbox; a Basic plan gets `open` and a note."""
-    from pinpoint_sandbox.lifecycle import now_iso, question_text, state_from_case
+    from pinpoint_sandbox.ledger.lifecycle import now_iso, question_text, state_from_case
 
     try:
         status, communications, more = read_case(account, case_id)

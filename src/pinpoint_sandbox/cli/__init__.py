@@ -22,7 +22,7 @@ from pinpoint_sandbox import __version__
 from pinpoint_sandbox.cli import helpwords
 from pinpoint_sandbox.cli.failures import describe_unexpected, one_line, redact
 from pinpoint_sandbox.cli.inert import clean
-from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
+from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 
 DEBUG = {"on": False}
 helpwords.install()
@@ -208,7 +208,7 @@ def _root(
     ] = None,
 ) -> None:
     DEBUG["on"] = debug
-    from pinpoint_sandbox.paths import SIMULATED
+    from pinpoint_sandbox.core.paths import SIMULATED
 
     SIMULATED.clear()  # each command starts outside the simulator (several run in one process)
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from pinpoint_sandbox.aws.regions import require_one_partition
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
 from pinpoint_sandbox.cli.request import checked_ignores, review_answers
-from pinpoint_sandbox.regions import require_one_partition
 
 
 def batch(
@@ -41,8 +41,8 @@ def batch(
     ignore: common.IgnoreOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
-    from pinpoint_sandbox.batchfile import load_batch, request_answers
-    from pinpoint_sandbox.plan import RunOptions, run
+    from pinpoint_sandbox.filing.batchfile import load_batch, request_answers
+    from pinpoint_sandbox.filing.plan import RunOptions, run
 
     flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
@@ -93,7 +93,7 @@ def _requests(
 ) -> tuple[list[Any], Any]:
     """One Request per batch entry; with an organization selection, fanned out across its
     accounts (the FanOut is returned too, None without a selection)."""
-    from pinpoint_sandbox.plan import Request
+    from pinpoint_sandbox.filing.plan import Request
 
     requests = []
     for index, item in enumerate(spec.requests):
@@ -109,7 +109,7 @@ def _requests(
         )
     if selection is None:
         return requests, None
-    from pinpoint_sandbox.organization import fan_out
+    from pinpoint_sandbox.aws.organizations import fan_out
 
     block = spec.organization
     fan = fan_out(requests, selection, channels=block.channels if block else (),

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.answers import answers_for_check
-from pinpoint_sandbox.check_answers import case_answers
+from pinpoint_sandbox.aws.regions import parse_regions
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
-from pinpoint_sandbox.plan import Request, RunOptions, check_report
-from pinpoint_sandbox.plan import check as run_check
-from pinpoint_sandbox.regions import parse_regions
+from pinpoint_sandbox.filing.plan import Request, RunOptions, check_report
+from pinpoint_sandbox.filing.plan import check as run_check
+from pinpoint_sandbox.questionnaire.answers import answers_for_check
+from pinpoint_sandbox.questionnaire.check_answers import case_answers
 
 
 def check(
@@ -54,7 +54,7 @@ def check(
     requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None
     if selection is not None:
-        from pinpoint_sandbox.organization import fan_out
+        from pinpoint_sandbox.aws.organizations import fan_out
 
         fan = fan_out(requests, selection)
         requests = fan.requests

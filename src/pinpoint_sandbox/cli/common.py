@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pinpoint_sandbox.backends import registry
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 
 
 class OutputFormat(StrEnum):
@@ -140,7 +140,7 @@ def start_simulator(simulate: str | None) -> None:
     """Start the in-process simulator when --simulate was given; it sets boto3's env vars."""
     if simulate is None:
         return
-    from pinpoint_sandbox.paths import SIMULATED
+    from pinpoint_sandbox.core.paths import SIMULATED
 
     if SIMULATED.get("source"):
         return  # already started by this command (e.g. before its questions)
@@ -185,7 +185,7 @@ def validate_file_option(path: Path | None, flag: str, *, writes: bool = True) -
 def validate_output_file(path: Path | None, flag: str) -> Path | None:
     """A file the tool writes whole (--html, --save-answers): not the terminal, a directory,
     a symbolic link or a device; in a place that can hold it (safeio.check_output_file)."""
-    from pinpoint_sandbox.safeio import check_output_file
+    from pinpoint_sandbox.core.safeio import check_output_file
 
     return check_output_file(path, flag)
 
@@ -194,7 +194,7 @@ def validate_templates_dir(path: Path | None) -> Path | None:
     if path is not None and not path.is_dir():
         raise UsageError(f"--templates-dir {path} is not a directory.")
     if path is not None:
-        from pinpoint_sandbox.render import check_templates_dir
+        from pinpoint_sandbox.filing.render import check_templates_dir
 
         check_templates_dir(path)  # a misnamed override is caught before any AWS call
     return path
@@ -205,7 +205,7 @@ ROLE_ARN = re.compile(r"arn:aws[a-z-]{0,20}:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_
 
 
 def account_for(profile: str | None, role_arn: str | None = None) -> Any:
-    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.cli.failures import environment_problem
 
     problem = environment_problem()  # e.g. a malformed AWS_ENDPOINT_URL: exit 2, before calls
@@ -226,7 +226,7 @@ def default_regions(profile: str | None) -> list[str]:
     if region:
         return [region]
     try:
-        from pinpoint_sandbox.aws import AwsAccount
+        from pinpoint_sandbox.aws.session import AwsAccount
 
         found = AwsAccount(profile=profile).default_region()
     except Exception:
@@ -303,7 +303,7 @@ def organization_selection(
 ) -> Any:
     """The organization selection from flags (which beat the batch file's `organization:`
     block), or None when neither asks for one. Bad values are usage errors (exit 2)."""
-    from pinpoint_sandbox.organization import make_selection
+    from pinpoint_sandbox.aws.organizations import make_selection
 
     if not enabled and block is None:
         given = [name for name, value in (
@@ -339,7 +339,7 @@ def organization_options(
 
 
 def set_concurrency(value: int | None) -> None:
-    from pinpoint_sandbox.aws import set_max_concurrency
+    from pinpoint_sandbox.aws.session import set_max_concurrency
 
     if value is not None:
         set_max_concurrency(value)
@@ -356,7 +356,7 @@ def report_unused(unused: list[Any]) -> None:
 
 def organization_exit(code: int, fan: Any) -> int:
     """An account that could not be entered makes an otherwise clean run partial (5)."""
-    from pinpoint_sandbox.errors import ExitCode
+    from pinpoint_sandbox.core.errors import ExitCode
 
     if fan is not None and fan.unreachable and code in (0, int(ExitCode.PREREQUISITE)):
         return int(ExitCode.PARTIAL)

@@ -27,9 +27,9 @@ def doctor(
     simulate: common.SimulateOpt = None,
 ) -> None:
     """Check the account, partition, endpoints, plan, quotas and permissions (reads only)."""
-    from pinpoint_sandbox.doctor import run_doctor
-    from pinpoint_sandbox.errors import UsageError
-    from pinpoint_sandbox.regions import parse_regions
+    from pinpoint_sandbox.aws.regions import parse_regions
+    from pinpoint_sandbox.checks.doctor import run_doctor
+    from pinpoint_sandbox.core.errors import UsageError
 
     regions = parse_regions(region or [])
     common.start_simulator(simulate)

@@ -11,7 +11,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from pinpoint_sandbox.errors import ExitCode
+from pinpoint_sandbox.core.errors import ExitCode
 
 MAX_LINE = 400
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -105,8 +105,8 @@ def environment_problem() -> str | None:
     problem = endpoint_problem() or credential_problem()
     if problem:
         return problem
-    from pinpoint_sandbox.aws import max_attempts
-    from pinpoint_sandbox.errors import UsageError
+    from pinpoint_sandbox.aws.session import max_attempts
+    from pinpoint_sandbox.core.errors import UsageError
 
     try:
         max_attempts()
@@ -129,7 +129,7 @@ def describe_unexpected(exc: BaseException) -> tuple[str, int]:
         if problem:
             return problem, int(ExitCode.USAGE)
     if name == "ProfileNotFound":
-        from pinpoint_sandbox.aws import missing_profile
+        from pinpoint_sandbox.aws.session import missing_profile
 
         profile = getattr(exc, "kwargs", {}).get("profile")
         return redact(missing_profile(str(profile) if profile else None)), int(ExitCode.USAGE)

@@ -35,10 +35,10 @@ def iam_policy(
 ) -> None:
     """Print the least-privilege IAM policy for the chosen backend (JSON on stdout)."""
     from pinpoint_sandbox.cli.output import print_json, stderr_console
-    from pinpoint_sandbox.iam_policy import ASSUME_ROLE_NOTE, build_policy
+    from pinpoint_sandbox.filing.iam_policy import ASSUME_ROLE_NOTE, build_policy
 
     if role_name and not organization:
-        from pinpoint_sandbox.errors import UsageError
+        from pinpoint_sandbox.core.errors import UsageError
 
         raise UsageError("--role-name only applies with --organization; add --organization.")
     policy = build_policy(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pinpoint_sandbox.cli.common import ChannelChoice, LangOpt
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 
 
 def init(
@@ -24,9 +24,9 @@ def init(
     lang: LangOpt = None,
 ) -> None:
     """Write a commented answers-file skeleton: every question, its help text, an example."""
-    from pinpoint_sandbox.paths import write_private
-    from pinpoint_sandbox.questions.i18n import set_language
-    from pinpoint_sandbox.skeleton import render_skeleton
+    from pinpoint_sandbox.core.paths import write_private
+    from pinpoint_sandbox.questionnaire.i18n import set_language
+    from pinpoint_sandbox.questionnaire.skeleton import render_skeleton
 
     set_language(lang)
 
@@ -35,7 +35,7 @@ def init(
         return
     if (file.exists() or file.is_symlink()) and not force:
         raise UsageError(f"{file} already exists: pass --force to overwrite it.")
-    from pinpoint_sandbox.safeio import check_output_file
+    from pinpoint_sandbox.core.safeio import check_output_file
 
     check_output_file(file, "init FILE")  # never a device, a directory or through a link
     text = render_skeleton(channel.value, str(file))

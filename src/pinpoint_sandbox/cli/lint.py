@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.errors import ExitCode, UsageError
-from pinpoint_sandbox.targets import channel_is_guessed, infer_channel
+from pinpoint_sandbox.core.errors import ExitCode, UsageError
+from pinpoint_sandbox.core.targets import channel_is_guessed, infer_channel
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.lint import Finding
+    from pinpoint_sandbox.review.lint import Finding
 
 
 def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:
@@ -48,9 +48,14 @@ def lint(
     lang: common.LangOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
-    from pinpoint_sandbox.answers import load_answers_file, to_data, validate_answers
-    from pinpoint_sandbox.lint import check_rule_ids, count_levels, lint_answers, waived_rules
-    from pinpoint_sandbox.questions.i18n import set_language
+    from pinpoint_sandbox.questionnaire.answers import load_answers_file, to_data, validate_answers
+    from pinpoint_sandbox.questionnaire.i18n import set_language
+    from pinpoint_sandbox.review.lint import (
+        check_rule_ids,
+        count_levels,
+        lint_answers,
+        waived_rules,
+    )
 
     set_language(lang)
     flag_waivers = check_rule_ids(ignore or [])
@@ -101,7 +106,7 @@ def _report(file: Path, channel: str, findings: Sequence[Finding], waived: list[
 
 
 def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
-    from pinpoint_sandbox.lint import count_levels
+    from pinpoint_sandbox.review.lint import count_levels
 
     return count_levels(findings)
 
@@ -110,7 +115,11 @@ def _channel_for(
     file: Path, data: Mapping[str, Any], channel: common.ChannelChoice | None
 ) -> str:
     """--channel when given (and the file agrees), else guessed from the keys, with a note."""
-    from pinpoint_sandbox.answers import answer_keys, channel_mismatch, channel_mismatch_problem
+    from pinpoint_sandbox.questionnaire.answers import (
+        answer_keys,
+        channel_mismatch,
+        channel_mismatch_problem,
+    )
 
     if channel is not None:
         other = channel_mismatch(channel.value, data)
@@ -131,7 +140,7 @@ def _channel_for(
 
 
 def _summary(file: Path, channel: str, errors: int, warnings: int) -> str:
-    from pinpoint_sandbox.questions.i18n import language, message
+    from pinpoint_sandbox.questionnaire.i18n import language, message
 
     if language() != "en":
         key = "lint_clean" if not errors and not warnings else (
@@ -151,7 +160,7 @@ def _print_table(findings: Sequence[Finding], summary: str, brand: str = "") -> 
     from rich.text import Text
 
     from pinpoint_sandbox.cli.inert import console as inert_console
-    from pinpoint_sandbox.questions.i18n import finding_texts, level, message
+    from pinpoint_sandbox.questionnaire.i18n import finding_texts, level, message
 
     console = inert_console(soft_wrap=False)
     if findings:

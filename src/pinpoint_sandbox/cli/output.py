@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox.errors import NoTerminalError
+from pinpoint_sandbox.core.errors import NoTerminalError
 
 if TYPE_CHECKING:  # rich and the library load when output is written, not for --help
     from rich.console import Console
 
-    from pinpoint_sandbox.preflight import TargetPlan
-    from pinpoint_sandbox.targets import Result
+    from pinpoint_sandbox.checks.preflight import TargetPlan
+    from pinpoint_sandbox.core.targets import Result
 
 SUMMARY_OVER = 60  # more targets than this: a summary per account instead of a row each
 SUMMARY_REASONS = 15
@@ -108,7 +108,7 @@ class RichReporter:
                 f"{count} case(s) ready to file but there is no terminal to confirm on: "
                 "pass --yes to file, or --dry-run to preview."
             )
-        from pinpoint_sandbox.questions.engine import confirm
+        from pinpoint_sandbox.cli.prompts import confirm
 
         warning = (
             f" The content review found {self.review_errors} error(s) (listed above)."
@@ -122,7 +122,7 @@ class RichReporter:
         warnings = [f for f in findings if f.level == "warning"]
         notes = [f for f in findings if f.level == "note"]
         self.review_errors += len(errors)
-        from pinpoint_sandbox.questions.i18n import finding_texts, level, message
+        from pinpoint_sandbox.questionnaire.i18n import finding_texts, level, message
 
         if findings:
             self.console.print(

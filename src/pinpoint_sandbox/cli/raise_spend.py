@@ -9,14 +9,14 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json, stderr_console
-from pinpoint_sandbox.errors import ExitCode, UsageError
+from pinpoint_sandbox.core.errors import ExitCode, UsageError
 
 # Whole US dollars, finite and in range: inf, nan, 1e400 or 1.5 are exit 2 before any call.
 MAX_USD = 1_000_000_000
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.backends.service_quotas import Quota
-    from pinpoint_sandbox.spend import RaiseResult
+    from pinpoint_sandbox.checks.spend import RaiseResult
 
 
 def raise_spend(
@@ -43,8 +43,8 @@ def raise_spend(
     ledger: common.LedgerOpt = None,
 ) -> None:
     """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
-    from pinpoint_sandbox.regions import parse_regions
-    from pinpoint_sandbox.spend import limit_name_for
+    from pinpoint_sandbox.aws.regions import parse_regions
+    from pinpoint_sandbox.checks.spend import limit_name_for
 
     name = limit_name_for(channel)
     regions = parse_regions(region or [])
@@ -82,7 +82,7 @@ def raise_spend(
 
 
 def _confirmed(results: list[RaiseResult], pending: list[RaiseResult]) -> bool:
-    from pinpoint_sandbox.questions.engine import confirm
+    from pinpoint_sandbox.cli.prompts import confirm
 
     _print(results, stderr=True)
     if confirm(f"Apply {len(pending)} change(s) now?", default=False):
@@ -96,9 +96,14 @@ def _plan(
     account: Any, regions: list[str], name: str, to: int | None, usd: float | None
 ) -> list[tuple[RaiseResult, Quota | None]]:
     """Reads only; a region AWS cannot answer for fails alone, bad input stops everything."""
-    from pinpoint_sandbox.aws import SERVICE_QUOTAS, SMS_VOICE
-    from pinpoint_sandbox.errors import AwsError
-    from pinpoint_sandbox.spend import RaiseResult, channel_of, plan_quota_request, plan_raise
+    from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE
+    from pinpoint_sandbox.checks.spend import (
+        RaiseResult,
+        channel_of,
+        plan_quota_request,
+        plan_raise,
+    )
+    from pinpoint_sandbox.core.errors import AwsError
 
     account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=usd is not None)
     planned: list[tuple[RaiseResult, Quota | None]] = []
@@ -120,9 +125,9 @@ def _apply(
     ledger: Any,
 ) -> None:
     """Each write through the ledger (intent, write, outcome); a failure stays with its row."""
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.spend import apply_quota_request, apply_raise
+    from pinpoint_sandbox.checks.spend import apply_quota_request, apply_raise
+    from pinpoint_sandbox.core.paths import ledger_path
+    from pinpoint_sandbox.ledger.store import Ledger
 
     ledger = Ledger(ledger or ledger_path())
 

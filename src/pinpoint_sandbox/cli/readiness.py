@@ -8,18 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.report import ReadinessMap
-    from pinpoint_sandbox.status import RegionStatus
+    from pinpoint_sandbox.tracking.lookup import RegionStatus
+    from pinpoint_sandbox.tracking.report import ReadinessMap
 
 
 def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
     """(destination_countries, {"sms": spend_limit_usd}) from an SMS answers file, validated."""
     if path is None:
         return [], {}
-    from pinpoint_sandbox.answers import load_answers_file, validate_field
+    from pinpoint_sandbox.questionnaire.answers import load_answers_file, validate_field
 
     data = load_answers_file(path)
     for key in ("destination_countries", "spend_limit_usd"):
@@ -32,7 +32,7 @@ def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
 
 def add_readiness(account: Any, rows: list[RegionStatus], answers: Path | None) -> ReadinessMap:
     """Read spend and destination readiness for the rows' regions."""
-    from pinpoint_sandbox.report import collect_readiness
+    from pinpoint_sandbox.tracking.report import collect_readiness
 
     countries, wanted = answers_facts(answers)
     return collect_readiness(account, [r.region for r in rows], countries=countries,
@@ -44,8 +44,8 @@ def write_html(html: Path, tracked: list[Any], rows: list[RegionStatus],
     """One page: every tracked target, with its region's facts and readiness; the accounts
     an organization run could not cover (and why); account names; a simulated run marked."""
     from pinpoint_sandbox.cli.output import stderr_console
-    from pinpoint_sandbox.paths import SIMULATED
-    from pinpoint_sandbox.report import (
+    from pinpoint_sandbox.core.paths import SIMULATED
+    from pinpoint_sandbox.tracking.report import (
         Uncovered,
         render_report,
         tracked_report_rows,

@@ -25,10 +25,10 @@ def record(
     ledger: common.LedgerOpt = None,
 ) -> None:
     """Record the case you opened (or pasted the description into) for a target."""
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.replies import check_case_id, parse_target
-    from pinpoint_sandbox.replies import record as record_case
+    from pinpoint_sandbox.core.paths import ledger_path
+    from pinpoint_sandbox.ledger.store import Ledger
+    from pinpoint_sandbox.tracking.replies import check_case_id, parse_target
+    from pinpoint_sandbox.tracking.replies import record as record_case
 
     ledger = common.validate_file_option(ledger, "--ledger")
     check_case_id(case_id.strip())

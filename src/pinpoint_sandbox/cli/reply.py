@@ -11,7 +11,7 @@ from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.replies import ReplyOutcome
+    from pinpoint_sandbox.tracking.replies import ReplyOutcome
 
 TargetArg = Annotated[
     list[str],
@@ -54,10 +54,10 @@ def reply(
     """Answer AWS's question on a target's case (one AddCommunicationToCase, sent once).
 
     TARGET may also be the case: its Support Center number or its case-… id."""
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.replies import check_attachments, parse_target, read_text
-    from pinpoint_sandbox.replies import reply as send_reply
+    from pinpoint_sandbox.core.paths import ledger_path
+    from pinpoint_sandbox.ledger.store import Ledger
+    from pinpoint_sandbox.tracking.replies import check_attachments, parse_target, read_text
+    from pinpoint_sandbox.tracking.replies import reply as send_reply
 
     ledger = common.validate_file_option(ledger, "--ledger")
     text = read_text(message, file)
@@ -71,7 +71,7 @@ def reply(
     entry = _entry(target, region, account, book, by_case=by_case)
     caller = account.account_id(entry.target.region)
     if caller != entry.target.account_id:
-        from pinpoint_sandbox.errors import UsageError
+        from pinpoint_sandbox.core.errors import UsageError
 
         raise UsageError(
             f"{entry.target.key}: these credentials are for account {caller}; pass --profile "
@@ -87,7 +87,7 @@ def reply(
 def _entry(target: list[str], region: str | None, account: Any, book: Any, *,
            by_case: bool) -> Any:
     """The ledger entry TARGET names: a target, or a case by its display id or caseId."""
-    from pinpoint_sandbox.replies import find_entry, known_entry, parse_target
+    from pinpoint_sandbox.tracking.replies import find_entry, known_entry, parse_target
 
     found = find_entry(target[0], book) if by_case else None
     if by_case and found is None:

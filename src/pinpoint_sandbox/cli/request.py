@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.answers import Answers
+from pinpoint_sandbox.aws.regions import require_one_partition
+from pinpoint_sandbox.checks.voice_call import ensure_voice_evidence
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli.output import RichReporter, print_results
-from pinpoint_sandbox.errors import ExitCode
-from pinpoint_sandbox.lint import check_rule_ids, lint_answers, waived_rules
-from pinpoint_sandbox.paths import ledger_path
-from pinpoint_sandbox.plan import Request, RunOptions, run
-from pinpoint_sandbox.regions import require_one_partition
-from pinpoint_sandbox.targets import Channel
-from pinpoint_sandbox.voice_call import ensure_voice_evidence
+from pinpoint_sandbox.core.errors import ExitCode
+from pinpoint_sandbox.core.paths import ledger_path
+from pinpoint_sandbox.core.targets import Channel
+from pinpoint_sandbox.filing.plan import Request, RunOptions, run
+from pinpoint_sandbox.questionnaire.answers import Answers
+from pinpoint_sandbox.review.lint import check_rule_ids, lint_answers, waived_rules
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.aws import AwsAccount
+    from pinpoint_sandbox.aws.session import AwsAccount
 
 SaveAnswersOpt = Annotated[
     Path | None,
@@ -60,9 +60,9 @@ def run_request(
     refile: bool = False,
     ignore: list[str] | None = None,
 ) -> int:
-    from pinpoint_sandbox.answers import resolve_answers
-    from pinpoint_sandbox.questions.engine import ask_missing
-    from pinpoint_sandbox.regions import parse_regions
+    from pinpoint_sandbox.aws.regions import parse_regions
+    from pinpoint_sandbox.cli.prompts import ask_missing
+    from pinpoint_sandbox.questionnaire.answers import resolve_answers
 
     flag_waivers = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
@@ -112,7 +112,7 @@ def _regions_then_checks(
     """In a terminal: the regions first (unless given), then `_check_first` on them.
     Returns (exit code to stop with, or None; the regions; the --set values)."""
     if not regions and answers is None and not any(s.startswith("regions=") for s in sets):
-        from pinpoint_sandbox.questions.engine import ask_regions
+        from pinpoint_sandbox.cli.prompts import ask_regions
 
         common.start_simulator(simulate)  # no call yet; it may set the default region
         regions = ask_regions(channel, common.default_regions(profile)) or None
@@ -129,8 +129,8 @@ def _check_first(channel: Channel, regions: list[str], account: AwsAccount,
                  output: common.OutputFormat) -> tuple[int | None, list[str]]:
     """The answer-free checks, before the questionnaire: (exit code to stop with, or None to
     go on; --set values the user's answers here add). Settled regions are named first."""
-    from pinpoint_sandbox.early import describe, early_checks
-    from pinpoint_sandbox.plan import exit_code_for
+    from pinpoint_sandbox.checks.early import describe, early_checks
+    from pinpoint_sandbox.filing.plan import exit_code_for
 
     say = RichReporter(json_output=True, can_prompt=False).message  # stderr
     early = early_checks(account, channel, regions, ledger or ledger_path())
@@ -203,7 +203,7 @@ def _send_test_call(account: AwsAccount, regions: list[str], number: str, *, yes
 
 
 def _confirm(question: str) -> bool:
-    from pinpoint_sandbox.questions.engine import confirm
+    from pinpoint_sandbox.cli.prompts import confirm
 
     return confirm(question)
 
@@ -232,8 +232,8 @@ def request(
     lang: common.LangOpt = None,
 ) -> None:
     """Request SMS/MMS or Voice production access: one case per region, never two."""
-    from pinpoint_sandbox.errors import UsageError
-    from pinpoint_sandbox.questions.i18n import set_language
+    from pinpoint_sandbox.core.errors import UsageError
+    from pinpoint_sandbox.questionnaire.i18n import set_language
 
     set_language(lang)
     if send_test_call and channel != common.ChannelChoice.voice:

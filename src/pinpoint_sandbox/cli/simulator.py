@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from pinpoint_sandbox.cli import HandledGroup
-from pinpoint_sandbox.errors import UsageError
-from pinpoint_sandbox.paths import private_dir
+from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.paths import private_dir
 
 app = typer.Typer(
     cls=HandledGroup,  # errors are one line and exit 2 also when this app runs on its own

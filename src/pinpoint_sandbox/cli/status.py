@@ -13,10 +13,10 @@ from pinpoint_sandbox.cli import readiness as readiness_cli
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.report import ReadinessMap
-    from pinpoint_sandbox.status import RegionStatus
-    from pinpoint_sandbox.targets import Target
-    from pinpoint_sandbox.tracker import Reach, Scope, TrackedTarget
+    from pinpoint_sandbox.core.targets import Target
+    from pinpoint_sandbox.tracking.lookup import RegionStatus
+    from pinpoint_sandbox.tracking.report import ReadinessMap
+    from pinpoint_sandbox.tracking.tracker import Reach, Scope, TrackedTarget
 
 ProfilesOpt = Annotated[
     list[str] | None,
@@ -77,8 +77,8 @@ def status(
     max_concurrency: common.MaxConcurrencyOpt = None,
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
-    from pinpoint_sandbox.regions import parse_regions
-    from pinpoint_sandbox.tracker import scopes_from_batch
+    from pinpoint_sandbox.aws.regions import parse_regions
+    from pinpoint_sandbox.tracking.tracker import scopes_from_batch
 
     regions = [] if all_regions else parse_regions(region or [])
     ledger, html = _checked_options(ledger, watch, html, answers)
@@ -122,7 +122,7 @@ def status(
 
 def _default_regions(profiles: list[str] | None, ledger: Path | None) -> list[str]:
     """The profile's region when none was given; none is fine when the ledger has targets."""
-    from pinpoint_sandbox.errors import UsageError
+    from pinpoint_sandbox.core.errors import UsageError
 
     regions = common.default_regions(profiles[0] if profiles else None)
     if not regions and not _ledger_has_targets(ledger):
@@ -134,7 +134,7 @@ def _checked_options(
     ledger: Path | None, watch: int | None, html: Path | None, answers: Path | None
 ) -> tuple[Path | None, Path | None]:
     """The file and number options, checked before any call: (ledger, html)."""
-    from pinpoint_sandbox.errors import UsageError
+    from pinpoint_sandbox.core.errors import UsageError
 
     if watch is not None and watch < 1:
         raise UsageError(f"--watch {watch}: give a number of seconds of 1 or more.")
@@ -167,7 +167,7 @@ def _states_and_facts(
 def _track_once(
     targets: dict[Target, Reach], ledger: Path | None
 ) -> tuple[int, list[TrackedTarget]]:
-    from pinpoint_sandbox.tracker import exit_code, track
+    from pinpoint_sandbox.tracking.tracker import exit_code, track
 
     rows = track(targets, ledger_file=ledger)
     return exit_code(rows), rows
@@ -176,7 +176,7 @@ def _track_once(
 def _emit(rows: list[TrackedTarget], facts: list[RegionStatus], readiness: ReadinessMap, *,
           json_output: bool, watched: bool, unused: list[Any] | None = None,
           wide: bool = False) -> None:
-    from pinpoint_sandbox.tracker import summary
+    from pinpoint_sandbox.tracking.tracker import summary
 
     if unused is not None:
         common.report_unused(unused)  # organization accounts left out: one line each
@@ -235,8 +235,8 @@ def _readiness(scopes: list[Scope], facts: list[RegionStatus],
 
 def _organization_scopes(profiles: list[str] | None, selection: Any) -> Any:
     """The organization's entered accounts (listed with the first --profile's credentials)."""
-    from pinpoint_sandbox.aws import OnceCache
-    from pinpoint_sandbox.organization import organization_accounts
+    from pinpoint_sandbox.aws.organizations import organization_accounts
+    from pinpoint_sandbox.aws.session import OnceCache
 
     org = organization_accounts(common.account_for(profiles[0] if profiles else None), selection)
     shared = OnceCache()  # AWS's default quota catalogue: once per region for all accounts
@@ -252,9 +252,9 @@ def _account_scopes(
     """One scope per --profile/--role-arn (or given accounts: an organization's), or the
     current credentials; explicit regions are checked against each caller's partition
     (`--all-regions`: that whole partition)."""
-    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
-    from pinpoint_sandbox.regions import caller_regions
-    from pinpoint_sandbox.tracker import Scope
+    from pinpoint_sandbox.aws.regions import caller_regions
+    from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
+    from pinpoint_sandbox.tracking.tracker import Scope
 
     if accounts is None:
         accounts = [common.account_for(p) for p in profiles]
@@ -274,8 +274,8 @@ def _account_scopes(
 
 
 def _ledger_has_targets(ledger: Path | None) -> bool:
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
+    from pinpoint_sandbox.core.paths import ledger_path
+    from pinpoint_sandbox.ledger.store import Ledger
 
     return bool(Ledger(ledger or ledger_path()).histories())
 
@@ -283,9 +283,9 @@ def _ledger_has_targets(ledger: Path | None) -> bool:
 def _select(
     scopes: list[Scope], regions: list[str], ledger: Path | None, *, include_ledger: bool
 ) -> dict[Target, Reach]:
-    from pinpoint_sandbox.ledger import Ledger
-    from pinpoint_sandbox.paths import ledger_path
-    from pinpoint_sandbox.tracker import select
+    from pinpoint_sandbox.core.paths import ledger_path
+    from pinpoint_sandbox.ledger.store import Ledger
+    from pinpoint_sandbox.tracking.tracker import select
 
     histories = Ledger(ledger or ledger_path()).histories()
     return select(scopes, histories, include_ledger=include_ledger, regions=regions)
@@ -296,10 +296,10 @@ def _region_facts(
 ) -> list[RegionStatus]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from pinpoint_sandbox.aws import max_concurrency
+    from pinpoint_sandbox.aws.session import max_concurrency
     from pinpoint_sandbox.cli.output import stderr_console
-    from pinpoint_sandbox.errors import ExitCode, PinpointSandboxError
-    from pinpoint_sandbox.status import collect_status
+    from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
+    from pinpoint_sandbox.tracking.lookup import collect_status
 
     def one(scope: Scope) -> list[RegionStatus]:
         try:
@@ -326,8 +326,8 @@ def _watch(
 
     from pinpoint_sandbox.cli.output import stderr_console
     from pinpoint_sandbox.cli.status_view import status_lines
-    from pinpoint_sandbox.errors import Interrupted
-    from pinpoint_sandbox.tracker import watch
+    from pinpoint_sandbox.core.errors import Interrupted
+    from pinpoint_sandbox.tracking.tracker import watch
 
     console = stderr_console()
     with Live(console=console, auto_refresh=False, transient=json_output) as live:

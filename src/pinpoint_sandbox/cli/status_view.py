@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from pinpoint_sandbox.tracker import TrackedTarget
+    from pinpoint_sandbox.tracking.tracker import TrackedTarget
 
 STATE_STYLE = {"approved": "green", "denied": "bold red", "needs_reply": "bold yellow",
                "awaiting_you": "yellow", "open": "cyan", "filed": "cyan"}
@@ -34,7 +34,7 @@ def _account(row: TrackedTarget) -> str:
 
 
 def _cells(row: TrackedTarget, wide: bool) -> list[str]:
-    from pinpoint_sandbox.lifecycle import age_text
+    from pinpoint_sandbox.ledger.lifecycle import age_text
 
     state = row.state or "not requested"
     evidence = getattr(row, "evidence", None)  # what an approval rests on: tier/request/case
@@ -96,7 +96,7 @@ def wrap_words(text: str, width: int, first: str, rest: str) -> list[str]:
 
 def split_step(step: str) -> tuple[str, list[str]]:
     """A next step's words and its commands: the commands go on their own lines."""
-    from pinpoint_sandbox.tracker import commands_in
+    from pinpoint_sandbox.tracking.tracker import commands_in
 
     commands = commands_in(step)
     if not commands:
@@ -153,7 +153,7 @@ def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = Fals
     from rich.console import Group
     from rich.text import Text
 
-    from pinpoint_sandbox.tracker import commands_in, summary
+    from pinpoint_sandbox.tracking.tracker import commands_in, summary
 
     table = table_lines(rows, width, wide=wide)
     lines: list[Text] = [Text("Requests", style="bold"), table[0]]

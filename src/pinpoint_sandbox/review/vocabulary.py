@@ -24,7 +24,7 @@ CASE_SENSITIVE = frozenset({"help"})
 
 @cache
 def vocabulary(lang: str) -> dict[str, Any]:
-    from pinpoint_sandbox.yamlio import packaged_mapping
+    from pinpoint_sandbox.core.yamlio import packaged_mapping
 
     return packaged_mapping("pinpoint_sandbox.review", "vocab", f"{lang}.yaml")
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.paths import private_dir
+from pinpoint_sandbox.core.paths import private_dir
 from pinpoint_sandbox.simulator.scenario import (
     DEFAULT_SCENARIO,
     ScenarioError,
@@ -66,7 +66,7 @@ STATE_NAME = "state.json"
 
 
 def _root() -> Path:
-    from pinpoint_sandbox.paths import simulator_state_dir
+    from pinpoint_sandbox.core.paths import simulator_state_dir
 
     return simulator_state_dir()
 
@@ -191,7 +191,7 @@ def start_in_process(scenario: str | None = None,
     _IN_PROCESS.append(sim)
     _point_environment_at(sim)
     os.environ[SIMULATOR_DIR_ENV] = str(selected.directory)
-    from pinpoint_sandbox.paths import SIMULATED
+    from pinpoint_sandbox.core.paths import SIMULATED
 
     SIMULATED["source"] = selected.source
     if announce is not None:
@@ -208,7 +208,7 @@ def stop_in_process() -> None:
     """Stop the simulators `start_in_process` started (the CLI's quick exit skips atexit)."""
     import atexit
 
-    from pinpoint_sandbox.paths import SIMULATED
+    from pinpoint_sandbox.core.paths import SIMULATED
 
     SIMULATED.clear()
     while _IN_PROCESS:

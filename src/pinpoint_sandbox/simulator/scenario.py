@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from pinpoint_sandbox.errors import UsageError
+from pinpoint_sandbox.core.errors import UsageError
 
 DEFAULT_SCENARIO = "fresh-sandbox"
 
@@ -246,7 +246,7 @@ class Account(_Strict):
     @field_validator("disabled_regions")
     @classmethod
     def _opt_in_only(cls, value: list[str]) -> list[str]:
-        from pinpoint_sandbox.regions import is_opt_in
+        from pinpoint_sandbox.aws.regions import is_opt_in
 
         for region in value:
             if not is_opt_in(region):
@@ -406,7 +406,7 @@ def builtin_names() -> list[str]:
 def _read_yaml(path: Path) -> Any:
     """Bounded reading (yamlio): missing, binary, non-UTF-8, huge or alias-bomb files are one
     line, never their contents."""
-    from pinpoint_sandbox.yamlio import read_yaml_file
+    from pinpoint_sandbox.core.yamlio import read_yaml_file
 
     try:
         return read_yaml_file(path, "scenario file")

@@ -388,7 +388,7 @@ def check_scope(state: SimulatorState, service: str, account_id: str, region: st
     credential scope, as AWS does ("Credential should be scoped to a valid region")."""
     if service not in GLOBAL_SERVICES:
         return
-    from pinpoint_sandbox.regions import global_region
+    from pinpoint_sandbox.aws.regions import global_region
 
     spec = state.scenario.account(account_id)
     expected = global_region(service, spec.partition if spec is not None else "aws")

@@ -189,7 +189,7 @@ class SimulatorState:
             "counter": 0,
         }
         state = cls(data)
-        from pinpoint_sandbox.regions import sms_voice_regions
+        from pinpoint_sandbox.aws.regions import sms_voice_regions
 
         for account in state.scenario.accounts:
             data["accounts"][account.account_id] = {
@@ -314,7 +314,7 @@ class SimulatorState:
     def refuses_region(self, account_id: str, region: str) -> bool:
         """Whether AWS would refuse this account's keys in `region`: an opt-in region it has
         not enabled, or a region of another partition."""
-        from pinpoint_sandbox.regions import partition_of
+        from pinpoint_sandbox.aws.regions import partition_of
 
         spec = self.scenario.account(account_id)
         if spec is None:

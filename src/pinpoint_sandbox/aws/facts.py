@@ -1,0 +1,253 @@
+"""Read-only facts about one account in one region: tier, spend limits, verified destinations.
+
+Everything here is a read through `pinpoint-sms-voice-v2`. `read_tier` is the one read the filing
+pipeline cannot do without, so it raises; `read_region_facts` (for `status`) never raises for an
+AWS refusal: each failed read becomes one line in `problems` and its fields stay `None`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_code, error_message
+from pinpoint_sandbox.core.errors import AwsError, UsageError
+
+# DescribeAccountAttributes returns a free string; only "PRODUCTION" is known to mean production.
+PRODUCTION_TIER = "PRODUCTION"
+TIER_ATTRIBUTE = "ACCOUNT_TIER"
+VERIFIED_LIMIT_NAME = "VERIFIED_DESTINATION_NUMBERS"
+
+# DESIGN.md "Sandbox limits": shown by `status` and the docs.
+_SANDBOX_LIMITS: dict[str, tuple[str, ...]] = {
+    "sms": (
+        "SMS spend: at most $1 per month",
+        "MMS spend: at most $1 per month",
+        "Send only to verified destination numbers (at most 10)",
+        "US traffic still needs a registered US origination number",
+    ),
+    "voice": (
+        "At most 20 voice messages per day",
+        "At most 5 messages to one recipient per 24 hours",
+        "At most 5 calls per minute",
+        "At most 30 seconds per message",
+        "Call only verified destination numbers",
+    ),
+}
+
+
+@dataclass
+class SpendLimit:
+    """One DescribeSpendLimits entry; amounts are whole US dollars per month."""
+
+    name: str
+    enforced: int
+    max: int
+    overridden: bool
+
+    @property
+    def effective(self) -> int:
+        """What AWS enforces: the override only counts when `overridden` is set."""
+        return self.enforced if self.overridden else self.max
+
+
+@dataclass
+class RegionFacts:
+    region: str
+    tier: str | None = None  # raw ACCOUNT_TIER value, None when unreadable
+    in_production: bool = False
+    spend_limits: list[SpendLimit] = field(default_factory=list)
+    verified_destinations: int | None = None
+    verified_destinations_max: int | None = None
+    voice_numbers: int | None = None  # ACTIVE numbers with VOICE capability
+    problems: list[str] = field(default_factory=list)
+
+
+def sandbox_limits(channel: str) -> list[str]:
+    """Human-readable sandbox limits of a channel (DESIGN.md, top)."""
+    try:
+        return list(_SANDBOX_LIMITS[channel])
+    except KeyError:
+        raise UsageError(f"Unknown channel {channel!r}; use sms or voice.") from None
+
+
+def is_production(tier: str | None) -> bool:
+    return tier is not None and tier.strip().upper() == PRODUCTION_TIER
+
+
+def _tier_from_pages(client: Any) -> str | None:
+    for page in client.get_paginator("describe_account_attributes").paginate():
+        for attribute in page.get("AccountAttributes", []):
+            if attribute.get("Name") == TIER_ATTRIBUTE:
+                return str(attribute.get("Value"))
+    return None
+
+
+def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
+    """(raw ACCOUNT_TIER value, in production). Raises AwsError when it cannot be read."""
+    client = account.client(SMS_VOICE, region)
+    try:
+        tier = _tier_from_pages(client)
+    except aws.AWS_ERRORS as exc:
+        raise AwsError(
+            region_refusal(account, region, exc)
+            or f"Could not read the account tier in {region} (DescribeAccountAttributes): "
+            f"{error_message(exc)}"
+        ) from exc
+    return tier, is_production(tier)
+
+
+def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | None:
+    """The clear reason when AWS refused the region itself (an opt-in region the account has
+    not enabled), else None. Only for the first regional call of a target."""
+    from pinpoint_sandbox.aws.regions import opt_in_problem
+
+    code = error_code(exc)
+    if opt_in_problem(region, None, code) is None:
+        return None
+    try:
+        account_id: str | None = account.account_id()  # known already: no call
+    except Exception:
+        account_id = None
+    return opt_in_problem(region, account_id, code)
+
+
+def spend_limit_items(account: AwsAccount, region: str) -> list[dict[str, Any]]:
+    """The raw DescribeSpendLimits items of one region, read once per account-region for
+    the readers of one run (status facts and spend readiness); a failure is not kept."""
+
+    def read() -> list[dict[str, Any]]:
+        pages = account.client(SMS_VOICE, region).get_paginator("describe_spend_limits")
+        return [item for page in pages.paginate() for item in page.get("SpendLimits", [])]
+
+    items: list[dict[str, Any]] = account.cached(("spend-limits", region), read)
+    return items
+
+
+def tier_shared(account: AwsAccount, region: str) -> tuple[str | None, bool]:
+    """(raw ACCOUNT_TIER, in production), one DescribeAccountAttributes per account-region
+    for `status`'s facts and its tracker rows (the tracker's --watch drops the key to re-read
+    it); raises botocore's error when it cannot be read."""
+
+    def read() -> tuple[str | None, bool]:
+        tier = _tier_from_pages(account.client(SMS_VOICE, region))
+        return tier, is_production(tier)
+
+    found: tuple[str | None, bool] = account.cached(("tier", region), read)
+    return found
+
+
+def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
+    return [
+        SpendLimit(
+            name=str(item.get("Name")),
+            enforced=int(item.get("EnforcedLimit", 0)),
+            max=int(item.get("MaxLimit", 0)),
+            overridden=bool(item.get("Overridden", False)),
+        )
+        for item in spend_limit_items(account, region)
+    ]
+
+
+def verified_limit(account: AwsAccount, region: str) -> tuple[int | None, int | None]:
+    """(Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits (cached)."""
+
+    def read() -> tuple[int | None, int | None]:
+        pages = account.client(SMS_VOICE, region).get_paginator("describe_account_limits")
+        for page in pages.paginate():
+            for item in page.get("AccountLimits", []):
+                if item.get("Name") == VERIFIED_LIMIT_NAME:
+                    return int(item.get("Used", 0)), int(item.get("Max", 0))
+        return None, None
+
+    found: tuple[int | None, int | None] = account.cached(("account-limits", region), read)
+    return found
+
+
+def verified_count(account: AwsAccount, region: str) -> int:
+    """How many destination numbers are VERIFIED (cached)."""
+
+    def read() -> int:
+        pages = account.client(SMS_VOICE, region).get_paginator(
+            "describe_verified_destination_numbers").paginate(
+            Filters=[{"Name": "status", "Values": ["VERIFIED"]}])
+        # Filter again locally: a server that ignores Filters must not inflate the count.
+        return sum(
+            1
+            for page in pages
+            for item in page.get("VerifiedDestinationNumbers", [])
+            if item.get("Status") == "VERIFIED"
+        )
+
+    found: int = account.cached(("verified-count", region), read)
+    return found
+
+
+# What `status` shows of a region, as cached reads `aws.prefetch` can start together.
+FACTS_READS = (tier_shared, spend_limit_items, verified_limit, verified_count)
+
+
+def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
+    """ACTIVE phone numbers with VOICE capability (raw DescribePhoneNumbers items)."""
+    client = account.client(SMS_VOICE, region)
+    pages = client.get_paginator("describe_phone_numbers").paginate(
+        Filters=[
+            {"Name": "number-capability", "Values": ["VOICE"]},
+            {"Name": "status", "Values": ["ACTIVE"]},
+        ]
+    )
+    return [
+        item
+        for page in pages
+        for item in page.get("PhoneNumbers", [])
+        if item.get("Status") == "ACTIVE" and "VOICE" in item.get("NumberCapabilities", [])
+    ]
+
+
+def read_region_facts(
+    account: AwsAccount, region: str, *, phone_numbers: bool = True
+) -> RegionFacts:
+    """Everything `status` shows for one region; failed reads go to `problems`, never raise.
+    `phone_numbers=False` skips DescribePhoneNumbers for callers that do not show them."""
+    facts = RegionFacts(region=region)
+    errors = aws.AWS_ERRORS
+
+    def problem(operation: str, exc: Exception) -> None:
+        facts.problems.append(f"{operation}: {error_message(exc)}")
+
+    try:
+        facts.tier, facts.in_production = tier_shared(account, region)
+    except errors as exc:
+        refused = region_refusal(account, region, exc)
+        if refused:  # every other read would fail the same way: one line says it all
+            facts.problems.append(refused)
+            return facts
+        problem("DescribeAccountAttributes", exc)
+
+    try:
+        facts.spend_limits = _spend_limits(account, region)
+    except errors as exc:
+        problem("DescribeSpendLimits", exc)
+
+    used: int | None = None
+    try:
+        used, facts.verified_destinations_max = verified_limit(account, region)
+    except errors as exc:
+        problem("DescribeAccountLimits", exc)
+
+    try:
+        facts.verified_destinations = verified_count(account, region)
+    except errors as exc:
+        problem("DescribeVerifiedDestinationNumbers", exc)
+        # The account limit's "Used" also counts pending numbers, but it beats nothing.
+        facts.verified_destinations = used
+
+    if not phone_numbers:
+        return facts
+    try:
+        facts.voice_numbers = len(voice_numbers(account, region))
+    except errors as exc:
+        problem("DescribePhoneNumbers", exc)
+
+    return facts

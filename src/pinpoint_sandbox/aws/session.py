@@ -1,0 +1,671 @@
+"""AWS access: one botocore session per base profile for the whole process, one client per
+(service, region) shared by every account, each call signed with its account's credentials.
+
+A botocore client costs ~26 ms of CPU to build; one per account × region × service does not
+scale to an organization. So clients are built once (under a lock: Sessions are not
+thread-safe, clients are), and `AwsAccount.client()` hands out a thin wrapper that sets the
+account's credentials in a context variable for the duration of each call. The shared clients
+resolve credentials through `_ContextCredentials`, which reads that variable: every request,
+including botocore's retries and paginated pages, is signed with the calling account's keys.
+
+A process-wide semaphore bounds the calls in flight (`--max-concurrency`). Endpoints come from
+boto3's own chain (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, the profile's
+`endpoint_url`), never from this module. boto3/botocore are imported lazily so `--help` stays
+fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
+
+if TYPE_CHECKING:
+    import boto3
+
+SMS_VOICE = "pinpoint-sms-voice-v2"
+SERVICE_QUOTAS = "service-quotas"
+SUPPORT = "support"
+STS = "sts"
+CLOUDWATCH = "cloudwatch"
+CLOUDTRAIL = "cloudtrail"
+ORGANIZATIONS = "organizations"
+IAM = "iam"
+
+# The commercial signing region of Support. Callers may still pass it, but every global
+# service is signed for its partition's region (`regions.global_region`, botocore's data).
+SUPPORT_REGION = "us-east-1"
+GLOBAL_SERVICES = frozenset({SUPPORT, ORGANIZATIONS, IAM})
+
+REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
+DEFAULT_MAX_CONCURRENCY = 64
+
+T = TypeVar("T")
+
+
+def max_attempts() -> int:
+    """Total requests per call (first try included); tests lower it to keep throttling fast."""
+    raw = os.environ.get("PINPOINT_SANDBOX_MAX_ATTEMPTS", "5")
+    try:
+        value = int(raw) if raw.isascii() else 0  # int() takes every script's digits
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ATTEMPTS_LIMIT:
+        shown = repr(raw if len(raw) <= 20 else raw[:20] + "…")
+        raise UsageError(
+            f"PINPOINT_SANDBOX_MAX_ATTEMPTS must be a whole number from 1 to "
+            f"{MAX_ATTEMPTS_LIMIT}, got {shown}: fix it or unset it (default 5)."
+        )
+    return value
+
+
+def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
+    from botocore.config import Config
+
+    # Pinned: botocore 1.43 defaults to `legacy`, 1.44 to `standard`.
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": attempts or max_attempts()},
+        max_pool_connections=max(10, pool_size),
+        connect_timeout=10,
+        read_timeout=30,
+        user_agent_extra="pinpoint-sandbox",
+    )
+
+
+# Error codes that say "slow down": the call was refused before doing anything.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
+    "ProvisionedThroughputExceededException", "SlowDown", "BandwidthLimitExceeded",
+    "LimitExceededException",
+})
+
+if TYPE_CHECKING:
+    # botocore's (ClientError, BotoCoreError), built on first use so --help never loads botocore.
+    AWS_ERRORS: tuple[type[Exception], ...]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AWS_ERRORS":
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        errors: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+        globals()["AWS_ERRORS"] = errors
+        return errors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status AWS answered with (None: no answer at all, e.g. a timeout)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status if isinstance(status, int) else None
+    return None
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """A definite "slow down" refusal (4xx, a throttling code): nothing was done."""
+    status = http_status(exc)
+    return (
+        error_code(exc) in THROTTLING_CODES
+        and status is not None
+        and 400 <= status < 500
+    )
+
+
+COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
+
+
+def communication_pages(
+    client: Any, case_id: str, max_pages: int
+) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+    """Each page of DescribeCommunications with the token of the next one (None: the last).
+    AWS documents neither the order nor the default page size: callers sort by timeCreated.
+    botocore's errors propagate; `max_pages` bounds the token loop."""
+    token: str | None = None
+    for _ in range(max_pages):
+        page = client.describe_communications(
+            caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
+            **({"nextToken": token} if token else {}))
+        token = page.get("nextToken") or None
+        yield list(page.get("communications") or []), token
+        if token is None:
+            return
+
+
+def aws_failure(what: str, exc: BaseException) -> AwsError:
+    """One line for a failed read: what was asked, and AWS's code and message."""
+    return AwsError(f"{what}: {error_message(exc)}")
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, else None."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code is not None else None
+    return None
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        err = response.get("Error", {})
+        code, msg = err.get("Code"), err.get("Message")
+        if code or msg:
+            return f"{code}: {msg}" if msg else str(code)
+    return str(exc) or type(exc).__name__
+
+
+# ---------------------------------------------------------------- shared sessions and clients
+
+# The credentials of the account whose call is running in this thread (set by _BoundClient).
+_CALLER: contextvars.ContextVar[Any] = contextvars.ContextVar("pinpoint_sandbox_caller")
+
+
+def missing_profile(profile: str | None) -> str:
+    """One message for a profile that does not exist, whether --profile or AWS_PROFILE
+    named it."""
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    return (f"AWS profile {name!r} was not found in the AWS config files; check its name "
+            f"(--profile or AWS_PROFILE) or create it with `aws configure --profile {name}`.")
+
+
+class _Limiter:
+    """The process-wide bound on AWS calls in flight (a semaphore that can be resized).
+
+    Re-entrant per thread: a call made while signing another (an assumed role's credentials
+    refreshing) must not wait for a slot its own thread holds.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+        self._local = threading.local()
+
+    def resize(self, size: int) -> None:
+        self.size = max(1, size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        if getattr(self._local, "held", False):
+            yield
+            return
+        semaphore = self._semaphore  # a resize mid-call releases the semaphore it took
+        with semaphore:
+            self._local.held = True
+            try:
+                yield
+            finally:
+                self._local.held = False
+
+
+class _Shared:
+    """Process-wide: botocore sessions (one per base profile, one model loader), clients."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.limiter = _Limiter(DEFAULT_MAX_CONCURRENCY)
+        self.sessions: dict[str | None, Any] = {}
+        self.signers: dict[str | None, Any] = {}  # sessions that build the shared clients
+        self.clients: dict[tuple[str | None, str, str, bool], Any] = {}
+        self.loader: Any = None
+        self.data: Any = None  # data_session(): botocore's bundled data, no credentials
+        self.fingerprint: tuple[tuple[str, str], ...] = ()
+
+    def session(self, profile: str | None) -> Any:
+        """The botocore session of a profile (None: the default chain). Call under `lock`."""
+        found = self.sessions.get(profile)
+        if found is None:
+            import botocore.session
+            from botocore.exceptions import ProfileNotFound
+
+            found = self.share_loader(botocore.session.Session(profile=profile))
+            try:
+                found.get_config_variable("region")  # a wrong profile name fails here
+            except ProfileNotFound as exc:
+                raise UsageError(missing_profile(profile)) from exc
+            self.sessions[profile] = found
+        return found
+
+    def share_loader(self, session: Any) -> Any:
+        """`session`, reading botocore's data through the process's one loader: service models
+        and endpoints.json are parsed once per process, not once per session. Call under `lock`."""
+        if self.loader is None:
+            self.loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", self.loader)
+        return session
+
+    def refresh(self) -> None:
+        """Forget sessions and clients when the AWS environment changed (another endpoint,
+        config file or credentials: tests, or an in-process simulator started late)."""
+        fingerprint = _environment()
+        if fingerprint != self.fingerprint:
+            with self.lock:
+                self.sessions, self.signers, self.clients = {}, {}, {}
+                self.fingerprint = fingerprint
+
+    def client(self, profile: str | None, service: str, region: str, single: bool) -> Any:
+        key = (profile, service, region, single)
+        found = self.clients.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            found = self.clients.get(key)
+            if found is None:
+                # A private session for the shared clients: its only credential source is the
+                # calling account's, so a call never goes out with someone else's keys.
+                signer = self.signers.get(profile)
+                if signer is None:
+                    _quiet_botocore()
+                    signer = _client_session(self.session(profile), self.loader)
+                    self.signers[profile] = signer
+                config = client_config(self.limiter.size, attempts=1 if single else None)
+                found = signer.create_client(service, region_name=region, config=config)
+                # botocore's loader caches are not locked: 64 threads asking for the same
+                # paginator model at once would each list and parse the data files (seen:
+                # 39,000 file opens and seconds of lock contention). Load it here, once.
+                found.can_paginate(next(iter(found.meta.method_to_api_mapping)))
+                self.clients[key] = found
+        return found
+
+    def credentials(self, profile: str | None) -> Any:
+        with self.lock:
+            return self.session(profile).get_credentials()
+
+    def region(self, profile: str | None) -> str | None:
+        with self.lock:
+            region = self.session(profile).get_config_variable("region")
+        return str(region) if region else None
+
+
+class _DeprecatedEndpointFilter:
+    """botocore warns "deprecated endpoint: us-gov-west-1" for the Support client GovCloud
+    needs (its endpoint rules still sign it there): not the user's concern, keep stderr clean."""
+
+    @staticmethod
+    def filter(record: Any) -> bool:
+        return not str(record.msg).startswith("Client is configured with the deprecated endpoint")
+
+
+def _quiet_botocore() -> None:
+    import logging
+
+    logger = logging.getLogger("botocore.regions")
+    if not any(isinstance(f, _DeprecatedEndpointFilter) for f in logger.filters):
+        logger.addFilter(_DeprecatedEndpointFilter())
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+
+
+def _client_session(base: Any, loader: Any) -> Any:
+    import botocore.session
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class ContextProvider(CredentialProvider):
+        METHOD = CANONICAL_NAME = "pinpoint-sandbox-caller"
+
+        def load(self) -> Any:
+            return _context_credentials()
+
+    session = botocore.session.Session(profile=base.profile)
+    session.register_component("data_loader", loader)
+    session.register_component("credential_provider", CredentialResolver([ContextProvider()]))
+    return session
+
+
+def _context_credentials_class() -> type:
+    from botocore.credentials import Credentials
+    from botocore.exceptions import NoCredentialsError
+
+    class ContextCredentials(Credentials):
+        """Whatever account is calling in this thread: resolved at signing time."""
+
+        def __init__(self) -> None:
+            super().__init__("unset", "unset", method="pinpoint-sandbox-caller")
+
+        def get_frozen_credentials(self) -> Any:
+            caller = _CALLER.get(None)
+            if caller is None:
+                raise NoCredentialsError()
+            return caller.get_frozen_credentials()
+
+    return ContextCredentials
+
+
+def _context_credentials() -> Any:
+    global _CONTEXT_CREDENTIALS
+    if _CONTEXT_CREDENTIALS is None:
+        _CONTEXT_CREDENTIALS = _context_credentials_class()
+    return _CONTEXT_CREDENTIALS()
+
+
+_CONTEXT_CREDENTIALS: Any = None
+_SHARED = _Shared()
+
+
+def data_session() -> Any:
+    """A botocore session for botocore's bundled data (regions, partitions), on the process's
+    one model loader: endpoints.json (~1 MB) is parsed once per process, not once per reader."""
+    with _SHARED.lock:
+        if _SHARED.data is None:
+            import botocore.session
+
+            _SHARED.data = _SHARED.share_loader(botocore.session.Session())
+        return _SHARED.data
+
+
+def set_max_concurrency(size: int) -> None:
+    """Bound the AWS calls in flight across the whole process (`--max-concurrency`)."""
+    if size < 1:
+        raise UsageError(f"--max-concurrency must be at least 1, got {size}.")
+    _SHARED.limiter.resize(size)
+
+
+def max_concurrency() -> int:
+    return _SHARED.limiter.size
+
+
+class _BoundClient:
+    """A shared client seen through one account: every call is signed with its credentials."""
+
+    def __init__(self, client: Any, credentials: Any) -> None:
+        self._client = client
+        self._credentials = credentials
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name == "get_paginator":
+            return lambda operation: _BoundPaginator(attr(operation), self._credentials)
+        if name in self._client.meta.method_to_api_mapping:
+            return lambda **kwargs: _call(self._credentials, attr, kwargs)
+        return attr
+
+
+def _call(credentials: Any, method: Callable[..., T], kwargs: dict[str, Any]) -> T:
+    token = _CALLER.set(credentials)
+    try:
+        with _SHARED.limiter.slot():
+            return method(**kwargs)
+    finally:
+        _CALLER.reset(token)
+
+
+class _BoundPaginator:
+    def __init__(self, paginator: Any, credentials: Any) -> None:
+        self._paginator = paginator
+        self._credentials = credentials
+
+    def paginate(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        pages = iter(self._paginator.paginate(**kwargs))
+        while True:
+            page = _call(self._credentials, lambda: next(pages, None), {})
+            if page is None:
+                return
+            yield page
+
+
+# ------------------------------------------------------------------------------- accounts
+
+
+class OnceCache:
+    """A dict whose entries are computed once, even when many threads ask at the same time
+    (per-entry locks: a slow read of one key does not hold up the others). A failure is not
+    kept: the next reader asks again (readers of one key may turn it into different errors)."""
+
+    def __init__(self) -> None:
+        self.data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self._entry_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        if not refresh and key in self.data:
+            return self.data[key]  # type: ignore[no-any-return]
+        with self._lock:
+            entry = self._entry_locks.setdefault(key, threading.Lock())
+        with entry:
+            if not refresh and key in self.data:
+                return self.data[key]  # type: ignore[no-any-return]
+            value = compute()
+            self.data[key] = value
+            return value
+
+
+def prefetch(read: Callable[..., Any], *args: Any) -> None:
+    """Run a cached read ahead of its reader, e.g. in a pool so the reads of a region go out
+    together instead of one after another. Never raises: a failed read is not kept, so its
+    reader asks again and reports the failure its own way."""
+    with contextlib.suppress(Exception):  # the reader meets (and reports) it
+        read(*args)
+
+
+class AwsAccount:
+    """One set of credentials (a profile, an assumed role, or the default chain) and its
+    per-run read cache. Clients are the process's shared ones (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        profile: str | None = None,
+        role_arn: str | None = None,
+        session: boto3.Session | None = None,
+        base: AwsAccount | None = None,
+        external_id: str | None = None,
+        duration_seconds: int | None = None,
+        account_id: str | None = None,
+        name: str | None = None,
+        shared: OnceCache | None = None,
+    ) -> None:
+        _SHARED.refresh()  # a new account sees the AWS environment as it is now
+        self.profile: str | None = profile if base is None else base.profile
+        self.role_arn = role_arn
+        self._session = session
+        self._base = base  # whose credentials assume role_arn (default: the profile's)
+        self.external_id = external_id
+        self.duration_seconds = duration_seconds
+        self.name = name
+        self._known_account_id = account_id
+        self._account_id: str | None = None
+        self._credentials: Any = None
+        # From GetCallerIdentity, or AssumeRole's AssumedRoleUser: its partition is the caller's.
+        self.caller_arn: str | None = None
+        self._lock = threading.Lock()
+        self._error: Exception | None = None  # why credentials could not be had (not retried)
+        self._once = OnceCache()
+        # Read results shared by this account's targets (e.g. the quota catalogue per region).
+        self.cache: dict[Any, Any] = self._once.data
+        # Facts that are AWS's, not the account's (default quotas per region): shared by the
+        # accounts of one organization run so they are read once, not once per account.
+        self.shared = shared
+
+    @property
+    def label(self) -> str:
+        if self.role_arn:
+            return f"role {self.role_arn}"
+        return f"profile {self.profile}" if self.profile else "default credentials"
+
+    def expected_account_id(self) -> str | None:
+        """The account a role ARN names, known before any call (for error reports)."""
+        if self._known_account_id:
+            return self._known_account_id
+        if self.role_arn and self.role_arn.count(":") >= 5:
+            candidate = self.role_arn.split(":")[4]
+            return candidate if candidate.isdigit() else None
+        return None
+
+    @property
+    def session(self) -> boto3.Session:
+        """A boto3 Session with this account's credentials (for callers outside the tool)."""
+        if self._session is None:
+            import boto3
+
+            frozen = self.credentials().get_frozen_credentials()
+            self._session = boto3.Session(
+                aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
+                aws_session_token=frozen.token, region_name=self.default_region(),
+            )
+        return self._session
+
+    def default_region(self) -> str | None:
+        if self._session is not None:
+            return self._session.region_name
+        return _SHARED.region(self.profile)
+
+    def cached(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        """`cache[key]`, computed once even when many threads ask at the same time;
+        `refresh` reads again (after a write whose outcome is unknown)."""
+        return self._once.get(key, compute, refresh=refresh)
+
+    def credentials(self) -> Any:
+        """botocore credentials of this account, resolved (or the role assumed) once; a
+        failure is remembered too, so an unreachable account costs one call, not one per use."""
+        if self._credentials is None:
+            with self._lock:
+                if self._error is not None:
+                    raise self._error
+                if self._credentials is None:
+                    try:
+                        self._credentials = self._resolve_credentials()
+                    except PinpointSandboxError as exc:
+                        self._error = exc
+                        raise
+        return self._credentials
+
+    def _resolve_credentials(self) -> Any:
+        if self._session is not None:
+            found = self._session.get_credentials()
+        elif self.role_arn:
+            base = self._base or AwsAccount(profile=self.profile)
+            return _assume_role(self, base)
+        else:
+            found = _SHARED.credentials(self.profile)
+        if found is None:
+            raise UsageError(
+                "No AWS credentials found: configure a profile (aws configure, --profile, "
+                "AWS_PROFILE) or try the built-in simulator with --simulate."
+            )
+        from pinpoint_sandbox.cli.failures import remember_secrets
+
+        fields = vars(found)  # not the properties: a refreshable one could call STS
+        remember_secrets(*(fields.get(k) for k in ("secret_key", "_secret_key", "token",
+                                                   "_token")))
+        return found
+
+    def client(self, service: str, region: str) -> Any:
+        """A client for reads: botocore retries throttling and 5xx for us."""
+        return self._client(service, region, single_attempt=False)
+
+    def write_client(self, service: str, region: str) -> Any:
+        """A client for write calls: exactly one attempt.
+
+        CreateCase and RequestServiceQuotaIncrease are not idempotent: a retry after a lost
+        response could file a second case. The caller reconciles against AWS instead.
+        """
+        return self._client(service, region, single_attempt=True)
+
+    def partition(self) -> str:
+        """The credentials' partition: the caller's or role's ARN, else the default region's."""
+        from pinpoint_sandbox.aws.regions import DEFAULT_PARTITION, known_partition
+
+        return known_partition(self)[0] or DEFAULT_PARTITION
+
+    def global_region(self, service: str) -> str:
+        """Where a global service is signed for this account (us-gov-west-1 in GovCloud)."""
+        from pinpoint_sandbox.aws.regions import global_region
+
+        return global_region(service, self.partition())
+
+    def _client(self, service: str, region: str, *, single_attempt: bool) -> Any:
+        if service in GLOBAL_SERVICES:
+            region = self.global_region(service)  # whatever the caller passed
+        shared = _SHARED.client(self.profile, service, region, single_attempt)
+        return _BoundClient(shared, self.credentials())
+
+    def prepare(
+        self,
+        regions: Iterable[str] = (),
+        services: Iterable[str] = REGIONAL_SERVICES,
+        *,
+        writes: bool = True,
+    ) -> None:
+        """Kept for callers: clients are now built on first use and shared across threads."""
+
+    def account_id(self, region: str | None = None) -> str:
+        """The caller's account: known from an assumed role, else sts GetCallerIdentity."""
+        if self._account_id is None:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                credentials = self.credentials()
+                if self.role_arn and self.expected_account_id():
+                    self._account_id = self.expected_account_id()  # AssumeRole proved it
+                    return str(self._account_id)
+                sts = _BoundClient(
+                    _SHARED.client(self.profile, STS,
+                                   region or self.default_region()
+                                   or self.global_region(STS), False),
+                    credentials,
+                )
+                identity = sts.get_caller_identity()
+                self._account_id = str(identity["Account"])
+                self.caller_arn = identity.get("Arn")
+            except (ClientError, BotoCoreError) as exc:
+                if type(exc).__name__ == "NoCredentialsError":
+                    raise UsageError(
+                        "No AWS credentials found: configure a profile (aws configure, "
+                        "--profile, AWS_PROFILE) or try the built-in simulator with --simulate."
+                    ) from exc
+                raise AwsError(
+                    f"Could not identify the AWS account for {self.label}: {error_message(exc)}"
+                ) from exc
+        return self._account_id
+
+
+def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
+    """Refreshable credentials for `account.role_arn`, assumed with `base`'s credentials."""
+    from botocore.credentials import RefreshableCredentials
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    region = base.default_region() or base.global_region(STS)
+    params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "pinpoint-sandbox"}
+    if account.external_id:
+        params["ExternalId"] = account.external_id
+    if account.duration_seconds:
+        params["DurationSeconds"] = account.duration_seconds
+
+    def fetch() -> dict[str, Any]:
+        sts = base.client(STS, region)
+        try:
+            answer = sts.assume_role(**params)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(
+                f"Could not assume role {account.role_arn}: {error_message(exc)}"
+            ) from exc
+        account.caller_arn = answer.get("AssumedRoleUser", {}).get("Arn")
+        creds = answer["Credentials"]
+        expiry = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
+
+    # botocore refreshes 15 min before expiry by default: a 15-min session (900 s) would be
+    # assumed again on every call. Refresh in the last quarter of the session instead.
+    lifetime = account.duration_seconds or 3600
+    return RefreshableCredentials.create_from_metadata(
+        fetch(), refresh_using=fetch, method="assume-role",
+        advisory_timeout=min(900, lifetime // 4), mandatory_timeout=min(600, lifetime // 8),
+    )

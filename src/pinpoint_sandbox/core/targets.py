@@ -1,0 +1,125 @@
+"""The nouns every stage shares: a target, a rendered case, and the result of one target.
+
+A *target* is (account id, region, channel). The whole tool exists to file at most one case
+per target, so `Target.tag` is the stable marker written into every case subject and ledger line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from pinpoint_sandbox.core.errors import UsageError
+
+Channel = Literal["sms", "voice"]
+CHANNELS: tuple[Channel, ...] = ("sms", "voice")
+
+Action = Literal["previewed", "filed", "skipped", "blocked", "failed"]
+
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    account_id: str
+    region: str
+    channel: Channel
+
+    @property
+    def tag(self) -> str:
+        """Written into every case subject so duplicates can be found with DescribeCases."""
+        return f"[pinpoint-sandbox {self.channel} {self.region} {self.account_id}]"
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}/{self.region}/{self.channel}"
+
+
+class RenderedCase:
+    """A rendered case. The description is kept as its lines, each interned: the cases of one
+    run differ only in their region and account lines, so thousands of targets share one copy
+    of the rest (a 6 KB text costs a tuple of pointers per target, not 6 KB)."""
+
+    __slots__ = ("_lines", "subject")
+
+    def __init__(self, subject: str, description: str) -> None:
+        self.subject = subject
+        self._lines = tuple(sys.intern(line) for line in description.split("\n"))
+
+    @property
+    def description(self) -> str:
+        return "\n".join(self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RenderedCase):
+            return NotImplemented
+        return (self.subject, self._lines) == (other.subject, other._lines)
+
+    def __hash__(self) -> int:
+        return hash((self.subject, self._lines))
+
+    def __repr__(self) -> str:
+        return f"RenderedCase(subject={self.subject!r}, description={self.description!r})"
+
+
+@dataclass
+class Result:
+    """One line of the JSON output (DESIGN "Output"); field order is the documented one."""
+
+    account_id: str
+    region: str
+    channel: Channel
+    action: Action
+    backend: str | None = None
+    reason: str | None = None
+    request_id: str | None = None
+    case_id: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    # The case the description comes from when `description` is None: its text is made only
+    # when the result is written out (see RenderedCase), never kept per result.
+    case: RenderedCase | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def for_target(cls, target: Target, action: Action, **kwargs: Any) -> Result:
+        return cls(target.account_id, target.region, target.channel, action, **kwargs)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.account_id, self.region, self.channel)
+
+    def to_json(self) -> dict[str, Any]:
+        case = self.case
+        data = asdict(replace(self, case=None))
+        data.pop("case")
+        if data["description"] is None and case is not None:
+            data["description"] = case.description  # same key, same place in the document
+        extra = data.pop("extra")
+        data.update(extra)
+        return data
+
+
+def infer_channel(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> Channel:
+    """sms unless the answers use keys only voice answers have; both kinds → ask for --channel."""
+    only_sms = set(sms_keys) - set(voice_keys)
+    only_voice = set(voice_keys) - set(sms_keys)
+    has_sms, has_voice = bool(only_sms & data.keys()), bool(only_voice & data.keys())
+    if has_sms and has_voice:
+        raise UsageError(
+            "the answers file mixes SMS keys (e.g. "
+            f"{sorted(only_sms & data.keys())[0]}) and voice keys (e.g. "
+            f"{sorted(only_voice & data.keys())[0]}): pass --channel sms or --channel voice."
+        )
+    return "voice" if has_voice else "sms"
+
+
+def channel_is_guessed(
+    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+) -> bool:
+    """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
+    only_one = set(sms_keys) ^ set(voice_keys)
+    return not (only_one & data.keys())

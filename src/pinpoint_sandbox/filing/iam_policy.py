@@ -1,0 +1,193 @@
+"""The least-privilege IAM policy for the calls pinpoint-sandbox makes, per backend.
+
+IAM action names here equal the API operation names (checked against botocore's service models
+in the tests); the IAM service prefixes differ from boto3's client names, see
+`BOTOCORE_SERVICE`. None of these actions supports resource-level permissions, so every
+statement uses `"Resource": "*"` — except `sts:AssumeRole`, which is scoped to the roles given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pinpoint_sandbox.backends import registry
+from pinpoint_sandbox.backends.base import IamStatement
+from pinpoint_sandbox.core.errors import UsageError
+
+# IAM service prefix → botocore service name (for the model check in the tests).
+BOTOCORE_SERVICE: dict[str, str] = {
+    "sts": "sts",
+    "sms-voice": "pinpoint-sms-voice-v2",
+    "servicequotas": "service-quotas",
+    "support": "support",
+    "cloudwatch": "cloudwatch",
+    "cloudtrail": "cloudtrail",
+    "iam": "iam",
+    "organizations": "organizations",
+}
+
+# (Sid, actions). Every run: who am I, what tier, what limits, and (from every backend's
+# `iam_read_actions`) what is already open: filing blind is never done, whichever backend files.
+PREFLIGHT_ACTIONS: tuple[str, ...] = (
+    # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
+    "sts:GetCallerIdentity",
+    "sms-voice:DescribeAccountAttributes",
+    "sms-voice:DescribeSpendLimits",
+    "sms-voice:DescribeAccountLimits",
+    "sms-voice:DescribeVerifiedDestinationNumbers",
+    "sms-voice:DescribePhoneNumbers",
+    # Destination readiness: sender IDs and registrations (with the phone numbers above).
+    "sms-voice:DescribeSenderIds",
+    "sms-voice:DescribeRegistrations",
+)
+# Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
+# CloudTrail events.)
+VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxVoiceEvidence",
+    (
+        "cloudwatch:GetMetricData",
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:ListMetrics",
+        "cloudtrail:LookupEvents",
+    ),
+)
+# `raise-spend`: the enforced spend limit, up to the maximum AWS granted. (--request-quota also
+# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.)
+RAISE_SPEND: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxRaiseSpend",
+    (
+        "sms-voice:SetTextMessageSpendLimitOverride",
+        "sms-voice:SetMediaMessageSpendLimitOverride",
+        "sms-voice:SetVoiceMessageSpendLimitOverride",
+        "sms-voice:SetRcsMessageSpendLimitOverride",
+        # NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT: raise-spend sets every limit AWS returns.
+        "sms-voice:SetNotifyMessageSpendLimitOverride",
+    ),
+)
+VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxVoiceTestCall",
+    ("sms-voice:SendVoiceMessage",),
+)
+
+# `status` follows each request; `reply` answers AWS on the case (every backend's cases).
+TRACKER: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxTracker",
+    (
+        "servicequotas:GetRequestedServiceQuotaChange",
+        "support:DescribeCommunications",
+        "support:AddAttachmentsToSet",
+        "support:AddCommunicationToCase",
+    ),
+)
+
+
+def preflight_statement() -> tuple[str, tuple[str, ...]]:
+    reads = [a for backend in registry.backends() for a in backend.iam_read_actions]
+    return ("PinpointSandboxPreflight", tuple(dict.fromkeys([*PREFLIGHT_ACTIONS, *reads])))
+
+
+def backend_statements(backend: str) -> list[IamStatement]:
+    """What filing with `backend` needs; `auto` may file with any registered backend."""
+    chosen = registry.backends() if backend == registry.AUTO else [registry.get(backend)]
+    return [statement for b in chosen for statement in b.iam_statements]
+
+
+ROLE_ARN = re.compile(r"\Aarn:aws[a-z-]*:iam::([0-9]{12}|\*):role/[A-Za-z0-9_+=,.@/*-]+\Z")
+
+ASSUME_ROLE_NOTE = (
+    "Using --role-arn or a batch role_arn? The calling identity also needs sts:AssumeRole on "
+    "those roles (pass them with --role-arn to include it), and each role needs this policy."
+)
+
+
+# --organization: list the organization's accounts (management account or delegated admin).
+ORGANIZATION: tuple[str, tuple[str, ...]] = (
+    "PinpointSandboxOrganization",
+    (
+        "organizations:DescribeOrganization",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListChildren",
+        "organizations:ListTagsForResource",
+    ),
+)
+
+
+def build_policy(
+    backend: str = "auto",
+    voice: bool = True,
+    *,
+    voice_test_call: bool = False,
+    role_arns: Sequence[str] = (),
+    organization_role: str | None = None,
+) -> dict[str, Any]:
+    """An IAM policy document (Version 2012-10-17) for the chosen backend and channels.
+
+    `organization_role`: the policy of the management account for `--organization`, which
+    lists the accounts and assumes that role in each (the role itself needs the rest)."""
+    if voice_test_call and not voice:
+        raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
+    groups: list[IamStatement] = [
+        preflight_statement(), *backend_statements(backend), RAISE_SPEND, TRACKER,
+    ]
+    if voice:
+        groups.append(VOICE_EVIDENCE)
+        if voice_test_call:
+            groups.append(VOICE_TEST_CALL)
+
+    statements: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for group in groups:
+        if isinstance(group, dict):  # a complete statement (e.g. with a Condition)
+            statements.append(group)
+            continue
+        sid, actions = group
+        # `auto` lists AddCommunicationToCase twice: keep the first, so each action is granted once.
+        fresh = [a for a in actions if a not in seen]
+        seen.update(fresh)
+        if fresh:
+            statements.append(
+                {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
+            )
+    if organization_role is not None:
+        statements.extend(_organization_statements(organization_role))
+    if role_arns:
+        bad = [arn for arn in role_arns if not ROLE_ARN.match(arn)]
+        if bad:
+            raise UsageError(
+                f"{bad[0]!r} is not an IAM role ARN: use arn:aws:iam::<account-id>:role/<name>."
+            )
+        statements.append(
+            {
+                "Sid": "PinpointSandboxAssumeRole",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole"],
+                "Resource": sorted(set(role_arns)),
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _organization_statements(role_name: str) -> list[dict[str, Any]]:
+    from pinpoint_sandbox.aws.organizations import make_selection
+    from pinpoint_sandbox.aws.regions import default_partition
+
+    role = make_selection(role_name=role_name).role_name  # the same check as --role-name
+    partition = default_partition()  # the configured region's: arn:aws-us-gov:… in GovCloud
+    sid, actions = ORGANIZATION
+    return [
+        {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
+        {
+            "Sid": "PinpointSandboxAssumeOrganizationRole",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": [f"arn:{partition}:iam::*:role/{role}"],
+        },
+    ]
+
+
+def policy_actions(policy: dict[str, Any]) -> list[str]:
+    """Every action the policy grants, in statement order."""
+    return [action for statement in policy["Statement"] for action in statement["Action"]]
