@@ -14,7 +14,7 @@ AWS creates `OrganizationAccountAccessRole` only in member accounts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,13 +22,11 @@ from typing import Any
 from pinpoint_sandbox.aws.session import (
     ORGANIZATIONS,
     AwsAccount,
-    OnceCache,
     error_code,
     error_message,
     max_concurrency,
 )
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
-from pinpoint_sandbox.filing.plan import Request
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 # ASCII only ([0-9], not \d), one line (\Z, not $, which allows a trailing newline).
@@ -312,57 +310,3 @@ def organization_accounts(management: AwsAccount, selection: Selection) -> Organ
         raise UsageError("The organization selection matched no account: check --ou, --exclude "
                          "and --tag.")
     return org
-
-
-@dataclass
-class FanOut:
-    """Requests after the fan-out, and the organization's accounts left out."""
-
-    requests: list[Request]
-    unused: list[Unused]
-    accounts: int  # accounts entered
-
-    @property
-    def unreachable(self) -> list[Unused]:
-        return [u for u in self.unused if u.status != "suspended"]
-
-
-def fan_out(
-    requests: Sequence[Request],
-    selection: Selection,
-    *,
-    channels: Iterable[str] = (),
-    regions: Sequence[str] = (),
-) -> FanOut:
-    """Each request (of `channels`, default all) once per selected account of the
-    organization its credentials manage; the others are kept as they are. Accounts come
-    first in the order, so one account's targets are worked on together."""
-    wanted = set(channels)
-    bases: dict[tuple[str | None, str | None], Organization] = {}
-    kept: list[Request] = []
-    fanned: dict[tuple[str | None, str | None], list[Request]] = {}
-    for request in requests:
-        if wanted and request.channel not in wanted:
-            kept.append(request)
-            continue
-        key = (request.account.profile, request.account.role_arn)
-        if key not in bases:
-            bases[key] = organization_accounts(request.account, selection)
-        fanned.setdefault(key, []).append(request)
-    out = FanOut([], [], 0)
-    for key, org in bases.items():
-        out.unused.extend(org.unused)
-        out.accounts += len(org.accounts)
-        shared = OnceCache()  # AWS-wide facts, read once for all accounts of this run
-        for account in org.accounts:
-            account.shared = shared
-            for request in fanned[key]:
-                out.requests.append(Request(
-                    request.channel, account, list(regions or request.regions),
-                    request.answers, request.backend,
-                ))
-    out.requests.extend(kept)
-    if not out.requests:
-        raise AwsError("No account of the organization could be entered: "
-                       + "; ".join(u.line() for u in out.unused))
-    return out

@@ -52,7 +52,7 @@ NOT_ENABLED_CODES = frozenset({
 
 @cache
 def _regions_by_partition() -> dict[str, tuple[str, ...]]:
-    from pinpoint_sandbox.aws.session import data_session
+    from pinpoint_sandbox.aws.botocore_data import data_session
 
     session = data_session()
     return {
@@ -78,7 +78,7 @@ def partition_of(region: str) -> str | None:
     for partition, regions in _regions_by_partition().items():
         if region in regions:
             return partition
-    from pinpoint_sandbox.aws.session import data_session
+    from pinpoint_sandbox.aws.botocore_data import data_session
 
     try:
         return str(data_session().get_partition_for_region(region))
@@ -113,7 +113,7 @@ def choice_regions() -> list[str]:
 @cache
 def region_names() -> dict[str, str]:
     """{"eu-west-1": "Europe (Ireland)", …} from botocore's endpoint data (for prompts)."""
-    from pinpoint_sandbox.aws.session import data_session
+    from pinpoint_sandbox.aws.botocore_data import data_session
 
     data = data_session().get_component("data_loader").load_data("endpoints")
     return {
@@ -247,7 +247,7 @@ CONSOLE_HOSTS = {
 
 @cache
 def _partition_outputs() -> dict[str, dict[str, Any]]:
-    from pinpoint_sandbox.aws.session import data_session
+    from pinpoint_sandbox.aws.botocore_data import data_session
 
     data = data_session().get_component("data_loader").load_data("partitions")
     return {str(p["id"]): dict(p.get("outputs", {})) for p in data.get("partitions", [])}
@@ -260,7 +260,7 @@ def global_region(service: str, partition: str = DEFAULT_PARTITION) -> str:
     in aws, us-gov-west-1 in aws-us-gov, cn-north-1 in aws-cn, eusc-de-east-1 in aws-eusc."""
     from botocore.endpoint_provider import EndpointProvider
 
-    from pinpoint_sandbox.aws.session import data_session
+    from pinpoint_sandbox.aws.botocore_data import data_session
 
     outputs = _partition_outputs().get(partition) or _partition_outputs()[DEFAULT_PARTITION]
     anchor = str(outputs["implicitGlobalRegion"])
@@ -351,7 +351,7 @@ def _confirm(account: Any, regions: list[str], known: str, problem: str) -> str 
 
 
 def _refused_keys(exc: BaseException) -> bool:
-    from pinpoint_sandbox.aws.session import error_code
+    from pinpoint_sandbox.aws.errors import error_code
 
     return error_code(exc.__cause__ or exc) in ("InvalidClientTokenId",
                                                 "UnrecognizedClientException")
@@ -360,13 +360,11 @@ def _refused_keys(exc: BaseException) -> bool:
 def _accepting_partition(account: Any, refused: str | None) -> str | None:
     """The partition whose STS accepts the account's keys (GetCallerIdentity: a read that
     needs no permission), or None."""
-    from pinpoint_sandbox.aws.session import STS
-
     for partition in PARTITIONS:
         if partition == refused:
             continue
         try:
-            account.client(STS, global_region("sts", partition)).get_caller_identity()
+            account.client("sts", global_region("sts", partition)).get_caller_identity()
         except Exception:  # refused there too, or unreachable
             continue
         return partition

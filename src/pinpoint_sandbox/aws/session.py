@@ -23,6 +23,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pinpoint_sandbox.aws.botocore_data import data_session as data_session
+from pinpoint_sandbox.aws.botocore_data import share_loader, shared_loader
+from pinpoint_sandbox.aws.errors import (  # re-exported: aws.error_code(...) reads well
+    THROTTLING_CODES as THROTTLING_CODES,
+)
+from pinpoint_sandbox.aws.errors import error_code as error_code
+from pinpoint_sandbox.aws.errors import error_message as error_message
+from pinpoint_sandbox.aws.errors import http_status as http_status
+from pinpoint_sandbox.aws.errors import is_throttling as is_throttling
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:
@@ -79,13 +88,6 @@ def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
 
 
 # Error codes that say "slow down": the call was refused before doing anything.
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
-    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
-    "ProvisionedThroughputExceededException", "SlowDown", "BandwidthLimitExceeded",
-    "LimitExceededException",
-})
-
 if TYPE_CHECKING:
     # botocore's (ClientError, BotoCoreError), built on first use so --help never loads botocore.
     AWS_ERRORS: tuple[type[Exception], ...]
@@ -99,25 +101,6 @@ def __getattr__(name: str) -> Any:
         globals()["AWS_ERRORS"] = errors
         return errors
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def http_status(exc: BaseException) -> int | None:
-    """The HTTP status AWS answered with (None: no answer at all, e.g. a timeout)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return status if isinstance(status, int) else None
-    return None
-
-
-def is_throttling(exc: BaseException) -> bool:
-    """A definite "slow down" refusal (4xx, a throttling code): nothing was done."""
-    status = http_status(exc)
-    return (
-        error_code(exc) in THROTTLING_CODES
-        and status is not None
-        and 400 <= status < 500
-    )
 
 
 COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
@@ -143,25 +126,6 @@ def communication_pages(
 def aws_failure(what: str, exc: BaseException) -> AwsError:
     """One line for a failed read: what was asked, and AWS's code and message."""
     return AwsError(f"{what}: {error_message(exc)}")
-
-
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ClientError, else None."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code is not None else None
-    return None
-
-
-def error_message(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        err = response.get("Error", {})
-        code, msg = err.get("Code"), err.get("Message")
-        if code or msg:
-            return f"{code}: {msg}" if msg else str(code)
-    return str(exc) or type(exc).__name__
 
 
 # ---------------------------------------------------------------- shared sessions and clients
@@ -217,8 +181,6 @@ class _Shared:
         self.sessions: dict[str | None, Any] = {}
         self.signers: dict[str | None, Any] = {}  # sessions that build the shared clients
         self.clients: dict[tuple[str | None, str, str, bool], Any] = {}
-        self.loader: Any = None
-        self.data: Any = None  # data_session(): botocore's bundled data, no credentials
         self.fingerprint: tuple[tuple[str, str], ...] = ()
 
     def session(self, profile: str | None) -> Any:
@@ -237,13 +199,7 @@ class _Shared:
         return found
 
     def share_loader(self, session: Any) -> Any:
-        """`session`, reading botocore's data through the process's one loader: service models
-        and endpoints.json are parsed once per process, not once per session. Call under `lock`."""
-        if self.loader is None:
-            self.loader = session.get_component("data_loader")
-        else:
-            session.register_component("data_loader", self.loader)
-        return session
+        return share_loader(session)
 
     def refresh(self) -> None:
         """Forget sessions and clients when the AWS environment changed (another endpoint,
@@ -267,7 +223,7 @@ class _Shared:
                 signer = self.signers.get(profile)
                 if signer is None:
                     _quiet_botocore()
-                    signer = _client_session(self.session(profile), self.loader)
+                    signer = _client_session(self.session(profile), shared_loader())
                     self.signers[profile] = signer
                 config = client_config(self.limiter.size, attempts=1 if single else None)
                 found = signer.create_client(service, region_name=region, config=config)
@@ -353,17 +309,6 @@ def _context_credentials() -> Any:
 
 _CONTEXT_CREDENTIALS: Any = None
 _SHARED = _Shared()
-
-
-def data_session() -> Any:
-    """A botocore session for botocore's bundled data (regions, partitions), on the process's
-    one model loader: endpoints.json (~1 MB) is parsed once per process, not once per reader."""
-    with _SHARED.lock:
-        if _SHARED.data is None:
-            import botocore.session
-
-            _SHARED.data = _SHARED.share_loader(botocore.session.Session())
-        return _SHARED.data
 
 
 def set_max_concurrency(size: int) -> None:
@@ -555,7 +500,7 @@ class AwsAccount:
                 "No AWS credentials found: configure a profile (aws configure, --profile, "
                 "AWS_PROFILE) or try the built-in simulator with --simulate."
             )
-        from pinpoint_sandbox.cli.failures import remember_secrets
+        from pinpoint_sandbox.core.redaction import remember_secrets
 
         fields = vars(found)  # not the properties: a refreshable one could call STS
         remember_secrets(*(fields.get(k) for k in ("secret_key", "_secret_key", "token",

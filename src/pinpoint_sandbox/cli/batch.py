@@ -109,7 +109,7 @@ def _requests(
         )
     if selection is None:
         return requests, None
-    from pinpoint_sandbox.aws.organizations import fan_out
+    from pinpoint_sandbox.filing.fan_out import fan_out
 
     block = spec.organization
     fan = fan_out(requests, selection, channels=block.channels if block else (),

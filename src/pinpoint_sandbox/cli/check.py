@@ -54,7 +54,7 @@ def check(
     requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None
     if selection is not None:
-        from pinpoint_sandbox.aws.organizations import fan_out
+        from pinpoint_sandbox.filing.fan_out import fan_out
 
         fan = fan_out(requests, selection)
         requests = fan.requests

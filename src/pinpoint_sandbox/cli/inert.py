@@ -10,25 +10,16 @@ lines) go through `clean` too. JSON output escapes them itself; the HTML report 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from pinpoint_sandbox.core.text import CONTROL_CHARACTERS as _CONTROL
+from pinpoint_sandbox.core.text import clean as clean
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.segment import Segment
-
-# C0 but newline and tab, DEL, C1, bidi embeddings/overrides/isolates, marks, BOM.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                      "\ufeff]")
-
-
-def clean(text: str) -> str:
-    """`text` without the characters a terminal would act on (newlines and tabs kept).
-    Removed rather than escaped: they are zero-width, so tables keep their layout."""
-    return _CONTROL.sub("", text)
-
 
 @cache
 def _console_class() -> type[Console]:

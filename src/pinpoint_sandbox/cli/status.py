@@ -78,7 +78,7 @@ def status(
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.aws.regions import parse_regions
-    from pinpoint_sandbox.tracking.tracker import scopes_from_batch
+    from pinpoint_sandbox.filing.batchfile import scopes_from_batch
 
     regions = [] if all_regions else parse_regions(region or [])
     ledger, html = _checked_options(ledger, watch, html, answers)

@@ -175,7 +175,7 @@ def tighten(path: Path, what: str) -> None:
     key = str(path)
     if key not in _tightened:
         _tightened.add(key)
-        from pinpoint_sandbox.cli.inert import clean  # a path may hold control characters
+        from pinpoint_sandbox.core.text import clean  # a path may hold control characters
 
         sys.stderr.write(clean(f"Note: {what} {path} was readable by others "
                                f"({stat.S_IMODE(info.st_mode):04o}); it is now 0600 "

@@ -48,6 +48,7 @@ from pinpoint_sandbox.questionnaire.answers import (
 )
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.tracking.tracker import Scope
     BackendField = str
 else:  # the registry's names: a new backend is a valid batch `backend` with no edit here
     BackendField = Literal[registry.choices()]
@@ -257,3 +258,17 @@ def _merge_problems(
             f"or defaults.answers"
         ),
     )
+
+
+def scopes_from_batch(path: Path) -> list[Scope]:
+    """A batch file's targets (validated as a whole first, like `batch`)."""
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.tracking.tracker import Scope
+
+    spec = load_batch(path)
+    scopes: list[Scope] = []
+    for index, item in enumerate(spec.requests):
+        regions = list(request_answers(spec, index).regions)
+        account = AwsAccount(profile=item.profile, role_arn=item.role_arn)
+        scopes.append(Scope(account, pairs=[(r, item.channel) for r in regions]))
+    return scopes

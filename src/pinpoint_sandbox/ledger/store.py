@@ -113,7 +113,7 @@ def _reason(exc: LedgerError) -> str:
 def _say_once(key: tuple[str, str], line: str) -> None:
     import sys
 
-    from pinpoint_sandbox.cli.inert import clean  # a path may hold control characters
+    from pinpoint_sandbox.core.text import clean  # a path may hold control characters
 
     with _said_lock:
         if key in _said:

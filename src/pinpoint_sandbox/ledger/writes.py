@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pinpoint_sandbox.backends.base import WriteFailure, WriteOutcomeUnknown
+from pinpoint_sandbox.aws.write_outcomes import WriteFailure, WriteOutcomeUnknown
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError
 from pinpoint_sandbox.core.targets import Target
 from pinpoint_sandbox.ledger.store import Ledger, Step, _now

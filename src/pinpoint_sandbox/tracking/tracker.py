@@ -567,19 +567,6 @@ def find_target(
     return None
 
 
-def scopes_from_batch(path: Path) -> list[Scope]:
-    """A batch file's targets (validated as a whole first, like `batch`)."""
-    from pinpoint_sandbox.filing.batchfile import load_batch, request_answers
-
-    spec = load_batch(path)
-    scopes: list[Scope] = []
-    for index, item in enumerate(spec.requests):
-        regions = list(request_answers(spec, index).regions)
-        account = AwsAccount(profile=item.profile, role_arn=item.role_arn)
-        scopes.append(Scope(account, pairs=[(r, item.channel) for r in regions]))
-    return scopes
-
-
 # Reads per target and poll (tier, quota request, case, communications), and the rate we keep
 # under per account: AWS throttles Support and Service Quotas reads at a few calls per second.
 READS_PER_TARGET = 4
