@@ -28,6 +28,7 @@ def main() -> None:
     import contextlib
     import io
 
+    from pinpoint_sandbox.aws import pool
     from pinpoint_sandbox.aws.regions import sms_voice_regions
     from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.cli import main as cli_main
@@ -49,8 +50,8 @@ def main() -> None:
             cli_main(["request", "sms", "-a", str(answers), "-r", ",".join(regions), "--yes",
                       "--no-input", "--ledger", str(ledger), "--output", "json"])
         sim.state.scenario.faults.latency_ms = args.latency_ms
-        for workers in (tracker.MAX_WORKERS, 1):
-            tracker.MAX_WORKERS = workers
+        for workers in (pool.DEFAULT_SIZE, 1):
+            pool.set_size(workers)
             account = AwsAccount()
             targets = tracker.select([tracker.Scope(account, regions=[])],
                                      Ledger(ledger).histories(), include_ledger=False)

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import (
     ORGANIZATIONS,
     AwsAccount,
     error_code,
     error_message,
-    max_concurrency,
 )
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
@@ -188,8 +187,7 @@ def _tags(client: Any, account_id: str) -> dict[str, str]:
 def _parallel(fn: Callable[[Member], Any], members: list[Member]) -> list[Any]:
     if not members:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(max_concurrency(), len(members)))) as pool:
-        return list(pool.map(fn, members))
+    return map_all(fn, members)
 
 
 def _tag_filter(management: AwsAccount, members: list[Member],

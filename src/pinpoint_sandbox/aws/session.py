@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pinpoint_sandbox.aws import pool
 from pinpoint_sandbox.aws.botocore_data import data_session as data_session
 from pinpoint_sandbox.aws.botocore_data import share_loader, shared_loader
 from pinpoint_sandbox.aws.errors import (  # re-exported: aws.error_code(...) reads well
@@ -316,6 +317,7 @@ def set_max_concurrency(size: int) -> None:
     if size < 1:
         raise UsageError(f"--max-concurrency must be at least 1, got {size}.")
     _SHARED.limiter.resize(size)
+    pool.set_size(size)
 
 
 def max_concurrency() -> int:

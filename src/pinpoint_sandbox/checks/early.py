@@ -47,8 +47,7 @@ def no_voice_message(plan: TargetPlan) -> bool:
 def early_checks(account: AwsAccount, channel: Channel, regions: Sequence[str],
                  ledger_file: Path) -> EarlyCheck:
     """Preflight without answers for each region (reads only, no validation)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    from pinpoint_sandbox.aws.pool import map_all
     from pinpoint_sandbox.ledger.store import Ledger
 
     entries = Ledger(ledger_file).entries()  # as the plan reads it
@@ -59,8 +58,7 @@ def early_checks(account: AwsAccount, channel: Channel, regions: Sequence[str],
         plan = TargetPlan(target, account, None, "auto")
         return run_preflight(plan, ledger_entry=entries.get(target), validate=False)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
-        return EarlyCheck(list(pool.map(one, regions)))
+    return EarlyCheck(map_all(one, regions))
 
 
 def describe(plan: TargetPlan) -> str:

@@ -151,17 +151,16 @@ def _states_and_facts(
     """The targets' states and the regions' facts. Read once, both at the same time: they
     are independent, and each is a chain of calls per region (sharing the account's cache).
     Watched: the facts after the watch ends, as they are then."""
-    from concurrent.futures import ThreadPoolExecutor
+    from pinpoint_sandbox.aws import pool
 
     if watch is not None:
         code, rows = _watch(targets, watch, ledger, json_output, wide)
         return code, rows, _region_facts(scopes, regions, ledger) if wants_facts else []
     if not wants_facts:
         return (*_track_once(targets, ledger), [])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        facts = pool.submit(_region_facts, scopes, regions, ledger)
-        code, rows = _track_once(targets, ledger)
-        return code, rows, facts.result()
+    facts = pool.submit(_region_facts, scopes, regions, ledger)
+    code, rows = _track_once(targets, ledger)
+    return code, rows, facts.result()
 
 
 def _track_once(
@@ -294,9 +293,7 @@ def _select(
 def _region_facts(
     scopes: list[Scope], regions: list[str], ledger: Path | None
 ) -> list[RegionStatus]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pinpoint_sandbox.aws.session import max_concurrency
+    from pinpoint_sandbox.aws.pool import map_all
     from pinpoint_sandbox.cli.output import stderr_console
     from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
     from pinpoint_sandbox.tracking.lookup import collect_status
@@ -311,11 +308,9 @@ def _region_facts(
             stderr_console().print(f"{scope.account.label}: {exc.message}", markup=False)
             return []
 
-    # A few accounts at a time (each reads its regions in parallel); the process-wide bound
-    # on calls in flight (--max-concurrency) keeps the total in check.
-    workers = max(1, min(len(scopes), max_concurrency() // max(1, len(regions)) + 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [row for rows in pool.map(one, scopes) for row in rows]
+    # Every account at once, each reading its regions on the same pool: the pool's size
+    # (--max-concurrency) bounds the threads, however the fan-outs nest.
+    return [row for rows in map_all(one, scopes) for row in rows]
 
 
 def _watch(

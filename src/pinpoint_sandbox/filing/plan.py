@@ -14,11 +14,11 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import AwsAccount, max_attempts
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import (
@@ -188,7 +188,6 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
     """Identify every account (assume its role) in parallel, before the targets are built;
     failures are remembered by each account and reported per request below."""
     from pinpoint_sandbox.aws.regions import identify
-    from pinpoint_sandbox.aws.session import max_concurrency
 
     accounts = list({id(r.account): r for r in requests}.values())
     if len(accounts) < 2:
@@ -199,8 +198,7 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
         with contextlib.suppress(PinpointSandboxError):
             identify(request.account, request.regions)
 
-    with ThreadPoolExecutor(max_workers=min(max_concurrency(), len(accounts))) as pool:
-        list(pool.map(resolve, accounts))
+    map_all(resolve, accounts)
 
 
 def _answers_data(answers: Answers | None) -> dict[str, Any] | None:
@@ -356,7 +354,6 @@ def preflight_all(
     plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
 ) -> None:
     """Build clients in this thread, then run every target's read-only checks in parallel."""
-    from pinpoint_sandbox.aws.session import max_concurrency
 
     entries = ledger.entries()
     per_account: dict[str, int] = {}
@@ -384,11 +381,8 @@ def preflight_all(
         finally:
             tick(plan)
 
-    # Clients are shared and built on first use; the process-wide bound on calls in flight
-    # (--max-concurrency) sizes the pool, not a per-account number.
-    workers = max(1, min(max_concurrency(), len(plans)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, plans))
+    # Clients are shared and built on first use; the one pool bounds the threads.
+    map_all(one, plans)
 
 
 def _reconcile(

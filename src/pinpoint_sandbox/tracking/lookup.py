@@ -3,11 +3,11 @@ and what is open or filed for each channel (ledger and AWS)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pinpoint_sandbox.aws import pool
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import CHANNELS, Target
@@ -67,33 +67,31 @@ def collect_status(
     # two channels' lookups below find it done): a region costs one round trip, not a chain.
     # The process-wide bound on calls in flight (--max-concurrency) still applies.
     reads = (*FACTS_READS, quota_catalogue, history)
-    workers = max(1, min(aws.max_concurrency(), len(regions) * len(reads)))
-    with ThreadPoolExecutor(workers) as pool:
-        pool.submit(aws.prefetch, support_plan, account)
-        for region in regions:
-            for read in reads:
-                pool.submit(aws.prefetch, read, account, region)
-        lookups = {
-            region: [pool.submit(_lookup, account, t, entries.get(t))
-                     for t in (Target(account_id, region, ch) for ch in CHANNELS)]
-            for region in regions
-        }
-        rows = []
-        for region in regions:
-            facts = read_region_facts(account, region, phone_numbers=False)  # numbers not shown
-            row = RegionStatus(
-                account_id, region, facts.tier, facts.in_production,
-                [asdict(s) for s in facts.spend_limits],
-                facts.verified_destinations, facts.verified_destinations_max,
-                problems=list(facts.problems),
-            )
-            for future in lookups[region]:
-                info, lines, problems = future.result()
-                row.targets.append(info)
-                row.requests.extend(lines)
-                row.problems.extend(problems)
-            rows.append(row)
-        return rows
+    prefetched = [pool.submit(aws.prefetch, support_plan, account)]
+    prefetched += [pool.submit(aws.prefetch, read, account, region)
+                   for region in regions for read in reads]
+    lookups = {
+        region: [pool.submit(_lookup, account, t, entries.get(t))
+                 for t in (Target(account_id, region, ch) for ch in CHANNELS)]
+        for region in regions
+    }
+    rows = []
+    for region in regions:
+        facts = read_region_facts(account, region, phone_numbers=False)  # numbers not shown
+        row = RegionStatus(
+            account_id, region, facts.tier, facts.in_production,
+            [asdict(s) for s in facts.spend_limits],
+            facts.verified_destinations, facts.verified_destinations_max,
+            problems=list(facts.problems),
+        )
+        for task in lookups[region]:
+            info, lines, problems = task.result()
+            row.targets.append(info)
+            row.requests.extend(lines)
+            row.problems.extend(problems)
+        rows.append(row)
+    pool.wait_all(prefetched)
+    return rows
 
 
 def _lookup(

@@ -12,13 +12,13 @@ import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws.facts import is_production
+from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.checks.destinations import DestinationStatus, destination_readiness, not_ready
 from pinpoint_sandbox.checks.spend import RegionSpend, read_spend
@@ -91,8 +91,7 @@ def collect_readiness(
         mine = implied_countries(list(countries), region, list(regions))  # region pairs
         return Readiness(spend, destination_readiness(account, region, mine))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
-        found = list(pool.map(one, regions))
+    found = map_all(one, regions)
     return {(r.spend.account_id, region): r for region, r in zip(regions, found, strict=True)}
 
 

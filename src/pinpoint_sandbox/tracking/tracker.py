@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.aws.session import AwsAccount, max_concurrency
+from pinpoint_sandbox.aws.pool import map_all
+from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import FilingContext
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
@@ -30,8 +30,6 @@ from pinpoint_sandbox.ledger.lifecycle import (
 )
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 
-# None: the process-wide bound on calls in flight (--max-concurrency); a number pins it.
-MAX_WORKERS: int | None = None
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
 # Support Center pages; the host is the console of the target's partition.
 SUPPORT_CENTER = "support/home#/case/history"
@@ -186,11 +184,7 @@ def track(
         return track_one(target, account if refresh else None,
                          histories.get(target, []), ledger)
 
-    # As many workers as the process-wide bound on calls in flight (--max-concurrency):
-    # each target's reads are a serial chain, so a small pool made rounds of them.
-    workers = max(1, min(MAX_WORKERS or max_concurrency(), len(todo)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        fresh = {row.target: row for row in pool.map(one, todo)}
+    fresh = {row.target: row for row in map_all(one, todo)}
     return [done.get(t) or fresh[t] for t in targets]
 
 
