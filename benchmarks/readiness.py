@@ -28,7 +28,8 @@ def main() -> None:
     from pinpoint_sandbox.aws.regions import sms_voice_regions
     from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount
     from pinpoint_sandbox.simulator import Simulator
-    from pinpoint_sandbox.tracking.report import ReportRow, collect_readiness, render_report
+    from pinpoint_sandbox.tracking.readiness import collect_readiness
+    from pinpoint_sandbox.tracking.report import ReportRow, render_report
 
     scenario = {"name": "bench", "accounts": [{"account_id": "111122223333"}],
                 "faults": {"latency_ms": args.latency_ms}}

@@ -6,13 +6,13 @@ Kept apart from cli/status.py so the status command only gains its options and o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.tracking.lookup import RegionStatus
-    from pinpoint_sandbox.tracking.report import ReadinessMap
+    from pinpoint_sandbox.tracking.readiness import ReadinessMap
+    from pinpoint_sandbox.tracking.status_report import RegionStatus, StatusReport
 
 
 def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
@@ -30,17 +30,7 @@ def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
     return countries, wanted
 
 
-def add_readiness(account: Any, rows: list[RegionStatus], answers: Path | None) -> ReadinessMap:
-    """Read spend and destination readiness for the rows' regions."""
-    from pinpoint_sandbox.tracking.report import collect_readiness
-
-    countries, wanted = answers_facts(answers)
-    return collect_readiness(account, [r.region for r in rows], countries=countries,
-                             wanted=wanted)
-
-
-def write_html(html: Path, tracked: list[Any], rows: list[RegionStatus],
-               readiness: ReadinessMap, unused: list[Any] | None = None) -> None:
+def write_html(html: Path, report: StatusReport) -> None:
     """One page: every tracked target, with its region's facts and readiness; the accounts
     an organization run could not cover (and why); account names; a simulated run marked."""
     from pinpoint_sandbox.cli.output import stderr_console
@@ -53,23 +43,15 @@ def write_html(html: Path, tracked: list[Any], rows: list[RegionStatus],
     )
 
     left_out = [Uncovered(u.account_id, u.name or None, u.status, u.reason)
-                for u in unused or []]
-    names = {t.target.account_id: t.account_name for t in tracked if t.account_name}
+                for u in report.unused or []]
+    names = {t.target.account_id: t.account_name for t in report.rows if t.account_name}
     names.update({u.account_id: u.name for u in left_out if u.name})
-    page = render_report(tracked_report_rows(tracked, rows, readiness), names=names,
-                         uncovered=left_out, simulated=SIMULATED.get("source"))
+    rows = tracked_report_rows([*report.rows, *report.unasked], report.regions,
+                               report.readiness)
+    page = render_report(rows, names=names, uncovered=left_out,
+                         simulated=SIMULATED.get("source"))
     write_report(html, page)
     stderr_console().print(f"Wrote the report to {html} (owner-only, 0600).", markup=False)
-
-
-def readiness_json(row: RegionStatus, readiness: ReadinessMap) -> dict[str, Any]:
-    found = readiness.get((row.account_id, row.region))
-    if found is None:
-        return {}
-    return {
-        "spend_readiness": [s.to_json() for s in found.spend.limits],
-        "destinations": [d.to_json() for d in found.destinations],
-    }
 
 
 def print_readiness(rows: list[RegionStatus], readiness: ReadinessMap) -> None:

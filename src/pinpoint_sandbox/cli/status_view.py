@@ -96,7 +96,7 @@ def wrap_words(text: str, width: int, first: str, rest: str) -> list[str]:
 
 def split_step(step: str) -> tuple[str, list[str]]:
     """A next step's words and its commands: the commands go on their own lines."""
-    from pinpoint_sandbox.tracking.tracker import commands_in
+    from pinpoint_sandbox.tracking.next_steps import commands_in
 
     commands = commands_in(step)
     if not commands:
@@ -153,7 +153,8 @@ def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = Fals
     from rich.console import Group
     from rich.text import Text
 
-    from pinpoint_sandbox.tracking.tracker import commands_in, summary
+    from pinpoint_sandbox.tracking.next_steps import commands_in
+    from pinpoint_sandbox.tracking.tracker import summary
 
     table = table_lines(rows, width, wide=wide)
     lines: list[Text] = [Text("Requests", style="bold"), table[0]]

@@ -29,7 +29,8 @@ from pinpoint_sandbox.tracking.delivery import (
     quota_case_id,
     resolve_case,
 )
-from pinpoint_sandbox.tracking.tracker import case_link, current_entry
+from pinpoint_sandbox.tracking.next_steps import case_link
+from pinpoint_sandbox.tracking.tracker import current_entry
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024

@@ -2,8 +2,8 @@
 
 The page is rendered with Jinja (autoescape on) from `report.html.j2`: inline CSS only, no
 scripts, fonts, images or links to fetch, so it works offline and from an email attachment.
-Rows are `ReportRow`s; `report_rows` is the one adapter from `status` data, so another status
-source (a tracker with lifecycle states) only needs its own adapter.
+Rows are `ReportRow`s; `tracked_report_rows` makes them from the tracker's rows (the one
+producer of state and next step, `tracker.py`) and the regions' facts (`status_report.py`).
 """
 
 from __future__ import annotations
@@ -17,34 +17,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox.aws.facts import is_production
-from pinpoint_sandbox.aws.pool import map_all
-from pinpoint_sandbox.aws.session import AwsAccount
-from pinpoint_sandbox.checks.destinations import DestinationStatus, destination_readiness, not_ready
-from pinpoint_sandbox.checks.spend import RegionSpend, read_spend
-from pinpoint_sandbox.ledger.lifecycle import age_seconds
+from pinpoint_sandbox.tracking.next_steps import readiness_steps
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.tracking.lookup import RegionStatus
+    from pinpoint_sandbox.tracking.readiness import ReadinessMap
+    from pinpoint_sandbox.tracking.status_report import RegionStatus
     from pinpoint_sandbox.tracking.tracker import TrackedTarget
 
 TEMPLATE = "report.html.j2"
 # Spend limits shown on each channel's row; the rest (notify, rcs, names AWS adds) go with sms.
 ROW_SPEND_CHANNELS = {"voice": {"voice"}}
 
-# Raw statuses (ledger outcomes, Service Quotas, Support) → the lifecycle word the page shows.
-_STATE_WORDS = {
-    "awaiting_user": "awaiting_you", "filed": "open", "in progress": "open",
-    "PENDING": "open", "CASE_OPENED": "open", "opened": "open", "APPROVED": "approved",
-    "DENIED": "denied", "NOT_APPROVED": "denied", "INVALID_REQUEST": "denied",
-}
 NOT_REQUESTED = "not requested"  # a target nothing was ever filed for (still in the sandbox)
-_NEXT_BY_STATE = {
-    "awaiting_you": "submit the saved case in the Support Center (manual backend)",
-    "open": "wait for AWS's answer; reply on the case if AWS asks a question",
-    "needs_reply": "answer AWS's question on the case",
-    "denied": "improve the answers (`pinpoint-sandbox lint`) and file again",
-}
 
 
 @dataclass
@@ -67,86 +51,24 @@ class ReportRow:
     next_steps: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Readiness:
-    """After-approval facts of one (account, region): spend limits and destination countries."""
-
-    spend: RegionSpend
-    destinations: list[DestinationStatus] = field(default_factory=list)
-
-
-ReadinessMap = dict[tuple[str, str], Readiness]  # (account id, region) → readiness
-
-
-def collect_readiness(
-    account: AwsAccount, regions: Sequence[str], *, countries: Sequence[str] = (),
-    wanted: dict[str, float] | None = None,
-) -> ReadinessMap:
-    """Per region, in parallel (clients must already be prepared); never raises for AWS."""
-
-    from pinpoint_sandbox.checks.destinations import implied_countries
-
-    def one(region: str) -> Readiness:
-        spend = read_spend(account, region, wanted=wanted)
-        mine = implied_countries(list(countries), region, list(regions))  # region pairs
-        return Readiness(spend, destination_readiness(account, region, mine))
-
-    found = map_all(one, regions)
-    return {(r.spend.account_id, region): r for region, r in zip(regions, found, strict=True)}
-
-
-def report_rows(
-    statuses: Sequence[RegionStatus], readiness: ReadinessMap | None = None,
-    *, now: dt.datetime | None = None,
-) -> list[ReportRow]:
-    """Report rows from `status.collect_status` rows alone (no tracker)."""
-    rows, problems = _fact_rows(statuses, now or dt.datetime.now(dt.UTC))
-    return with_readiness(rows, readiness or {}, problems)
-
-
 def tracked_report_rows(
     tracked: Sequence[TrackedTarget], statuses: Sequence[RegionStatus],
-    readiness: ReadinessMap | None = None, *, now: dt.datetime | None = None,
+    readiness: ReadinessMap | None = None,
 ) -> list[ReportRow]:
-    """Every target the tracker followed (its state, ids, AWS's last message, next step),
-    plus the region facts' rows for channels nobody requested there."""
-    fact_rows, problems = _fact_rows(statuses, now or dt.datetime.now(dt.UTC))
-    tiers = {(r.account_id, r.region): r.tier for r in fact_rows}
+    """Every target as the tracker left it (state, ids, AWS's last message, next step), with
+    its region's tier and readiness."""
+    tiers = {(r.account_id, r.region): r.tier for r in statuses}
+    problems = {(r.account_id, r.region): list(r.problems) for r in statuses}
     rows: dict[tuple[str, str, str], ReportRow] = {}
     for item in tracked:
         t = item.target
-        tier = item.tier or tiers.get((t.account_id, t.region))
-        # ACCOUNT_TIER speaks for SMS only (tracker.judge): voice needs its own approval.
-        tier_says = is_production(tier) and t.channel == "sms"
-        state = item.state or ("approved" if tier_says else NOT_REQUESTED)
-        rows[(t.account_id, t.region, t.channel)] = ReportRow(
-            t.account_id, t.region, t.channel, state, item.age_s, item.request_id,
-            item.case_id or item.display_id, item.last_message,
-            next_step=item.next_step or None, tier=tier,
-        )
-    for row in fact_rows:
-        rows.setdefault((row.account_id, row.region, row.channel), row)
+        rows.setdefault((t.account_id, t.region, t.channel), ReportRow(
+            t.account_id, t.region, t.channel, item.state or NOT_REQUESTED, item.age_s,
+            item.request_id, item.case_id or item.display_id, item.last_message,
+            next_step=item.next_step or None, tier=item.tier or tiers.get((t.account_id,
+                                                                           t.region)),
+        ))
     return with_readiness(list(rows.values()), readiness or {}, problems)
-
-
-def _fact_rows(
-    statuses: Sequence[RegionStatus], now: dt.datetime
-) -> tuple[list[ReportRow], dict[tuple[str, str], list[str]]]:
-    rows: list[ReportRow] = []
-    problems: dict[tuple[str, str], list[str]] = {}
-    for status in statuses:
-        problems[(status.account_id, status.region)] = list(status.problems)
-        for info in status.targets:
-            raw = info.get("state")
-            tier_says = status.in_production and info.get("channel") == "sms"
-            state = "approved" if tier_says else _STATE_WORDS.get(
-                str(raw), str(raw).lower() if raw else NOT_REQUESTED)
-            rows.append(ReportRow(
-                status.account_id, status.region, str(info["channel"]), state,
-                age_seconds(info.get("since"), now), info.get("request_id"), info.get("case_id"),
-                info.get("last_message"), tier=status.tier,
-            ))
-    return rows, problems
 
 
 def with_readiness(
@@ -157,41 +79,22 @@ def with_readiness(
     the row already has, e.g. from a tracker, comes first); sorted for the page."""
     for row in rows:
         ready = readiness.get((row.account_id, row.region))
+        shown_limits = []
         if ready is not None:
             shown = ROW_SPEND_CHANNELS.get(row.channel)
-            row.spend = [s.to_json() for s in ready.spend.limits
-                         if (s.channel in shown if shown else s.channel != "voice")]
+            shown_limits = [s for s in ready.spend.limits
+                            if (s.channel in shown if shown else s.channel != "voice")]
+            row.spend = [s.to_json() for s in shown_limits]
             if row.channel == "sms":
                 row.destinations = [d.to_json() for d in ready.destinations]
-        first = row.next_step or _state_step(row)  # a tracker's own step wins
-        problems_here = (problems or {}).get((row.account_id, row.region), [])
-        steps = [*([first] if first else []), *_readiness_steps(row, ready, problems_here)]
+        later = readiness_steps(
+            row.state, row.channel, [step for s in shown_limits for step in s.next_steps],
+            ready.spend if ready else None, ready.destinations if ready else [],
+            (problems or {}).get((row.account_id, row.region), []))
+        steps = [*([row.next_step] if row.next_step else []), *later]
         row.next_steps = steps
         row.next_step = steps[0] if steps else None
     return sorted(rows, key=lambda r: (r.account_id, r.region, r.channel))
-
-
-def _state_step(row: ReportRow) -> str | None:
-    from pinpoint_sandbox.core.paths import simulate_flag
-
-    if row.state == NOT_REQUESTED:
-        return (f"file the request: `pinpoint-sandbox request {row.channel} -r {row.region}"
-                f"{simulate_flag()}`")
-    return _NEXT_BY_STATE.get(row.state)
-
-
-def _readiness_steps(row: ReportRow, ready: Readiness | None, problems: list[str]) -> list[str]:
-    steps: list[str] = []
-    if row.state == "approved":  # in the sandbox every maximum is $1 by design
-        for limit in row.spend:
-            steps.extend(limit["next_steps"])
-    if ready is not None and row.channel == "sms":
-        steps.extend(f"{d.country}: {d.next_step or d.reason}"
-                     for d in not_ready(ready.destinations))
-        if ready.spend.problem:
-            steps.append(f"spend limits unreadable: {ready.spend.problem}")
-    steps.extend(f"unreadable: {p}" for p in problems)
-    return steps
 
 
 def summary(rows: Sequence[ReportRow]) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""`status --all-regions` against the floor: a bare boto3 fan-out of one call per region.
+
+    .venv/bin/python benchmarks/status_all_regions.py [--runs 7] [--latency-ms 50]
+
+Both run as their own process against the same simulator with the same latency, alternating
+(status, floor, status, floor...), so a machine loaded by other work slows both alike. Prints
+the medians, the ratio and the calls per region of `status`; exits 1 when `status` takes more
+than --max-seconds or more than --max-ratio times the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "pinpoint_sandbox"]
+
+# The floor: what any tool pays to ask every region one question (import boto3, one client
+# per region, one call each, all at once).
+FLOOR = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import boto3
+
+regions = sys.argv[1].split(",")
+session = boto3.session.Session()
+
+def one(region):
+    client = session.client("pinpoint-sms-voice-v2", region_name=region)
+    return client.describe_account_attributes()["AccountAttributes"]
+
+with ThreadPoolExecutor(len(regions)) as pool:
+    list(pool.map(one, regions))
+"""
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{command[:4]} failed ({done.returncode}): {done.stderr[-500:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--max-seconds", type=float, default=1.2)
+    parser.add_argument("--max-ratio", type=float, default=1.5)
+    args = parser.parse_args()
+
+    from pinpoint_sandbox.aws.regions import partition_regions
+    from pinpoint_sandbox.simulator import Simulator
+
+    tmp = Path(tempfile.mkdtemp())
+    scenario = {"name": "bench", "accounts": [{"account_id": "111122223333"}],
+                "faults": {"latency_ms": args.latency_ms}}
+    regions = list(partition_regions("aws"))
+    with Simulator(scenario, state_file=tmp / "sim.json") as sim:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env |= sim.env() | {"PINPOINT_SANDBOX_STATE_DIR": str(tmp), "NO_COLOR": "1"}
+        status = [*CLI, "status", "--all-regions", "--output", "json"]
+        floor = [sys.executable, "-c", FLOOR, ",".join(regions)]
+        _timed(status, env), _timed(floor, env)  # warm the disk caches, not measured
+        before = len(sim.requests)
+        _timed(status, env)
+        calls = Counter(r.region for r in sim.requests[before:])
+        times: dict[str, list[float]] = {"status": [], "floor": []}
+        for _ in range(args.runs):
+            times["status"].append(_timed(status, env))
+            times["floor"].append(_timed(floor, env))
+    mine, base = statistics.median(times["status"]), statistics.median(times["floor"])
+    ratio = mine / base
+    per_region = max(count for region, count in calls.items() if region in regions)
+    print(f"regions={len(regions)} latency={args.latency_ms}ms runs={args.runs}")
+    print(f"status --all-regions: median {mine:.2f}s  calls={sum(calls.values())} "
+          f"(at most {per_region} per region)")
+    print(f"bare boto3 fan-out:   median {base:.2f}s  calls={len(regions)}")
+    print(f"ratio {ratio:.2f} (limit {args.max_ratio}); status limit {args.max_seconds}s")
+    return 1 if mine > args.max_seconds or ratio > args.max_ratio else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
