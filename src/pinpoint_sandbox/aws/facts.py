@@ -236,8 +236,8 @@ def read_region_facts(
     except errors as exc:
         problem("DescribeAccountLimits", exc)
 
-    try:
-        facts.verified_destinations = verified_count(account, region)
+    try:  # "Used" counts every added number: none added, none verified (no second call)
+        facts.verified_destinations = 0 if used == 0 else verified_count(account, region)
     except errors as exc:
         problem("DescribeVerifiedDestinationNumbers", exc)
         # The account limit's "Used" also counts pending numbers, but it beats nothing.

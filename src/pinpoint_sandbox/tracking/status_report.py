@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from pinpoint_sandbox.aws import pool
-from pinpoint_sandbox.aws.facts import RegionFacts, SpendLimit, read_region_facts
-from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.aws.facts import (
+    RegionFacts,
+    SpendLimit,
+    read_region_facts,
+    spend_limit_items,
+    tier_shared,
+    verified_limit,
+)
+from pinpoint_sandbox.aws.session import AwsAccount, prefetch
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import CHANNELS, Target
@@ -270,8 +277,14 @@ def _facts(
         account = scope.account
         try:
             account_id = account.account_id(regions[0])
+            # Every read of every region at once (each is cached, so the facts find it done);
+            # DescribeVerifiedDestinationNumbers waits: needed only when numbers were added.
+            started = [pool.submit(prefetch, read, account, region)
+                       for region in regions for read in (tier_shared, spend_limit_items,
+                                                          verified_limit)]
             found = pool.map_all(lambda r: read_region_facts(account, r, phone_numbers=False),
                                  regions)
+            pool.wait_all(started)
         except PinpointSandboxError as exc:
             if exc.exit_code == ExitCode.USAGE or len(scopes) == 1:
                 raise

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinpoint_sandbox.aws.pool import map_all
+from pinpoint_sandbox.aws.pool import Task, map_all, submit, wait_all
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import FilingContext
@@ -173,9 +173,7 @@ def track(
     # Final targets are not read again; nor, while watching, targets never requested.
     done = {row.target: row for row in previous if row.final or row.state is None}
     todo = [(t, a) for t, a in targets.items() if t not in done]
-    for account in {id(a): a for _, a in todo if isinstance(a, AwsAccount) and refresh}.values():
-        account.prepare(sorted({t.region for t, a in todo if a is account}),
-                        ("pinpoint-sms-voice-v2", "service-quotas"), writes=False)
+    warming = _warm(todo, histories) if refresh else []
 
     def one(item: tuple[Target, Reach]) -> TrackedTarget:
         target, account = item
@@ -183,7 +181,31 @@ def track(
                          histories.get(target, []), ledger)
 
     fresh = {row.target: row for row in map_all(one, todo)}
+    wait_all(warming)
     return [done.get(t) or fresh[t] for t in targets]
+
+
+def _warm(todo: Sequence[tuple[Target, Reach]],
+          histories: dict[Target, list[Entry]]) -> list[Task[None]]:
+    """Start the reads of the targets the ledger has no request for, all at once: their
+    region's tier and, where voice is followed (it always looks for a request made
+    elsewhere), that lookup. Each is cached, so the rows find them done: a region costs one
+    round trip, not a chain of them."""
+    from pinpoint_sandbox.aws.facts import tier_shared
+    from pinpoint_sandbox.aws.session import prefetch
+    from pinpoint_sandbox.checks.preflight import existing_for
+
+    started: list[Task[None]] = []
+    tiers: set[tuple[int, str]] = set()
+    for target, account in todo:
+        if not isinstance(account, AwsAccount) or current_entry(histories.get(target, [])):
+            continue
+        if (id(account), target.region) not in tiers:
+            tiers.add((id(account), target.region))
+            started.append(submit(prefetch, tier_shared, account, target.region))
+        if target.channel == "voice":
+            started.append(submit(prefetch, existing_for, account, target))
+    return started
 
 
 def track_one(
