@@ -110,9 +110,14 @@ def test_status_reads_each_region_fact_once(simulator: Any) -> None:
     assert [row["region"] for row in run.json["regions"]] == regions
     per_region = Counter((r.operation, r.region) for r in sim.requests)
     for operation in ("DescribeAccountAttributes", "DescribeSpendLimits", "DescribeAccountLimits",
-                      "DescribeVerifiedDestinationNumbers", "ListAWSDefaultServiceQuotas",
-                      "ListRequestedServiceQuotaChangeHistory"):
+                      "ListAWSDefaultServiceQuotas", "ListRequestedServiceQuotaChangeHistory"):
         assert [per_region[(operation, r)] for r in regions] == [1, 1, 1], operation
+    # No number was added (DescribeAccountLimits' "Used" is 0): none can be verified, and
+    # the view needs no DescribeVerifiedDestinationNumbers to say so.
+    assert [per_region[("DescribeVerifiedDestinationNumbers", r)] for r in regions] == [0, 0, 0]
+    assert [row["verified_destinations"] for row in run.json["regions"]] == [0, 0, 0]
+    regional = [r for r in sim.requests if r.service in ("pinpoint-sms-voice-v2", "service-quotas")]
+    assert len(regional) == 5 * len(regions)  # five reads a region, nothing else
     assert not {"ListServices", "ListServiceQuotas"} & {r.operation for r in sim.requests}
 
 
