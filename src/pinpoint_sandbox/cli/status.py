@@ -15,7 +15,7 @@ from pinpoint_sandbox.cli.output import print_json
 if TYPE_CHECKING:
     from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.tracking.status_report import RegionStatus, StatusQuery, StatusReport
-    from pinpoint_sandbox.tracking.tracker import TrackedTarget
+    from pinpoint_sandbox.tracking.tracker import Scope, TrackedTarget
 
 ProfilesOpt = Annotated[
     list[str] | None,
@@ -77,12 +77,11 @@ def status(
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.aws.regions import parse_regions
-    from pinpoint_sandbox.filing.batchfile import scopes_from_batch
     from pinpoint_sandbox.tracking.status_report import StatusQuery, status_report
 
     regions = [] if all_regions else parse_regions(region or [])
     ledger, html = _checked_options(ledger, watch, html, answers)
-    batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
+    batch_scopes = _batch_scopes(batch) if batch else None  # validated before any call
     selection = common.organization_options(organization, ou, exclude, tag, role_name,
                                             external_id, session_duration, max_concurrency)
     explicit = bool(regions) or all_regions
@@ -102,6 +101,12 @@ def status(
     _emit(report, json_output=json_output, watched=watch is not None, wide=wide)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _batch_scopes(batch: Path) -> list[Scope]:
+    from pinpoint_sandbox.filing.batchfile import scopes_from_batch  # pydantic: only for --batch
+
+    return scopes_from_batch(batch)
 
 
 def _callers(profiles: list[str], roles: list[str], organization: bool) -> list[AwsAccount]:
