@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
@@ -29,6 +29,9 @@ from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.core.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import Fields, TrackedWrite, digest, normalized, once
+
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import CaseDetailsTypeDef
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
 CASE_WAIT_SECONDS = 6.0  # the filing run waits this long for AWS to open the case
@@ -76,22 +79,27 @@ def is_display_id(case_id: str) -> bool:
     return case_id.isascii() and case_id.isdigit()
 
 
-def resolve_case(account: AwsAccount, region: str, case_id: str) -> dict[str, Any] | None:
+def resolve_case(account: AwsAccount, region: str, case_id: str) -> CaseDetailsTypeDef | None:
     """The case (DescribeCases) named by a display id or a caseId; None when AWS has none."""
     client = account.client(SUPPORT, region)
-    which: dict[str, Any] = (
-        {"displayId": case_id} if is_display_id(case_id) else {"caseIdList": [case_id]})
     try:
-        cases = client.describe_cases(**which, includeResolvedCases=True,
-                                      includeCommunications=False).get("cases", [])
+        if is_display_id(case_id):
+            found = client.describe_cases(displayId=case_id, includeResolvedCases=True,
+                                          includeCommunications=False)
+        else:
+            found = client.describe_cases(caseIdList=[case_id], includeResolvedCases=True,
+                                          includeCommunications=False)
     except aws.AWS_ERRORS as exc:
         if error_code(exc) == "CaseIdNotFound":
             return None
         raise aws.aws_failure(f"Support DescribeCases for case {case_id}", exc) from exc
-    return dict(cases[0]) if cases else None
+    cases: list[CaseDetailsTypeDef] = found.get("cases", [])
+    return cases[0] if cases else None
 
 
-def communications(account: AwsAccount, region: str, case_id: str) -> Iterator[dict[str, Any]]:
+def communications(
+    account: AwsAccount, region: str, case_id: str
+) -> Iterator[Mapping[str, object]]:
     """Every communication on the case, every page (AWS documents no order)."""
     client = account.client(SUPPORT, region)
     try:  # 1,000 pages: a bound, not a limit any real case reaches
@@ -111,7 +119,7 @@ def find_on_case(account: AwsAccount, region: str, case_id: str,
 
 
 def add_communication(account: AwsAccount, region: str, case_id: str, body: str,
-                      **extra: Any) -> Fields:
+                      **extra: str | list[str]) -> Fields:
     """One AddCommunicationToCase; a failure typed as the filing path types it."""
     client = account.write_client(SUPPORT, region)
     try:

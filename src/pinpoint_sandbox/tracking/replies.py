@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
@@ -32,6 +32,11 @@ from pinpoint_sandbox.tracking.delivery import (
 from pinpoint_sandbox.tracking.next_steps import case_link
 from pinpoint_sandbox.tracking.tracker import current_entry
 
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import CaseDetailsTypeDef
+
+    from pinpoint_sandbox.ledger.writes import Fields
+
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 BODY_MAX = 8000  # AddCommunicationToCase communicationBody: 1..8000 characters
@@ -50,7 +55,7 @@ class ReplyOutcome:
     display_id: str | None = None
     how: str = "sent"  # sent / found (an earlier cut-off reply) / already / to_paste
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"account_id": self.target.account_id, "region": self.target.region,
                 "channel": self.target.channel, "case_id": self.case_id,
                 "delivered": self.delivered, "attachments": self.attachments,
@@ -195,7 +200,7 @@ def _aws_turn(account: AwsAccount, region: str, case_id: str) -> str:
     from pinpoint_sandbox.ledger.lifecycle import is_from_aws
 
     times = [str(c.get("timeCreated") or "") for c in communications(account, region, case_id)
-             if is_from_aws(c.get("submittedBy"))]
+             if is_from_aws(str(c.get("submittedBy") or "") or None)]
     return max(times, default="") or "-"
 
 
@@ -208,7 +213,9 @@ def _to_paste(outcome: ReplyOutcome, entry: Entry, ledger: Ledger, text: str) ->
     return outcome
 
 
-def _case(account: AwsAccount, entry: Entry, ledger: Ledger, case_id: str) -> dict[str, Any]:
+def _case(
+    account: AwsAccount, entry: Entry, ledger: Ledger, case_id: str
+) -> CaseDetailsTypeDef:
     """The case (a display id resolved to the Support API's caseId; both kept)."""
     case = resolve_case(account, entry.target.region, case_id)
     if case is None or not case.get("caseId"):
@@ -222,11 +229,11 @@ def _case(account: AwsAccount, entry: Entry, ledger: Ledger, case_id: str) -> di
 
 
 def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path],
-          region: str) -> dict[str, Any]:
+          region: str) -> Fields:
     from pinpoint_sandbox.backends.base import classify_write_error
     from pinpoint_sandbox.core.safeio import read_bounded
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, str | list[str]] = {}
     if attachments:
         client = account.write_client(SUPPORT, region)
         # botocore base64-encodes the blobs itself; a set is only a staging area.

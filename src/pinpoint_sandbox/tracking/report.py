@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.tracking.next_steps import readiness_steps
 
 if TYPE_CHECKING:
+    from jinja2 import Template
+    from markupsafe import Markup
+
     from pinpoint_sandbox.tracking.readiness import ReadinessMap
     from pinpoint_sandbox.tracking.status_report import RegionStatus
     from pinpoint_sandbox.tracking.tracker import TrackedTarget
@@ -46,8 +49,8 @@ class ReportRow:
     last_message: str | None = None
     next_step: str | None = None
     tier: str | None = None
-    spend: list[dict[str, Any]] = field(default_factory=list)  # SpendStatus.to_json()
-    destinations: list[dict[str, Any]] = field(default_factory=list)
+    spend: list[dict[str, object]] = field(default_factory=list)  # SpendStatus.to_json()
+    destinations: list[dict[str, object]] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
 
 
@@ -97,7 +100,7 @@ def with_readiness(
     return sorted(rows, key=lambda r: (r.account_id, r.region, r.channel))
 
 
-def summary(rows: Sequence[ReportRow]) -> dict[str, Any]:
+def summary(rows: Sequence[ReportRow]) -> dict[str, object]:
     states = Counter(r.state for r in rows)
     return {
         "targets": len(rows),
@@ -112,7 +115,7 @@ def summary(rows: Sequence[ReportRow]) -> dict[str, Any]:
 
 
 @functools.cache
-def _template() -> Any:
+def _template() -> Template:
     from jinja2 import Environment, StrictUndefined
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
@@ -122,7 +125,7 @@ def _template() -> Any:
     return env.from_string(files("pinpoint_sandbox.tracking").joinpath(TEMPLATE).read_text("utf-8"))
 
 
-def plain_text(text: str | None) -> Any:
+def plain_text(text: str | None) -> Markup:
     """Our `command` notation as HTML: commands in <code>, no backtick left on the page."""
     from markupsafe import Markup, escape
 

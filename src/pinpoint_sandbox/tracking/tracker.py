@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 from pinpoint_sandbox.aws.pool import Task, map_all, submit, wait_all
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
-from pinpoint_sandbox.backends.base import FilingContext
+from pinpoint_sandbox.backends.base import Backend, FilingContext
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import CHANNELS, Channel, Target
@@ -32,6 +32,28 @@ from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.tracking.next_steps import VOICE_UNCONFIRMED, commands_in, next_step
 
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
+
+
+class HistoryItem(TypedDict):
+    """One request of a target, as `status --output json` lists its history."""
+
+    filed_at: str | None
+    backend: str | None
+    outcome: str | None
+    state: str | None
+    aws_status: str | None
+    request_id: str | None
+    case_id: str | None
+    read_at: str | None
+    replies: int
+
+
+# Reads ACCOUNT_TIER: (raw value, in production).
+TierReader = Callable[[AwsAccount, str], tuple[str | None, bool]]
+
+
+class Jitter(Protocol):
+    def uniform(self, a: float, b: float) -> float: ...
 
 
 # How a target is read: with these credentials, not at all (None: no credentials given, the
@@ -65,7 +87,7 @@ class TrackedTarget:
     read_at: str | None = None
     note: str | None = None
     problem: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[HistoryItem] = field(default_factory=list)
     # What the state rests on: "tier" | "request" | "case" (lifecycle.AwsView.evidence).
     evidence: str | None = None
     profile: str | None = None  # how to reach the account again in the commands we suggest
@@ -85,7 +107,7 @@ class TrackedTarget:
     def needs_user(self) -> bool:
         return needs_user(self.state)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "account_id": self.target.account_id, "account_name": self.account_name,
             "region": self.target.region,
@@ -350,7 +372,7 @@ def judge(channel: str, entry: Entry | None, view: AwsView, in_production: bool)
 
 
 def _confirm_denial(
-    row: TrackedTarget, entry: Entry, account: AwsAccount, backend: Any,
+    row: TrackedTarget, entry: Entry, account: AwsAccount, backend: Backend,
     ctx: FilingContext, view: AwsView,
 ) -> AwsView:
     """A denial is read twice: approving closes the case and moves the tier, and a read that
@@ -405,7 +427,9 @@ def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any)
         row.backend, row.note = "service-quotas", "approved by a request this tool did not file"
 
 
-def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
+def read_tier_cached(
+    account: AwsAccount, region: str, reader: TierReader
+) -> tuple[str | None, bool]:
     """One DescribeAccountAttributes per account and region per run."""
     # Under the account's per-entry lock: the sms and voice rows of a region read it once,
     # and `status`'s facts share the same entry (account_facts.tier_shared).
@@ -423,7 +447,7 @@ def _worth_caching(old: AwsView | None, new: AwsView) -> bool:
     return age is None or age >= CACHE_FRESH_SECONDS
 
 
-def _history_item(entry: Entry) -> dict[str, Any]:
+def _history_item(entry: Entry) -> HistoryItem:
     view = entry.view
     return {
         "filed_at": entry.filed_at, "backend": entry.backend, "outcome": entry.status,
@@ -453,7 +477,9 @@ READS_PER_TARGET = 4
 READS_PER_SECOND = 5.0
 
 
-def poll_interval(seconds: float, rows: Sequence[TrackedTarget], rand: Any = None) -> float:
+def poll_interval(
+    seconds: float, rows: Sequence[TrackedTarget], rand: Jitter | None = None
+) -> float:
     """`seconds` ± 10 % jitter, stretched so no account exceeds READS_PER_SECOND."""
     import random
 
