@@ -89,8 +89,9 @@ def status(
     defaults = _default_regions(profile, ledger) if not (batch or explicit) else []
     countries, wanted = readiness_cli.answers_facts(answers)
     query = StatusQuery(
-        [] if batch_scopes else _callers(profile or [], role_arn or [], selection is not None),
-        regions, all_regions, defaults, batch_scopes, selection, ledger,
+        callers=[] if batch_scopes else _callers(profile or [], role_arn or [], bool(selection)),
+        regions=regions, all_regions=all_regions, default_regions=defaults, batch=batch_scopes,
+        selection=selection, ledger=ledger,
         include_ledger=not (batch or profile or role_arn or selection),
         facts=html is not None or (not batch and (explicit or answers is not None)),
         html=html is not None, countries=countries, wanted=wanted, watch=watch)
