@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Group
     from rich.text import Text
 
     from pinpoint_sandbox.tracking.tracker import TrackedTarget
@@ -37,7 +38,7 @@ def _cells(row: TrackedTarget, wide: bool) -> list[str]:
     from pinpoint_sandbox.ledger.lifecycle import age_text
 
     state = row.state or "not requested"
-    evidence = getattr(row, "evidence", None)  # what an approval rests on: tier/request/case
+    evidence = row.evidence  # what an approval rests on: tier/request/case
     if row.state == "approved" and evidence:
         state = f"approved ({evidence})"
     cells = [_account(row), row.target.region, row.target.channel, state,
@@ -124,13 +125,13 @@ def detail_lines(row: TrackedTarget, width: int, *, wide: bool = False) -> list[
     from rich.text import Text
 
     out: list[str] = []
-    display_id = getattr(row, "display_id", None)  # the Support Center's number, when known
+    display_id = row.display_id  # the Support Center's number, when known
     if wide and (row.request_id or row.case_id or display_id):
         ids = ", ".join(f"{name} {value}" for name, value in
                         (("request", row.request_id), ("case", row.case_id),
                          ("display id", display_id)) if value)
         out += wrap_words(f"ids: {ids}", width, INDENT, INDENT * 2)
-    description = getattr(row, "description", None)  # where the rendered description stands
+    description = row.description  # where the rendered description stands
     if description and (wide or description != "delivered"):
         out += wrap_words(f"description: {description.replace('_', ' ')}", width, INDENT,
                           INDENT * 2)
@@ -148,7 +149,7 @@ def detail_lines(row: TrackedTarget, width: int, *, wide: bool = False) -> list[
     return [Text(line, overflow="fold") for line in out]
 
 
-def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = False) -> Any:
+def status_lines(rows: Sequence[TrackedTarget], width: int, *, wide: bool = False) -> Group:
     """Everything `status` (and each `--watch` poll) draws: a rich renderable."""
     from rich.console import Group
     from rich.text import Text
