@@ -27,7 +27,6 @@ from pinpoint_sandbox.aws.session import (
     SMS_VOICE,
     STS,
     SUPPORT,
-    SUPPORT_REGION,
     AwsAccount,
     error_code,
     error_message,
@@ -37,7 +36,8 @@ from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 T = TypeVar("T")
 
 # botocore service name → IAM action prefix (iam_policy.BOTOCORE_SERVICE, the other way).
-IAM_PREFIX = {SMS_VOICE: "sms-voice", SERVICE_QUOTAS: "servicequotas", SUPPORT: "support",
+# Support's IAM prefix is its botocore name.
+IAM_PREFIX = {SMS_VOICE: "sms-voice", SERVICE_QUOTAS: "servicequotas", SUPPORT: SUPPORT,
               STS: "sts", CLOUDWATCH: "cloudwatch", CLOUDTRAIL: "cloudtrail"}
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
                           "UnauthorizedException"})
@@ -82,7 +82,7 @@ class Report:
         doc = {
             "caller": self.caller, "partition": self.caller.get("partition"),
             "endpoints": self.endpoints, "support_plan": self.support_plan,
-            "support": self.support, "regions": self.regions,
+            SUPPORT: self.support, "regions": self.regions,
             "quota_codes": sorted({q["code"] for r in self.regions for q in r["quotas"]}),
             "checks": [f.to_json() for f in self.findings],
             "access_denied": [{"action": a, "where": w} for a, w in sorted(self.denied.items())],
@@ -165,7 +165,7 @@ def endpoints(account: AwsAccount, regions: list[str]) -> list[dict[str, Any]]:
 
 
 def _check_support(report: Report, account: AwsAccount) -> None:
-    from pinpoint_sandbox.backends.support import probe_plan
+    from pinpoint_sandbox.aws.support_reads import probe_plan
 
     plan, problem = probe_plan(account)
     report.support_plan = plan
@@ -186,7 +186,7 @@ def _check_support(report: Report, account: AwsAccount) -> None:
 
 
 def _check_case_codes(report: Report, account: AwsAccount) -> None:
-    from pinpoint_sandbox.backends.support import case_codes
+    from pinpoint_sandbox.aws.support_reads import case_codes
 
     codes: dict[str, Any] = {}
     for channel in ("sms", "voice"):
@@ -205,9 +205,9 @@ def _check_case_codes(report: Report, account: AwsAccount) -> None:
 
 def _dry_run(report: Report, account: AwsAccount, codes: dict[str, Any]) -> dict[str, Any]:
     """CreateCase(dryRun=true) of an example case, each issue type the tool may use."""
-    from pinpoint_sandbox.backends.support import ISSUE_TYPES, SEVERITY
+    from pinpoint_sandbox.aws.support_reads import ISSUE_TYPES, SEVERITY, dry_run_client
 
-    client = account.client(SUPPORT, SUPPORT_REGION)  # dryRun: validated, nothing created
+    client = dry_run_client(account)  # dryRun: validated, nothing created
     refusals: list[str] = []
     for issue_type in ISSUE_TYPES:
         params = {"subject": EXAMPLE_SUBJECT, "communicationBody": EXAMPLE_BODY,
@@ -253,18 +253,19 @@ def _check_region(report: Report, account: AwsAccount, region: str) -> dict[str,
 
 
 def _check_quotas(report: Report, account: AwsAccount, region: str) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.backends.service_quotas import (
+    from pinpoint_sandbox.aws.quota_reads import (
         Quota,
         ServiceQuotasAbsent,
-        _entries,
-        _is_production_quota,
         adjustable_problem,
+        catalogue_entries,
+        is_production_quota,
         quota_details,
     )
 
     try:
-        entries = _attempt(report, "quotas", SERVICE_QUOTAS, lambda: _entries(account, region),
-                           region, expected=(ServiceQuotasAbsent,))
+        entries = _attempt(report, "quotas", SERVICE_QUOTAS,
+                           partial(catalogue_entries, account, region), region,
+                           expected=(ServiceQuotasAbsent,))
     except ServiceQuotasAbsent as exc:  # not offered here: nothing for the user to fix
         report.add("quotas", "note", f"{exc.message}: the tool files through Support (or the "
                    "console)", region)
@@ -274,7 +275,7 @@ def _check_quotas(report: Report, account: AwsAccount, region: str) -> list[dict
     found = []
     for (service_code, code), item in sorted(entries.items()):
         name = str(item.get("QuotaName", ""))
-        channel = next((c for c in ("sms", "voice") if _is_production_quota(name, c)), None)
+        channel = next((c for c in ("sms", "voice") if is_production_quota(name, c)), None)
         if channel is None:
             continue
         quota = Quota(service_code, code, name)
@@ -303,8 +304,8 @@ def _judge_quotas(report: Report, region: str, found: list[dict[str, Any]]) -> N
 
 def _open_requests(report: Report, account: AwsAccount, region: str,
                    quotas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.backends.service_quotas import OPEN_STATUSES, request_history
-    from pinpoint_sandbox.backends.support import is_case_for, open_cases
+    from pinpoint_sandbox.aws.quota_reads import OPEN_STATUSES, request_history
+    from pinpoint_sandbox.aws.support_reads import is_case_for, open_cases
     from pinpoint_sandbox.core.targets import Target
 
     found: list[dict[str, Any]] = []

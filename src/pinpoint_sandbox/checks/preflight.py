@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pinpoint_sandbox.aws.facts import read_tier
+from pinpoint_sandbox.aws.quota_reads import Quota, approved_request
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import Existing, FilingContext, Validation
-from pinpoint_sandbox.backends.service_quotas import Quota
 from pinpoint_sandbox.checks.voice_evidence import voice_available, voice_evidence
 from pinpoint_sandbox.core.errors import AwsError, ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.targets import Action, RenderedCase, Target
@@ -205,8 +205,6 @@ def _preflight(
 def _voice_approved(plan: TargetPlan, in_production: bool) -> bool:
     """Voice is production only by its own approved request (Service Quotas history); a
     PRODUCTION tier alone is noted, not believed (AWS documents no channel for it)."""
-    from pinpoint_sandbox.backends.service_quotas import approved_request
-
     found = approved_request(plan.account, plan.target.region, plan.quota) if plan.quota else None
     if found:
         plan.production_evidence = "request"

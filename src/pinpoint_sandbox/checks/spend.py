@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.facts import spend_limit_items
+from pinpoint_sandbox.aws.quota_reads import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
-from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:

@@ -427,7 +427,7 @@ def _reconcile(
 def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, Any]:
     """A Service Quotas request found after its answer was lost still needs its description
     on the case: the ledger keeps the text for the delivery step (delivery.py)."""
-    if backend != "service-quotas" or plan.case is None:
+    if registry.kind_of(backend) != "quota-request" or plan.case is None:
         return {}
     return {"description": plan.case.description}
 

@@ -539,11 +539,13 @@ class Ledger:
             _say_once(("cache", str(self.path)), f"Note: could not cache what AWS said in the "
                       f"ledger {self.path} ({_reason(exc)}); it is read again next time.")
 
-    def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
-        """`record`: the case id of a request filed by hand (a new history item if none)."""
+    def record_case(self, target: Target, case_id: str, entry: Entry | None, *,
+                    backend: str) -> None:
+        """`record`: the case id of a request filed by hand (a new history item if none);
+        `backend` is the one that follows cases filed by hand."""
         self._append({"v": LEDGER_VERSION, "type": "record",
                       "id": entry.intent_id if entry else uuid.uuid4().hex, "time": _now(),
-                      "target": _target_json(target), "backend": "manual", "case_id": case_id})
+                      "target": _target_json(target), "backend": backend, "case_id": case_id})
 
     def record_reply(self, entry: Entry, case_id: str, *, delivered: bool, chars: int,
                      attachments: list[str]) -> None:
