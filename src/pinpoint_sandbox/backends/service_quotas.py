@@ -1,10 +1,9 @@
 """Service Quotas backend: `RequestServiceQuotaIncrease(DesiredValue=1)` on the channel's
 production-access quota, in the target region.
 
-AWS does not publish the quota's code or exact name, so it is discovered at run time: the
-End User Messaging service in `ListServices`, then its quotas from `ListAWSDefaultServiceQuotas`
-and `ListServiceQuotas`, matched case-insensitively on "production access" plus the channel word,
-never on the spend quotas. `--quota-code` pins one.
+The quota is discovered at run time (`aws/quota_reads.py`: AWS publishes neither its code nor
+its exact name); `--quota-code` pins one. The request's case, once AWS opens it, gets the
+rendered description with its own tracked write (tracking/delivery.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Service and category codes come from `DescribeServices` (AWS: "always use the codes it
 returns"), never guessed. The subject carries `Target.tag`, so `find_existing` can recognise our
-own cases with `DescribeCases`, which has no server-side filter.
+own cases with `DescribeCases`, which has no server-side filter (both reads in
+`aws/support_reads.py`).
 
 Every case is proven before it is filed: `validate` sends the exact `CreateCase` with
 `dryRun=True` (botocore >= 1.43.84); AWS answers `DryRunOperationException` when it would accept

@@ -55,9 +55,3 @@ def form_fields(target: Target, language: str) -> list[tuple[str, str]]:
 def write_case_file(target: Target, case: RenderedCase) -> Path:
     return write_private(manual_case_path(target), f"Subject: {case.subject}\n\n{case.description}")
 
-
-def saved_case_file(target: Target, detail: str | None) -> str | None:
-    """The case file a filing's detail names (.md: written by versions before 0.2)."""
-    saved = manual_case_path(target)
-    return next((str(p) for p in (saved, saved.with_suffix(".md")) if str(p) in (detail or "")),
-                None)
