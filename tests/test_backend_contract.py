@@ -126,6 +126,7 @@ def test_files_once_and_a_rerun_files_nothing(simulator: Any, name: str) -> None
     assert first.actions() == {"eu-west-1": "filed"} and first.results[0]["backend"] == name
     entry = Ledger(ledger_path()).entry(Target(ACCOUNT, "eu-west-1", "sms"))
     assert entry is not None and entry.done and entry.backend == name
+    assert entry.kind == registry.get(name).kind  # what the backend said it files
     count = writes(sim)
     assert count == (1 if registry.get(name).writes_to_aws else 0)
     again = request(name, "eu-west-1")

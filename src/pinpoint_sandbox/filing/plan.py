@@ -565,7 +565,8 @@ def _file_one(plan: TargetPlan, backend: Backend, ledger: Ledger) -> tuple[Outco
     if isinstance(looked, Result):
         return None, looked
     try:
-        intent = ledger.record_intent(plan.target, backend.name, plan.case.subject)
+        intent = ledger.record_intent(plan.target, backend.name, plan.case.subject,
+                                      kind=backend.kind)
     except LedgerError as exc:  # not whole and fsynced: no write call for this target
         return None, result_for(plan, "failed", reason=exc.message)
     outcome: Outcome = (

@@ -61,7 +61,7 @@ def state_of(entry: Entry | None) -> tuple[str | None, str | None]:
         return DELIVERED, entry.delivery.time
     if entry.extra.get("recorded"):
         return None, None  # a case you opened or pasted into: the tool cannot tell
-    kind = registry.kind_of(entry.backend)
+    kind = registry.kind_of_filing(entry)
     if kind == "support-case" and entry.status == "filed" and entry.case_id:
         return DELIVERED, entry.time  # CreateCase carried it as the case body
     if kind == "by-hand" and entry.status == "awaiting_user":
@@ -133,7 +133,7 @@ class Delivery:
 
 def quota_case_id(account: AwsAccount, entry: Entry) -> str | None:
     """The request's CaseId now (GetRequestedServiceQuotaChange): absent while PENDING."""
-    if not entry.request_id or registry.kind_of(entry.backend) != "quota-request":
+    if not entry.request_id or registry.kind_of_filing(entry) != "quota-request":
         return None
     client = account.client(SERVICE_QUOTAS, entry.target.region)
     try:

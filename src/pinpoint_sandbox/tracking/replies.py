@@ -274,5 +274,6 @@ def record(target: Target, case_id: str, ledger: Ledger) -> Entry | None:
         entry = None  # a new case after a denial is a new request in the target's history
     by_hand = registry.of_kind("by-hand")  # follows a case the user filed in the console
     with ledger.locked():
-        ledger.record_case(target, case_id, entry, backend=by_hand.name if by_hand else "?")
+        ledger.record_case(target, case_id, entry, backend=by_hand.name if by_hand else "?",
+                           kind="by-hand")
     return entry

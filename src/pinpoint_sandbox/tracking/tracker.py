@@ -541,7 +541,7 @@ def _description_to_paste(entry: Entry | None) -> str | None:
     """The file holding a description the backend could not attach (a Basic plan)."""
     from pinpoint_sandbox.ledger.case_files import manual_case_path
 
-    if entry is None or registry.kind_of(entry.backend) == "by-hand" \
+    if entry is None or registry.kind_of_filing(entry) == "by-hand" \
             or entry.extra.get("recorded"):
         return None
     if any(reply.get("delivered") for reply in entry.replies):
