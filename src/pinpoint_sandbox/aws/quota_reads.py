@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.errors import error_code, error_message
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount
-from pinpoint_sandbox.aws.write_outcomes import Existing
 from pinpoint_sandbox.core.errors import AwsError, UsageError
 from pinpoint_sandbox.core.targets import Channel
 
@@ -238,13 +237,11 @@ def approved_request(account: AwsAccount, region: str, quota: Quota) -> str | No
                 None)
 
 
-def open_request_in(history: Iterable[RequestedServiceQuotaChangeTypeDef], quota_code: str | None,
-                    source: str) -> Existing | None:
-    """The open (PENDING / CASE_OPENED) request on `quota_code` (None: any) in a history,
-    as found by `source`."""
+def open_request_in(history: Iterable[RequestedServiceQuotaChangeTypeDef],
+                    quota_code: str | None) -> RequestedServiceQuotaChangeTypeDef | None:
+    """The open (PENDING / CASE_OPENED) request on `quota_code` (None: any) in a history."""
     return next(
-        (Existing(source, req.get("Id"), req.get("CaseId"), req.get("Status"))
-         for req in history
+        (req for req in history
          if (quota_code is None or req.get("QuotaCode") == quota_code)
          and req.get("Status") in OPEN_STATUSES),
         None,
@@ -287,7 +284,8 @@ def adjustable_problem(details: ServiceQuotaTypeDef) -> str | None:
     return None
 
 
-def open_quota_request(account: AwsAccount, region: str, quota: Quota) -> Existing | None:
+def open_quota_request(account: AwsAccount, region: str,
+                       quota: Quota) -> RequestedServiceQuotaChangeTypeDef | None:
     """The open (PENDING / CASE_OPENED) request on any quota of ours, e.g. a spend quota."""
     client = _client(account, region)
     try:
@@ -297,7 +295,7 @@ def open_quota_request(account: AwsAccount, region: str, quota: Quota) -> Existi
         found = [r for page in pages for r in page.get("RequestedQuotas", [])]
     except aws.AWS_ERRORS as exc:
         raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
-    return open_request_in(found, None, SERVICE_QUOTAS)
+    return open_request_in(found, None)
 
 
 def requested_change(account: AwsAccount, region: str,

@@ -131,7 +131,10 @@ class ServiceQuotasBackend(Backend):
         # One listing per region (all statuses, 90 days) for both channels, filtered here.
         history = request_history(ctx.account, ctx.target.region, quota.service_code,
                                   refresh=ctx.fresh_reads)
-        return open_request_in(history, quota.quota_code, self.name)
+        found = open_request_in(history, quota.quota_code)
+        if found is None:
+            return None
+        return Existing(self.name, found.get("Id"), found.get("CaseId"), found.get("Status"))
 
     def validate(self, ctx: FilingContext, case: RenderedCase) -> Validation:
         """The quota is adjustable for the account, and no request for it is open."""

@@ -356,8 +356,9 @@ def plan_quota_request(
             found = open_quota_request(account, region, quota)
             if found is not None:
                 result.action, result.operation = "skipped", None
-                result.request_id, result.case_id = found.request_id, found.case_id
-                result.reason = f"a {quota_name} request is already open ({found.status})"
+                result.request_id, result.case_id = found.get("Id"), found.get("CaseId")
+                result.reason = (f"a {quota_name} request is already open "
+                                 f"({found.get('Status')})")
             return result, quota
     result.action, result.operation = "skipped", None
     result.reason = (f"Service Quotas lists no {spend_quota_name(name)} quota in {region}: "
@@ -387,8 +388,8 @@ def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota |
 
     def find() -> Fields | None:
         found = open_quota_request(account, result.region, quota)
-        return None if found is None else {"request_id": found.request_id,
-                                           "case_id": found.case_id}
+        return None if found is None else {"request_id": found.get("Id"),
+                                           "case_id": found.get("CaseId")}
 
     key = f"spend-quota:{result.account_id}:{result.region}:{quota.quota_code}"
     fields = _tracked(ledger, result, "spend-quota", key, send, find)
