@@ -237,6 +237,9 @@ def run(
 ) -> RunReport:
     from pinpoint_sandbox.tracking.delivery import case_wait_seconds
 
+    from pinpoint_sandbox.review.language import release_model
+
+    release_model()  # the answers were reviewed before this point: no more language detection
     reporter = reporter or SilentReporter()
     ledger = Ledger(options.ledger or ledger_path())
     wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call

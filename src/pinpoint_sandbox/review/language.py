@@ -114,6 +114,12 @@ def _slim_identifier(identifier_class: Callable[..., _Classifier], model: Path) 
             )
 
 
+def release_model() -> None:
+    """Let go of the model (~40 MB) once the reviews of a run are done: the filing that follows
+    needs the memory, and a later review loads it again."""
+    _identifier.cache_clear()
+
+
 def languages_for(text: str, countries: Iterable[str]) -> list[str]:
     """The languages whose vocabulary applies to `text`: its own, the destination countries',
     and English (STOP and HELP are understood by carriers everywhere)."""
