@@ -8,5 +8,15 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 JsonObject: TypeAlias = "dict[str, JsonValue]"
+
+
+def json_list(value: JsonValue) -> list[JsonValue]:
+    """A list value's items; anything else (missing, a scalar) has none."""
+    return value if isinstance(value, list) else []
+
+
+def json_object(value: JsonValue) -> JsonObject:
+    """A mapping value; anything else (missing, a scalar, a list) is empty."""
+    return value if isinstance(value, dict) else {}

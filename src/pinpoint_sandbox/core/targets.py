@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pinpoint_sandbox.core.errors import UsageError
-from pinpoint_sandbox.core.jsonvalue import JsonObject, JsonValue
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 
 Channel = Literal["sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("sms", "voice")

@@ -235,14 +235,13 @@ def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Re
 def run(
     requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
 ) -> RunReport:
+    from pinpoint_sandbox.review.language import release_model
     from pinpoint_sandbox.tracking.delivery import case_wait_seconds
 
-    from pinpoint_sandbox.review.language import release_model
-
-    release_model()  # the answers were reviewed before this point: no more language detection
     reporter = reporter or SilentReporter()
     ledger = Ledger(options.ledger or ledger_path())
     wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call
+    release_model()  # the answers are reviewed: their ~40 MB language model makes room for AWS
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked(on_wait=reporter.message):
