@@ -40,6 +40,7 @@ from pinpoint_sandbox.aws.write_outcomes import (
 from pinpoint_sandbox.aws.write_outcomes import (
     classify_write_error as classify_write_error,
 )
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 from pinpoint_sandbox.core.targets import RenderedCase, Target
 from pinpoint_sandbox.ledger.lifecycle import AwsView, now_iso, question_text, state_from_case
 
@@ -68,7 +69,7 @@ class Filed:
     request_id: str | None = None
     case_id: str | None = None
     note: str | None = None  # shown to the user as the result's reason
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from pinpoint_sandbox.backends.base import (
     last_reply_time,
 )
 from pinpoint_sandbox.core.errors import AwsError
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 from pinpoint_sandbox.core.targets import RenderedCase
 from pinpoint_sandbox.ledger.case_files import write_case_file
 from pinpoint_sandbox.ledger.lifecycle import (
@@ -175,7 +176,7 @@ class ServiceQuotasBackend(Backend):
         request_id, case_id = requested.get("Id"), requested.get("CaseId")
         # The description goes to the case with its own tracked write (delivery.py), once AWS
         # has opened it: the ledger keeps the text until then.
-        extra: dict[str, object] = {"description": case.description, "plan": ctx.support_plan}
+        extra: JsonObject = {"description": case.description, "plan": ctx.support_plan}
         if ctx.cc_emails:  # copied on the case with the description, as CreateCase would
             extra["cc"] = list(ctx.cc_emails)
         note = None
