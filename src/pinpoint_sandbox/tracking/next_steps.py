@@ -92,7 +92,7 @@ def next_step(row: TrackedRow, entry: Entry | None) -> str:
         return "nothing yet"
     if entry is None and row.case_id and row.state in ("needs_reply", "denied"):
         # Found at AWS, unknown to the ledger: reply and refile work on recorded targets.
-        adopted = next_step(row, Entry(t, "aws", row.backend or "support", "",
+        adopted = next_step(row, Entry(t, "aws", row.backend or "?", "",
                                        status="filed", case_id=row.case_id))
         return (f"`pinpoint-sandbox record {t.key}{flags} --case-id {row.case_id}`, "
                 f"then {adopted}")
@@ -119,7 +119,7 @@ def _decided_step(row: TrackedRow, entry: Entry | None, flags: str) -> str | Non
         return (f"write your answer to AWS's question in reply.txt, then: "
                 f"`pinpoint-sandbox reply {key}{flags} --file reply.txt`")
     if row.state == "awaiting_you":
-        from pinpoint_sandbox.backends.manual import create_case_url
+        from pinpoint_sandbox.ledger.case_files import create_case_url
 
         saved = (entry.extra.get("case_file") if entry else None) or "the saved case file"
         return (f"file the case saved in {saved} at "
@@ -163,9 +163,11 @@ def _open_step(row: TrackedRow, entry: Entry | None, flags: str) -> str:
 
 def _description_to_paste(entry: Entry | None) -> str | None:
     """The file holding a description the backend could not attach (a Basic plan)."""
-    from pinpoint_sandbox.backends.manual import manual_case_path
+    from pinpoint_sandbox.backends import registry
+    from pinpoint_sandbox.ledger.case_files import manual_case_path
 
-    if entry is None or entry.backend == "manual" or entry.extra.get("recorded"):
+    if entry is None or registry.kind_of_filing(entry) == "by-hand" \
+            or entry.extra.get("recorded"):
         return None
     if any(reply.get("delivered") for reply in entry.replies):
         return None  # sent with `reply` (or pasted and `record`ed)

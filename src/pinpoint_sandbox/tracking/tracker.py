@@ -391,8 +391,8 @@ def _confirm_denial(
 def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     """A request this ledger never made (the console, another machine): follow it too."""
     from pinpoint_sandbox.aws.facts import is_production
-    from pinpoint_sandbox.backends.service_quotas import ServiceQuotasAbsent, discover_quota
-    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.aws.quota_reads import ServiceQuotasAbsent, discover_quota
+    from pinpoint_sandbox.aws.support_reads import support_plan
     from pinpoint_sandbox.checks.preflight import TargetPlan, find_existing_at_aws
 
     target = row.target
@@ -405,13 +405,16 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     if found is None:
         _approved_voice_request(row, account, plan.quota)
         return
-    source = found.source if found.source in ("service-quotas", "support") else "support"
-    adopted = Entry(target, "aws", source, "", status="filed",
+    # The backend that found it follows it; a source no backend is named after, as a case.
+    backend = registry.find(found.source) or registry.of_kind("support-case")
+    if backend is None:
+        return
+    adopted = Entry(target, "aws", backend.name, "", status="filed",
                     request_id=found.request_id, case_id=found.case_id)
     _apply(row, judge(target.channel, None,
-                      registry.get(source).refresh(FilingContext(account, target), adopted),
+                      backend.refresh(FilingContext(account, target), adopted),
                       is_production(row.tier)))
-    row.backend = source
+    row.backend = backend.name
     row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
 
@@ -419,12 +422,14 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
 def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any) -> None:
     """Voice approved by a request made outside this ledger: its own evidence, never the
     tier (the history is the one find_existing just read, cached)."""
-    from pinpoint_sandbox.backends.service_quotas import approved_request
+    from pinpoint_sandbox.aws.quota_reads import approved_request
 
     approved = approved_request(account, row.target.region, quota) if quota else None
     if row.target.channel == "voice" and approved:
         row.state, row.evidence, row.request_id = "approved", "request", approved
-        row.backend, row.note = "service-quotas", "approved by a request this tool did not file"
+        requests = registry.of_kind("quota-request")
+        row.backend = requests.name if requests is not None else None
+        row.note = "approved by a request this tool did not file"
 
 
 def read_tier_cached(
