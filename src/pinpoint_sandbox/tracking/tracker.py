@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from pinpoint_sandbox.aws.pool import Task, map_all, submit, wait_all
 from pinpoint_sandbox.aws.session import AwsAccount
@@ -30,6 +30,9 @@ from pinpoint_sandbox.ledger.lifecycle import (
 )
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.tracking.next_steps import VOICE_UNCONFIRMED, commands_in, next_step
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.quota_reads import Quota
 
 CACHE_FRESH_SECONDS = 3600  # an unchanged state is appended again at most hourly
 
@@ -419,7 +422,9 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
 
 
-def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any) -> None:
+def _approved_voice_request(
+    row: TrackedTarget, account: AwsAccount, quota: Quota | None
+) -> None:
     """Voice approved by a request made outside this ledger: its own evidence, never the
     tier (the history is the one find_existing just read, cached)."""
     from pinpoint_sandbox.aws.quota_reads import approved_request
