@@ -217,18 +217,26 @@ def _warm(todo: Sequence[tuple[Target, Reach]],
     elsewhere), that lookup. Each is cached, so the rows find them done: a region costs one
     round trip, not a chain of them."""
     from pinpoint_sandbox.aws.facts import tier_shared
+    from pinpoint_sandbox.aws.quota_reads import end_user_messaging_history
     from pinpoint_sandbox.aws.session import prefetch
+    from pinpoint_sandbox.aws.support_reads import support_plan
     from pinpoint_sandbox.checks.preflight import existing_for
 
     started: list[Task[None]] = []
-    tiers: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str]] = set()
     for target, account in todo:
         if not isinstance(account, AwsAccount) or current_entry(histories.get(target, [])):
             continue
-        if (id(account), target.region) not in tiers:
-            tiers.add((id(account), target.region))
+        if (id(account), "") not in seen:  # the Support plan: one read for every region
+            seen.add((id(account), ""))
+            started.append(submit(prefetch, support_plan, account))
+        if (id(account), target.region) not in seen:
+            seen.add((id(account), target.region))
             started.append(submit(prefetch, tier_shared, account, target.region))
         if target.channel == "voice":
+            # The history under End User Messaging's code is the one the lookup reads (its
+            # quotas are listed there): read beside the catalogue, not after it.
+            started.append(submit(prefetch, end_user_messaging_history, account, target.region))
             started.append(submit(prefetch, existing_for, account, target))
     return started
 
