@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws.session import (
+    SERVICE_QUOTAS,
+    AwsAccount,
+    Fact,
+    error_code,
+    error_message,
+)
 from pinpoint_sandbox.backends.base import (
     AlreadyExists,
     Backend,
@@ -109,9 +115,7 @@ def _entries(account: AwsAccount, region: str, *, complete: bool = False) -> Cat
     """The listed quota items, read once per account-region (the sms and voice targets share
     them, under a per-entry lock); the adjustability check reads its fields from here.
     `complete`: every matching service's listing (a pinned quota code not found otherwise)."""
-    key = ("service-quotas-complete" if complete else "service-quotas", region)
-    found: Catalogue = account.cached(key, lambda: _read_catalogue(account, region, complete))
-    return found
+    return account.read(QUOTA_CATALOGUE, region, complete)
 
 
 def _defaults(account: AwsAccount, region: str) -> Catalogue:
@@ -119,19 +123,21 @@ def _defaults(account: AwsAccount, region: str) -> Catalogue:
     an organization run share one read per region (a single account keeps its own). Empty
     when they cannot be read this way."""
 
-    def read() -> Catalogue:
-        code = SERVICE_CODE_HINTS[0]
-        try:
-            items = _paginate(account.client(SERVICE_QUOTAS, region),
-                              "list_aws_default_service_quotas", "Quotas", ServiceCode=code)
-        except aws.AWS_ERRORS:
-            return {}  # the full discovery says what is wrong
-        return {(code, q["QuotaCode"]): q for q in items}
+    return account.read(DEFAULT_QUOTAS, region)
 
-    key = ("service-quotas-defaults", region)
-    found: Catalogue = (account.shared.get(key, read) if account.shared is not None
-                        else account.cached(key, read))
-    return found
+
+def _read_defaults(account: AwsAccount, region: str) -> Catalogue:
+    code = SERVICE_CODE_HINTS[0]
+    try:
+        items = _paginate(account.client(SERVICE_QUOTAS, region),
+                          "list_aws_default_service_quotas", "Quotas", ServiceCode=code)
+    except aws.AWS_ERRORS:
+        return {}  # the full discovery says what is wrong
+    return {(code, q["QuotaCode"]): q for q in items}
+
+
+DEFAULT_QUOTAS = Fact("default-quotas", _read_defaults, aws_wide=True,
+                      actions=("servicequotas:ListAWSDefaultServiceQuotas",))
 
 
 def _names_both(catalogue: Catalogue) -> bool:
@@ -184,21 +190,33 @@ def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) ->
     return quotas
 
 
+# {(service code, quota code): item} of End User Messaging in a region (`complete`: every
+# matching service's listing, for a pinned quota code not found otherwise).
+QUOTA_CATALOGUE = Fact("quota-catalogue", _read_catalogue,
+                       actions=("servicequotas:ListServices",
+                                "servicequotas:ListAWSDefaultServiceQuotas",
+                                "servicequotas:ListServiceQuotas"))
+
+
 def request_history(
     account: AwsAccount, region: str, service_code: str, *, refresh: bool = False
 ) -> list[dict[str, Any]]:
     """The service's quota requests of the last 90 days (all statuses), read once per
     account-region and shared by the channels; `refresh` reads again."""
+    return (account.reread if refresh else account.read)(QUOTA_HISTORY, region, service_code)
 
-    def read() -> list[dict[str, Any]]:
-        client = account.client(SERVICE_QUOTAS, region)
-        try:
-            return _paginate(client, "list_requested_service_quota_change_history",
-                             "RequestedQuotas", ServiceCode=service_code)
-        except aws.AWS_ERRORS as exc:
-            raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
 
-    return account.cached(("quota-history", region, service_code), read, refresh=refresh)
+def _read_history(account: AwsAccount, region: str, service_code: str) -> list[dict[str, Any]]:
+    client = account.client(SERVICE_QUOTAS, region)
+    try:
+        return _paginate(client, "list_requested_service_quota_change_history",
+                         "RequestedQuotas", ServiceCode=service_code)
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
+
+
+QUOTA_HISTORY = Fact("quota-history", _read_history,
+                     actions=("servicequotas:ListRequestedServiceQuotaChangeHistory",))
 
 
 def approved_request(account: AwsAccount, region: str, quota: Quota) -> str | None:

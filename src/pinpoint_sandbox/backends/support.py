@@ -22,6 +22,7 @@ from pinpoint_sandbox.aws.session import (
     SUPPORT,
     SUPPORT_REGION,
     AwsAccount,
+    Fact,
     error_code,
     error_message,
 )
@@ -41,6 +42,13 @@ from pinpoint_sandbox.ledger.lifecycle import AwsView
 from pinpoint_sandbox.ledger.store import Entry
 
 if TYPE_CHECKING:
+    from types_boto3_support.client import SupportClient
+    from types_boto3_support.type_defs import (
+        CaseDetailsTypeDef,
+        CommunicationTypeDef,
+        ServiceTypeDef,
+    )
+
     from pinpoint_sandbox.ledger.store import Ledger
 
 LIMIT_SERVICE_CODE = "service-limit-increase"
@@ -76,18 +84,21 @@ def probe_plan(account: AwsAccount) -> tuple[str, str | None]:
     'basic' only on SubscriptionRequiredException: a probe that failed (throttled, 5xx,
     timeout) says nothing about the plan, and is never taken for Basic."""
 
-    def probe() -> tuple[str, str | None]:
-        try:
-            account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
-            return "business", None
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) == "SubscriptionRequiredException":
-                return "basic", None
-            return "unknown", f"DescribeSeverityLevels: {error_message(exc)}"
-
     # Account-wide: probed once per run, however many targets ask at the same time.
-    plan, problem = account.cached(("support", "plan"), probe)
-    return str(plan), problem
+    return account.read(SUPPORT_PLAN)
+
+
+def _probe_plan(account: AwsAccount) -> tuple[str, str | None]:
+    try:
+        account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
+        return "business", None
+    except aws.AWS_ERRORS as exc:
+        if error_code(exc) == "SubscriptionRequiredException":
+            return "basic", None
+        return "unknown", f"DescribeSeverityLevels: {error_message(exc)}"
+
+
+SUPPORT_PLAN = Fact("support-plan", _probe_plan, actions=("support:DescribeSeverityLevels",))
 
 
 def support_plan(account: AwsAccount) -> str:
@@ -105,31 +116,34 @@ def is_case_for(target: Target, subject: str) -> bool:
     return f"{target.channel} production access" in lowered and target.region in lowered
 
 
-def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, Any]]:
+def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[CaseDetailsTypeDef]:
     """The account's open Support cases, read once per run unless `refresh`.
 
     DescribeCases has no server-side filter, so one listing serves every target's tag lookup.
     """
-
-    def read() -> list[dict[str, Any]]:
-        cases: list[dict[str, Any]] = []
-        try:
-            pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator(
-                "describe_cases"
-            ).paginate(includeResolvedCases=False, includeCommunications=False)
-            for page in pages:
-                cases.extend(page.get("cases", []))
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) != "SubscriptionRequiredException":
-                raise aws.aws_failure("Support DescribeCases", exc) from exc
-            # No Support API on this plan, hence no case filed through it.
-        return cases
-
     # One listing per account (per-entry lock: concurrent targets do not each read it).
-    return list(account.cached(("support", "open-cases"), read, refresh=refresh))
+    return list((account.reread if refresh else account.read)(OPEN_CASES))
 
 
-def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
+def _read_open_cases(account: AwsAccount) -> list[CaseDetailsTypeDef]:
+    cases: list[CaseDetailsTypeDef] = []
+    try:
+        pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator(
+            "describe_cases"
+        ).paginate(includeResolvedCases=False, includeCommunications=False)
+        for page in pages:
+            cases.extend(page.get("cases", []))
+    except aws.AWS_ERRORS as exc:
+        if error_code(exc) != "SubscriptionRequiredException":
+            raise aws.aws_failure("Support DescribeCases", exc) from exc
+        # No Support API on this plan, hence no case filed through it.
+    return cases
+
+
+OPEN_CASES = Fact("support-open-cases", _read_open_cases, actions=("support:DescribeCases",))
+
+
+def pick_category(services: list[ServiceTypeDef], channel: Channel) -> CaseCodes | None:
     """The End User Messaging category for `channel`, preferring the limit-increase service.
 
     Exact category codes first (those AWS's own quota cases use), then category names.
@@ -158,7 +172,7 @@ def _by_name(code: str, name: str, channel: Channel) -> bool:
 
 def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
     """The service and category codes for `channel`, from DescribeServices; once per run."""
-    return account.cached(("support-codes", channel), lambda: _read_case_codes(account, channel))
+    return account.read(CASE_CODES, channel)
 
 
 def _read_case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
@@ -176,6 +190,10 @@ def _read_case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
             f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
         )
     return codes
+
+
+CASE_CODES = Fact("support-case-codes", _read_case_codes, actions=("support:DescribeServices",),
+                  granted_with="support")
 
 
 class SupportBackend(Backend):
@@ -241,7 +259,7 @@ class SupportBackend(Backend):
         for issue_type in ISSUE_TYPES:
             attempt = {**params, "issueType": issue_type}
             try:
-                answer = client.create_case(**attempt, dryRun=True)
+                answer = aws.create_case_dry_run(client, attempt)
             except aws.AWS_ERRORS as exc:
                 verdict = self._dry_run_verdict(exc, issue_type)
                 if verdict is None:
@@ -349,7 +367,8 @@ def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[
     return status, communications, bool(page.get("nextToken"))
 
 
-def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str, Any]:
+def _communications(client: SupportClient, case_id: str,
+                    case: CaseDetailsTypeDef) -> dict[str, Any]:
     """Every page of DescribeCommunications (AWS documents neither order nor default page
     size: the caller sorts by timeCreated); the case's recent ones when it fails for another
     reason than the plan (which DescribeCases would have shown already)."""
@@ -357,7 +376,7 @@ def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str
 
     from pinpoint_sandbox.aws.session import communication_pages
 
-    found: list[dict[str, Any]] = []
+    found: list[CommunicationTypeDef] = []
     token: str | None = None
     try:
         for items, next_token in communication_pages(client, case_id, COMMUNICATIONS_MAX_PAGES):

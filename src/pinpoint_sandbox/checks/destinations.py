@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, Fact, error_message
 from pinpoint_sandbox.core.errors import PinpointSandboxError, UsageError
 
 CONSOLE_PATH = "sms-voice/home?region={region}#/{section}"
@@ -98,18 +98,21 @@ _READS = {"DescribePhoneNumbers": ("describe_phone_numbers", "PhoneNumbers"),
 def _read(account: AwsAccount, region: str, label: str) -> tuple[list[dict[str, Any]], str | None]:
     """One identity list of one region, read once per account-region whoever asks (the
     targets of both channels, the report): (items, None) or ([], why it is unreadable)."""
+    return account.read(IDENTITIES, region, label)
 
-    def read() -> tuple[list[dict[str, Any]], str | None]:
-        operation, list_key = _READS[label]
-        readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
-        try:
-            return _items(account.client(SMS_VOICE, region), operation, list_key), None
-        except readable_errors as exc:
-            return [], error_message(exc)
 
-    found: tuple[list[dict[str, Any]], str | None] = account.cached(
-        ("origination-identities", region, label), read)
-    return found
+def _read_identities(account: AwsAccount, region: str,
+                     label: str) -> tuple[list[dict[str, Any]], str | None]:
+    operation, list_key = _READS[label]
+    readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
+    try:
+        return _items(account.client(SMS_VOICE, region), operation, list_key), None
+    except readable_errors as exc:
+        return [], error_message(exc)
+
+
+IDENTITIES = Fact("origination-identities", _read_identities,
+                  actions=tuple(f"sms-voice:{label}" for label in _READS))
 
 
 def reads_needed(countries: list[str]) -> list[str]:

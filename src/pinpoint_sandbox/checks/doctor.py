@@ -214,7 +214,7 @@ def _dry_run(report: Report, account: AwsAccount, codes: dict[str, Any]) -> dict
                   "serviceCode": codes["service_code"], "categoryCode": codes["category_code"],
                   "severityCode": SEVERITY, "language": "en", "issueType": issue_type}
         try:
-            client.create_case(**params, dryRun=True)
+            aws.create_case_dry_run(client, params)
         except aws.AWS_ERRORS as exc:
             if error_code(exc) == "DryRunOperationException":
                 report.add("case dry run", "ok", f"AWS accepted a dry run (issue type "
@@ -331,11 +331,10 @@ def _readable(report: Report, account: AwsAccount, region: str, service: str) ->
     from pinpoint_sandbox.checks.voice_evidence import EVENT_NAME, NAMESPACE
 
     def read() -> bool:
-        client = account.client(service, region)
         if service == CLOUDWATCH:
-            client.list_metrics(Namespace=NAMESPACE)
+            account.client(CLOUDWATCH, region).list_metrics(Namespace=NAMESPACE)
         else:
-            client.lookup_events(MaxResults=1, LookupAttributes=[
+            account.client(CLOUDTRAIL, region).lookup_events(MaxResults=1, LookupAttributes=[
                 {"AttributeKey": "EventName", "AttributeValue": EVENT_NAME}])
         return True
 

@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import CLOUDTRAIL, CLOUDWATCH, SMS_VOICE, AwsAccount, error_code
 from pinpoint_sandbox.aws.session import error_message as aws_error_message
+
+if TYPE_CHECKING:
+    from types_boto3_cloudtrail.type_defs import EventTypeDef
 
 Source = Literal["cloudwatch", "cloudtrail", "attestation"]
 
@@ -160,7 +163,7 @@ def _from_cloudwatch(
     )
 
 
-def _is_real_send(event: dict[str, Any]) -> bool:
+def _is_real_send(event: EventTypeDef) -> bool:
     """False for DryRun calls and calls AWS refused: those are logged but sent nothing."""
     raw = event.get("CloudTrailEvent")
     if not raw:

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
@@ -29,6 +29,9 @@ from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.core.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import Fields, TrackedWrite, digest, normalized, once
+
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import CommunicationTypeDef
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
 CASE_WAIT_SECONDS = 6.0  # the filing run waits this long for AWS to open the case
@@ -91,7 +94,8 @@ def resolve_case(account: AwsAccount, region: str, case_id: str) -> dict[str, An
     return dict(cases[0]) if cases else None
 
 
-def communications(account: AwsAccount, region: str, case_id: str) -> Iterator[dict[str, Any]]:
+def communications(account: AwsAccount, region: str,
+                   case_id: str) -> Iterator[CommunicationTypeDef]:
     """Every communication on the case, every page (AWS documents no order)."""
     client = account.client(SUPPORT, region)
     try:  # 1,000 pages: a bound, not a limit any real case reaches
