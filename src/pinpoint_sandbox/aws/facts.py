@@ -136,10 +136,6 @@ SPEND_LIMITS = Fact("spend-limits", _read_spend_limits,
                     actions=("sms-voice:DescribeSpendLimits",))
 
 
-def spend_limit_items(account: AwsAccount, region: str) -> list[SpendLimitTypeDef]:
-    return account.read(SPEND_LIMITS, region)
-
-
 def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
     return [
         SpendLimit(
@@ -184,14 +180,6 @@ VERIFIED_COUNT = Fact("verified-count", _read_verified_count,
                       actions=("sms-voice:DescribeVerifiedDestinationNumbers",))
 
 
-def verified_limit(account: AwsAccount, region: str) -> tuple[int | None, int | None]:
-    return account.read(VERIFIED_LIMIT, region)
-
-
-def verified_count(account: AwsAccount, region: str) -> int:
-    return account.read(VERIFIED_COUNT, region)
-
-
 # What `status` shows of a region: facts `account.prefetch` can start together.
 FACTS_READS: tuple[Fact[[str], object], ...] = (TIER, SPEND_LIMITS, VERIFIED_LIMIT,
                                                  VERIFIED_COUNT)
@@ -216,10 +204,6 @@ def _read_voice_numbers(account: AwsAccount, region: str) -> list[PhoneNumberInf
 # ACTIVE phone numbers with VOICE capability (raw DescribePhoneNumbers items).
 VOICE_NUMBERS = Fact("voice-numbers", _read_voice_numbers,
                      actions=("sms-voice:DescribePhoneNumbers",))
-
-
-def voice_numbers(account: AwsAccount, region: str) -> list[PhoneNumberInformationTypeDef]:
-    return account.read(VOICE_NUMBERS, region)
 
 
 def read_region_facts(
@@ -249,12 +233,12 @@ def read_region_facts(
 
     used: int | None = None
     try:
-        used, facts.verified_destinations_max = verified_limit(account, region)
+        used, facts.verified_destinations_max = account.read(VERIFIED_LIMIT, region)
     except errors as exc:
         problem("DescribeAccountLimits", exc)
 
     try:
-        facts.verified_destinations = verified_count(account, region)
+        facts.verified_destinations = account.read(VERIFIED_COUNT, region)
     except errors as exc:
         problem("DescribeVerifiedDestinationNumbers", exc)
         # The account limit's "Used" also counts pending numbers, but it beats nothing.
@@ -263,7 +247,7 @@ def read_region_facts(
     if not phone_numbers:
         return facts
     try:
-        facts.voice_numbers = len(voice_numbers(account, region))
+        facts.voice_numbers = len(account.read(VOICE_NUMBERS, region))
     except errors as exc:
         problem("DescribePhoneNumbers", exc)
 

@@ -424,13 +424,14 @@ class _Facts:
         self._entry_locks: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        # A key names one fact and its arguments: its value is what that fact's read returned.
         if not refresh and key in self._values:
-            return self._values[key]  # type: ignore[return-value]  # stored by compute
+            return cast(T, self._values[key])
         with self._lock:
             entry = self._entry_locks.setdefault(key, threading.Lock())
         with entry:
             if not refresh and key in self._values:
-                return self._values[key]  # type: ignore[return-value]  # stored by compute
+                return cast(T, self._values[key])
             value = compute()
             self._values[key] = value
             return value
@@ -681,12 +682,12 @@ class AwsAccount:
             from botocore.exceptions import BotoCoreError, ClientError
 
             try:
-                credentials = self.credentials()
+                self.credentials()  # first: assuming a role names the caller's partition
                 if self.role_arn and self.expected_account_id():
                     self._account_id = self.expected_account_id()  # AssumeRole proved it
                     return str(self._account_id)
-                sts = self._sts(region or self.default_region() or self.global_region(STS),
-                                credentials)
+                sts = self.client(STS, region or self.default_region()
+                                  or self.global_region(STS))
                 identity = sts.get_caller_identity()
                 self._account_id = str(identity["Account"])
                 self.caller_arn = identity.get("Arn")
@@ -701,11 +702,6 @@ class AwsAccount:
                 ) from exc
         return self._account_id
 
-    def _sts(self, region: str, credentials: Credentials) -> STSClient:
-        """STS in `region` as asked (not the global region `client` would pick)."""
-        bound: object = _BoundClient(_SHARED.client(self.profile, STS, region, False),
-                                     credentials)
-        return bound  # type: ignore[return-value]  # a client seen through its account
 
 
 def _assume_role(account: AwsAccount, base: AwsAccount) -> RefreshableCredentials:

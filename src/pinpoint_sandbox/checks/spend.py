@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.facts import spend_limit_items
+from pinpoint_sandbox.aws.facts import SPEND_LIMITS
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
@@ -127,11 +127,8 @@ def read_limits(account: AwsAccount, region: str, *, shared: bool = False) -> li
     operations = client.meta.service_model.operation_names
     limits: list[SpendStatus] = []
     try:
-        if shared:
-            items = spend_limit_items(account, region)
-        else:
-            pages = client.get_paginator("describe_spend_limits").paginate()
-            items = [item for page in pages for item in page.get("SpendLimits", [])]
+        # Not before a write: raise-spend reads afresh (and later readers see that read).
+        items = (account.read if shared else account.reread)(SPEND_LIMITS, region)
         for item in items:
             name = str(item.get("Name"))
             limits.append(SpendStatus(

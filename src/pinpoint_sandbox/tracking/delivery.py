@@ -194,7 +194,8 @@ def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str |
             return Delivery(DELIVERED, state_of(fresh)[1])
         text = str(entry.extra[DESCRIPTION])
         wanted = digest(text)
-        cc = [str(x) for x in entry.extra.get("cc") or []][:10]  # AWS takes 10 at most
+        listed = entry.extra.get("cc")
+        cc = [str(x) for x in listed][:10] if isinstance(listed, list) else []  # AWS takes 10
         done = once(book, TrackedWrite(
             "deliver", f"deliver:{entry.intent_id}", entry.target,
             send=lambda: add_communication(account, region, known, text,

@@ -169,7 +169,7 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
             find=lambda: find_on_case(account, region, outcome.case_id, wanted),
             of=entry.intent_id, label=f"reply to case {outcome.case_id}",
             fields={"case_id": outcome.case_id, "digest": wanted, "chars": len(text),
-                    "attachments": names},
+                    "attachments": [*names]},
         ))
     outcome.how = done.how
     return outcome
