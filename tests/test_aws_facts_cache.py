@@ -125,3 +125,19 @@ def test_the_aws_layer_imports_without_boto3(module: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("package", "budget"), [("aws", 20), ("ledger", 8)])
+def test_the_aws_layer_and_the_ledger_stay_typed(package: str, budget: int) -> None:
+    """`Any` only at true boundaries (issue 20): counted as the architecture test counts it."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import pinpoint_sandbox
+
+    root = Path(pinpoint_sandbox.__file__).parent / package
+    counts = {p.name: sum(1 for t in tokenize.tokenize(io.BytesIO(p.read_bytes()).readline)
+                          if t.type == tokenize.NAME and t.string == "Any")
+              for p in root.rglob("*.py")}
+    assert sum(counts.values()) <= budget, counts
