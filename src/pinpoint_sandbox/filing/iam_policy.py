@@ -113,17 +113,9 @@ ASSUME_ROLE_NOTE = (
 )
 
 
-# --organization: list the organization's accounts (management account or delegated admin).
-ORGANIZATION: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxOrganization",
-    (
-        "organizations:DescribeOrganization",
-        "organizations:ListAccounts",
-        "organizations:ListAccountsForParent",
-        "organizations:ListChildren",
-        "organizations:ListTagsForResource",
-    ),
-)
+# --organization: list the organization's accounts (management account or delegated admin);
+# the actions are declared with the reads, in aws.organizations.
+ORGANIZATION_SID = "PinpointSandboxOrganization"
 
 
 def build_policy(
@@ -182,14 +174,14 @@ def build_policy(
 
 
 def _organization_statements(role_name: str) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.aws.organizations import make_selection
+    from pinpoint_sandbox.aws.organizations import IAM_ACTIONS, make_selection
     from pinpoint_sandbox.aws.regions import default_partition
 
     role = make_selection(role_name=role_name).role_name  # the same check as --role-name
     partition = default_partition()  # the configured region's: arn:aws-us-gov:… in GovCloud
-    sid, actions = ORGANIZATION
     return [
-        {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
+        {"Sid": ORGANIZATION_SID, "Effect": "Allow", "Action": sorted(IAM_ACTIONS),
+         "Resource": "*"},
         {
             "Sid": "PinpointSandboxAssumeOrganizationRole",
             "Effect": "Allow",
