@@ -20,7 +20,7 @@ import contextlib
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import (
     TYPE_CHECKING,
     Concatenate,
@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # the stubs only: nothing of boto3 is imported at runtime
     from types_boto3_sts.client import STSClient
     from types_boto3_sts.type_defs import AssumeRoleRequestTypeDef
     from types_boto3_support.client import SupportClient
-    from types_boto3_support.type_defs import CommunicationTypeDef, CreateCaseResponseTypeDef
+    from types_boto3_support.type_defs import CommunicationTypeDef
 
 # botocore's client names; `Final` makes each a Literal, so `client(SUPPORT, …)` is typed.
 SMS_VOICE: Final = "pinpoint-sms-voice-v2"
@@ -156,22 +156,6 @@ def communication_pages(
         yield list(page.get("communications") or []), token
         if token is None:
             return
-
-
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    class _CreateCaseCall(Protocol):
-        def __call__(self, **params: object) -> CreateCaseResponseTypeDef: ...
-
-
-def create_case_dry_run(client: SupportClient,
-                        params: Mapping[str, object]) -> CreateCaseResponseTypeDef:
-    """CreateCase(dryRun=True): validated, nothing created; AWS answers
-    DryRunOperationException when it would accept the case. botocore has `dryRun` since
-    1.43.84, the newest types-boto3-support stub (1.43.28) not yet: hence the plain call."""
-    create = cast("_CreateCaseCall", client.create_case)
-    return create(**params, dryRun=True)
 
 
 def aws_failure(what: str, exc: BaseException) -> AwsError:
@@ -450,16 +434,16 @@ class Fact(Generic[P, T_co]):
     typed by its read. `aws_wide` facts are AWS's, not the account's (default quotas): read
     once for every account entered from one base (an organization run). Every fact is
     declared in `DECLARED`, which the IAM policy's read statement is built from, except
-    those read only to file with one backend (`granted_with`: its statements grant them).
+    those read only to file (`every_run=False`: the filing backend's statements grant them).
     """
 
     def __init__(self, name: str, read: Callable[Concatenate[AwsAccount, P], T_co], *,
                  actions: tuple[str, ...], aws_wide: bool = False,
-                 granted_with: str | None = None) -> None:
+                 every_run: bool = True) -> None:
         self.name = name
         self.actions = actions
         self.aws_wide = aws_wide
-        self.granted_with = granted_with
+        self.every_run = every_run
         self._read = read
         DECLARED.append(self)
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SUPPORT
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.core.errors import UsageError
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 BOTOCORE_SERVICE: dict[str, str] = {
     "sts": "sts",
     "sms-voice": "pinpoint-sms-voice-v2",
-    "servicequotas": "service-quotas",
-    "support": "support",
+    "servicequotas": SERVICE_QUOTAS,
+    SUPPORT: SUPPORT,  # Support's IAM prefix is its botocore name
     "cloudwatch": "cloudwatch",
     "cloudtrail": "cloudtrail",
     "iam": "iam",
@@ -80,12 +81,12 @@ TRACKER: tuple[str, tuple[str, ...]] = (
 
 def declared_facts() -> list[Fact[..., object]]:
     """Every AWS fact the tool reads: declared where it is read (imported here for that)."""
-    # Imported for their declarations: the region facts, the origination identities.
-    from pinpoint_sandbox.aws import facts  # noqa: F401
+    # Imported for their declarations: the region facts, the Support and Service Quotas
+    # reads, the origination identities.
+    from pinpoint_sandbox.aws import facts, quota_reads, support_reads  # noqa: F401
     from pinpoint_sandbox.aws.session import DECLARED
     from pinpoint_sandbox.checks import destinations  # noqa: F401
 
-    registry.backends()  # and the backends' own facts
     return list(DECLARED)
 
 
@@ -94,7 +95,7 @@ def preflight_statement() -> tuple[str, tuple[str, ...]]:
     backend's filing statements."""
     from pinpoint_sandbox.aws.session import CALLER_IDENTITY_ACTIONS
 
-    facts = [a for fact in declared_facts() if fact.granted_with is None for a in fact.actions]
+    facts = [a for fact in declared_facts() if fact.every_run for a in fact.actions]
     reads = [a for backend in registry.backends() for a in backend.iam_read_actions]
     return (PREFLIGHT_SID, tuple(dict.fromkeys([*CALLER_IDENTITY_ACTIONS, *facts, *reads])))
 
