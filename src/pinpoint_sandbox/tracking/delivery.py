@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
@@ -32,7 +32,7 @@ from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import Fields, TrackedWrite, digest, normalized, once
 
 if TYPE_CHECKING:
-    from types_boto3_support.type_defs import CaseDetailsTypeDef
+    from types_boto3_support.type_defs import CaseDetailsTypeDef, CommunicationTypeDef
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
 CASE_WAIT_SECONDS = 6.0  # the filing run waits this long for AWS to open the case
@@ -99,9 +99,8 @@ def resolve_case(account: AwsAccount, region: str, case_id: str) -> CaseDetailsT
     return cases[0] if cases else None
 
 
-def communications(
-    account: AwsAccount, region: str, case_id: str
-) -> Iterator[Mapping[str, object]]:
+def communications(account: AwsAccount, region: str,
+                   case_id: str) -> Iterator[CommunicationTypeDef]:
     """Every communication on the case, every page (AWS documents no order)."""
     client = account.client(SUPPORT, region)
     try:  # 1,000 pages: a bound, not a limit any real case reaches
@@ -121,7 +120,7 @@ def find_on_case(account: AwsAccount, region: str, case_id: str,
 
 
 def add_communication(account: AwsAccount, region: str, case_id: str, body: str,
-                      **extra: str | list[str]) -> Fields:
+                      **extra: Any) -> Fields:
     """One AddCommunicationToCase; a failure typed as the filing path types it."""
     client = account.write_client(SUPPORT, region)
     try:
@@ -200,7 +199,8 @@ def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str |
             return Delivery(DELIVERED, state_of(fresh)[1])
         text = str(entry.extra[DESCRIPTION])
         wanted = digest(text)
-        cc = [str(x) for x in entry.extra.get("cc") or []][:10]  # AWS takes 10 at most
+        listed = entry.extra.get("cc")
+        cc = [str(x) for x in listed][:10] if isinstance(listed, list) else []  # AWS takes 10
         done = once(book, TrackedWrite(
             "deliver", f"deliver:{entry.intent_id}", entry.target,
             send=lambda: add_communication(account, region, known, text,

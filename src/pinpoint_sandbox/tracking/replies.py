@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from types_boto3_support.type_defs import CaseDetailsTypeDef
 
     from pinpoint_sandbox.ledger.writes import Fields
+
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import AttachmentTypeDef
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -173,7 +176,7 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
             find=lambda: find_on_case(account, region, outcome.case_id, wanted),
             of=entry.intent_id, label=f"reply to case {outcome.case_id}",
             fields={"case_id": outcome.case_id, "digest": wanted, "chars": len(text),
-                    "attachments": names},
+                    "attachments": [*names]},
         ))
     outcome.how = done.how
     return outcome
@@ -234,12 +237,13 @@ def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path],
     from pinpoint_sandbox.backends.base import classify_write_error
     from pinpoint_sandbox.core.safeio import read_bounded
 
-    extra: dict[str, str | list[str]] = {}
+    extra: dict[str, Any] = {}  # AddCommunicationToCase's optional parameters
     if attachments:
         client = account.write_client(SUPPORT, region)
         # botocore base64-encodes the blobs itself; a set is only a staging area.
-        files = [{"fileName": p.name, "data": read_bounded(p, "--attach", MAX_ATTACHMENT_BYTES)}
-                 for p in attachments]
+        files: list[AttachmentTypeDef] = [
+            {"fileName": p.name, "data": read_bounded(p, "--attach", MAX_ATTACHMENT_BYTES)}
+            for p in attachments]
         try:
             extra["attachmentSetId"] = client.add_attachments_to_set(
                 attachments=files)["attachmentSetId"]

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, TypedDict
 
 from pinpoint_sandbox.aws import pool
 from pinpoint_sandbox.aws.facts import (
+    SPEND_LIMITS,
+    TIER,
+    VERIFIED_LIMIT,
     RegionFacts,
     SpendLimit,
     read_region_facts,
-    spend_limit_items,
-    tier_shared,
-    verified_limit,
 )
-from pinpoint_sandbox.aws.session import AwsAccount, prefetch
+from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import CHANNELS, Target
@@ -199,13 +199,9 @@ def _organization(query: StatusQuery) -> Organization | None:
     if query.selection is None or query.batch:
         return None
     from pinpoint_sandbox.aws.organizations import organization_accounts
-    from pinpoint_sandbox.aws.session import OnceCache
 
-    org = organization_accounts(query.callers[0], query.selection)
-    shared = OnceCache()  # AWS's default quota catalogue: once per region for all accounts
-    for account in org.accounts:
-        account.shared = shared
-    return org
+    # The members share their base's AWS-wide facts (the default quota catalogue).
+    return organization_accounts(query.callers[0], query.selection)
 
 
 def account_scopes(
@@ -279,9 +275,8 @@ def _facts(
             account_id = account.account_id(regions[0])
             # Every read of every region at once (each is cached, so the facts find it done);
             # DescribeVerifiedDestinationNumbers waits: needed only when numbers were added.
-            started = [pool.submit(prefetch, read, account, region)
-                       for region in regions for read in (tier_shared, spend_limit_items,
-                                                          verified_limit)]
+            started = [pool.submit(account.prefetch, fact, region)
+                       for region in regions for fact in (TIER, SPEND_LIMITS, VERIFIED_LIMIT)]
             found = pool.map_all(lambda r: read_region_facts(account, r, phone_numbers=False),
                                  regions)
             pool.wait_all(started)
