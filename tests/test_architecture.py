@@ -308,7 +308,6 @@ ORGANIZATION_OPTIONS = ("--organization", "--ou", "--exclude", "--tag", "--role-
                         "--external-id", "--session-duration", "--max-concurrency")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: cli-thin")
 def test_the_organization_options_are_declared_once() -> None:
     """Each option is spelled once, and one bundle (a dataclass) carries them: no command
     lists them as its own parameters."""

@@ -207,7 +207,7 @@ def test_the_registry_feeds_the_cli_batch_and_iam_policy() -> None:
 
 
 def test_every_builtin_backend_is_a_cli_choice() -> None:
-    from pinpoint_sandbox.cli.common import BackendChoice
+    from pinpoint_sandbox.cli.backend_choice import BackendChoice
 
     builtin = [name for name in registry.names() if name != ToyBackend.name]
     assert [c.value for c in BackendChoice] == [registry.AUTO, *builtin]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import common, options
 from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.core.errors import ExitCode, UsageError
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def raise_spend(
-    region: common.RegionOpt = None,
+    region: options.RegionOpt = None,
     channel: Annotated[
         str, typer.Option("--channel", "-c", help="sms, mms, voice, rcs, or a limit name.",
                           metavar="CHANNEL")
@@ -34,13 +34,13 @@ def raise_spend(
                                    help="Ask Service Quotas for this monthly maximum instead.",
                                    metavar="USD", show_default=False)
     ] = None,
-    profile: common.ProfileOpt = None,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    dry_run: common.DryRunOpt = False,
-    yes: common.YesOpt = False,
-    no_input: common.NoInputOpt = False,
-    ledger: common.LedgerOpt = None,
+    profile: options.ProfileOpt = None,
+    output: options.OutputOpt = options.OutputFormat.text,
+    simulate: options.SimulateOpt = None,
+    dry_run: options.DryRunOpt = False,
+    yes: options.YesOpt = False,
+    no_input: options.NoInputOpt = False,
+    ledger: options.LedgerOpt = None,
 ) -> None:
     """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
     from pinpoint_sandbox.aws.regions import parse_regions
@@ -63,7 +63,7 @@ def raise_spend(
     account = common.account_for(profile)
     planned = _plan(account, regions, name, to, request_quota)
     results = [row for row, _quota in planned]
-    json_output = output == common.OutputFormat.json
+    json_output = output == options.OutputFormat.json
     pending = [r for r in results if r.action == "previewed"]
     if pending and not dry_run and not yes and not _confirmed(results, pending):
         pending = []

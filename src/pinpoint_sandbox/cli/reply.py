@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import common, options
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def reply(
         typer.Option("--attach", help="Attach a file (≤ 3, 5 MB each). Repeatable.",
                      metavar="FILE", show_default=False),
     ] = None,
-    profile: common.ProfileOpt = None,
+    profile: options.ProfileOpt = None,
     role_arn: Annotated[
         str | None, typer.Option("--role-arn", help="Role to assume in the target's account.",
                                  metavar="ARN")
@@ -47,9 +47,9 @@ def reply(
     reopen: Annotated[
         bool, typer.Option("--reopen", help="Write on a resolved case anyway (AWS reopens it).")
     ] = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    ledger: common.LedgerOpt = None,
+    output: options.OutputOpt = options.OutputFormat.text,
+    simulate: options.SimulateOpt = None,
+    ledger: options.LedgerOpt = None,
 ) -> None:
     """Answer AWS's question on a target's case (one AddCommunicationToCase, sent once).
 
@@ -78,7 +78,7 @@ def reply(
             f"or --role-arn for account {entry.target.account_id}."
         )
     outcome = send_reply(account, entry, book, text, files, reopen=reopen)
-    if output == common.OutputFormat.json:
+    if output == options.OutputFormat.json:
         print_json({"results": [outcome.to_json()]})
     else:
         _print_outcome(outcome)

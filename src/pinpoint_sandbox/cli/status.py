@@ -10,6 +10,17 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli import readiness as readiness_cli
+from pinpoint_sandbox.cli.options import (
+    OUTPUT,
+    WHERE,
+    AnswersOpt,
+    OrganizationOptions,
+    OutputFormat,
+    OutputOptions,
+    RegionOpt,
+    SimulateOpt,
+    bundled,
+)
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -21,33 +32,33 @@ if TYPE_CHECKING:
 ProfilesOpt = Annotated[
     list[str] | None,
     typer.Option("--profile", help="AWS profile; repeat it for several accounts in one table.",
-                 metavar="NAME", show_default=False),
+                 metavar="NAME", show_default=False, rich_help_panel=WHERE),
 ]
 RoleArnsOpt = Annotated[
     list[str] | None,
     typer.Option("--role-arn", help="Role to assume in another account; repeatable.",
-                 metavar="ARN", show_default=False),
+                 metavar="ARN", show_default=False, rich_help_panel=WHERE),
 ]
 BatchOpt = Annotated[
     Path | None,
-    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE"),
+    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE",
+                 rich_help_panel=WHERE),
 ]
 WideOpt = Annotated[
     bool, typer.Option("--wide", help="Also show each target's tier and request/case ids.",
-                       metavar="")
+                       metavar="", rich_help_panel=OUTPUT)
 ]
 WatchOpt = Annotated[
     int | None,
     typer.Option("--watch", help="Poll every SECONDS (default 300, at most a day) until all "
                  "are approved (0) or one needs you (3).", metavar="[SECONDS]",
-                 show_default=False, max=86400),
+                 show_default=False, max=86400, rich_help_panel=OUTPUT),
 ]
-common.panel("Where (AWS)", ProfilesOpt, RoleArnsOpt, BatchOpt)
-common.panel("Output", WideOpt, WatchOpt)
 
 
+@bundled
 def status(
-    region: common.RegionOpt = None,
+    region: RegionOpt = None,
     all_regions: Annotated[
         bool, typer.Option(
             "--all-regions", metavar="",
@@ -59,39 +70,32 @@ def status(
     batch: BatchOpt = None,
     watch: WatchOpt = None,
     wide: WideOpt = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    ledger: common.LedgerOpt = None,
+    *,
+    out: OutputOptions,
+    simulate: SimulateOpt = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
                                   metavar="FILE", show_default=False)
     ] = None,
-    answers: common.AnswersOpt = None,
-    organization: common.OrganizationOpt = False,
-    ou: common.OuOpt = None,
-    exclude: common.ExcludeOpt = None,
-    tag: common.TagOpt = None,
-    role_name: common.RoleNameOpt = None,
-    external_id: common.ExternalIdOpt = None,
-    session_duration: common.SessionDurationOpt = None,
-    max_concurrency: common.MaxConcurrencyOpt = None,
+    answers: AnswersOpt = None,
+    org_options: OrganizationOptions,
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.aws.regions import parse_regions
     from pinpoint_sandbox.filing.batchfile import scopes_from_batch
 
+    output, ledger = out.output, out.ledger
     regions = [] if all_regions else parse_regions(region or [])
     ledger, html = _checked_options(ledger, watch, html, answers)
     batch_scopes = scopes_from_batch(batch) if batch else None  # validated before any call
-    selection = common.organization_options(organization, ou, exclude, tag, role_name,
-                                            external_id, session_duration, max_concurrency)
+    selection = org_options.selection()
     explicit = bool(regions) or all_regions
     common.start_simulator(simulate)  # no AWS call yet; it may set the default region
     if not batch and not explicit:
         regions = _default_regions(profile, ledger)
     org = _organization_scopes(profile, selection) if selection and not batch_scopes else None
     if org is not None and not org.accounts:  # never the caller's own credentials instead
-        _emit([], [], {}, json_output=output == common.OutputFormat.json, watched=False,
+        _emit([], [], {}, json_output=output == OutputFormat.json, watched=False,
               unused=org.unused)
         # A read that failed (throttled tags) is partial, a rerun resumes (5); no account
         # whose role could be assumed is AWS refusing the run (4).
@@ -104,7 +108,7 @@ def status(
     shown_only = regions if explicit else []  # the default region adds rows, hides none
     targets = _select(scopes, shown_only, ledger,
                       include_ledger=not (batch or profile or role_arn or org))
-    json_output = output == common.OutputFormat.json
+    json_output = output == OutputFormat.json
     wants_facts = html is not None or (not batch and (explicit or answers is not None))
     if html is not None:  # the page shows every target with its region's facts
         regions = sorted({*regions, *(t.region for t in targets)})
