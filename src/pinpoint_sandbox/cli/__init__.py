@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from typer import _click as click
@@ -128,8 +128,8 @@ class HandledGroup(TyperGroup):
     --output json one JSON document on stdout; never a traceback (unless --debug) or a secret.
     Sub-groups (`simulator`) use it too, with their own commands."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
-                     **extra: Any) -> Any:
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: object) -> click.Context:
         try:  # the root's own options (`pinpoint-sandbox --bogus …`) are parsed here
             return super().make_context(info_name, args, parent=parent, **extra)
         except NoArgsIsHelpError:
@@ -137,7 +137,7 @@ class HandledGroup(TyperGroup):
         except ClickException as exc:
             raise _fail(list(args), _usage_line(exc), exc.exit_code) from None
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)

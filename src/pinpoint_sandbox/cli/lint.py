@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.review.lint import Finding
 
 
-def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:
+def not_answers_problem(name: str, data: Mapping[str, object]) -> str | None:
     """One line when the file is plainly a batch or simulator scenario file."""
     if "requests" in data or "version" in data:
         return (
@@ -112,7 +112,7 @@ def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
 
 
 def _channel_for(
-    file: Path, data: Mapping[str, Any], channel: options.ChannelChoice | None
+    file: Path, data: Mapping[str, object], channel: options.ChannelChoice | None
 ) -> str:
     """--channel when given (and the file agrees), else guessed from the keys, with a note."""
     from pinpoint_sandbox.questionnaire.answers import (

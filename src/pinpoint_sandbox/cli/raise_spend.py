@@ -3,7 +3,8 @@ Service Quotas for a higher maximum (`--request-quota`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +16,7 @@ from pinpoint_sandbox.core.errors import ExitCode, UsageError
 MAX_USD = 1_000_000_000
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.backends.service_quotas import Quota
     from pinpoint_sandbox.checks.spend import RaiseResult
 
@@ -93,7 +95,7 @@ def _confirmed(results: list[RaiseResult], pending: list[RaiseResult]) -> bool:
 
 
 def _plan(
-    account: Any, regions: list[str], name: str, to: int | None, usd: float | None
+    account: AwsAccount, regions: list[str], name: str, to: int | None, usd: float | None
 ) -> list[tuple[RaiseResult, Quota | None]]:
     """Reads only; a region AWS cannot answer for fails alone, bad input stops everything."""
     from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE
@@ -121,16 +123,15 @@ def _plan(
 
 
 def _apply(
-    account: Any, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None,
-    ledger: Any,
+    account: AwsAccount, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None,
+    ledger_file: Path | None,
 ) -> None:
     """Each write through the ledger (intent, write, outcome); a failure stays with its row."""
     from pinpoint_sandbox.checks.spend import apply_quota_request, apply_raise
     from pinpoint_sandbox.core.paths import ledger_path
     from pinpoint_sandbox.ledger.store import Ledger
 
-    ledger = Ledger(ledger or ledger_path())
-
+    ledger = Ledger(ledger_file or ledger_path())
     for result, quota in pending:
         if usd is None:
             apply_raise(account, result, ledger)

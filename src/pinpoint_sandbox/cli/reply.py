@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,8 @@ from pinpoint_sandbox.cli import common, options
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.ledger.store import Entry, Ledger
     from pinpoint_sandbox.tracking.replies import ReplyOutcome
 
 TargetArg = Annotated[
@@ -84,8 +86,8 @@ def reply(
         _print_outcome(outcome)
 
 
-def _entry(target: list[str], region: str | None, account: Any, book: Any, *,
-           by_case: bool) -> Any:
+def _entry(target: list[str], region: str | None, account: AwsAccount | None, book: Ledger, *,
+           by_case: bool) -> Entry:
     """The ledger entry TARGET names: a target, or a case by its display id or caseId."""
     from pinpoint_sandbox.tracking.replies import find_entry, known_entry, parse_target
 
