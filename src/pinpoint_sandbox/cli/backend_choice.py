@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pinpoint_sandbox.backends import registry
-from pinpoint_sandbox.cli.options import FILING
 
 if TYPE_CHECKING:
 
@@ -29,6 +28,6 @@ BackendOpt = Annotated[
         help=f"How to file: auto (picks per region), {', '.join(registry.names()[:-1])} or "
         f"{registry.names()[-1]}.",
         metavar="BACKEND",
-        rich_help_panel=FILING,
+        rich_help_panel="Filing",  # options.FILING, spelled here: the chain stays short
     ),
 ]

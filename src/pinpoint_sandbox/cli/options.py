@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar, get_type_hints
 
 import typer
 from typer.models import OptionInfo
@@ -27,7 +27,6 @@ from pinpoint_sandbox.core.errors import UsageError
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.aws.organizations import Selection
-    from pinpoint_sandbox.filing.batchfile import BatchOrganization
 
 WHERE = "Where (AWS)"
 OUTPUT = "Output"
@@ -163,7 +162,37 @@ RoleNameOpt = Annotated[
 ]
 
 
+# `reply` and `record`: one target, named in full or by its channel and region.
+TargetArg = Annotated[
+    list[str],
+    typer.Argument(help="ACCOUNT/REGION/CHANNEL, or CHANNEL with -r REGION (current account).",
+                   metavar="TARGET"),
+]
+OneRegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", "-r", help="The target's region (with TARGET = CHANNEL).",
+                 metavar="REGION"),
+]
+
+
 # ------------------------------------------------------------------ bundles
+
+
+class OrganizationBlock(Protocol):
+    """A batch file's `organization:` block (filing.batchfile), read where no flag is given."""
+
+    @property
+    def ou(self) -> list[str]: ...
+    @property
+    def exclude(self) -> list[str]: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def role_name(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def session_duration(self) -> int | None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,7 +277,7 @@ class OrganizationOptions:
                      rich_help_panel=ORGANIZATION),
     ] = None
 
-    def selection(self, block: BatchOrganization | None = None) -> Selection | None:
+    def selection(self, block: OrganizationBlock | None = None) -> Selection | None:
         """The organization selection, validated (exit 2 before any call), and the
         concurrency bound set; None when neither the flags nor the batch file's
         `organization:` block (which the flags beat) asks for one."""
@@ -259,7 +288,7 @@ class OrganizationOptions:
             set_max_concurrency(self.max_concurrency)
         return chosen
 
-    def _selection(self, block: BatchOrganization | None) -> Selection | None:
+    def _selection(self, block: OrganizationBlock | None) -> Selection | None:
         if not self.organization and block is None:
             narrowing = ("ou", "exclude", "tag", "role_name", "external_id", "session_duration")
             given = [flag_of(OrganizationOptions, name) for name in narrowing

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pinpoint_sandbox.cli import common, options
-from pinpoint_sandbox.cli.output import print_json, stderr_console
 from pinpoint_sandbox.core.errors import ExitCode, UsageError
 
 # Whole US dollars, finite and in range: inf, nan, 1e400 or 1.5 are exit 2 before any call.
@@ -65,7 +64,6 @@ def raise_spend(
     account = common.account_for(profile)
     planned = _plan(account, regions, name, to, request_quota)
     results = [row for row, _quota in planned]
-    json_output = output == options.OutputFormat.json
     pending = [r for r in results if r.action == "previewed"]
     if pending and not dry_run and not yes and not _confirmed(results, pending):
         pending = []
@@ -73,7 +71,14 @@ def raise_spend(
         _apply(account, [(r, q) for r, q in planned
                          if r in pending or r.action in ("unchanged", "skipped")],
                request_quota, ledger)
+    _report(results, json_output=output == options.OutputFormat.json)
+
+
+def _report(results: list[RaiseResult], *, json_output: bool) -> None:
+    """The results (table or JSON), and the exit code when a region failed."""
     if json_output:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [r.to_json() for r in results]})
     else:
         _print(results, stderr=False)
@@ -143,6 +148,7 @@ def _print(results: list[RaiseResult], *, stderr: bool) -> None:
     from rich.table import Table
 
     from pinpoint_sandbox.cli.inert import console as inert_console
+    from pinpoint_sandbox.cli.output import stderr_console
 
     table = Table(title="Spend limits")
     for col in ("account", "region", "channel", "enforced", "max", "new", "action"):

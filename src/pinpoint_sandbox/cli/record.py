@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from pinpoint_sandbox.cli import common, options
-from pinpoint_sandbox.cli.output import print_json
-from pinpoint_sandbox.cli.reply import OneRegionOpt, TargetArg
+from pinpoint_sandbox.cli.options import OneRegionOpt, TargetArg
 
 
 def record(
@@ -39,6 +38,8 @@ def record(
     chosen = parse_target(target, region, account)
     entry = record_case(chosen, case_id.strip(), Ledger(ledger or ledger_path()))
     if output == options.OutputFormat.json:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [{"account_id": chosen.account_id, "region": chosen.region,
                                  "channel": chosen.channel, "case_id": case_id.strip(),
                                  "new_request": entry is None}]})

@@ -8,24 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pinpoint_sandbox.cli import common, options
-from pinpoint_sandbox.cli.output import print_json
+from pinpoint_sandbox.cli.options import OneRegionOpt, TargetArg
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.ledger.store import Entry, Ledger
     from pinpoint_sandbox.tracking.replies import ReplyOutcome
-
-TargetArg = Annotated[
-    list[str],
-    typer.Argument(help="ACCOUNT/REGION/CHANNEL, or CHANNEL with -r REGION (current account).",
-                   metavar="TARGET"),
-]
-OneRegionOpt = Annotated[
-    str | None,
-    typer.Option("--region", "-r", help="The target's region (with TARGET = CHANNEL).",
-                 metavar="REGION"),
-]
-
 
 def reply(
     target: TargetArg,
@@ -81,6 +69,8 @@ def reply(
         )
     outcome = send_reply(account, entry, book, text, files, reopen=reopen)
     if output == options.OutputFormat.json:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [outcome.to_json()]})
     else:
         _print_outcome(outcome)

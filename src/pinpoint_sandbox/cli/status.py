@@ -55,16 +55,22 @@ WatchOpt = Annotated[
                  show_default=False, max=86400, rich_help_panel=OUTPUT),
 ]
 
+AllRegionsOpt = Annotated[
+    bool, typer.Option(
+        "--all-regions", metavar="",
+        help="Every region with the SMS and Voice API in the caller's partition."
+    )
+]
+HtmlOpt = Annotated[
+    Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                              metavar="FILE", show_default=False)
+]
+
 
 @bundled
 def status(
     region: RegionOpt = None,
-    all_regions: Annotated[
-        bool, typer.Option(
-            "--all-regions", metavar="",
-            help="Every region with the SMS and Voice API in the caller's partition."
-        )
-    ] = False,
+    all_regions: AllRegionsOpt = False,
     profile: ProfilesOpt = None,
     role_arn: RoleArnsOpt = None,
     batch: BatchOpt = None,
@@ -73,10 +79,7 @@ def status(
     *,
     out: OutputOptions,
     simulate: SimulateOpt = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
-                                  metavar="FILE", show_default=False)
-    ] = None,
+    html: HtmlOpt = None,
     answers: AnswersOpt = None,
     org_options: OrganizationOptions,
 ) -> None:
