@@ -212,7 +212,7 @@ def test_the_layers_are_at_most_nine_deep() -> None:
     assert depth <= MAX_LAYERS, chain
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: cli-thin, backends")
+@pytest.mark.xfail(strict=True, reason="issue 20 in progress: backends (library chains)")
 def test_importing_a_module_loads_at_most_nine_layers_of_modules() -> None:
     """The import-time chain (imports inside functions run later, when needed)."""
     depth, chain = _depth(_graph(functions=False))
@@ -278,7 +278,7 @@ def test_thread_pools_are_built_in_one_module() -> None:
     assert found <= {"aws/pool.py", "simulator/server.py"}, found
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: cli-thin and state")
+@pytest.mark.xfail(strict=True, reason="issue 20 in progress: state")
 def test_no_function_is_longer_than_sixty_lines() -> None:
     long = []
     for path in SOURCE.rglob("*.py"):
@@ -295,7 +295,7 @@ def _any_count(path: Path) -> int:
     return sum(1 for t in tokens if t.type == tokenize.NAME and t.string == "Any")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: aws-typed, answers-typed, cli-thin")
+@pytest.mark.xfail(strict=True, reason="issue 20 in progress: aws-typed, answers-typed")
 def test_any_stays_at_the_boundaries() -> None:
     counts = {str(p.relative_to(SOURCE)): _any_count(p) for p in SOURCE.rglob("*.py")
               if "simulator" not in p.relative_to(SOURCE).parts}
