@@ -306,7 +306,7 @@ def _show_help(question: Question, progress: str = "") -> None:
 
 def _items(value: object) -> list[object]:
     """A list answer's items (none when the answer is not a list)."""
-    return list(value) if isinstance(value, list) else []
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _run(prompt: Prompt) -> object:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.checks.spend import RaiseResult
 
 
+@options.bundled
 def raise_spend(
     region: options.RegionOpt = None,
     channel: Annotated[
@@ -36,12 +37,12 @@ def raise_spend(
                                    metavar="USD", show_default=False)
     ] = None,
     profile: options.ProfileOpt = None,
-    output: options.OutputOpt = options.OutputFormat.text,
+    *,
+    out: options.OutputOptions,
     simulate: options.SimulateOpt = None,
     dry_run: options.DryRunOpt = False,
     yes: options.YesOpt = False,
     no_input: options.NoInputOpt = False,
-    ledger: options.LedgerOpt = None,
 ) -> None:
     """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
     from pinpoint_sandbox.aws.regions import parse_regions
@@ -55,7 +56,7 @@ def raise_spend(
     if not (dry_run or yes or common.interactive(no_input)):
         raise UsageError("raise-spend writes to AWS and there is no terminal to confirm on: "
                          "pass --yes to go ahead, or --dry-run to preview.")
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     common.start_simulator(simulate)  # no call yet; a simulated run has its own ledger and
     regions = regions or common.default_regions(profile)  # may set the default region
     if not regions:
@@ -71,7 +72,7 @@ def raise_spend(
         _apply(account, [(r, q) for r, q in planned
                          if r in pending or r.action in ("unchanged", "skipped")],
                request_quota, ledger)
-    _report(results, json_output=output == options.OutputFormat.json)
+    _report(results, json_output=out.json)
 
 
 def _report(results: list[RaiseResult], *, json_output: bool) -> None:

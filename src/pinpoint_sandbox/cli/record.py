@@ -10,6 +10,7 @@ from pinpoint_sandbox.cli import common, options
 from pinpoint_sandbox.cli.options import OneRegionOpt, TargetArg
 
 
+@options.bundled
 def record(
     target: TargetArg,
     case_id: Annotated[
@@ -19,9 +20,9 @@ def record(
     region: OneRegionOpt = None,
     profile: options.ProfileOpt = None,
     role_arn: options.RoleArnOpt = None,
-    output: options.OutputOpt = options.OutputFormat.text,
+    *,
+    out: options.OutputOptions,
     simulate: options.SimulateOpt = None,
-    ledger: options.LedgerOpt = None,
 ) -> None:
     """Record the case you opened (or pasted the description into) for a target."""
     from pinpoint_sandbox.core.paths import ledger_path
@@ -29,7 +30,7 @@ def record(
     from pinpoint_sandbox.tracking.replies import check_case_id, parse_target
     from pinpoint_sandbox.tracking.replies import record as record_case
 
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     check_case_id(case_id.strip())
     if region is None:
         parse_target(target, None, None)  # checked before anything starts
@@ -37,7 +38,7 @@ def record(
     account = common.account_for(profile, role_arn) if region is not None else None
     chosen = parse_target(target, region, account)
     entry = record_case(chosen, case_id.strip(), Ledger(ledger or ledger_path()))
-    if output == options.OutputFormat.json:
+    if out.json:
         from pinpoint_sandbox.cli.output import print_json
 
         print_json({"results": [{"account_id": chosen.account_id, "region": chosen.region,

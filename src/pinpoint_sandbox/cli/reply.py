@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.ledger.store import Entry, Ledger
     from pinpoint_sandbox.tracking.replies import ReplyOutcome
 
+@options.bundled
 def reply(
     target: TargetArg,
     region: OneRegionOpt = None,
@@ -37,9 +38,9 @@ def reply(
     reopen: Annotated[
         bool, typer.Option("--reopen", help="Write on a resolved case anyway (AWS reopens it).")
     ] = False,
-    output: options.OutputOpt = options.OutputFormat.text,
+    *,
+    out: options.OutputOptions,
     simulate: options.SimulateOpt = None,
-    ledger: options.LedgerOpt = None,
 ) -> None:
     """Answer AWS's question on a target's case (one AddCommunicationToCase, sent once).
 
@@ -49,7 +50,7 @@ def reply(
     from pinpoint_sandbox.tracking.replies import check_attachments, parse_target, read_text
     from pinpoint_sandbox.tracking.replies import reply as send_reply
 
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     text = read_text(message, file)
     files = check_attachments(list(attach or []))
     by_case = len(target) == 1 and region is None and "/" not in target[0]
@@ -68,7 +69,7 @@ def reply(
             f"or --role-arn for account {entry.target.account_id}."
         )
     outcome = send_reply(account, entry, book, text, files, reopen=reopen)
-    if output == options.OutputFormat.json:
+    if out.json:
         from pinpoint_sandbox.cli.output import print_json
 
         print_json({"results": [outcome.to_json()]})
