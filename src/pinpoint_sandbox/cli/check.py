@@ -6,7 +6,7 @@ without making it (e.g. a Support `CreateCase` dry run): each row says whether i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from pinpoint_sandbox.cli.options import (
     QuotaCodeOpt,
     bundled,
 )
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.filing.plan import CheckRow
 
 
 @bundled
@@ -66,9 +69,7 @@ def check(
                    # countries from the examples are not the user's: no destination checks
                    destinations=note is None or bool(read.destination_countries)),
     )
-    report = check_report(plans)
-    for row in report.rows:
-        row["case_note"] = note
+    report = check_report(plans, case_note=note)
     code = common.organization_exit(report.exit_code, fan)
     if out.json:
         doc: dict[str, object] = {"checks": report.rows, "exit_code": code}
@@ -81,7 +82,7 @@ def check(
         raise typer.Exit(code)
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
+def _print_table(rows: list[CheckRow]) -> None:
     from rich.table import Table
 
     from pinpoint_sandbox.cli.inert import console as inert_console

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import AwsAccount, max_attempts
@@ -340,13 +340,45 @@ def check(
 
 @dataclass
 class CheckReport:
-    rows: list[dict[str, Any]]
+    rows: list[CheckRow]
     exit_code: int
 
 
-def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
+class EvidenceRow(TypedDict):
+    found: bool
+    source: str | None
+    detail: str
+
+
+class ValidationRow(TypedDict):
+    accepted: bool
+    detail: str
+
+
+class CheckRow(TypedDict):
+    """One target of `check` (its JSON document's `checks[]`)."""
+
+    account_id: str
+    region: str
+    channel: str
+    ready: bool
+    status: str | None
+    reason: str | None
+    tier: str | None
+    production_evidence: str | None
+    voice_evidence: EvidenceRow | None
+    open_request: str | None
+    support_plan: str
+    backend: str | None
+    backend_reason: str | None
+    validation: ValidationRow | None
+    destinations: list[dict[str, object]]
+    case_note: str | None  # where the checked case text came from, when not the user's
+
+
+def check_report(plans: Sequence[TargetPlan], case_note: str | None = None) -> CheckReport:
     """One row per target for `check`, and the run's exit code (the same rule as `run`)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[CheckRow] = []
     for plan in plans:
         evidence, validation = plan.evidence, plan.validation
         rows.append({
@@ -372,6 +404,7 @@ def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
             ),
             # After approval: can each destination country be reached? (destinations.py)
             "destinations": [d.to_json() for d in plan.destinations],
+            "case_note": case_note,
         })
     results = [result_for(p, p.decided or "previewed") for p in plans]
     return CheckReport(rows, int(exit_code_for(results)))
