@@ -318,10 +318,10 @@ def flag_of(bundle: type[object], field: str) -> str:
 
 # ------------------------------------------------------------------ the decorator
 
-Result = TypeVar("Result")
+Returned = TypeVar("Returned")
 
 
-def bundled(command: Callable[..., Result]) -> Callable[..., Result]:
+def bundled(command: Callable[..., Returned]) -> Callable[..., Returned]:
     """Expand each bundle parameter of a command into the bundle's options (for Typer),
     and gather them back into the dataclass when the command runs."""
     hints = get_type_hints(command, include_extras=True)
@@ -343,7 +343,7 @@ def bundled(command: Callable[..., Result]) -> Callable[..., Result]:
         raise TypeError(f"{command.__name__}: a bundle's option shadows a parameter: {names}")
 
     @functools.wraps(command)
-    def expanded(**given: object) -> Result:
+    def expanded(**given: object) -> Returned:
         for name, (bundle, fields) in bundles.items():
             given[name] = bundle(**{field: given.pop(field) for field in fields})
         return command(**given)
