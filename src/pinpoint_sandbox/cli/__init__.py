@@ -176,7 +176,7 @@ class HandledGroup(TyperGroup):
 
 
 class RootGroup(HandledGroup):
-    """The root: its commands are loaded on first use (COMMAND_MODULES). Only the root:
+    """The root: its commands are loaded on first use (COMMANDS). Only the root:
     a sub-group lists and runs its own commands, never the root's."""
 
     listing = False  # while the root's own --help is drawn: summaries, no command loaded
