@@ -11,6 +11,13 @@ its own process, and runs the CLI as a subprocess:
 - `batch F --organization --dry-run --output json` (F: sms + voice over the regions), and
 - `status --organization --region … --output json`, and for N = 1 `status --all-regions`.
 
+The limits (issue #20), checked at the end and the exit status non-zero when one is over:
+the 50-account dry run within 15 s and 150 MB of peak RSS, and the 200-account dry run within
+1.3 times the 50-account memory (what each account's results need, nothing kept per account
+beyond that). They apply to the runs without simulated latency; `--acceptance` runs just those:
+
+    .venv/bin/python benchmarks/scale.py --acceptance
+
 Per run: wall time, CPU time and peak RSS of the CLI process alone (os.wait4), AWS calls per
 target and per account-region (from the simulator's request log), and the ratio of the wall
 time to a bare boto3 fan-out of the same calls measured in the same run: the calls the CLI
@@ -36,6 +43,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 MANAGEMENT = 100_000_000_000
+DRY_RUN = "batch --dry-run"
+# The issue's limits for the dry run of both channels over 31 regions.
+LIMIT_ACCOUNTS = 50
+LIMIT_WALL_S = 15.0
+LIMIT_RSS_MB = 150
+LARGE_ACCOUNTS = 200
+LIMIT_MEMORY_GROWTH = 1.3  # 200 accounts' peak RSS over 50 accounts'
 
 
 def scenario(accounts: int, latency_ms: int) -> dict[str, Any]:
@@ -219,7 +233,12 @@ def main() -> None:
     parser.add_argument("--skip-status", action="store_true")
     parser.add_argument("--countries", help="destination_countries of the SMS answers, e.g. "
                         "GB,DE (default: the example answers' US, GB, IE)")
+    parser.add_argument("--acceptance", action="store_true",
+                        help="only the runs the limits apply to: the dry run of 50 and 200 "
+                        "accounts without latency")
     args = parser.parse_args()
+    if args.acceptance:
+        args.accounts, args.latency, args.skip_status = "50,200", "0", True
     if args.replay:
         replay(args.replay, args.max_concurrency)
         return
@@ -264,6 +283,39 @@ def main() -> None:
             finally:
                 sim.stop()
     print_table(rows)
+    over = check_limits(rows)
+    for line in over:
+        print(f"OVER THE LIMIT: {line}")
+    if over:
+        sys.exit(1)
+
+
+def check_limits(rows: list[dict[str, Any]]) -> list[str]:
+    """The limits each measured run is over (module docstring); prints the ones it meets."""
+    dry = {row["accounts"]: row for row in rows
+           if row["run"] == f"{DRY_RUN} (0 ms)" and row["exit"] == 0}
+    failed = [f"{row['run']}, {row['accounts']} accounts: exit {row['exit']}"
+              for row in rows if row["run"].startswith(DRY_RUN) and row["exit"] != 0]
+    base = dry.get(LIMIT_ACCOUNTS)
+    if base is not None:
+        checks = [
+            (f"{LIMIT_ACCOUNTS} accounts: {base['wall_s']} s wall", base["wall_s"] <= LIMIT_WALL_S,
+             f"<= {LIMIT_WALL_S} s"),
+            (f"{LIMIT_ACCOUNTS} accounts: {base['peak_rss_mb']} MB peak RSS",
+             base["peak_rss_mb"] <= LIMIT_RSS_MB, f"<= {LIMIT_RSS_MB} MB"),
+        ]
+        large = dry.get(LARGE_ACCOUNTS)
+        if large is not None:
+            growth = large["peak_rss_mb"] / base["peak_rss_mb"]
+            checks.append((f"{LARGE_ACCOUNTS} accounts: {large['peak_rss_mb']} MB peak RSS, "
+                           f"{growth:.2f} x the {LIMIT_ACCOUNTS}-account memory",
+                           growth <= LIMIT_MEMORY_GROWTH, f"<= {LIMIT_MEMORY_GROWTH} x"))
+        for what, within, limit in checks:
+            if within:
+                print(f"within the limit: {what} ({limit})")
+            else:
+                failed.append(f"{what} ({limit})")
+    return failed
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

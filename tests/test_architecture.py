@@ -219,7 +219,6 @@ def test_importing_a_module_loads_at_most_nine_layers_of_modules() -> None:
     assert depth <= MAX_LAYERS, " -> ".join(chain)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: backends")
 def test_only_the_registry_imports_a_concrete_backend() -> None:
     concrete = {f"{PACKAGE}.backends.{name}" for name in CONCRETE_BACKENDS}
     wrong = [f"{m} -> {t}" for m, targets in _graph(functions=True).items()
@@ -228,7 +227,6 @@ def test_only_the_registry_imports_a_concrete_backend() -> None:
     assert not wrong, "\n".join(sorted(wrong))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: backends")
 def test_a_backend_imports_only_the_backend_base_and_the_lower_layers() -> None:
     allowed = (f"{PACKAGE}.backends.base", f"{PACKAGE}.aws.", f"{PACKAGE}.core.",
                f"{PACKAGE}.ledger.")
@@ -255,7 +253,6 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
 AWS_SERVICE_NAMES = {("aws/session.py", "support"), ("aws/session.py", "service-quotas")}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: backends and state")
 def test_no_backend_name_outside_the_backends_and_the_cli() -> None:
     from pinpoint_sandbox.backends import registry
 

@@ -1,5 +1,6 @@
 """The backend contract: every registered backend, plus a toy one this test registers, goes
-through the same filing, reconciling and rate-limit cases, through the real CLI and plan.
+through the same filing, reconciling and rate-limit cases, through the real CLI and plan, and
+is then tracked (`status`), replied to (`reply`) and refiled (`request --refile`) over the CLI.
 
 A new backend gets these tests by being registered: no test edit needed.
 """
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from helpers import REPO, SMS_ANSWERS, account, scenario
-from pinpoint_sandbox.aws.session import AwsAccount
+from helpers import REPO, SMS_ANSWERS, Run, account, cli, scenario
+from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.session import SUPPORT, SUPPORT_REGION, AwsAccount
+from pinpoint_sandbox.aws.support_reads import FALLBACK_ISSUE_TYPE, case_codes, open_case_for
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import (
     Backend,
@@ -22,36 +25,51 @@ from pinpoint_sandbox.backends.base import (
     FilingContext,
     RateLimited,
     Throttled,
+    classify_write_error,
 )
+
+# The CLI's `--backend` choices are fixed when it loads: load it before the toy is registered.
+from pinpoint_sandbox.cli.backend_choice import BackendChoice
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import RenderedCase, Target
 from pinpoint_sandbox.filing.plan import Request, RunOptions, RunReport, run
 from pinpoint_sandbox.ledger.store import Ledger
 from pinpoint_sandbox.questionnaire.answers import load_answers_file, validate_answers
+from pinpoint_sandbox.simulator.lifecycle import advance
 
 ACCOUNT = "111122223333"
-TOY_CASES: dict[Target, str] = {}  # the toy backend's "AWS"
+REGION = "eu-west-1"
+KEY = f"{ACCOUNT}/{REGION}/sms"
 
 
 class ToyBackend(Backend):
-    """Files into a dict; finds its cases there. What a new backend's module looks like."""
+    """Files a Support case its own way, built on the shared AWS reads; declares nothing but
+    a name, `find_existing` and `file` (no `refresh`). What a new backend's module looks like."""
 
     name = "toy"
     summary = "a backend the contract test registers"
     chosen_because = "toy can file"
 
     def find_existing(self, ctx: FilingContext) -> Existing | None:
-        case_id = TOY_CASES.get(ctx.target)
-        return Existing(self.name, case_id=case_id, status="open") if case_id else None
+        found = open_case_for(ctx.account, ctx.target, refresh=ctx.fresh_reads)
+        return Existing(self.name, case_id=found.get("caseId"),
+                        status=found.get("status")) if found else None
 
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        TOY_CASES[ctx.target] = f"toy-{len(TOY_CASES) + 1}"
-        return Filed("filed", case_id=TOY_CASES[ctx.target])
+        codes = case_codes(ctx.account, ctx.target.channel)
+        client = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
+        try:
+            answer = client.create_case(
+                subject=case.subject, communicationBody=case.description,
+                serviceCode=codes.service_code, categoryCode=codes.category_code,
+                severityCode="low", issueType=FALLBACK_ISSUE_TYPE, language="en")
+        except aws.AWS_ERRORS as exc:
+            raise classify_write_error(exc, "CreateCase") from exc
+        return Filed("filed", case_id=answer["caseId"])
 
 
 @pytest.fixture(autouse=True)
 def toy_registered() -> Iterator[None]:
-    TOY_CASES.clear()
     registry.register(ToyBackend())
     yield
     registry.unregister(ToyBackend.name)
@@ -61,10 +79,10 @@ BACKENDS = [*registry.names(), ToyBackend.name]
 
 
 def writes(sim: Any) -> int:
-    """Write calls that create something (AWS's, and the toy's)."""
+    """Write calls that create something."""
     created = [w for w in sim.write_calls() if w.operation != "AddCommunicationToCase"
                and w.error_code is None]
-    return len(created) + len(TOY_CASES)
+    return len(created)
 
 
 class Outcome:
@@ -108,6 +126,7 @@ def test_files_once_and_a_rerun_files_nothing(simulator: Any, name: str) -> None
     assert first.actions() == {"eu-west-1": "filed"} and first.results[0]["backend"] == name
     entry = Ledger(ledger_path()).entry(Target(ACCOUNT, "eu-west-1", "sms"))
     assert entry is not None and entry.done and entry.backend == name
+    assert entry.kind == registry.get(name).kind  # what the backend said it files
     count = writes(sim)
     assert count == (1 if registry.get(name).writes_to_aws else 0)
     again = request(name, "eu-west-1")
@@ -207,8 +226,6 @@ def test_the_registry_feeds_the_cli_batch_and_iam_policy() -> None:
 
 
 def test_every_builtin_backend_is_a_cli_choice() -> None:
-    from pinpoint_sandbox.cli.backend_choice import BackendChoice
-
     builtin = [name for name in registry.names() if name != ToyBackend.name]
     assert [c.value for c in BackendChoice] == [registry.AUTO, *builtin]
 
@@ -234,3 +251,73 @@ def test_existing_for_needs_only_the_account_and_target(simulator: Any) -> None:
     case = existing_for(AwsAccount(), Target(ACCOUNT, "us-west-2", "sms"))
     assert case is not None and case.source == "support" and case.case_id
     assert existing_for(AwsAccount(), Target(ACCOUNT, "us-east-1", "sms")) is None
+
+
+def file_over_the_cli(name: str, *extra: str) -> Run:
+    """`request sms` for REGION with backend `name`. A backend registered after the CLI
+    loaded is not among `--backend`'s choices: it is put first, and `auto` picks it."""
+    if name in [choice.value for choice in BackendChoice]:
+        chosen = ["--backend", name]
+    else:
+        if registry.names()[0] != name:
+            registry.register(registry.get(name), before=registry.names()[0])
+        chosen = []
+    return cli("request", "sms", "--answers", str(SMS_ANSWERS), "-r", REGION, *chosen, *extra,
+               "--yes", "--output", "json")
+
+
+def tracked(sim: Any) -> tuple[int, dict[str, Any]]:
+    """`status` for REGION: its exit code and the SMS target's row."""
+    run = cli("status", "-r", REGION, "--output", "json")
+    assert run.exit_code in (0, 3), run  # exits normally: nothing to do, or the user's turn
+    [row] = [t for t in run.json["targets"] if t["channel"] == "sms"]
+    return run.exit_code, row
+
+
+def filed_by_hand(sim: Any, name: str) -> None:
+    """A backend without an AWS write leaves the case to the user: file it in the "console"
+    and `record` it, as its next step says."""
+    if registry.get(name).writes_to_aws:
+        return
+    case = sim.state.add_case(ACCOUNT, subject=f"SMS production access {REGION}", body="by hand",
+                              service_code="service-limit-increase",
+                              category_code="service-code-pinpoint-sms", origin="console")
+    recorded = cli("record", KEY, "--case-id", case["caseId"])
+    assert recorded.exit_code == 0, recorded
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_files_then_status_tracks_it_reply_answers_and_refile_files_anew(
+    simulator: Any, name: str
+) -> None:
+    sim = start(simulator)
+    first = file_over_the_cli(name)
+    assert first.exit_code == 0, first
+    assert first.actions() == {REGION: "filed"} and first.results[0]["backend"] == name
+    filed_by_hand(sim, name)
+
+    code, row = tracked(sim)  # TRACKS
+    assert (code, row["state"], row["backend"]) == (0, "open", name), row
+    assert row["case_id"] or row["request_id"] or row["display_id"]
+
+    advance(sim.state, ACCOUNT, REGION, "sms", "ask", "Where is your opt-in form?")
+    code, row = tracked(sim)
+    assert (code, row["state"]) == (3, "needs_reply"), row
+    assert row["last_message"] == "Where is your opt-in form?"
+    before = len(sim.write_calls())
+    replied = cli("reply", KEY, "--message", "On our website.")  # REPLIES
+    assert replied.exit_code == 0, replied
+    sent = sim.write_calls()[before:]
+    assert [w.operation for w in sent] == ["AddCommunicationToCase"], sent
+    assert sent[0].params["communicationBody"] == "On our website."
+
+    advance(sim.state, ACCOUNT, REGION, "sms", "deny", "Not approved: no opt-in details.")
+    code, row = tracked(sim)
+    assert (code, row["state"]) == (3, "denied"), row
+    refiled = file_over_the_cli(name, "--refile")  # REFILES
+    assert refiled.exit_code == 0, refiled
+    assert refiled.actions() == {REGION: "filed"}, refiled
+    assert refiled.results[0]["backend"] == name
+    assert "follows case" in refiled.results[0]["description"]
+    again = file_over_the_cli(name, "--refile")  # never a second open request
+    assert again.actions() == {REGION: "skipped"}, again

@@ -13,7 +13,7 @@ import yaml
 from helpers import cli
 from pinpoint_sandbox.filing.render import case_labels
 from pinpoint_sandbox.questionnaire import i18n
-from pinpoint_sandbox.questionnaire.questions import load_questions
+from pinpoint_sandbox.questionnaire.questions import load_questions, localize
 from pinpoint_sandbox.review.lint import RULE_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,11 +58,11 @@ def test_language_from_the_environment() -> None:
 
 def test_french_wording_is_aws_french_form() -> None:
     i18n.set_language("fr")
-    prompts = {q.key: i18n.localize("sms", q).prompt for q in load_questions("sms")}
+    prompts = {q.key: localize("sms", q).prompt for q in load_questions("sms")}
     assert prompts["message_type"] == "Quel type de messages prévoyez-vous d'envoyer ?"
     assert prompts["destination_countries"].startswith(
         "Vers quels pays comptez-vous envoyer des messages")
-    voice = {q.key: i18n.localize("voice", q).prompt for q in load_questions("voice")}
+    voice = {q.key: localize("voice", q).prompt for q in load_questions("voice")}
     assert voice["number_sourcing"] == ("Comment obtenez-vous les numéros de téléphone "
                                         "auxquels vous comptez envoyer des messages vocaux ?")
 

@@ -172,7 +172,7 @@ def test_global_services_sign_for_their_partition(partition: str, support: str,
 
 
 def test_console_hosts_per_partition() -> None:
-    from pinpoint_sandbox.backends.manual import create_case_url
+    from pinpoint_sandbox.ledger.case_files import create_case_url
     from pinpoint_sandbox.tracking.tracker import case_link
 
     assert create_case_url("us-gov-west-1").startswith("https://console.amazonaws-us-gov.com/")

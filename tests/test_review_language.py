@@ -148,3 +148,18 @@ def test_voice_opt_out_by_keypad_in_every_language(sample: str, lang: str) -> No
 ])
 def test_consent_bundled_in_the_terms(text: str, bundled: bool) -> None:
     assert vocabulary.affirmed(text, "bundled") is bundled
+
+
+def test_the_slim_model_classifies_as_the_library_does() -> None:
+    """Only our languages' columns are loaded (memory): the scores are py3langid's own."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    full = LanguageIdentifier.from_model_file(MODEL_FILE)
+    full.set_languages(list(language.SUPPORTED))
+    slim = language._identifier()
+    assert slim is not None
+    for sample in ("Reply STOP to opt out of messages from Acme Bank",
+                   "Répondez STOP pour ne plus recevoir nos messages",
+                   "Antworten Sie mit STOP, um keine Nachrichten mehr zu erhalten",
+                   "Responda PARE para não receber mais mensagens"):
+        assert slim.classify(sample) == full.classify(sample)

@@ -8,12 +8,16 @@ Adding a backend is one module and one line in `_BUILTIN`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from pinpoint_sandbox.backends.base import Backend, FilingContext
+from pinpoint_sandbox.backends.base import Backend, BackendKind, FilingContext
 from pinpoint_sandbox.backends.manual import ManualBackend
 from pinpoint_sandbox.backends.service_quotas import ServiceQuotasBackend
 from pinpoint_sandbox.backends.support import SupportBackend
 from pinpoint_sandbox.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.ledger.store import Entry
 
 AUTO = "auto"
 AUTO_SUMMARY = "picks per region: the first of the backends below that can file"
@@ -47,6 +51,28 @@ def backends() -> list[Backend]:
 
 def names() -> list[str]:
     return list(_registered)
+
+
+def find(name: str | None) -> Backend | None:
+    """The backend called `name`, or None (e.g. an old ledger's backend this version lacks)."""
+    return _registered.get(name) if name else None
+
+
+def kind_of(name: str | None) -> BackendKind | None:
+    """What the backend called `name` files (Backend.kind); None when it is not registered."""
+    backend = find(name)
+    return backend.kind if backend is not None else None
+
+
+def kind_of_filing(entry: Entry) -> str | None:
+    """What the backend of a filing files: as the ledger recorded it when the backend filed,
+    else (a ledger from before kinds were recorded) as the registered backend says."""
+    return entry.kind or kind_of(entry.backend)
+
+
+def of_kind(kind: BackendKind) -> Backend | None:
+    """The first registered backend that files `kind`, or None."""
+    return next((b for b in _registered.values() if b.kind == kind), None)
 
 
 def choices() -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 Service and category codes come from `DescribeServices` (AWS: "always use the codes it
 returns"), never guessed. The subject carries `Target.tag`, so `find_existing` can recognise our
-own cases with `DescribeCases`, which has no server-side filter.
+own cases with `DescribeCases`, which has no server-side filter (both reads in
+`aws/support_reads.py`).
 
 Every case is proven before it is filed: `validate` sends the exact `CreateCase` with
 `dryRun=True` (botocore >= 1.43.84); AWS answers `DryRunOperationException` when it would accept
@@ -15,15 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import (
-    SUPPORT,
-    SUPPORT_REGION,
-    AwsAccount,
-    error_code,
-    error_message,
+from pinpoint_sandbox.aws.errors import error_code, error_message
+from pinpoint_sandbox.aws.session import SUPPORT, SUPPORT_REGION
+from pinpoint_sandbox.aws.support_reads import (
+    ISSUE_TYPE,
+    ISSUE_TYPES,
+    SEVERITY,
+    case_codes,
+    dry_run_client,
+    open_case_for,
+    probe_plan,
 )
 from pinpoint_sandbox.backends.base import (
     Backend,
@@ -34,148 +39,35 @@ from pinpoint_sandbox.backends.base import (
     Validation,
     WriteRefused,
     classify_write_error,
+    follow_case,
+    last_reply_time,
 )
 from pinpoint_sandbox.core.errors import AwsError
-from pinpoint_sandbox.core.targets import Channel, RenderedCase, Target
-from pinpoint_sandbox.ledger.lifecycle import AwsView
+from pinpoint_sandbox.core.targets import RenderedCase
+from pinpoint_sandbox.ledger.lifecycle import AwsView, now_iso
 from pinpoint_sandbox.ledger.store import Entry
 
 if TYPE_CHECKING:
+    from types_boto3_support.client import SupportClient
+    from types_boto3_support.type_defs import CreateCaseRequestTypeDef
+
     from pinpoint_sandbox.ledger.store import Ledger
 
-LIMIT_SERVICE_CODE = "service-limit-increase"
-ISSUE_TYPE = "service-limit-increase"  # what AWS-authored quota tooling sends
-FALLBACK_ISSUE_TYPE = "customer-service"  # documented; the console's "Account and billing"
-ISSUE_TYPES = (ISSUE_TYPE, FALLBACK_ISSUE_TYPE)  # dry-run in this order; file the first accepted
-SEVERITY = "low"
 CASES_PER_HOUR = 10
 LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
-# Category codes seen in AWS-authored code; used only to pick among what DescribeServices returns.
-CATEGORY_HINTS: dict[str, tuple[str, ...]] = {
-    "sms": ("service-code-pinpoint-sms", "pinpoint-sms", "sms"),
-    "voice": ("pinpoint-voice", "voice"),
-}
-
-
-@dataclass(frozen=True)
-class CaseCodes:
-    service_code: str
-    category_code: str
-    category_name: str
-
-
 ACCEPTED = "AWS accepted a dry run of this case"
 # Refusals about the account, not the case: no other issue type would pass.
 ACCOUNT_REFUSALS = frozenset({"SubscriptionRequiredException", "CaseCreationLimitExceeded"})
 PLAN_NEEDED = "the Support API needs a Business, Enterprise On-Ramp or Enterprise support plan"
 
 
-def probe_plan(account: AwsAccount) -> tuple[str, str | None]:
-    """('business' | 'basic' | 'unknown', the probe's error when unknown); once per run.
+@dataclass(frozen=True)
+class PreparedCase:
+    """The CreateCase parameters AWS accepted in a dry run (and the case, when an endpoint
+    that ignored dryRun created one)."""
 
-    'basic' only on SubscriptionRequiredException: a probe that failed (throttled, 5xx,
-    timeout) says nothing about the plan, and is never taken for Basic."""
-
-    def probe() -> tuple[str, str | None]:
-        try:
-            account.client(SUPPORT, SUPPORT_REGION).describe_severity_levels(language="en")
-            return "business", None
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) == "SubscriptionRequiredException":
-                return "basic", None
-            return "unknown", f"DescribeSeverityLevels: {error_message(exc)}"
-
-    # Account-wide: probed once per run, however many targets ask at the same time.
-    plan, problem = account.cached(("support", "plan"), probe)
-    return str(plan), problem
-
-
-def support_plan(account: AwsAccount) -> str:
-    """'business' when the Support API answers, 'basic' on SubscriptionRequiredException,
-    'unknown' when the probe failed."""
-    return probe_plan(account)[0]
-
-
-def is_case_for(target: Target, subject: str) -> bool:
-    """Our tagged case, or a production-access case for the same channel and region that
-    someone opened another way (the case Service Quotas opens, or one from the console)."""
-    if target.tag in subject:
-        return True
-    lowered = subject.lower()
-    return f"{target.channel} production access" in lowered and target.region in lowered
-
-
-def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[dict[str, Any]]:
-    """The account's open Support cases, read once per run unless `refresh`.
-
-    DescribeCases has no server-side filter, so one listing serves every target's tag lookup.
-    """
-
-    def read() -> list[dict[str, Any]]:
-        cases: list[dict[str, Any]] = []
-        try:
-            pages = account.client(SUPPORT, SUPPORT_REGION).get_paginator(
-                "describe_cases"
-            ).paginate(includeResolvedCases=False, includeCommunications=False)
-            for page in pages:
-                cases.extend(page.get("cases", []))
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) != "SubscriptionRequiredException":
-                raise aws.aws_failure("Support DescribeCases", exc) from exc
-            # No Support API on this plan, hence no case filed through it.
-        return cases
-
-    # One listing per account (per-entry lock: concurrent targets do not each read it).
-    return list(account.cached(("support", "open-cases"), read, refresh=refresh))
-
-
-def pick_category(services: list[dict[str, Any]], channel: Channel) -> CaseCodes | None:
-    """The End User Messaging category for `channel`, preferring the limit-increase service.
-
-    Exact category codes first (those AWS's own quota cases use), then category names.
-    """
-    ordered = sorted(services, key=lambda svc: svc.get("code") != LIMIT_SERVICE_CODE)
-    for matcher in (_exact_code, _fuzzy_code, _by_name):
-        for service in ordered:
-            for cat in service.get("categories", []):
-                if matcher(str(cat.get("code", "")), str(cat.get("name", "")), channel):
-                    return CaseCodes(str(service.get("code")), str(cat["code"]), str(cat["name"]))
-    return None
-
-
-def _exact_code(code: str, name: str, channel: Channel) -> bool:
-    return code == CATEGORY_HINTS[channel][0]
-
-
-def _fuzzy_code(code: str, name: str, channel: Channel) -> bool:
-    return any(hint in code.lower() for hint in CATEGORY_HINTS[channel][:2])
-
-
-def _by_name(code: str, name: str, channel: Channel) -> bool:
-    lowered = name.lower()
-    return channel in lowered and ("pinpoint" in lowered or "end user messaging" in lowered)
-
-
-def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
-    """The service and category codes for `channel`, from DescribeServices; once per run."""
-    return account.cached(("support-codes", channel), lambda: _read_case_codes(account, channel))
-
-
-def _read_case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
-    client = account.client(SUPPORT, SUPPORT_REGION)
-    try:
-        services = client.describe_services(serviceCodeList=[LIMIT_SERVICE_CODE], language="en")
-        codes = pick_category(services["services"], channel)
-        if codes is None:  # look through every service before giving up
-            codes = pick_category(client.describe_services(language="en")["services"], channel)
-    except aws.AWS_ERRORS as exc:
-        raise aws.aws_failure("Support DescribeServices", exc) from exc
-    if codes is None:
-        raise AwsError(
-            f"Support DescribeServices lists no End User Messaging {channel} category under "
-            f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
-        )
-    return codes
+    params: CreateCaseRequestTypeDef
+    created_case_id: str | None = None
 
 
 class SupportBackend(Backend):
@@ -193,6 +85,7 @@ class SupportBackend(Backend):
     chosen_because = "Support API available"
     if_unavailable = "use --backend manual"
     rate_limit = f"Support API limit of {CASES_PER_HOUR} new cases per hour"
+    kind = "support-case"
 
     def prepare(self, ctx: FilingContext) -> None:
         ctx.support_plan, ctx.plan_error = probe_plan(ctx.account)
@@ -210,15 +103,15 @@ class SupportBackend(Backend):
     def find_existing(self, ctx: FilingContext) -> Existing | None:
         if ctx.support_plan == "basic":
             return None  # no Support API, hence no case filed through it
-        for found in open_cases(ctx.account, refresh=ctx.fresh_reads):
-            if is_case_for(ctx.target, str(found.get("subject", ""))):
-                return Existing(self.name, None, found.get("caseId"), found.get("status"))
-        return None
+        found = open_case_for(ctx.account, ctx.target, refresh=ctx.fresh_reads)
+        if found is None:
+            return None
+        return Existing(self.name, None, found.get("caseId"), found.get("status"))
 
-    def case_params(self, ctx: FilingContext, case: RenderedCase) -> dict[str, Any]:
+    def case_params(self, ctx: FilingContext, case: RenderedCase) -> CreateCaseRequestTypeDef:
         """The exact CreateCase parameters (without issueType) for this target."""
         codes = case_codes(ctx.account, ctx.target.channel)
-        params: dict[str, Any] = {
+        params: CreateCaseRequestTypeDef = {
             "subject": case.subject,
             "communicationBody": case.description,
             "serviceCode": codes.service_code,
@@ -236,16 +129,16 @@ class SupportBackend(Backend):
         Any refusal of the console's issue type (AWS's wording varies) leads to a dry run of the
         documented one: a dry run creates nothing, so trying it costs nothing."""
         params = self.case_params(ctx, case)
-        client = ctx.account.client(SUPPORT, SUPPORT_REGION)  # a dry run creates nothing
+        client = dry_run_client(ctx.account)  # a dry run creates nothing
         refusals: list[str] = []
         for issue_type in ISSUE_TYPES:
-            attempt = {**params, "issueType": issue_type}
+            attempt: CreateCaseRequestTypeDef = {**params, "issueType": issue_type}
             try:
                 answer = client.create_case(**attempt, dryRun=True)
             except aws.AWS_ERRORS as exc:
                 verdict = self._dry_run_verdict(exc, issue_type)
                 if verdict is None:
-                    ctx.prepared[self.name] = attempt
+                    ctx.prepared[self.name] = PreparedCase(attempt)
                     suffix = "" if issue_type == ISSUE_TYPE else f" (issue type {issue_type})"
                     return Validation(True, ACCEPTED + suffix)
                 refusals.append(verdict)
@@ -253,7 +146,7 @@ class SupportBackend(Backend):
                     break  # the same answer whatever the issue type
                 continue
             # An endpoint that ignored dryRun created a real case: file() reports it, once.
-            ctx.prepared[self.name] = {**attempt, "caseId": answer.get("caseId")}
+            ctx.prepared[self.name] = PreparedCase(attempt, answer.get("caseId"))
             return Validation(True, f"case {answer.get('caseId')} created by a dry run")
         return Validation(False, "; ".join(refusals))
 
@@ -274,17 +167,18 @@ class SupportBackend(Backend):
         return f"AWS refused a dry run of this case (issue type {issue_type}): {error_message(exc)}"
 
     def file(self, ctx: FilingContext, case: RenderedCase) -> Filed:
-        params = ctx.prepared.get(self.name)
-        if params is None:
+        prepared = ctx.prepared.get(self.name)
+        if not isinstance(prepared, PreparedCase):
             validation = self.validate(ctx, case)
             if not validation.accepted:
                 raise WriteRefused(validation.detail)
-            params = ctx.prepared[self.name]
-        if params.get("caseId"):
-            return Filed("filed", case_id=params["caseId"], note="created by the dry run")
-        client = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
+            prepared = ctx.prepared[self.name]
+            assert isinstance(prepared, PreparedCase)  # validate() stores it when accepted
+        if prepared.created_case_id:
+            return Filed("filed", case_id=prepared.created_case_id, note="created by the dry run")
+        client: SupportClient = ctx.account.write_client(SUPPORT, SUPPORT_REGION)
         try:
-            response = client.create_case(**params)
+            response = client.create_case(**prepared.params)
         except aws.AWS_ERRORS as exc:
             if error_code(exc) == "CaseCreationLimitExceeded":
                 # AWS counts cases this ledger never saw (console, other machines).
@@ -305,104 +199,6 @@ class SupportBackend(Backend):
 
     def refresh(self, ctx: FilingContext, entry: Entry) -> AwsView:
         """DescribeCases + DescribeCommunications on the case this target's request opened."""
-        from pinpoint_sandbox.ledger.lifecycle import now_iso
-
         if not entry.case_id:
             return AwsView("filed", read_at=now_iso(), note="no case id was recorded")
         return follow_case(ctx.account, entry.case_id, replied_at=last_reply_time(entry))
-
-
-class CaseUnreadable(AwsError):
-    """The Support API cannot be used by this account (Basic/Developer plan)."""
-
-
-BASIC_PLAN_NOTE = (
-    "the Basic support plan cannot read cases through the API: read case {case} in the "
-    "Support Center"
-)
-COMMUNICATIONS_MAX_PAGES = 50  # a bound on a token loop; a sandbox case has a handful
-
-
-def read_case(account: AwsAccount, case_id: str) -> tuple[str | None, list[dict[str, Any]], bool]:
-    """(case status, newest communications first, more pages exist). Read-only."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from pinpoint_sandbox.aws.session import error_code
-
-    client = account.client(SUPPORT, SUPPORT_REGION)
-    try:
-        # A number is the console's display id (what a user copies from the Support Center).
-        which = {"displayId": case_id} if case_id.isdigit() else {"caseIdList": [case_id]}
-        cases = client.describe_cases(
-            **which, includeResolvedCases=True, includeCommunications=True
-        ).get("cases", [])
-        real_id = str(cases[0].get("caseId") or case_id) if cases else case_id
-        page = _communications(client, real_id, cases[0] if cases else {})
-    except ClientError as exc:
-        if error_code(exc) == "SubscriptionRequiredException":
-            raise CaseUnreadable(BASIC_PLAN_NOTE.format(case=case_id)) from exc
-        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
-    except BotoCoreError as exc:
-        raise AwsError(f"Support case {case_id}: {error_message(exc)}") from exc
-    status = cases[0].get("status") if cases else None
-    communications = newest_first(list(page.get("communications") or []))
-    return status, communications, bool(page.get("nextToken"))
-
-
-def _communications(client: Any, case_id: str, case: dict[str, Any]) -> dict[str, Any]:
-    """Every page of DescribeCommunications (AWS documents neither order nor default page
-    size: the caller sorts by timeCreated); the case's recent ones when it fails for another
-    reason than the plan (which DescribeCases would have shown already)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from pinpoint_sandbox.aws.session import communication_pages
-
-    found: list[dict[str, Any]] = []
-    token: str | None = None
-    try:
-        for items, next_token in communication_pages(client, case_id, COMMUNICATIONS_MAX_PAGES):
-            found.extend(items)
-            token = next_token  # the page a failure would leave unread
-    except (ClientError, BotoCoreError):
-        if found:  # a later page failed: what was read, and "more exist"
-            return {"communications": found, "nextToken": token or "unread"}
-        recent = case.get("recentCommunications") or {}
-        return {"communications": list(recent.get("communications") or []),
-                "nextToken": recent.get("nextToken")}
-    return {"communications": found, "nextToken": token}
-
-
-def newest_first(communications: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """By timeCreated, never by position in AWS's answer; unparsable times last."""
-    from pinpoint_sandbox.ledger.lifecycle import parse_time
-
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return sorted(communications, key=lambda c: parse_time(c.get("timeCreated")) or floor,
-                  reverse=True)
-
-
-def follow_case(
-    account: AwsAccount, case_id: str, *, request_id: str | None = None,
-    quota_status: str | None = None, replied_at: str | None = None,
-) -> AwsView:
-    """A case's state while the tier is sandbox; a Basic plan gets `open` and a note."""
-    from pinpoint_sandbox.ledger.lifecycle import now_iso, question_text, state_from_case
-
-    try:
-        status, communications, more = read_case(account, case_id)
-    except CaseUnreadable as exc:
-        closed = str(quota_status or "").upper() == "CASE_CLOSED"
-        return AwsView("denied" if closed else "open", quota_status, case_id, request_id,
-                       read_at=now_iso(), note=exc.message)
-    return AwsView(
-        state_from_case(status, communications, more=more, replied_at=replied_at),
-        quota_status or status, case_id, request_id,
-        question_text(status, communications, replied_at), read_at=now_iso(),
-    )
-
-
-def last_reply_time(entry: Entry) -> str | None:
-    """When we last answered on the case (ledger), so a case still marked
-    `pending-customer-action` after our reply reads as AWS's turn."""
-    times = [str(r.get("time")) for r in entry.replies if r.get("delivered") and r.get("time")]
-    return max(times) if times else None

@@ -12,15 +12,23 @@ account-region. Reads never raise: an unreadable identity list makes the answer 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.resources import files
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.core.errors import PinpointSandboxError, UsageError
+from pinpoint_sandbox.core.targets import Target
+
+if TYPE_CHECKING:
+    from types_boto3_pinpoint_sms_voice_v2.client import PinpointSMSVoiceV2Client
+
+# One item of DescribePhoneNumbers, DescribeSenderIds or DescribeRegistrations, as AWS listed it.
+Item = Mapping[str, object]
 
 CONSOLE_PATH = "sms-voice/home?region={region}#/{section}"
 COUNTRY_TABLE = (
@@ -74,9 +82,9 @@ class DestinationStatus:
 class Identities:
     """What one region of the account can send from (raw API items)."""
 
-    numbers: list[dict[str, Any]] = field(default_factory=list)
-    sender_ids: list[dict[str, Any]] = field(default_factory=list)
-    registrations: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
+    numbers: list[Item] = field(default_factory=list)
+    sender_ids: list[Item] = field(default_factory=list)
+    registrations: dict[str, Item] = field(default_factory=dict)  # by id
     unreadable: dict[str, str] = field(default_factory=dict)  # operation → why
 
     @property
@@ -84,30 +92,34 @@ class Identities:
         return [f"{op}: {why}" for op, why in self.unreadable.items()]
 
 
-def _items(client: Any, operation: str, key: str) -> list[dict[str, Any]]:
-    pages = client.get_paginator(operation).paginate()
-    return [item for page in pages for item in page.get(key, [])]
+def _items(client: PinpointSMSVoiceV2Client, label: str) -> list[Item]:
+    """Every page of one identity list (by its operation's name)."""
+    if label == "DescribePhoneNumbers":
+        numbers = client.get_paginator("describe_phone_numbers").paginate()
+        return [dict(n) for page in numbers for n in page.get("PhoneNumbers", [])]
+    if label == "DescribeSenderIds":
+        sender_ids = client.get_paginator("describe_sender_ids").paginate()
+        return [dict(s) for page in sender_ids for s in page.get("SenderIds", [])]
+    registrations = client.get_paginator("describe_registrations").paginate()
+    return [dict(r) for page in registrations for r in page.get("Registrations", [])]
 
 
-# label → (client method, list key)
-_READS = {"DescribePhoneNumbers": ("describe_phone_numbers", "PhoneNumbers"),
-          "DescribeSenderIds": ("describe_sender_ids", "SenderIds"),
-          "DescribeRegistrations": ("describe_registrations", "Registrations")}
+_READS = ("DescribePhoneNumbers", "DescribeSenderIds", "DescribeRegistrations")
 
 
-def _read(account: AwsAccount, region: str, label: str) -> tuple[list[dict[str, Any]], str | None]:
+def _read(account: AwsAccount, region: str, label: str) -> tuple[list[Item], str | None]:
     """One identity list of one region, read once per account-region whoever asks (the
     targets of both channels, the report): (items, None) or ([], why it is unreadable)."""
 
-    def read() -> tuple[list[dict[str, Any]], str | None]:
-        operation, list_key = _READS[label]
+    def read() -> tuple[list[Item], str | None]:
         readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
         try:
-            return _items(account.client(SMS_VOICE, region), operation, list_key), None
+            client: PinpointSMSVoiceV2Client = account.client(SMS_VOICE, region)
+            return _items(client, label), None
         except readable_errors as exc:
             return [], error_message(exc)
 
-    found: tuple[list[dict[str, Any]], str | None] = account.cached(
+    found: tuple[list[Item], str | None] = account.cached(
         ("origination-identities", region, label), read)
     return found
 
@@ -151,7 +163,7 @@ def read_identities(account: AwsAccount, region: str, countries: list[str]) -> I
     return found
 
 
-def _registration_ok(item: dict[str, Any], ids: Identities) -> bool:
+def _registration_ok(item: Item, ids: Identities) -> bool:
     """An identity that names a registration counts once that registration is COMPLETE."""
     reg_id = item.get("RegistrationId")
     if not reg_id or str(reg_id) not in ids.registrations:
@@ -159,19 +171,23 @@ def _registration_ok(item: dict[str, Any], ids: Identities) -> bool:
     return ids.registrations[str(reg_id)].get("RegistrationStatus") == "COMPLETE"
 
 
-def _usable_numbers(country: str, rule: CountryRule, ids: Identities) -> list[dict[str, Any]]:
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _usable_numbers(country: str, rule: CountryRule, ids: Identities) -> list[Item]:
     return [
         n for n in ids.numbers
         if n.get("IsoCountryCode") == country
         and n.get("Status") == "ACTIVE"
-        and "SMS" in (n.get("NumberCapabilities") or [])
+        and "SMS" in _listed(n.get("NumberCapabilities"))
         and n.get("NumberType") != "SIMULATOR"
         and (not rule.number_types or n.get("NumberType") in rule.number_types)
         and _registration_ok(n, ids)
     ]
 
 
-def _usable_sender_ids(country: str, ids: Identities) -> list[dict[str, Any]]:
+def _usable_sender_ids(country: str, ids: Identities) -> list[Item]:
     return [s for s in ids.sender_ids
             if s.get("IsoCountryCode") == country and s.get("Registered") is True
             and _registration_ok(s, ids)]
@@ -273,14 +289,31 @@ def implied_countries(countries: list[str], region: str, regions: list[str]) -> 
     return mine
 
 
-def countries_of(answers: Any) -> list[str]:
+def countries_of(answers: object) -> list[str]:
     """destination_countries of SMS answers (a model, a namespace or a dict); [] otherwise."""
     value = answers.get("destination_countries") if isinstance(answers, dict) else \
         getattr(answers, "destination_countries", None)
     return [str(c) for c in value] if isinstance(value, list | tuple) else []
 
 
-def attach_destinations(plan: Any, regions: list[str] | None = None) -> None:
+class DestinationsPlan(Protocol):
+    """What the preflight hook reads of a target's plan, and the list it fills."""
+
+    destinations: list[DestinationStatus]
+
+    @property
+    def target(self) -> Target: ...
+    @property
+    def account(self) -> AwsAccount: ...
+    @property
+    def answers(self) -> object: ...
+    @property
+    def decided(self) -> str | None: ...
+    @property
+    def tier(self) -> str | None: ...
+
+
+def attach_destinations(plan: DestinationsPlan, regions: list[str] | None = None) -> None:
     """Preflight hook: fill `plan.destinations` for an SMS target whose answers name countries.
 
     Reads only; never raises for AWS (unreadable → ready None), so it cannot fail a target.

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
@@ -27,7 +27,6 @@ from pinpoint_sandbox.aws.session import (
     SMS_VOICE,
     STS,
     SUPPORT,
-    SUPPORT_REGION,
     AwsAccount,
     error_code,
     error_message,
@@ -37,7 +36,8 @@ from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 T = TypeVar("T")
 
 # botocore service name → IAM action prefix (iam_policy.BOTOCORE_SERVICE, the other way).
-IAM_PREFIX = {SMS_VOICE: "sms-voice", SERVICE_QUOTAS: "servicequotas", SUPPORT: "support",
+# Support's IAM prefix is its botocore name.
+IAM_PREFIX = {SMS_VOICE: "sms-voice", SERVICE_QUOTAS: "servicequotas", SUPPORT: SUPPORT,
               STS: "sts", CLOUDWATCH: "cloudwatch", CLOUDTRAIL: "cloudtrail"}
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
                           "UnauthorizedException"})
@@ -46,6 +46,64 @@ EXAMPLE_SUBJECT = "[pinpoint-sandbox doctor] example case (dry run, nothing is c
 EXAMPLE_BODY = ("A dry run by `pinpoint-sandbox doctor`: AWS validates this case and creates "
                 "nothing. The real case carries the questionnaire's answers.")
 _ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+class Caller(TypedDict):
+    account_id: str
+    arn: str | None
+    partition: str
+    partition_from: str
+
+
+class Endpoint(TypedDict):
+    service: str
+    region: str
+    url: str
+    signing_region: str
+
+
+class CaseCodesFound(TypedDict):
+    service_code: str
+    category_code: str
+    category_name: str
+
+
+class DryRun(TypedDict):
+    accepted: bool
+    issue_type: str | None
+    refusals: list[str]
+
+
+class SupportFindings(TypedDict, total=False):
+    codes: dict[str, CaseCodesFound]
+    dry_run: DryRun
+
+
+class QuotaFound(TypedDict):
+    channel: str
+    service_code: str
+    code: str
+    name: str
+    adjustable: bool
+    why_not: NotRequired[str]
+
+
+class OpenRequest(TypedDict):
+    kind: str
+    id: str | None
+    status: str | None
+    quota_code: NotRequired[str | None]
+    case_id: NotRequired[str | None]
+    subject: NotRequired[str | None]
+
+
+class RegionFindings(TypedDict):
+    region: str
+    tier: str | None
+    quotas: list[QuotaFound]
+    open_requests: list[OpenRequest]
+    cloudwatch: bool
+    cloudtrail: bool
 
 
 @dataclass
@@ -62,11 +120,11 @@ class Finding:
 
 @dataclass
 class Report:
-    caller: dict[str, Any] = field(default_factory=dict)
-    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    caller: Caller | None = None
+    endpoints: list[Endpoint] = field(default_factory=list)
     support_plan: str = "unknown"
-    support: dict[str, Any] = field(default_factory=dict)
-    regions: list[dict[str, Any]] = field(default_factory=list)
+    support: SupportFindings = field(default_factory=lambda: SupportFindings())
+    regions: list[RegionFindings] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     denied: dict[str, str] = field(default_factory=dict)  # IAM action → where it was met
 
@@ -79,19 +137,21 @@ class Report:
         return int(ExitCode.PREREQUISITE) if fix else int(ExitCode.OK)
 
     def to_json(self, *, redact: bool = False) -> dict[str, Any]:
-        doc = {
-            "caller": self.caller, "partition": self.caller.get("partition"),
+        doc: dict[str, object] = {
+            "caller": self.caller or {},
+            "partition": self.caller["partition"] if self.caller else None,
             "endpoints": self.endpoints, "support_plan": self.support_plan,
-            "support": self.support, "regions": self.regions,
+            SUPPORT: self.support, "regions": self.regions,
             "quota_codes": sorted({q["code"] for r in self.regions for q in r["quotas"]}),
             "checks": [f.to_json() for f in self.findings],
             "access_denied": [{"action": a, "where": w} for a, w in sorted(self.denied.items())],
             "exit_code": self.exit_code,
         }
-        return mask_account_ids(doc) if redact else doc
+        masked = mask_account_ids(doc) if redact else doc
+        return masked if isinstance(masked, dict) else doc
 
 
-def mask_account_ids(value: Any) -> Any:
+def mask_account_ids(value: object) -> object:
     """Every 12-digit account id (in ARNs too) as ********3333: pasteable in a bug report,
     and two accounts still tell apart."""
     if isinstance(value, str):
@@ -149,11 +209,11 @@ def _check_caller(report: Report, account: AwsAccount, regions: list[str]) -> No
     report.add("caller", "ok", f"{account.caller_arn or account_id} in partition {partition}")
 
 
-def endpoints(account: AwsAccount, regions: list[str]) -> list[dict[str, Any]]:
+def endpoints(account: AwsAccount, regions: list[str]) -> list[Endpoint]:
     """Where each service the tool calls is sent and which region it is signed for."""
     from pinpoint_sandbox.aws.regions import sts_region
 
-    rows = []
+    rows: list[Endpoint] = []
     for service in SERVICES:
         asked = {STS: [sts_region(regions) or regions[0]], SUPPORT: ["global"]}.get(service,
                                                                                    regions)
@@ -165,7 +225,7 @@ def endpoints(account: AwsAccount, regions: list[str]) -> list[dict[str, Any]]:
 
 
 def _check_support(report: Report, account: AwsAccount) -> None:
-    from pinpoint_sandbox.backends.support import probe_plan
+    from pinpoint_sandbox.aws.support_reads import probe_plan
 
     plan, problem = probe_plan(account)
     report.support_plan = plan
@@ -186,9 +246,9 @@ def _check_support(report: Report, account: AwsAccount) -> None:
 
 
 def _check_case_codes(report: Report, account: AwsAccount) -> None:
-    from pinpoint_sandbox.backends.support import case_codes
+    from pinpoint_sandbox.aws.support_reads import case_codes
 
-    codes: dict[str, Any] = {}
+    codes: dict[str, CaseCodesFound] = {}
     for channel in ("sms", "voice"):
         found = _attempt(report, f"support codes ({channel})", SUPPORT,
                          partial(case_codes, account, channel))
@@ -203,11 +263,11 @@ def _check_case_codes(report: Report, account: AwsAccount) -> None:
         report.support["dry_run"] = _dry_run(report, account, codes["sms"])
 
 
-def _dry_run(report: Report, account: AwsAccount, codes: dict[str, Any]) -> dict[str, Any]:
+def _dry_run(report: Report, account: AwsAccount, codes: CaseCodesFound) -> DryRun:
     """CreateCase(dryRun=true) of an example case, each issue type the tool may use."""
-    from pinpoint_sandbox.backends.support import ISSUE_TYPES, SEVERITY
+    from pinpoint_sandbox.aws.support_reads import ISSUE_TYPES, SEVERITY, dry_run_client
 
-    client = account.client(SUPPORT, SUPPORT_REGION)  # dryRun: validated, nothing created
+    client = dry_run_client(account)  # dryRun: validated, nothing created
     refusals: list[str] = []
     for issue_type in ISSUE_TYPES:
         params = {"subject": EXAMPLE_SUBJECT, "communicationBody": EXAMPLE_BODY,
@@ -236,10 +296,10 @@ def _reraise(exc: BaseException) -> None:
     raise exc
 
 
-def _check_region(report: Report, account: AwsAccount, region: str) -> dict[str, Any]:
+def _check_region(report: Report, account: AwsAccount, region: str) -> RegionFindings:
     from pinpoint_sandbox.aws.facts import read_tier
 
-    row: dict[str, Any] = {"region": region, "tier": None, "quotas": [], "open_requests": [],
+    row: RegionFindings = {"region": region, "tier": None, "quotas": [], "open_requests": [],
                            "cloudwatch": False, "cloudtrail": False}
     tier = _attempt(report, "tier", SMS_VOICE, lambda: read_tier(account, region), region)
     if tier is not None:
@@ -252,43 +312,46 @@ def _check_region(report: Report, account: AwsAccount, region: str) -> dict[str,
     return row
 
 
-def _check_quotas(report: Report, account: AwsAccount, region: str) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.backends.service_quotas import (
+def _check_quotas(report: Report, account: AwsAccount, region: str) -> list[QuotaFound]:
+    from pinpoint_sandbox.aws.quota_reads import (
         Quota,
         ServiceQuotasAbsent,
-        _entries,
-        _is_production_quota,
         adjustable_problem,
+        catalogue_entries,
+        is_production_quota,
         quota_details,
     )
 
     try:
-        entries = _attempt(report, "quotas", SERVICE_QUOTAS, lambda: _entries(account, region),
-                           region, expected=(ServiceQuotasAbsent,))
+        entries = _attempt(report, "quotas", SERVICE_QUOTAS,
+                           partial(catalogue_entries, account, region), region,
+                           expected=(ServiceQuotasAbsent,))
     except ServiceQuotasAbsent as exc:  # not offered here: nothing for the user to fix
         report.add("quotas", "note", f"{exc.message}: the tool files through Support (or the "
                    "console)", region)
         return []
     if entries is None:
         return []
-    found = []
+    found: list[QuotaFound] = []
     for (service_code, code), item in sorted(entries.items()):
         name = str(item.get("QuotaName", ""))
-        channel = next((c for c in ("sms", "voice") if _is_production_quota(name, c)), None)
+        channel = next((c for c in ("sms", "voice") if is_production_quota(name, c)), None)
         if channel is None:
             continue
         quota = Quota(service_code, code, name)
         details = _attempt(report, "quotas", SERVICE_QUOTAS,
                            partial(quota_details, account, region, quota), region)
         problem = adjustable_problem(details) if details is not None else "unknown"
-        found.append({"channel": channel, "service_code": service_code, "code": code,
-                      "name": name, "adjustable": problem is None,
-                      **({"why_not": problem} if problem else {})})
+        row: QuotaFound = {"channel": channel, "service_code": service_code, "code": code,
+                           "name": name, "adjustable": problem is None}
+        if problem:
+            row["why_not"] = problem
+        found.append(row)
     _judge_quotas(report, region, found)
     return found
 
 
-def _judge_quotas(report: Report, region: str, found: list[dict[str, Any]]) -> None:
+def _judge_quotas(report: Report, region: str, found: list[QuotaFound]) -> None:
     for channel in ("sms", "voice"):
         mine = [q for q in found if q["channel"] == channel]
         if not mine:
@@ -302,12 +365,12 @@ def _judge_quotas(report: Report, region: str, found: list[dict[str, Any]]) -> N
 
 
 def _open_requests(report: Report, account: AwsAccount, region: str,
-                   quotas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.backends.service_quotas import OPEN_STATUSES, request_history
-    from pinpoint_sandbox.backends.support import is_case_for, open_cases
+                   quotas: list[QuotaFound]) -> list[OpenRequest]:
+    from pinpoint_sandbox.aws.quota_reads import OPEN_STATUSES, request_history
+    from pinpoint_sandbox.aws.support_reads import is_case_for, open_cases
     from pinpoint_sandbox.core.targets import Target
 
-    found: list[dict[str, Any]] = []
+    found: list[OpenRequest] = []
     for service_code in sorted({q["service_code"] for q in quotas}):
         history = _attempt(report, "open requests", SERVICE_QUOTAS,
                            partial(request_history, account, region, service_code), region)
@@ -315,7 +378,7 @@ def _open_requests(report: Report, account: AwsAccount, region: str,
                    "status": r.get("Status"), "case_id": r.get("CaseId")}
                   for r in history or [] if r.get("Status") in OPEN_STATUSES]
     if report.support_plan == "business":
-        account_id = str(report.caller.get("account_id"))
+        account_id = str(report.caller["account_id"] if report.caller else None)
         targets = [Target(account_id, region, channel) for channel in ("sms", "voice")]
         cases = _attempt(report, "open requests", SUPPORT, partial(open_cases, account))
         found += [{"kind": "support case", "id": c.get("caseId"), "status": c.get("status"),

@@ -64,7 +64,7 @@ def early_checks(account: AwsAccount, channel: Channel, regions: Sequence[str],
 def describe(plan: TargetPlan) -> str:
     """One line per settled region, in the words the user needs."""
     region = plan.target.region
-    if no_voice_message(plan):
+    if no_voice_message(plan) and plan.evidence is not None:
         return (f"{region}: blocked: no voice message was sent from account "
                 f"{plan.target.account_id} in {region} yet, and AWS reviews voice production "
                 "access only after one ({detail}).").format(detail=plan.evidence.detail)

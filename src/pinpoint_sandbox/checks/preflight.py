@@ -10,14 +10,14 @@ target into `failed` with one line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from pinpoint_sandbox.aws.facts import read_tier
+from pinpoint_sandbox.aws.quota_reads import Quota, approved_request
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import Existing, FilingContext, Validation
-from pinpoint_sandbox.backends.service_quotas import Quota
-from pinpoint_sandbox.checks.voice_evidence import voice_available, voice_evidence
+from pinpoint_sandbox.checks.destinations import DestinationStatus
+from pinpoint_sandbox.checks.voice_evidence import VoiceEvidence, voice_available, voice_evidence
 from pinpoint_sandbox.core.errors import AwsError, ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.targets import Action, RenderedCase, Target
 from pinpoint_sandbox.ledger.store import Entry
@@ -42,15 +42,15 @@ class TargetPlan:
     backend: str | None = None
     backend_reason: str = ""
     existing: Existing | None = None
-    evidence: Any = None  # voice_evidence.VoiceEvidence
+    evidence: VoiceEvidence | None = None
     decided: Action | None = None  # skipped / blocked / failed when preflight settles it
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     validation: Validation | None = None  # what AWS said about the exact case, asked unfiled
     # What says the channel is already in production: "tier" (SMS) or "request" (voice).
     production_evidence: str | None = None
-    # destinations.DestinationStatus per destination country (SMS answers), after preflight.
-    destinations: list[Any] = field(default_factory=list)
+    # Per destination country (SMS answers), after preflight.
+    destinations: list[DestinationStatus] = field(default_factory=list)
     _ctx: FilingContext | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -205,8 +205,6 @@ def _preflight(
 def _voice_approved(plan: TargetPlan, in_production: bool) -> bool:
     """Voice is production only by its own approved request (Service Quotas history); a
     PRODUCTION tier alone is noted, not believed (AWS documents no channel for it)."""
-    from pinpoint_sandbox.backends.service_quotas import approved_request
-
     found = approved_request(plan.account, plan.target.region, plan.quota) if plan.quota else None
     if found:
         plan.production_evidence = "request"

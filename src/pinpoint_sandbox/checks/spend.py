@@ -11,18 +11,19 @@ production-access quota is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.facts import spend_limit_items
+from pinpoint_sandbox.aws.quota_reads import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
-from pinpoint_sandbox.backends.service_quotas import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.ledger.store import Ledger
+    from pinpoint_sandbox.ledger.writes import Fields
 
 LIMIT_SUFFIX = "_MONTHLY_SPEND_LIMIT"
 # AWS's documented sandbox maximum: $1 per month per message type.
@@ -48,7 +49,7 @@ def camel_stem(name: str) -> str:
     return "".join(part.capitalize() for part in _stem(name).split("_") if part)
 
 
-def setter_operation(name: str, operation_names: Any) -> str | None:
+def setter_operation(name: str, operation_names: Iterable[str]) -> str | None:
     """The Set…SpendLimitOverride operation of a limit name, if the service model has it."""
     if not name.endswith(LIMIT_SUFFIX):
         return None
@@ -280,8 +281,8 @@ def plan_raise(account: AwsAccount, region: str, name: str, to: int | None) -> R
 
 
 def _tracked(ledger: Ledger, result: RaiseResult, step: str, key: str,
-             send: Callable[[], dict[str, Any]], find: Callable[[], dict[str, Any] | None],
-             ) -> dict[str, Any] | None:
+             send: Callable[[], Fields], find: Callable[[], Fields | None],
+             ) -> Fields | None:
     """One spend write through the ledger (writes.once): its fields, or None when it failed
     (the reason is on the result)."""
     from pinpoint_sandbox.core.targets import Target
@@ -320,7 +321,7 @@ def apply_raise(account: AwsAccount, result: RaiseResult, ledger: Ledger) -> Non
         raise UsageError(f"refusing to set {result.limit} above its maximum")
     operation, wanted = result.operation or "", result.target
 
-    def send() -> dict[str, Any]:
+    def send() -> Fields:
         client = account.client(SMS_VOICE, result.region)  # idempotent: retries are safe
         try:
             answer = getattr(client, xform_name(operation))(MonthlyLimit=wanted)
@@ -328,7 +329,7 @@ def apply_raise(account: AwsAccount, result: RaiseResult, ledger: Ledger) -> Non
             raise classify_write_error(exc, operation) from exc
         return {"enforced_after": int(answer.get("MonthlyLimit", wanted))}
 
-    def find() -> dict[str, Any] | None:
+    def find() -> Fields | None:
         now = next((s for s in read_limits(account, result.region)
                     if s.name == result.limit), None)
         return {"enforced_after": wanted} if now is not None and now.enforced == wanted else None
@@ -355,8 +356,9 @@ def plan_quota_request(
             found = open_quota_request(account, region, quota)
             if found is not None:
                 result.action, result.operation = "skipped", None
-                result.request_id, result.case_id = found.request_id, found.case_id
-                result.reason = f"a {quota_name} request is already open ({found.status})"
+                result.request_id, result.case_id = found.get("Id"), found.get("CaseId")
+                result.reason = (f"a {quota_name} request is already open "
+                                 f"({found.get('Status')})")
             return result, quota
     result.action, result.operation = "skipped", None
     result.reason = (f"Service Quotas lists no {spend_quota_name(name)} quota in {region}: "
@@ -374,7 +376,7 @@ def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota |
         return
     wanted = float(result.target)
 
-    def send() -> dict[str, Any]:
+    def send() -> Fields:
         client = account.write_client(SERVICE_QUOTAS, result.region)  # not idempotent
         try:
             answer = client.request_service_quota_increase(
@@ -384,10 +386,10 @@ def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota |
         requested = answer.get("RequestedQuota", {})
         return {"request_id": requested.get("Id"), "case_id": requested.get("CaseId")}
 
-    def find() -> dict[str, Any] | None:
+    def find() -> Fields | None:
         found = open_quota_request(account, result.region, quota)
-        return None if found is None else {"request_id": found.request_id,
-                                           "case_id": found.case_id}
+        return None if found is None else {"request_id": found.get("Id"),
+                                           "case_id": found.get("CaseId")}
 
     key = f"spend-quota:{result.account_id}:{result.region}:{quota.quota_code}"
     fields = _tracked(ledger, result, "spend-quota", key, send, find)

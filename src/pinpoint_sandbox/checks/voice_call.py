@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_code, error_message
@@ -122,7 +121,7 @@ def check_destination_verified(account: AwsAccount, region: str, destination: st
 
 def _reason(exc: BaseException) -> str | None:
     """The modeled `Reason` member of an sms-voice error (botocore puts it at the top level)."""
-    response: Any = getattr(exc, "response", None)
+    response: object = getattr(exc, "response", None)
     if not isinstance(response, dict):
         return None
     reason = response.get("Reason") or response.get("Error", {}).get("Reason")

@@ -20,11 +20,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import CLOUDTRAIL, CLOUDWATCH, SMS_VOICE, AwsAccount, error_code
 from pinpoint_sandbox.aws.session import error_message as aws_error_message
+
+if TYPE_CHECKING:
+    from types_boto3_cloudtrail.type_defs import EventTypeDef
+    from types_boto3_cloudwatch.client import CloudWatchClient
+    from types_boto3_cloudwatch.type_defs import DimensionTypeDef, MetricDataQueryTypeDef
+    from types_boto3_pinpoint_sms_voice_v2.client import PinpointSMSVoiceV2Client
 
 Source = Literal["cloudwatch", "cloudtrail", "attestation"]
 
@@ -60,7 +66,7 @@ class VoiceEvidence:
         return tuple(line for line in self.checked if UNREADABLE in line)
 
 
-def _utc(value: Any) -> datetime | None:
+def _utc(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return None
@@ -70,13 +76,13 @@ def _day(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-def _metric_dimension_sets(client: Any) -> list[list[dict[str, str]]]:
+def _metric_dimension_sets(client: CloudWatchClient) -> list[list[DimensionTypeDef]]:
     """Dimension sets ListMetrics knows for the metric (empty when it shows none)."""
-    sets: list[list[dict[str, str]]] = []
+    sets: list[list[DimensionTypeDef]] = []
     pages = client.get_paginator("list_metrics").paginate(Namespace=NAMESPACE, MetricName=METRIC)
     for page in pages:
         for metric in page.get("Metrics", []):
-            dims = [
+            dims: list[DimensionTypeDef] = [
                 {"Name": str(d["Name"]), "Value": str(d["Value"])}
                 for d in metric.get("Dimensions", [])
             ]
@@ -86,9 +92,10 @@ def _metric_dimension_sets(client: Any) -> list[list[dict[str, str]]]:
 
 
 def _latest_datapoint(
-    client: Any, dimension_sets: list[list[dict[str, str]]], start: datetime, end: datetime
+    client: CloudWatchClient, dimension_sets: list[list[DimensionTypeDef]], start: datetime,
+    end: datetime,
 ) -> tuple[datetime, float] | None:
-    queries = [
+    queries: list[MetricDataQueryTypeDef] = [
         {
             "Id": f"m{index}",
             "MetricStat": {
@@ -121,7 +128,7 @@ def _from_cloudwatch(
     """One GetMetricData for the metric without dimensions (how AWS publishes it, and what
     finds it in one call per region); only when that finds nothing, ListMetrics for other
     dimension sets and one GetMetricData for them."""
-    client = account.client(CLOUDWATCH, region)
+    client: CloudWatchClient = account.client(CLOUDWATCH, region)
     errors = aws.AWS_ERRORS
     # Start at midnight UTC so each one-day bucket is a calendar day and dates read right.
     start = (now - timedelta(days=CLOUDWATCH_DAYS)).replace(
@@ -160,7 +167,7 @@ def _from_cloudwatch(
     )
 
 
-def _is_real_send(event: dict[str, Any]) -> bool:
+def _is_real_send(event: EventTypeDef) -> bool:
     """False for DryRun calls and calls AWS refused: those are logged but sent nothing."""
     raw = event.get("CloudTrailEvent")
     if not raw:
@@ -251,7 +258,7 @@ def voice_evidence(
     )
 
 
-def _first_verified(client: Any) -> str | None:
+def _first_verified(client: PinpointSMSVoiceV2Client) -> str | None:
     pages = client.get_paginator("describe_verified_destination_numbers").paginate(
         Filters=[{"Name": "status", "Values": ["VERIFIED"]}]
     )

@@ -24,12 +24,16 @@ from pinpoint_sandbox.questionnaire.i18n import (
     finding_texts,
     label,
     level,
-    localize,
     message,
     problem,
 )
 from pinpoint_sandbox.questionnaire.i18n import label as word
-from pinpoint_sandbox.questionnaire.questions import Question, load_questions, questionnaire_title
+from pinpoint_sandbox.questionnaire.questions import (
+    Question,
+    load_questions,
+    localize,
+    questionnaire_title,
+)
 
 if TYPE_CHECKING:
     from questionary import Question as Prompt

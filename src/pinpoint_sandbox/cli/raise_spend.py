@@ -15,8 +15,8 @@ from pinpoint_sandbox.core.errors import ExitCode, UsageError
 MAX_USD = 1_000_000_000
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.quota_reads import Quota
     from pinpoint_sandbox.aws.session import AwsAccount
-    from pinpoint_sandbox.backends.service_quotas import Quota
     from pinpoint_sandbox.checks.spend import RaiseResult
 
 

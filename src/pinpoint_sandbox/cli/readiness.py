@@ -25,8 +25,10 @@ def answers_facts(path: Path | None) -> tuple[list[str], dict[str, float]]:
     for key in ("destination_countries", "spend_limit_usd"):
         if data.get(key) is not None and (problem := validate_field("sms", key, data[key])):
             raise UsageError(f"{path.name}: {key}: {problem.removeprefix(key + ': ')}")
-    countries = [str(c) for c in data.get("destination_countries") or []]
-    wanted = {"sms": float(data["spend_limit_usd"])} if data.get("spend_limit_usd") else {}
+    listed = data.get("destination_countries") or []
+    countries = [str(c) for c in listed] if isinstance(listed, list) else []
+    spend = data.get("spend_limit_usd")  # validated above: a number, or a number as text
+    wanted = {"sms": float(spend)} if isinstance(spend, int | float | str) and spend else {}
     return countries, wanted
 
 

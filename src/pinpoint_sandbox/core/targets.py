@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 
 Channel = Literal["sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("sms", "voice")
@@ -77,32 +78,41 @@ class Result:
     case_id: str | None = None
     subject: str | None = None
     description: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
     # The case the description comes from when `description` is None: its text is made only
     # when the result is written out (see RenderedCase), never kept per result.
     case: RenderedCase | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def for_target(cls, target: Target, action: Action, **kwargs: Any) -> Result:
-        return cls(target.account_id, target.region, target.channel, action, **kwargs)
+    def for_target(
+        cls, target: Target, action: Action, *, backend: str | None = None,
+        reason: str | None = None, request_id: str | None = None, case_id: str | None = None,
+        subject: str | None = None, description: str | None = None,
+        extra: JsonObject | None = None, case: RenderedCase | None = None,
+    ) -> Result:
+        return cls(target.account_id, target.region, target.channel, action, backend, reason,
+                   request_id, case_id, subject, description, extra or {}, case)
 
     @property
     def target(self) -> Target:
         return Target(self.account_id, self.region, self.channel)
 
-    def to_json(self) -> dict[str, Any]:
-        case = self.case
-        data = asdict(replace(self, case=None))
-        data.pop("case")
-        if data["description"] is None and case is not None:
-            data["description"] = case.description  # same key, same place in the document
-        extra = data.pop("extra")
-        data.update(extra)
+    def to_json(self) -> JsonObject:
+        description = self.description
+        if description is None and self.case is not None:
+            description = self.case.description  # same key, same place in the document
+        data: JsonObject = {
+            "account_id": self.account_id, "region": self.region, "channel": self.channel,
+            "action": self.action, "backend": self.backend, "reason": self.reason,
+            "request_id": self.request_id, "case_id": self.case_id, "subject": self.subject,
+            "description": description,
+        }
+        data.update(self.extra)
         return data
 
 
 def infer_channel(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+    data: Mapping[str, object], sms_keys: Iterable[str], voice_keys: Iterable[str]
 ) -> Channel:
     """sms unless the answers use keys only voice answers have; both kinds → ask for --channel."""
     only_sms = set(sms_keys) - set(voice_keys)
@@ -118,7 +128,7 @@ def infer_channel(
 
 
 def channel_is_guessed(
-    data: Mapping[str, Any], sms_keys: Iterable[str], voice_keys: Iterable[str]
+    data: Mapping[str, object], sms_keys: Iterable[str], voice_keys: Iterable[str]
 ) -> bool:
     """True when no key belongs to one channel only, so `infer_channel` fell back to sms."""
     only_one = set(sms_keys) ^ set(voice_keys)

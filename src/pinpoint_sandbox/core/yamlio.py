@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.jsonvalue import JsonObject
+
+if TYPE_CHECKING:
+    import yaml
 
 # Answers files are a few KiB and a batch of a thousand targets ~200 KiB: 1 MiB is plenty.
 MAX_BYTES = 1024 * 1024
@@ -28,7 +32,7 @@ class YamlLimitError(UsageError):
 
 
 @cache
-def _loader_class() -> type[Any]:
+def _loader_class() -> type[yaml.SafeLoader]:
     import yaml
 
     class BoundedLoader(yaml.SafeLoader):
@@ -39,7 +43,7 @@ def _loader_class() -> type[Any]:
             self.weights: dict[int, int] = {}
             self.depth = 0
 
-        def compose_node(self, parent: Any, index: Any) -> Any:
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
             if self.check_event(yaml.AliasEvent):
                 node = super().compose_node(parent, index)
                 if id(node) not in self.weights:  # its anchor is still being composed
@@ -55,7 +59,9 @@ def _loader_class() -> type[Any]:
             self.weights[id(node)] = self._weigh(node)
             return node
 
-        def _weigh(self, node: Any) -> int:
+        def _weigh(self, node: yaml.Node | None) -> int:
+            if node is None:  # never composed, but the stubs allow it
+                return 1
             if isinstance(node, yaml.ScalarNode):
                 return 1 + len(node.value) // 100
             children = (
@@ -73,7 +79,7 @@ def _loader_class() -> type[Any]:
     return BoundedLoader
 
 
-def load_yaml(text: str, name: str) -> Any:
+def load_yaml(text: str, name: str) -> object:
     """The value of one YAML document; UsageError (one line, prefixed `name: `) when it is not."""
     import yaml
 
@@ -97,7 +103,7 @@ def is_syntax_error(exc: UsageError) -> bool:
     return not isinstance(exc, YamlLimitError)
 
 
-def read_yaml_file(path: Path, what: str, *, max_bytes: int = MAX_BYTES) -> Any:
+def read_yaml_file(path: Path, what: str, *, max_bytes: int = MAX_BYTES) -> object:
     """Read and parse a YAML file the user named; `what` is e.g. "answers file".
 
     Problems are one line naming the file: missing, a directory, unreadable, too large, not
@@ -130,12 +136,12 @@ def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit:,} bytes"
 
 
-def _where(exc: Any) -> str:
+def _where(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
 
-def _problem(exc: Any) -> str:
+def _problem(exc: yaml.YAMLError) -> str:
     problem = str(getattr(exc, "problem", None) or "syntax error")
     if "\\t" in problem or "\t" in problem:
         problem += " (indent with spaces, not tabs)"
@@ -143,7 +149,7 @@ def _problem(exc: Any) -> str:
     return problem if len(problem) <= 120 else problem[:117] + "..."
 
 
-def packaged_mapping(package: str, *parts: str) -> dict[str, Any]:
+def packaged_mapping(package: str, *parts: str) -> JsonObject:
     """A YAML mapping shipped inside the package (vocabularies, translations): trusted data,
     so a file that is not a mapping is a packaging bug and fails loudly."""
     from importlib.resources import files

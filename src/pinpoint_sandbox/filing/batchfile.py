@@ -13,8 +13,9 @@ answers file (a path to /etc/shadow, a binary) is named with its problem, its co
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -75,7 +76,7 @@ class BatchRequest(BaseModel):
     # Empty: use the regions of the merged answers.
     regions: list[Region] = Field(default_factory=list)
     answers_file: Path | None = None
-    answers: dict[str, Any] = Field(default_factory=dict)
+    answers: dict[str, object] = Field(default_factory=dict)
     backend: BackendField | None = None
 
     @model_validator(mode="after")
@@ -89,7 +90,7 @@ class BatchDefaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     backend: BackendField | None = None
-    answers: dict[str, Any] = Field(default_factory=dict)
+    answers: dict[str, object] = Field(default_factory=dict)
 
 
 class BatchOrganization(BaseModel):
@@ -109,7 +110,7 @@ class BatchOrganization(BaseModel):
 
     @field_validator("ou", "exclude", mode="before")
     @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
+    def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str | int) else value
 
 
@@ -181,7 +182,7 @@ def _shape_problems(name: str, exc: ValidationError) -> list[str]:
     return lines
 
 
-def _answers_problems_of_valid_parts(path: Path, data: dict[str, Any]) -> list[str]:
+def _answers_problems_of_valid_parts(path: Path, data: Mapping[str, object]) -> list[str]:
     try:
         defaults = BatchDefaults.model_validate(data.get("defaults") or {})
     except ValidationError:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SUPPORT
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.core.errors import UsageError
@@ -20,8 +21,8 @@ from pinpoint_sandbox.core.errors import UsageError
 BOTOCORE_SERVICE: dict[str, str] = {
     "sts": "sts",
     "sms-voice": "pinpoint-sms-voice-v2",
-    "servicequotas": "service-quotas",
-    "support": "support",
+    "servicequotas": SERVICE_QUOTAS,
+    SUPPORT: SUPPORT,  # Support's IAM prefix is its botocore name
     "cloudwatch": "cloudwatch",
     "cloudtrail": "cloudtrail",
     "iam": "iam",

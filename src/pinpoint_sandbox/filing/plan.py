@@ -13,10 +13,10 @@ import contextlib
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, Unpack
 
 from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import AwsAccount, max_attempts
@@ -40,11 +40,12 @@ from pinpoint_sandbox.core.errors import (
     PinpointSandboxError,
     UsageError,
 )
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 from pinpoint_sandbox.core.paths import ledger_path
-from pinpoint_sandbox.core.targets import Channel, Result, Target
+from pinpoint_sandbox.core.targets import Action, Channel, Result, Target
 from pinpoint_sandbox.filing import refile
 from pinpoint_sandbox.filing.render import render_case
-from pinpoint_sandbox.ledger.store import Ledger, LedgerError
+from pinpoint_sandbox.ledger.store import Entry, Ledger, LedgerError, OutcomeStatus
 from pinpoint_sandbox.questionnaire.answers import Answers
 
 if TYPE_CHECKING:
@@ -210,10 +211,10 @@ def _resolve_accounts(requests: Sequence[Request]) -> None:
     map_all(resolve, accounts)
 
 
-def _answers_data(answers: Answers | None) -> dict[str, Any] | None:
+def _answers_data(answers: Answers | None) -> JsonObject | None:
     if answers is None:
         return None
-    data = answers.model_dump(mode="json")
+    data: JsonObject = answers.model_dump(mode="json")
     data.pop("regions", None)  # each request names its own regions
     return data
 
@@ -226,30 +227,42 @@ def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:
         plan.case = render_case(plan.target, data, templates_dir=templates_dir)
 
 
-def result_for(plan: TargetPlan, action: str | None = None, **kwargs: Any) -> Result:
+class ResultFields(TypedDict, total=False):
+    """What a result may say other than the plan's own (an explicit None clears it)."""
+
+    reason: str | None
+    request_id: str | None
+    case_id: str | None
+    extra: JsonObject
+
+
+def result_for(plan: TargetPlan, action: Action | None = None,
+               **given: Unpack[ResultFields]) -> Result:
     existing = plan.existing
-    fields: dict[str, Any] = {
-        "backend": plan.backend,
+    fields: ResultFields = {
         "reason": plan.reason,
         "request_id": existing.request_id if existing else None,
         "case_id": existing.case_id if existing else None,
-        "subject": plan.case.subject if plan.case else None,
-        "description": None,  # written from `case` when the result is output
-        "case": plan.case,
     }
-    fields.update(kwargs)
-    return Result.for_target(plan.target, action or plan.decided or "previewed", **fields)  # type: ignore[arg-type]
+    fields.update(given)
+    # The description is written from `case` when the result is output.
+    return Result.for_target(
+        plan.target, action or plan.decided or "previewed", backend=plan.backend,
+        subject=plan.case.subject if plan.case else None, case=plan.case, **fields,
+    )
 
 
 def run(
     requests: Sequence[Request], options: RunOptions, reporter: Reporter | None = None
 ) -> RunReport:
+    from pinpoint_sandbox.review.language import release_model
     from pinpoint_sandbox.tracking.delivery import case_wait_seconds
 
     reporter = reporter or SilentReporter()
     review_all(requests, options.waived_rules, reporter)
     ledger = Ledger(options.ledger or ledger_path())
     wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call
+    release_model()  # the answers are reviewed: their ~40 MB language model makes room for AWS
     plans = build_plans(requests, reporter)
     render_all(plans, options.templates_dir)  # template problems stop everything, before any call
     with ledger.locked(on_wait=reporter.message):
@@ -372,7 +385,7 @@ class CheckRow(TypedDict):
     backend: str | None
     backend_reason: str | None
     validation: ValidationRow | None
-    destinations: list[dict[str, object]]
+    destinations: list[JsonObject]
     case_note: str | None  # where the checked case text came from, when not the user's
 
 
@@ -446,7 +459,8 @@ def preflight_all(
 
 
 def _reconcile(
-    plans: Sequence[TargetPlan], entries: dict[Target, Any], ledger: Ledger, reporter: Reporter
+    plans: Sequence[TargetPlan], entries: Mapping[Target, Entry], ledger: Ledger,
+    reporter: Reporter,
 ) -> None:
     """An intent without a known outcome: look at AWS before anything may be filed again.
 
@@ -484,10 +498,10 @@ def _reconcile(
             plan.settle("failed", exc.message)
 
 
-def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, Any]:
+def _to_deliver(plan: TargetPlan, backend: str) -> dict[str, str]:
     """A Service Quotas request found after its answer was lost still needs its description
     on the case: the ledger keeps the text for the delivery step (delivery.py)."""
-    if backend != "service-quotas" or plan.case is None:
+    if registry.kind_of(backend) != "quota-request" or plan.case is None:
         return {}
     return {"description": plan.case.description}
 
@@ -625,7 +639,8 @@ def _file_one(plan: TargetPlan, backend: Backend, ledger: Ledger) -> tuple[Outco
     if isinstance(looked, Result):
         return None, looked
     try:
-        intent = ledger.record_intent(plan.target, backend.name, plan.case.subject)
+        intent = ledger.record_intent(plan.target, backend.name, plan.case.subject,
+                                      kind=backend.kind)
     except LedgerError as exc:  # not whole and fsynced: no write call for this target
         return None, result_for(plan, "failed", reason=exc.message)
     outcome: Outcome = (
@@ -653,8 +668,9 @@ def _settle_outcome(
 ) -> Result:
     target, name, ctx = plan.target, backend.name, plan.filing_context()
 
-    def record(status: Any, *, request_id: str | None = None, case_id: str | None = None,
-               detail: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    def record(status: OutcomeStatus, *, request_id: str | None = None,
+               case_id: str | None = None, detail: str | None = None,
+               extra: Mapping[str, object] | None = None) -> None:
         # The tier when filed: a voice case AWS resolves is read against it (tracker.judge).
         tier = {"tier_at_filing": plan.tier} if plan.tier else {}
         try:

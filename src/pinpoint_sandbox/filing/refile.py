@@ -8,15 +8,16 @@ looks for anything open at AWS. So there are never two open requests for one tar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from pinpoint_sandbox.checks.preflight import TargetPlan
 from pinpoint_sandbox.core.errors import PinpointSandboxError, UsageError
-from pinpoint_sandbox.core.targets import RenderedCase, Result
+from pinpoint_sandbox.core.jsonvalue import JsonObject
+from pinpoint_sandbox.core.targets import RenderedCase, Result, Target
 from pinpoint_sandbox.filing.render import SUPPORT_BODY_LIMIT, _longest_answer
 from pinpoint_sandbox.ledger.lifecycle import now_iso
 from pinpoint_sandbox.ledger.store import Entry, Ledger
+from pinpoint_sandbox.questionnaire.answers import Answers
 from pinpoint_sandbox.tracking.tracker import current_entry, track_one
 
 CHANGE_CHARS = 200
@@ -62,7 +63,7 @@ def gate(plans: Sequence[TargetPlan], ledger: Ledger, *, refile: bool) -> None:
 
 
 def _follow_ups(plans: Sequence[TargetPlan],
-                histories: dict[Any, list[Entry]]) -> dict[int, RenderedCase]:
+                histories: Mapping[Target, list[Entry]]) -> dict[int, RenderedCase]:
     """Each refile candidate's case text, built before any AWS call so that one that cannot
     fit stops the run first (exit 2). An approved target is never refiled: not checked."""
     found: dict[int, RenderedCase] = {}
@@ -77,13 +78,12 @@ def _follow_ups(plans: Sequence[TargetPlan],
     return found
 
 
-def answers_data(answers: Any) -> dict[str, Any]:
-    dump = getattr(answers, "model_dump", None)
-    data = dump(mode="json") if dump else dict(vars(answers))
-    return dict(data) if isinstance(data, dict) else {}
+def answers_data(answers: Answers | None) -> JsonObject:
+    """The answers as filed (JSON), to say later what a refile changed."""
+    return answers.model_dump(mode="json") if answers is not None else {}
 
 
-def changes(before: dict[str, Any] | None, after: dict[str, Any],
+def changes(before: Mapping[str, object] | None, after: Mapping[str, object],
             channel: str | None = None) -> list[str]:
     """One line per answer that differs from the denied request's, named by its question's
     words (the reviewer never saw our keys), its value cut only between words."""
@@ -111,7 +111,7 @@ def _question_words(channel: str | None) -> dict[str, str]:
         return {}
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(_shown(v) for v in value)
     if isinstance(value, dict):
@@ -125,7 +125,9 @@ def _clip(text: str) -> str:
     return text[:CHANGE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
-def changed_keys(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str] | None:
+def changed_keys(
+    before: Mapping[str, object] | None, after: Mapping[str, object]
+) -> list[str] | None:
     """The answers that differ from the denied request's, by name; None when the earlier
     answers were not recorded."""
     if before is None:
@@ -134,7 +136,7 @@ def changed_keys(before: dict[str, Any] | None, after: dict[str, Any]) -> list[s
             if key != "regions" and before.get(key) != after.get(key)]
 
 
-def _headers(denied: Entry, answers: dict[str, Any]) -> list[str]:
+def _headers(denied: Entry, answers: Mapping[str, object]) -> list[str]:
     """The follow-up header, longest first: each change quoted, then the changed answers
     only named (their new text is in the case below), then only counted."""
     opening = f"This request follows {_ids(denied)}, which was not approved."
@@ -151,7 +153,7 @@ def _headers(denied: Entry, answers: dict[str, Any]) -> list[str]:
             f"{opening} {len(changed)} answer(s) changed since then; all are below."]
 
 
-def follow_up(case: RenderedCase, denied: Entry, answers: dict[str, Any], *,
+def follow_up(case: RenderedCase, denied: Entry, answers: Mapping[str, object], *,
               target: str = "") -> RenderedCase:
     """The case text, opened with which case it follows and what changed since: the longest
     header that keeps the whole body within AWS's limit, else a usage error (exit 2)."""

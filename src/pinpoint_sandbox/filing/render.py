@@ -15,18 +15,19 @@ from __future__ import annotations
 import re
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from pinpoint_sandbox.core.errors import UsageError
 from pinpoint_sandbox.core.targets import Channel, RenderedCase, Target
 
 if TYPE_CHECKING:
     import jinja2
+    from jinja2.runtime import Context
 
 # The Support API's CreateCase/AddCommunicationToCase `communicationBody` limit.
 SUPPORT_BODY_LIMIT = 8000
@@ -76,7 +77,7 @@ MAX_OUTPUT = 4 * SUPPORT_BODY_LIMIT
 MAX_EXPONENT = 64
 
 # Optional answers may be left out of a plain dict; templates test them with `is not none`.
-OPTIONAL_ANSWERS: dict[str, dict[str, Any]] = {
+OPTIONAL_ANSWERS: dict[str, dict[str, object]] = {
     "sms": {"spend_limit_usd": None, "contact_emails": []},
     "voice": {"voice_message_sent": None, "contact_emails": []},
 }
@@ -120,42 +121,42 @@ def packaged_templates_dir() -> Traversable:
     return files("pinpoint_sandbox.filing") / "templates"
 
 
-def request_rows(target: Target, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+class RequestRow(TypedDict):
+    """One row of the console form's "Requests" section, and that row on one line."""
+
+    region: str
+    resource_type: str
+    quota: str
+    new_value: int | str
+    line: str
+
+
+def request_rows(target: Target, answers: Mapping[str, object]) -> list[RequestRow]:
     """The "Requests" section of the console form: one production-access row per target,
     plus the SMS spend threshold when the answers ask for it (a separate, often forgotten step)."""
-    rows: list[dict[str, Any]] = [
-        {
-            "region": target.region,
-            "resource_type": RESOURCE_TYPE,
-            "quota": REQUEST_QUOTA_LABELS[target.channel],
-            "new_value": 1,
-        }
-    ]
-    for row in rows:
-        row["line"] = request_line(row)
+    rows = [_request_row(target.region, REQUEST_QUOTA_LABELS[target.channel], 1)]
     spend = answers.get("spend_limit_usd")
     if target.channel == "sms" and spend is not None:
-        rows.append(
-            {
-                "region": target.region,
-                "resource_type": RESOURCE_TYPE,
-                "quota": SPEND_QUOTA_LABEL,
-                "new_value": f"{format_amount(spend)} USD per month",
-            }
-        )
-        rows[-1]["line"] = request_line(rows[-1])
+        rows.append(_request_row(target.region, SPEND_QUOTA_LABEL,
+                                 f"{format_amount(spend)} USD per month"))
     return rows
 
 
-def request_line(row: Mapping[str, Any]) -> str:
+def _request_row(region: str, quota: str, new_value: int | str) -> RequestRow:
+    return RequestRow(region=region, resource_type=RESOURCE_TYPE, quota=quota,
+                      new_value=new_value,
+                      line=request_line(region, RESOURCE_TYPE, quota, new_value))
+
+
+def request_line(region: str, resource_type: str, quota: str, new_value: int | str) -> str:
     """One request as the console form reads it, on one line."""
     return (
-        f"Region: {row['region']} / Resource type: {row['resource_type']} / "
-        f"Quota: {row['quota']} / New quota value: {row['new_value']}"
+        f"Region: {region} / Resource type: {resource_type} / "
+        f"Quota: {quota} / New quota value: {new_value}"
     )
 
 
-def calls_per_number_text(calls: Any, labels: Mapping[str, str] | None = None) -> str:
+def calls_per_number_text(calls: object, labels: Mapping[str, str] | None = None) -> str:
     """"1250 messages per day"; with period "other", the user's own words for the period;
     in the case's language when `labels` (case_labels) are given."""
     if not isinstance(calls, Mapping):
@@ -184,7 +185,7 @@ _CJK = r"\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _CJK_FOLD_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
-def unfold_cjk(value: Any) -> Any:
+def unfold_cjk(value: object) -> object:
     """An answer with folding spaces between CJK characters removed (lists and groups too)."""
     if isinstance(value, str):
         return _CJK_FOLD_SPACE.sub("", value)
@@ -193,22 +194,23 @@ def unfold_cjk(value: Any) -> Any:
     return value
 
 
-def format_amount(value: Any) -> str:
+def format_amount(value: object) -> str:
     """200.0 → "200", 250.5 → "250.50": a USD amount as people write one, not as a float."""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.2f}"
     return str(value)
 
 
-def country_name(code: Any) -> str:
+def country_name(code: object) -> str:
     return COUNTRY_NAMES.get(str(code).upper(), "")
 
 
 def build_context(
-    target: Target, answers: Mapping[str, Any], extra: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+    target: Target, answers: Mapping[str, object], extra: Mapping[str, object] | None = None
+) -> dict[str, object]:
     """Everything a template can use; `extra` (e.g. backend, quota_code) is applied last."""
-    context: dict[str, Any] = dict(OPTIONAL_ANSWERS.get(target.channel, {}))
+    context: dict[str, object] = dict(OPTIONAL_ANSWERS.get(target.channel, {}))
+    regions = answers.get("regions")
     context.update({key: unfold_cjk(value) for key, value in answers.items()})
     labels = case_labels(str(answers.get("contact_language") or "en"))
     context.update(
@@ -220,7 +222,8 @@ def build_context(
         tag=target.tag,
         quota_name=QUOTA_NAMES[target.channel],
         request_rows=request_rows(target, context),
-        all_regions=list(answers.get("regions") or [target.region]),
+        all_regions=list(regions) if isinstance(regions, list | tuple) and regions
+        else [target.region],
         message_type_label=labels.get(
             str(answers.get("message_type")), str(answers.get("message_type", ""))
         ),
@@ -236,10 +239,10 @@ def build_context(
 
 def render_case(
     target: Target,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, object],
     *,
     templates_dir: Path | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> RenderedCase:
     subject_name = SUBJECT_TEMPLATE
     body_name = body_template_name(target.channel, templates_dir)
@@ -329,7 +332,7 @@ def _limit(size: int, what: str) -> None:
         )
 
 
-def _check_binop(operator: str, left: Any, right: Any) -> None:
+def _check_binop(operator: str, left: object, right: object) -> None:
     from jinja2.exceptions import SecurityError
 
     if operator == "*":
@@ -343,7 +346,7 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         _check_printf(left, right)
 
 
-def _check_printf(spec: str, args: Any) -> None:
+def _check_printf(spec: str, args: object) -> None:
     values = args if isinstance(args, tuple) else (args,)
     star = any("*" in m.group(0) for m in _PRINTF_WIDTH.finditer(spec))
     widths = [int(n) for m in _PRINTF_WIDTH.finditer(spec) for n in m.groups() if n and n != "*"]
@@ -352,7 +355,7 @@ def _check_printf(spec: str, args: Any) -> None:
     _limit(max(widths, default=0), "a %-format width")
 
 
-def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+def _check_call(obj: object, args: tuple[object, ...]) -> None:
     owner = getattr(obj, "__self__", None)
     name = getattr(obj, "__name__", "")
     if not isinstance(owner, str):
@@ -363,18 +366,19 @@ def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> N
         _limit(max((int(n) for n in _FORMAT_WIDTH.findall(owner)), default=0), "a format width")
 
 
-def _bounded_filter(original: Any, width_arg: int) -> Any:
+def _bounded_filter(original: Callable[..., object], width_arg: int) -> Callable[..., object]:
     """A padding filter (center, indent, format) that refuses widths over the limit."""
 
-    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
-        if len(args) > width_arg - 1 and isinstance(args[width_arg - 1], int):
-            _limit(args[width_arg - 1], "a filter width")
+    def bounded(value: object, *args: object, **kwargs: object) -> object:
+        width = args[width_arg - 1] if len(args) > width_arg - 1 else None
+        if isinstance(width, int):
+            _limit(width, "a filter width")
         return original(value, *args, **kwargs)
 
     return bounded
 
 
-def _bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
+def _bounded_format(value: object, *args: object, **kwargs: object) -> str:
     _check_printf(str(value), tuple(args))
     return str(value) % (kwargs or args)
 
@@ -390,7 +394,7 @@ def _limited_range(*args: int) -> range:
     return rng
 
 
-_LIMITED_CLASS: list[type[Any]] = []
+_LIMITED_CLASS: list[type[jinja2.Environment]] = []
 
 
 def _limited_environment_class() -> type[jinja2.Environment]:
@@ -403,18 +407,20 @@ def _limited_environment_class() -> type[jinja2.Environment]:
     class LimitedSandbox(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
 
-        def __init__(self, **options: Any) -> None:
+        def __init__(self, **options: object) -> None:
             super().__init__(**options)
             self.globals["range"] = _limited_range
             self.filters["center"] = _bounded_filter(FILTERS["center"], 1)
             self.filters["indent"] = _bounded_filter(FILTERS["indent"], 1)
             self.filters["format"] = _bounded_format
 
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        def call_binop(
+            self, context: Context, operator: str, left: object, right: object
+        ) -> object:
             _check_binop(operator, left, right)
             return super().call_binop(context, operator, left, right)
 
-        def wrap_str_format(self, value: Any) -> Any:
+        def wrap_str_format(self, value: object) -> Callable[..., str] | None:
             # str.format is sandboxed at attribute access: check the widths there too.
             owner = getattr(value, "__self__", None)
             if isinstance(owner, str) and getattr(value, "__name__", "") in (
@@ -424,8 +430,9 @@ def _limited_environment_class() -> type[jinja2.Environment]:
                        "a format width")
             return super().wrap_str_format(value)
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-            _check_call(__obj, args, kwargs)
+        def call(__self, __context: Context, __obj: object, *args: object,
+                 **kwargs: object) -> object:
+            _check_call(__obj, args)
             return super().call(__context, __obj, *args, **kwargs)
 
     _LIMITED_CLASS.append(LimitedSandbox)
@@ -433,7 +440,7 @@ def _limited_environment_class() -> type[jinja2.Environment]:
 
 
 def _render(
-    env: jinja2.Environment, name: str, context: Mapping[str, Any], templates_dir: Path | None
+    env: jinja2.Environment, name: str, context: Mapping[str, object], templates_dir: Path | None
 ) -> str:
     import jinja2
 
@@ -464,7 +471,7 @@ def _render(
 
 
 def _bounded_output(
-    template: jinja2.Template, context: Mapping[str, Any], name: str, templates_dir: Path | None
+    template: jinja2.Template, context: Mapping[str, object], name: str, templates_dir: Path | None
 ) -> str:
     """Render piece by piece and stop once the output is far past anything the API accepts."""
     parts: list[str] = []
@@ -538,7 +545,7 @@ def _checked_subject(subject: str, target: Target, templates_dir: Path | None) -
 
 
 def _checked_body(
-    body: str, answers: Mapping[str, Any], body_name: str, templates_dir: Path | None
+    body: str, answers: Mapping[str, object], body_name: str, templates_dir: Path | None
 ) -> str:
     if len(body) <= SUPPORT_BODY_LIMIT:
         return body
@@ -558,7 +565,7 @@ def _checked_body(
     )
 
 
-def _longest_answer(answers: Mapping[str, Any]) -> tuple[str | None, int]:
+def _longest_answer(answers: Mapping[str, object]) -> tuple[str | None, int]:
     best_key, best_size = None, 0
     for key, value in answers.items():
         size = _text_size(value)
@@ -567,7 +574,7 @@ def _longest_answer(answers: Mapping[str, Any]) -> tuple[str | None, int]:
     return best_key, best_size
 
 
-def _text_size(value: Any) -> int:
+def _text_size(value: object) -> int:
     if value is None:
         return 0
     if isinstance(value, Mapping):

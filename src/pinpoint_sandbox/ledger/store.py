@@ -66,6 +66,9 @@ class Entry:
     backend: str
     time: str
     status: OutcomeStatus | None = None  # None: intent without outcome
+    # What the backend said it files (Backend.kind), as it wrote the intent; None in ledgers
+    # from before it was recorded.
+    kind: str | None = None
     request_id: str | None = None
     case_id: str | None = None
     detail: str | None = None
@@ -346,7 +349,7 @@ class Ledger:
             entry = by_intent.get(line_id)
             if kind == "intent" or (entry is None and kind in ("outcome", "record")):
                 entry = Entry(target, line_id, line.get("backend", "?"), line.get("time", ""),
-                              filed_at=line.get("time"))
+                              kind=line.get("kind"), filed_at=line.get("time"))
                 by_intent[line_id] = entry
                 history.setdefault(target, []).append(entry)
             if entry is None:
@@ -465,9 +468,10 @@ class Ledger:
             _said.add((str(self.path), str(before + 1)))
 
     def record_intent(self, target: Target, backend: str, subject: str, *,
-                      step: Step | None = None) -> str:
+                      step: Step | None = None, kind: str | None = None) -> str:
         """The fsynced line before a write. A filing's, or (with `step`) a tracked write's:
-        the same line, with the step's name, key, filing and fields."""
+        the same line, with the step's name, key, filing and fields. `kind`: what the
+        filing's backend says it files."""
         intent_id = step.write_id if step is not None else uuid.uuid4().hex
         self._append(
             {
@@ -477,6 +481,7 @@ class Ledger:
                 "time": _now(),
                 "target": _target_json(target),
                 "backend": backend,
+                **({"kind": kind} if kind is not None else {}),
                 "subject": subject,
                 **(_step_json(step) if step is not None else {}),
             }
@@ -539,11 +544,14 @@ class Ledger:
             _say_once(("cache", str(self.path)), f"Note: could not cache what AWS said in the "
                       f"ledger {self.path} ({_reason(exc)}); it is read again next time.")
 
-    def record_case(self, target: Target, case_id: str, entry: Entry | None) -> None:
-        """`record`: the case id of a request filed by hand (a new history item if none)."""
+    def record_case(self, target: Target, case_id: str, entry: Entry | None, *,
+                    backend: str, kind: str) -> None:
+        """`record`: the case id of a request filed by hand (a new history item if none);
+        `backend` (of `kind`) is the one that follows cases filed by hand."""
         self._append({"v": LEDGER_VERSION, "type": "record",
                       "id": entry.intent_id if entry else uuid.uuid4().hex, "time": _now(),
-                      "target": _target_json(target), "backend": "manual", "case_id": case_id})
+                      "target": _target_json(target), "backend": backend, "kind": kind,
+                      "case_id": case_id})
 
     def record_reply(self, entry: Entry, case_id: str, *, delivered: bool, chars: int,
                      attachments: list[str]) -> None:

@@ -14,7 +14,7 @@ import re
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,9 +29,11 @@ from pydantic import (
     create_model,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from pinpoint_sandbox.aws.regions import region_problem
 from pinpoint_sandbox.core.errors import AnswersError, UsageError
+from pinpoint_sandbox.core.jsonvalue import JsonObject
 from pinpoint_sandbox.questionnaire.questions import load_questions
 
 # Short one-line values (names, URLs) vs. paragraphs. The Support API caps a case body at
@@ -50,20 +52,22 @@ MAX_IGNORED_RULES = 50
 # Problem lines reported for one set of answers (every answer key could fail at once: ~15).
 MAX_PROBLEM_LINES = 25
 
+T = TypeVar("T")
+
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 # --- field validators (each raises ValueError with the text shown after "key: ") -------------
 
 
-def _no_bool(value: Any) -> Any:
+def _no_bool(value: object) -> object:
     # YAML turns `yes`/`no`/`on`/`off` into booleans, and pydantic would take True as 1.
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not true/false (got {value!r})")
     return value
 
 
-def _usd_number(value: Any) -> Any:
+def _usd_number(value: object) -> object:
     # One clear message for every non-number, instead of one per branch of `int | float`.
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not true/false (got {value!r})")
@@ -131,7 +135,7 @@ def _country_codes() -> frozenset[str]:
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
-def _country(value: Any) -> str:
+def _country(value: object) -> str:
     if isinstance(value, bool):
         # YAML 1.1 reads an unquoted NO (Norway) as false.
         raise ValueError(f"got {value!r}: quote country codes in YAML, e.g. 'NO' for Norway")
@@ -155,7 +159,7 @@ def _email(value: str) -> str:
     return value
 
 
-def _unique(values: list[Any]) -> list[Any]:
+def _unique(values: list[T]) -> list[T]:
     return list(dict.fromkeys(values))
 
 
@@ -304,9 +308,9 @@ def max_items(channel: str, key: str) -> int | None:
     return next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
 
 
-def to_data(answers: Answers) -> dict[str, Any]:
+def to_data(answers: Answers) -> JsonObject:
     """Plain YAML/JSON-ready dict of the answers, optional keys left out when unset."""
-    data = answers.model_dump(mode="json", exclude_none=True)
+    data: JsonObject = answers.model_dump(mode="json", exclude_none=True)
     if not answers.review.ignore:
         data.pop("review", None)  # the default: an answers file without `review`
     return data
@@ -326,13 +330,13 @@ def _short_repr() -> reprlib.Repr:
 _SHORT_REPR = _short_repr()
 
 
-def show_value(value: Any, limit: int = 60) -> str:
+def show_value(value: object, limit: int = 60) -> str:
     """A value for a problem line: cut while formatting, so a huge value costs nothing."""
     text = _SHORT_REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def loc_text(loc: Iterable[Any]) -> str:
+def loc_text(loc: Iterable[int | str]) -> str:
     """`requests[1].regions[0]`; a part that is file content (an odd key) is cut short."""
     text = ""
     for part in loc:
@@ -375,12 +379,12 @@ def question_kinds(channel: str) -> dict[str, tuple[str, str | None]]:
     return {q.key: (q.type, q.separator) for q in load_questions(channel)}
 
 
-def question_defaults(channel: str) -> dict[str, Any]:
+def question_defaults(channel: str) -> dict[str, object]:
     """The questionnaire's default answers (the lowest layer of precedence)."""
     return {q.key: q.default for q in load_questions(channel) if q.default is not None}
 
 
-def not_answers_problem(name: str, channel: str, data: Mapping[str, Any]) -> str | None:
+def not_answers_problem(name: str, channel: str, data: Mapping[str, object]) -> str | None:
     """One line, quoting nothing, when no key of `data` is an answer key of either channel.
 
     Such a file is something else (a batch path pointing at /etc/shadow, a config file): its
@@ -403,7 +407,7 @@ def empty_answers_problem(name: str, channel: str) -> str:
     )
 
 
-def channel_mismatch(channel: str, data: Mapping[str, Any]) -> str | None:
+def channel_mismatch(channel: str, data: Mapping[str, object]) -> str | None:
     """The other channel, when `data` is plainly that channel's answers (a wrong file, not typos).
 
     Plainly: at least two keys only the other channel has, and more of them than keys only
@@ -417,7 +421,7 @@ def channel_mismatch(channel: str, data: Mapping[str, Any]) -> str | None:
 
 
 def answers_file_problem(
-    name: str, channel: str, data: Mapping[str, Any], but: str
+    name: str, channel: str, data: Mapping[str, object], but: str
 ) -> str | None:
     """The one line for a file that is not this channel's answers at all, else None.
 
@@ -445,7 +449,7 @@ def channel_mismatch_problem(name: str, channel: str, other: str, but: str) -> s
     )
 
 
-def error_text(error: Mapping[str, Any]) -> str:
+def error_text(error: ErrorDetails) -> str:
     """One pydantic error as the text after "key: "."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -488,7 +492,7 @@ def error_text(error: Mapping[str, Any]) -> str:
     return f"{error['msg']}{got}"
 
 
-def leaf_errors(errors: list[Any]) -> list[Any]:
+def leaf_errors(errors: Iterable[ErrorDetails]) -> list[ErrorDetails]:
     """Drop the per-branch noise of `X | None` unions: report the non-None branch only."""
     kept = []
     for error in errors:
@@ -497,11 +501,11 @@ def leaf_errors(errors: list[Any]) -> list[Any]:
         # the `none` branch always fails with none_required and says nothing useful.
         if error["type"] == "none_required":
             continue
-        error = dict(error)
-        error["loc"] = tuple(p for p in loc if not (isinstance(p, str) and _is_branch(p)))
-        kept.append(error)
+        trimmed = error.copy()
+        trimmed["loc"] = tuple(p for p in loc if not (isinstance(p, str) and _is_branch(p)))
+        kept.append(trimmed)
     # `int | float` reports one error per branch for the same location: keep the first.
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[tuple[int | str, ...]] = set()
     unique = []
     for error in kept:
         if error["loc"] in seen:
@@ -519,7 +523,7 @@ def _is_branch(part: str) -> bool:
 
 def collect_problems(
     channel: str,
-    data: Mapping[str, Any],
+    data: Mapping[str, object],
     where: Callable[[str], str],
     missing_text: Callable[[str], str] = missing_problem,
     *,
@@ -561,7 +565,7 @@ def _capped(problems: list[str]) -> list[str]:
 
 def validate_answers(
     channel: str,
-    data: Any,
+    data: object,
     source: str = "answers",
     missing_text: Callable[[str], str] = missing_problem,
 ) -> Answers:
@@ -579,12 +583,12 @@ def validate_answers(
 @cache
 def _field_model(channel: str, key: str) -> type[BaseModel]:
     info = _model(channel).model_fields[key]
-    fields: dict[str, Any] = {key: (info.annotation, info)}
-    one: type[BaseModel] = create_model(f"_One_{channel}_{key}", **fields)
-    return one
+    # The field's name is data: create_model's keywords cannot be typed one by one.
+    one_field: Callable[..., type[BaseModel]] = create_model
+    return one_field(f"_One_{channel}_{key}", **{key: (info.annotation, info)})
 
 
-def validate_field(channel: str, key: str, value: Any) -> str | None:
+def validate_field(channel: str, key: str, value: object) -> str | None:
     """None when `value` is a valid answer for `key`, else the same line a file would get."""
     if key not in file_keys(channel):
         return unknown_key_problem(key, answer_keys(channel))
@@ -599,14 +603,14 @@ def validate_field(channel: str, key: str, value: Any) -> str | None:
     return None
 
 
-def _within(loc: Iterable[Any]) -> str:
+def _within(loc: Iterable[int | str]) -> str:
     """Where inside one answer: "item 2: ", "count: " ("" for the answer itself)."""
     words = [f"item {part + 1}" if isinstance(part, int) else str(part).replace("_", " ")
              for part in list(loc)[1:]]
     return ", ".join(words) + ": " if words else ""
 
 
-def coerce_field(channel: str, key: str, value: Any) -> Any:
+def coerce_field(channel: str, key: str, value: object) -> object:
     """The validated, normalised value (stripped, upper-cased countries...) of one field."""
     model = _field_model(channel, key).model_validate({key: value})
     return getattr(model, key)

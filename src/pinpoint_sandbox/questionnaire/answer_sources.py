@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from pinpoint_sandbox.core.errors import AnswersError, NoTerminalError, UsageError
 from pinpoint_sandbox.core.paths import answers_history_dir, saved_answers_path, write_private
@@ -44,6 +44,9 @@ from pinpoint_sandbox.questionnaire.answer_model import (
     to_data,
 )
 
+if TYPE_CHECKING:
+    import yaml
+
 # `--answers last`: the saved answers of the last run whose answers were typed in a terminal.
 LAST = Path("last")
 HISTORY_SIZE = 5
@@ -57,18 +60,18 @@ class AskFn(Protocol):
     def __call__(
         self,
         channel: str,
-        known: Mapping[str, Any],
+        known: Mapping[str, object],
         *,
         preselect_regions: list[str] | None = None,
-        prefill: Mapping[str, Any] | None = None,
+        prefill: Mapping[str, object] | None = None,
         required_only: bool = False,
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, object]: ...
 
 
 # --- files and flags ------------------------------------------------------------------------
 
 
-def load_answers_file(path: Path) -> dict[str, Any]:
+def load_answers_file(path: Path) -> dict[str, object]:
     """The mapping in an answers file (not validated yet); an empty file is an empty mapping."""
     path = Path(path)
     data = read_yaml_file(path, "answers file")
@@ -87,7 +90,7 @@ def is_last(path: Path | None) -> bool:
     return path is not None and str(path) == str(LAST) and not Path(path).is_file()
 
 
-def parse_set_value(text: str, name: str = "--set") -> Any:
+def parse_set_value(text: str, name: str = "--set") -> object:
     """A `--set` value: YAML flow lists/mappings and plain scalars are typed, prose stays text."""
     stripped = text.strip()
     try:
@@ -104,7 +107,7 @@ def parse_set_value(text: str, name: str = "--set") -> Any:
     return value
 
 
-def _typed_for_key(channel: str, key: str, raw: str, value: Any) -> Any:
+def _typed_for_key(channel: str, key: str, raw: str, value: object) -> object:
     """Fit a parsed `--set` value to the question's type (YAML guesses without knowing it).
 
     Text and choice answers keep what the user typed (`company_name=123`, `=yes`, a date);
@@ -124,12 +127,12 @@ def _typed_for_key(channel: str, key: str, raw: str, value: Any) -> Any:
     return value
 
 
-def parse_set_options(items: Iterable[str], channel: str | None = None) -> dict[str, Any]:
+def parse_set_options(items: Iterable[str], channel: str | None = None) -> dict[str, object]:
     """`--set KEY=VALUE` options as a nested dict (`calls_per_number.count=3` → nested).
 
     With `channel`, top-level values are fitted to the question's type (see `_typed_for_key`).
     """
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         key = key.strip()
@@ -154,20 +157,21 @@ def parse_set_options(items: Iterable[str], channel: str | None = None) -> dict[
     return result
 
 
-def deep_merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(*layers: Mapping[str, object]) -> dict[str, object]:
     """Later layers win; nested mappings (calls_per_number) merge key by key."""
-    merged: dict[str, Any] = {}
+    merged: dict[str, object] = {}
     for layer in layers:
         for key, value in layer.items():
-            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-                merged[key] = deep_merge(merged[key], value)
+            current = merged.get(key)
+            if isinstance(value, Mapping) and isinstance(current, Mapping):
+                merged[key] = deep_merge(current, value)
             else:
                 merged[key] = value
     return merged
 
 
 @cache
-def _dumper() -> type[Any]:
+def _dumper() -> type[yaml.SafeDumper]:
     import yaml
 
     class AnswersDumper(yaml.SafeDumper):
@@ -177,7 +181,7 @@ def _dumper() -> type[Any]:
         style = "|" if "\n" in value else (">" if len(value) > 100 else None)
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-    def represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    def represent_list(dumper: yaml.SafeDumper, value: list[object]) -> yaml.SequenceNode:
         short = all(isinstance(v, str | int | float) and len(str(v)) <= 40 for v in value)
         return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=short)
 
@@ -186,7 +190,7 @@ def _dumper() -> type[Any]:
     return AnswersDumper
 
 
-def dump_yaml(data: Mapping[str, Any]) -> str:
+def dump_yaml(data: Mapping[str, object]) -> str:
     """YAML for answers files (saved answers, --save-answers, init skeleton)."""
     import yaml
 
@@ -203,7 +207,7 @@ class SavedAnswers:
     """One set of answers typed in a terminal: the newest (`--answers last`) or a history entry."""
 
     path: Path
-    data: dict[str, Any]
+    data: dict[str, object]
     saved_at: datetime
 
     @property
@@ -234,7 +238,7 @@ def saved_answers(channel: str) -> SavedAnswers | None:
     return saved if saved is not None and saved.data else None
 
 
-def load_saved_answers(channel: str) -> dict[str, Any]:
+def load_saved_answers(channel: str) -> dict[str, object]:
     """The newest saved answers as a mapping ({} when there are none)."""
     saved = saved_answers(channel)
     return dict(saved.data) if saved is not None else {}
@@ -247,12 +251,12 @@ def answers_history(channel: str) -> list[SavedAnswers]:
     return [entry for entry in found if entry is not None]
 
 
-def _slug(text: Any) -> str:
+def _slug(text: object) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", str(text or "").lower()).strip("-")[:40].strip("-")
     return slug or "no-brand"
 
 
-def save_answers(channel: str, data: Mapping[str, Any]) -> Path:
+def save_answers(channel: str, data: Mapping[str, object]) -> Path:
     """Keep answers typed in a terminal: the newest file, plus a copy in the history.
 
     Only the questionnaire engine (Ctrl-C) and a run that prompted call this; files and
@@ -289,12 +293,12 @@ class AnswersMap:
     """
 
     channel: str
-    region: Mapping[str, Any] = field(default_factory=dict)
-    set: Mapping[str, Any] = field(default_factory=dict)
-    file: Mapping[str, Any] = field(default_factory=dict)
-    typed: Mapping[str, Any] = field(default_factory=dict)
-    shared: Mapping[str, Any] = field(default_factory=dict)
-    default: Mapping[str, Any] = field(default_factory=dict)
+    region: Mapping[str, object] = field(default_factory=dict)
+    set: Mapping[str, object] = field(default_factory=dict)
+    file: Mapping[str, object] = field(default_factory=dict)
+    typed: Mapping[str, object] = field(default_factory=dict)
+    shared: Mapping[str, object] = field(default_factory=dict)
+    default: Mapping[str, object] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     fallback: str = "answers"
 
@@ -306,21 +310,21 @@ class AnswersMap:
         "shared": "defaults.answers", "default": "question default",
     }
 
-    def layer(self, slot: str) -> Mapping[str, Any]:
-        layer: Mapping[str, Any] = getattr(self, slot)
+    def layer(self, slot: str) -> Mapping[str, object]:
+        layer: Mapping[str, object] = getattr(self, slot)
         return layer
 
     def label(self, slot: str) -> str:
         return self.labels.get(slot, self.LABELS[slot])
 
-    def _merged(self, slots: Iterable[str]) -> dict[str, Any]:
+    def _merged(self, slots: Iterable[str]) -> dict[str, object]:
         return deep_merge(*(self.layer(slot) for slot in reversed(list(slots))))
 
-    def given(self) -> dict[str, Any]:
+    def given(self) -> dict[str, object]:
         """What the user gave before any prompt: --region, --set and the file."""
         return self._merged(("region", "set", "file"))
 
-    def combined(self) -> dict[str, Any]:
+    def combined(self) -> dict[str, object]:
         return self._merged(self.PRECEDENCE)
 
     def origin(self, key: str) -> str:
@@ -345,7 +349,7 @@ class AnswersMap:
         return answers
 
 
-def _file_layer(channel: str, path: Path, note: Note | None) -> tuple[dict[str, Any], str]:
+def _file_layer(channel: str, path: Path, note: Note | None) -> tuple[dict[str, object], str]:
     """The answers of `--answers FILE` or `--answers last`, and the label for problem lines."""
     if is_last(path):
         saved = saved_answers(channel)
@@ -419,7 +423,7 @@ def resolve_answers(
 
 def _ask_the_rest(
     layers: AnswersMap, ask: AskFn, answers_file: Path | None, preselect: list[str] | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Prompt for what the user did not give; the saved answers prefill only without a file."""
     problems, _ = layers.problems(str, check_missing=False)
     if problems:  # a bad --set or file value is reported before any question
@@ -517,5 +521,10 @@ def answers_for_check(
     regions = coerce_field(channel, "regions", data["regions"]) if "regions" in data else []
     countries = (coerce_field(channel, "destination_countries", data["destination_countries"])
                  if channel == "sms" and data.get("destination_countries") else [])
-    return CheckAnswers(answers, list(regions), data.get("voice_message_sent") is True,
-                        list(countries))
+    return CheckAnswers(answers, _texts(regions), data.get("voice_message_sent") is True,
+                        _texts(countries))
+
+
+def _texts(coerced: object) -> list[str]:
+    """A validated list answer (regions, countries) as its strings."""
+    return [str(item) for item in coerced] if isinstance(coerced, list) else []

@@ -9,15 +9,13 @@ codes, the issue type and the language, but not your text.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pinpoint_sandbox.questionnaire.answers import Answers, CheckAnswers, validate_answers
 from pinpoint_sandbox.questionnaire.questions import load_questionnaire
 
 EXAMPLE_NOTE = "case rendered from the example answers: pass --answers to have yours checked"
 
 
-def example_answers(channel: str) -> dict[str, Any]:
+def example_answers(channel: str) -> dict[str, object]:
     """Every required answer's example value (they pass validation; `init` writes them)."""
     return {
         q.key: q.example for q in load_questionnaire(channel).questions if not q.optional
@@ -28,7 +26,7 @@ def case_answers(channel: str, read: CheckAnswers) -> tuple[Answers, str | None]
     """(answers to render the checked case from, a note when they are the examples)."""
     if read.answers is not None:
         return read.answers, None
-    extra: dict[str, Any] = {"voice_message_sent": True} if read.voice_message_sent else {}
+    extra: dict[str, object] = {"voice_message_sent": True} if read.voice_message_sent else {}
     if read.regions:
         extra["regions"] = read.regions
     if read.destination_countries:  # the destination readiness checks the user's countries

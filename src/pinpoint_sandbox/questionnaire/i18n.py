@@ -14,9 +14,10 @@ import os
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Protocol
 
 from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.core.jsonvalue import JsonObject, json_list, json_object
 
 DEFAULT = "en"
 _chosen: dict[str, str | None] = {"lang": None}
@@ -32,10 +33,15 @@ def available() -> tuple[str, ...]:
 
 
 @cache
-def catalogue(lang: str) -> dict[str, Any]:
+def catalogue(lang: str) -> JsonObject:
     from pinpoint_sandbox.core.yamlio import packaged_mapping
 
     return packaged_mapping("pinpoint_sandbox.questionnaire", "i18n", f"{lang}.yaml")
+
+
+def _section(lang: str, name: str) -> JsonObject:
+    """One part of a language's catalogue (messages, labels, questions, findings)."""
+    return json_object(catalogue(lang).get(name))
 
 
 def set_language(lang: str | None) -> None:
@@ -65,55 +71,52 @@ def language() -> str:
     return _chosen["lang"] or from_environment()
 
 
-def message(key: str, **params: Any) -> str:
+def message(key: str, **params: object) -> str:
     """An interface message in the current language (English when it has none)."""
-    text = catalogue(language()).get("messages", {}).get(key)
+    text = _section(language(), "messages").get(key)
     if text is None:
-        text = catalogue(DEFAULT)["messages"][key]
+        text = _section(DEFAULT, "messages")[key]
     return str(text).format(**params) if params else str(text)
 
 
 def label(value: str) -> str:
     """The word for a choice value (message type, contact language, period)."""
-    labels = catalogue(language()).get("labels") or {}
-    return str(labels.get(value) or catalogue(DEFAULT)["labels"].get(value, value))
+    labels = _section(language(), "labels")
+    return str(labels.get(value) or _section(DEFAULT, "labels").get(value, value))
 
 
-def _question_texts(channel: str, key: str) -> Mapping[str, Any]:
+def question_texts(channel: str, key: str) -> JsonObject:
+    """A question's prompt, help and sub-fields in the current language ({} in English)."""
     if language() == DEFAULT:
         return {}
-    questions = catalogue(language()).get("questions") or {}
-    return (questions.get(channel) or {}).get(key) or {}
-
-
-def localize(channel: str, question: Any) -> Any:
-    """The question (a frozen pydantic model) with its prompt and help in the current
-    language, sub-fields too; unchanged in English or where a translation is missing."""
-    texts = _question_texts(channel, question.key)
-    if not texts:
-        return question
-    update: dict[str, Any] = {k: texts[k] for k in ("prompt", "help") if texts.get(k)}
-    if question.fields:
-        sub_texts = texts.get("fields") or {}
-        update["fields"] = [
-            sub.model_copy(update={k: v for k, v in (sub_texts.get(sub.key) or {}).items()
-                                   if k in ("prompt", "help") and v})
-            for sub in question.fields
-        ]
-    return question.model_copy(update=update)
+    return json_object(json_object(_section(language(), "questions").get(channel)).get(key))
 
 
 def problem(text: str) -> str:
     """A validation message in the current language (phrase by phrase, English kept where a
     phrase has no translation)."""
-    for pattern, replacement in catalogue(language()).get("problems") or []:
-        text = re.sub(pattern, replacement, text)
+    for pair in json_list(catalogue(language()).get("problems")):
+        if isinstance(pair, list) and len(pair) == 2:  # [pattern, replacement]
+            text = re.sub(str(pair[0]), str(pair[1]), text)
     return text
 
 
-def finding_texts(finding: Any, brand: str = "") -> tuple[str, str]:
+class ReviewFinding(Protocol):
+    """What a content-review finding says (review.lint.Finding), read for its translation."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def fix(self) -> str: ...
+
+
+def finding_texts(finding: ReviewFinding, brand: str = "") -> tuple[str, str]:
     """(message, fix) of a review finding in the current language."""
-    texts = (catalogue(language()).get("findings") or {}).get(finding.rule)
+    texts = json_object(_section(language(), "findings").get(finding.rule))
     if language() == DEFAULT or not texts:
         return finding.message, finding.fix
     if not brand:  # the English message quotes it: "does not name the brand 'Acme'."

@@ -43,7 +43,7 @@ class Condition(BaseModel):
     op: Literal["==", "!=", ">", ">=", "<", "<=", "in", "not in"] = "=="
     value: Any = None
 
-    def holds(self, answers: Mapping[str, Any]) -> bool:
+    def holds(self, answers: Mapping[str, object]) -> bool:
         """False when the key is unanswered or the values cannot be compared."""
         if self.key not in answers:
             return False
@@ -78,7 +78,7 @@ class Question(BaseModel):
             raise ValueError(f"{self.key}: a group question needs fields")
         return self
 
-    def applies(self, answers: Mapping[str, Any]) -> bool:
+    def applies(self, answers: Mapping[str, object]) -> bool:
         return self.when is None or self.when.holds(answers)
 
     def choice_list(self) -> list[str]:
@@ -119,9 +119,27 @@ def load_questions(channel: str) -> list[Question]:
 
 def localized_questions(channel: str) -> list[Question]:
     """The questions with prompts and help in the interface language (questions/i18n)."""
-    from pinpoint_sandbox.questionnaire.i18n import localize
-
     return [localize(channel, q) for q in load_questions(channel)]
+
+
+def localize(channel: str, question: Question) -> Question:
+    """The question (a frozen pydantic model) with its prompt and help in the current
+    language, sub-fields too; unchanged in English or where a translation is missing."""
+    from pinpoint_sandbox.core.jsonvalue import json_object
+    from pinpoint_sandbox.questionnaire.i18n import question_texts
+
+    texts = question_texts(channel, question.key)
+    if not texts:
+        return question
+    update: dict[str, object] = {k: texts[k] for k in ("prompt", "help") if texts.get(k)}
+    if question.fields:
+        sub_texts = json_object(texts.get("fields"))
+        update["fields"] = [
+            sub.model_copy(update={k: v for k, v in json_object(sub_texts.get(sub.key)).items()
+                                   if k in ("prompt", "help") and v})
+            for sub in question.fields
+        ]
+    return question.model_copy(update=update)
 
 
 def questionnaire_title(channel: str) -> str:

@@ -8,7 +8,6 @@ so the skeleton loads as-is; optional keys are commented out because they are ch
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from pinpoint_sandbox.questionnaire.answers import dump_yaml
 from pinpoint_sandbox.questionnaire.i18n import label, language, message
@@ -32,7 +31,7 @@ def _shell_word(text: str) -> str:
     return shlex.quote(" ".join(text.splitlines()))
 
 
-def _yaml_value(key: str, value: Any) -> list[str]:
+def _yaml_value(key: str, value: object) -> list[str]:
     return dump_yaml({key: value}).rstrip("\n").splitlines()
 
 

@@ -10,9 +10,12 @@ Without it, or on a text too short to judge, the destination countries' language
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SUPPORTED = ("en", "fr", "es", "pt", "de", "it", "nl", "ja", "zh", "ko")
 
@@ -63,15 +66,58 @@ def detect(text: str, countries: tuple[str, ...] = ()) -> str | None:
     return lang if lang in SUPPORTED else None
 
 
+class _Classifier(Protocol):
+    def classify(self, text: str) -> tuple[str, float]: ...
+
+
 @cache
-def _identifier() -> Any:
+def _identifier() -> _Classifier | None:
     """py3langid's classifier limited to SUPPORTED, or None when the package is missing."""
     try:
-        import py3langid
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
     except ImportError:  # an install without it falls back on the destination countries
         return None
-    py3langid.set_languages(list(SUPPORTED))
-    return py3langid
+    try:
+        return _slim_identifier(LanguageIdentifier, MODEL_DIR / MODEL_FILE)
+    except (KeyError, ValueError, OSError):  # another model layout: the library's own loader
+        fallback = LanguageIdentifier.from_model_file(MODEL_FILE)
+        fallback.set_languages(list(SUPPORTED))
+        identifier: _Classifier = fallback
+        return identifier
+
+
+def _slim_identifier(identifier_class: Callable[..., _Classifier], model: Path) -> _Classifier:
+    """The classifier with only SUPPORTED's columns of the model, read member by member.
+
+    py3langid's own loader keeps the full 142-language table (28 MB) beside the restricted
+    one and copies the 39 MB state table into a Python array on the way: ~80 MB for the rest
+    of the process, 110 MB at the peak. Read here, the state table stays the one NumPy array
+    it is loaded as, and only our columns of the language table are kept (~42 MB in all).
+    Same model, same numbers: the classification is the library's own.
+    """
+    import lzma
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    with tempfile.TemporaryFile(suffix=".npz") as unpacked:
+        with lzma.open(model) as packed:
+            shutil.copyfileobj(packed, unpacked, length=1 << 20)
+        unpacked.seek(0)
+        with np.load(unpacked, allow_pickle=False) as data:
+            classes = [str(c) for c in data["classes"].tolist()]
+            keep = [i for i, c in enumerate(classes) if c in SUPPORTED]
+            return identifier_class(
+                data["ptc"][:, keep].copy(), data["pc"][keep].copy(), [classes[i] for i in keep],
+                data["nextmove"], data["out_feat"].tolist(), tk_row=data["nextmove_row"].tolist(),
+            )
+
+
+def release_model() -> None:
+    """Let go of the model (~40 MB) once the reviews of a run are done: the filing that follows
+    needs the memory, and a later review loads it again."""
+    _identifier.cache_clear()
 
 
 def languages_for(text: str, countries: Iterable[str]) -> list[str]:

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Literal, TypeAlias
 from urllib.parse import urlparse
 
 from pinpoint_sandbox.core.errors import UsageError
@@ -54,7 +54,10 @@ class Finding:
         return asdict(self)
 
 
-Rule = Callable[[Mapping[str, Any]], Iterable[Finding]]
+# Answers as the review reads them: any shape (a model's dump, a file's raw mapping); each rule
+# narrows the values it uses.
+AnswerData: TypeAlias = Mapping[str, object]
+Rule = Callable[[AnswerData], Iterable[Finding]]
 
 # Every rule id, with what it checks: `--ignore` is validated against this table.
 RULE_IDS: dict[str, str] = {
@@ -222,7 +225,7 @@ SECONDS_PER_DAY = 86_400  # production voice: 1 call per second per origination 
 
 
 def lint_answers(
-    channel: str, answers: Mapping[str, Any], ignore: Iterable[str] = ()
+    channel: str, answers: AnswerData, ignore: Iterable[str] = ()
 ) -> list[Finding]:
     """All findings for one answers set, by severity then rule order; `ignore` waives rules."""
     rules = RULES.get(channel)
@@ -239,7 +242,7 @@ def count_levels(findings: Iterable[Finding]) -> tuple[int, int]:
     return levels.count("error"), levels.count("warning")
 
 
-def waived_rules(answers: Mapping[str, Any]) -> list[str]:
+def waived_rules(answers: AnswerData) -> list[str]:
     """The rules an answers set waives (`review: {ignore: [...]}`)."""
     review = answers.get("review")
     if isinstance(review, Mapping):
@@ -267,16 +270,28 @@ def _finding(level: Level, key: str, message: str, rule: str, fix: str) -> Findi
     return Finding(level, key, message, rule, fix)
 
 
-def _text(answers: Mapping[str, Any], key: str) -> str:
+def _text(answers: AnswerData, key: str) -> str:
     value = answers.get(key)
     return "" if value is None else str(value).strip()
+
+
+def _items(answers: AnswerData, key: str) -> list[object]:
+    """A list answer's items (none when it is missing or empty)."""
+    value = answers.get(key) or []
+    return list(value) if isinstance(value, Iterable) else [value]
+
+
+def _mapping(answers: AnswerData, key: str) -> Mapping[str, object]:
+    """A nested answer such as calls_per_number (empty when it is missing)."""
+    value = answers.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _is_placeholder(text: str) -> bool:
     return bool(PLACEHOLDER.match(text) or LOREM.search(text))
 
 
-def _reviewable(answers: Mapping[str, Any], key: str) -> str | None:
+def _reviewable(answers: AnswerData, key: str) -> str | None:
     """The answer's text, or None when it is empty or a placeholder (other rules say so)."""
     text = _text(answers, key)
     return None if not text or _is_placeholder(text) else text
@@ -296,38 +311,38 @@ def _affirmed(text: str, pattern: re.Pattern[str]) -> bool:
     return False
 
 
-def brand_names(answers: Mapping[str, Any]) -> list[str]:
+def brand_names(answers: AnswerData) -> list[str]:
     """The forms of the brand a text may use (see review.brand), for messages and tests."""
     anywhere, whole = brand_forms(_text(answers, "company_name"), _text(answers, "website_url"))
     return [*anywhere, *whole]
 
 
-def _names_brand(text: str, answers: Mapping[str, Any]) -> bool:
+def _names_brand(text: str, answers: AnswerData) -> bool:
     return names_brand(text, _text(answers, "company_name"), _text(answers, "website_url"))
 
 
-def _destinations(answers: Mapping[str, Any]) -> set[str]:
-    return {str(c).upper() for c in answers.get("destination_countries") or []}
+def _destinations(answers: AnswerData) -> set[str]:
+    return {str(c).upper() for c in _items(answers, "destination_countries")}
 
 
-def _north_america(answers: Mapping[str, Any]) -> bool:
+def _north_america(answers: AnswerData) -> bool:
     return bool(_destinations(answers) & NORTH_AMERICA)
 
 
-def _templates(answers: Mapping[str, Any]) -> list[str]:
-    return [str(t) for t in answers.get("message_templates") or []]
+def _templates(answers: AnswerData) -> list[str]:
+    return [str(t) for t in _items(answers, "message_templates")]
 
 
-def _langs(text: str, answers: Mapping[str, Any]) -> list[str]:
+def _langs(text: str, answers: AnswerData) -> list[str]:
     """The languages whose vocabulary judges `text`: its own, the destinations', English."""
     return languages_for(text, sorted(_destinations(answers)))
 
 
-def _has_opt_out(text: str, answers: Mapping[str, Any]) -> bool:
+def _has_opt_out(text: str, answers: AnswerData) -> bool:
     return mentions(text, "opt_out", _langs(text, answers))
 
 
-def _opt_out_process(text: str, answers: Mapping[str, Any]) -> bool:
+def _opt_out_process(text: str, answers: AnswerData) -> bool:
     """A described opt-out: keywords in the text's languages, or a way (press 9, settings)."""
     return _has_opt_out(text, answers) or _mentions(text, OPT_OUT_WAYS)
 
@@ -342,7 +357,7 @@ def _free_text_fields(channel: str) -> tuple[str, ...]:
 
 
 def vague_answers(channel: str) -> Rule:
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         for key, minimum in MIN_LENGTHS[channel].items():
             text = _text(answers, key)
             if _is_placeholder(text):
@@ -365,7 +380,7 @@ def use_case_substance(channel: str) -> Rule:
 
     key = "use_case_description" if channel == "sms" else "service_description"
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         text = _text(answers, key)
         if _is_placeholder(text):
             yield _finding(
@@ -383,7 +398,7 @@ def use_case_substance(channel: str) -> Rule:
     return rule
 
 
-def website(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def website(answers: AnswerData) -> Iterable[Finding]:
     url = _text(answers, "website_url")
     if not url:
         yield _finding(
@@ -426,7 +441,7 @@ def shortened_links(channel: str) -> Rule:
     keys = ("opt_in_process", "use_case_description") if channel == "sms" else (
         "service_description", "consent_process", "opt_out_process")
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         texts = [(f"message_templates[{i}]", t) for i, t in enumerate(_templates(answers))]
         texts += [(key, _text(answers, key)) for key in keys]
         for key, text in texts:
@@ -444,7 +459,7 @@ def shortened_links(channel: str) -> Rule:
 def restricted_content(channel: str) -> Rule:
     """SHAFT-C, high-risk financial, gambling, lead generation: one error per category/field."""
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         texts = [(key, _text(answers, key)) for key in _free_text_fields(channel)]
         texts += [(f"message_templates[{i}]", t) for i, t in enumerate(_templates(answers))]
         for category in content.categories():
@@ -493,7 +508,7 @@ def skeleton_examples(channel: str) -> dict[str, frozenset[str]]:
 def placeholder_values(channel: str) -> Rule:
     """The untouched `init` skeleton validates (so it loads), but must never be filed."""
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         host = (urlparse(_text(answers, "website_url")).hostname or "").lower()
         if host and (reserved_domain(host) or PLACEHOLDER_HOSTS.search(host)):
             yield _finding(
@@ -510,7 +525,7 @@ def placeholder_values(channel: str) -> Rule:
                         "error", where, "is still the example from `pinpoint-sandbox init`.",
                         "placeholder-value", "replace it with your own answer.",
                     )
-        for index, email in enumerate(answers.get("contact_emails") or []):
+        for index, email in enumerate(_items(answers, "contact_emails")):
             if reserved_domain(str(email).rpartition("@")[2]):
                 yield _finding(
                     "error", f"contact_emails[{index}]", f"{email} is on a reserved example "
@@ -521,8 +536,8 @@ def placeholder_values(channel: str) -> Rule:
     return rule
 
 
-def contact_emails(answers: Mapping[str, Any]) -> Iterable[Finding]:
-    for index, email in enumerate(answers.get("contact_emails") or []):
+def contact_emails(answers: AnswerData) -> Iterable[Finding]:
+    for index, email in enumerate(_items(answers, "contact_emails")):
         domain = str(email).rpartition("@")[2].lower()
         if domain in FREE_EMAIL_DOMAINS:
             yield _finding(
@@ -534,7 +549,7 @@ def contact_emails(answers: Mapping[str, Any]) -> Iterable[Finding]:
 def purchased_list(*keys: str) -> Rule:
     """Number sourcing: bought, rented, licensed or partner-collected numbers have no consent."""
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         for key in keys:
             if _affirmed(_text(answers, key), PURCHASED):
                 yield _finding(
@@ -550,7 +565,7 @@ def purchased_list(*keys: str) -> Rule:
 def consent_not_forced(*keys: str) -> Rule:
     """Pre-checked or bundled consent, read in every language, negations read as negations."""
 
-    def rule(answers: Mapping[str, Any]) -> Iterable[Finding]:
+    def rule(answers: AnswerData) -> Iterable[Finding]:
         for key in keys:
             text = _text(answers, key)
             if affirmed(text, "prechecked"):
@@ -571,7 +586,7 @@ def consent_not_forced(*keys: str) -> Rule:
 # ---- SMS -------------------------------------------------------------------------------------
 
 
-def opt_in_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def opt_in_brand(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_in_process")
     if text is None or _names_brand(text, answers):
         return
@@ -584,7 +599,7 @@ def opt_in_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
     )
 
 
-def opt_in_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def opt_in_method(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_in_process")
     if text is not None and not mentions(text, "consent"):
         yield _finding(
@@ -594,7 +609,7 @@ def opt_in_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def opt_in_stop(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def opt_in_stop(answers: AnswerData) -> Iterable[Finding]:
     """Recipients must learn how to stop: in the opt-in text, the templates or the use case."""
     text = _reviewable(answers, "opt_in_process")
     if text is None or _opt_out_process(text, answers):
@@ -610,7 +625,7 @@ def opt_in_stop(answers: Mapping[str, Any]) -> Iterable[Finding]:
     )
 
 
-def opt_in_disclosures(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def opt_in_disclosures(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_in_process")
     if text is None:
         return
@@ -653,7 +668,7 @@ def _unchecked_box(text: str, key: str) -> Iterable[Finding]:
         )
 
 
-def template_count(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def template_count(answers: AnswerData) -> Iterable[Finding]:
     count = len(_templates(answers))
     if count == 0:
         yield _finding(
@@ -667,7 +682,7 @@ def template_count(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def template_content(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def template_content(answers: AnswerData) -> Iterable[Finding]:
     brand = _text(answers, "company_name") or "YourBrand"
     kind = answers.get("message_type")
     templates = _templates(answers)
@@ -695,7 +710,7 @@ def template_content(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def template_variables(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def template_variables(answers: AnswerData) -> Iterable[Finding]:
     """Samples show the variable parts ({code}, {date}); an OTP without a code is no OTP."""
     templates = _templates(answers)
     if not templates or any(VARIABLE.search(t) for t in templates):
@@ -709,7 +724,7 @@ def template_variables(answers: Mapping[str, Any]) -> Iterable[Finding]:
     )
 
 
-def message_type_matches_templates(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def message_type_matches_templates(answers: AnswerData) -> Iterable[Finding]:
     message_type = answers.get("message_type")
     if message_type not in ("transactional", "one_time_password"):
         return
@@ -724,7 +739,7 @@ def message_type_matches_templates(answers: Mapping[str, Any]) -> Iterable[Findi
             )
 
 
-def high_spend(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def high_spend(answers: AnswerData) -> Iterable[Finding]:
     spend = answers.get("spend_limit_usd")
     if isinstance(spend, int | float) and spend > HIGH_SPEND_USD:
         yield _finding(
@@ -734,7 +749,7 @@ def high_spend(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def spend_volume(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def spend_volume(answers: AnswerData) -> Iterable[Finding]:
     """The spend asked against the monthly volume stated in the use case."""
     spend = answers.get("spend_limit_usd")
     volume = substance.monthly_volume(_text(answers, "use_case_description"))
@@ -750,7 +765,7 @@ def spend_volume(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def us_destination(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def us_destination(answers: AnswerData) -> Iterable[Finding]:
     if "US" in _destinations(answers):
         yield _finding(
             "warning", "destination_countries", "leaving the sandbox gives no US origination "
@@ -762,7 +777,7 @@ def us_destination(answers: Mapping[str, Any]) -> Iterable[Finding]:
 # ---- voice -----------------------------------------------------------------------------------
 
 
-def voice_consent_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def voice_consent_method(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "consent_process")
     if text is not None and not mentions(text, "consent"):
         yield _finding(
@@ -774,7 +789,7 @@ def voice_consent_method(answers: Mapping[str, Any]) -> Iterable[Finding]:
         yield from _unchecked_box(text, "consent_process")
 
 
-def voice_opt_out(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def voice_opt_out(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "opt_out_process")
     if text is None:
         return
@@ -791,10 +806,10 @@ def voice_opt_out(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def voice_volume_consistency(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def voice_volume_consistency(answers: AnswerData) -> Iterable[Finding]:
     per_day = answers.get("max_messages_per_day")
     numbers = answers.get("dedicated_numbers")
-    calls = answers.get("calls_per_number") or {}
+    calls = _mapping(answers, "calls_per_number")
     days = PERIOD_DAYS.get(str(calls.get("period")))
     count = calls.get("count")
     if not (
@@ -823,8 +838,8 @@ def voice_volume_consistency(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def voice_period_other(answers: Mapping[str, Any]) -> Iterable[Finding]:
-    calls = answers.get("calls_per_number") or {}
+def voice_period_other(answers: AnswerData) -> Iterable[Finding]:
+    calls = _mapping(answers, "calls_per_number")
     if calls.get("period") == "other" and not str(calls.get("period_detail") or "").strip():
         yield _finding(
             "warning", "calls_per_number", "the period is \"other\" but not described.",
@@ -832,7 +847,7 @@ def voice_period_other(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def voice_call_duration(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def voice_call_duration(answers: AnswerData) -> Iterable[Finding]:
     seconds = answers.get("average_call_duration_seconds")
     if isinstance(seconds, int | float) and seconds > LONG_CALL_SECONDS:
         yield _finding(
@@ -842,7 +857,7 @@ def voice_call_duration(answers: Mapping[str, Any]) -> Iterable[Finding]:
         )
 
 
-def voice_brand(answers: Mapping[str, Any]) -> Iterable[Finding]:
+def voice_brand(answers: AnswerData) -> Iterable[Finding]:
     text = _reviewable(answers, "consent_process")
     if text is not None and not _names_brand(text, answers):
         brand = _text(answers, "company_name")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
 
+from pinpoint_sandbox.core.jsonvalue import JsonObject, json_list
 from pinpoint_sandbox.review.language import SUPPORTED
 from pinpoint_sandbox.review.text import fold, plain
 
@@ -23,7 +23,7 @@ CASE_SENSITIVE = frozenset({"help"})
 
 
 @cache
-def vocabulary(lang: str) -> dict[str, Any]:
+def vocabulary(lang: str) -> JsonObject:
     from pinpoint_sandbox.core.yamlio import packaged_mapping
 
     return packaged_mapping("pinpoint_sandbox.review", "vocab", f"{lang}.yaml")
@@ -33,7 +33,7 @@ def vocabulary(lang: str) -> dict[str, Any]:
 def _compiled(kind: str, langs: tuple[str, ...]) -> re.Pattern[str]:
     parts: list[str] = []
     for lang in langs:
-        parts += [str(p) for p in vocabulary(lang).get(kind) or []]
+        parts += [str(p) for p in json_list(vocabulary(lang).get(kind))]
     if not parts:
         return re.compile(r"(?!x)x")  # matches nothing
     flags = 0 if kind in CASE_SENSITIVE else re.IGNORECASE

@@ -25,6 +25,7 @@ from pinpoint_sandbox.aws.session import (
     error_code,
     error_message,
 )
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.core.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger.store import Entry, Ledger
@@ -60,9 +61,10 @@ def state_of(entry: Entry | None) -> tuple[str | None, str | None]:
         return DELIVERED, entry.delivery.time
     if entry.extra.get("recorded"):
         return None, None  # a case you opened or pasted into: the tool cannot tell
-    if entry.backend == "support" and entry.status == "filed" and entry.case_id:
+    kind = registry.kind_of_filing(entry)
+    if kind == "support-case" and entry.status == "filed" and entry.case_id:
         return DELIVERED, entry.time  # CreateCase carried it as the case body
-    if entry.backend == "manual" and entry.status == "awaiting_user":
+    if kind == "by-hand" and entry.status == "awaiting_user":
         return TO_PASTE, None
     if not entry.extra.get(DESCRIPTION):
         return None, None
@@ -131,7 +133,7 @@ class Delivery:
 
 def quota_case_id(account: AwsAccount, entry: Entry) -> str | None:
     """The request's CaseId now (GetRequestedServiceQuotaChange): absent while PENDING."""
-    if not entry.request_id or entry.backend != "service-quotas":
+    if not entry.request_id or registry.kind_of_filing(entry) != "quota-request":
         return None
     client = account.client(SERVICE_QUOTAS, entry.target.region)
     try:
@@ -162,7 +164,7 @@ def deliver(account: AwsAccount, entry: Entry, ledger: Ledger, *,
 
 def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str | None,
              ask_quota: bool) -> Delivery:
-    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.aws.support_reads import support_plan
 
     region = entry.target.region
     if support_plan(account) == "basic":

@@ -50,23 +50,16 @@ def collect_status(
 ) -> list[RegionStatus]:
     from pinpoint_sandbox.aws import session as aws
     from pinpoint_sandbox.aws.facts import FACTS_READS, read_region_facts
-    from pinpoint_sandbox.backends.service_quotas import (
-        SERVICE_CODE_HINTS,
-        quota_catalogue,
-        request_history,
-    )
-    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.aws.quota_reads import end_user_messaging_history, quota_catalogue
+    from pinpoint_sandbox.aws.support_reads import support_plan
 
     account_id = account.account_id(regions[0])
     entries = Ledger(ledger_file or ledger_path()).entries()
 
-    def history(account: AwsAccount, region: str) -> object:  # End User Messaging's code
-        return request_history(account, region, SERVICE_CODE_HINTS[0])
-
     # Every read of every region is started at once (each is cached, so the facts and the
     # two channels' lookups below find it done): a region costs one round trip, not a chain.
     # The process-wide bound on calls in flight (--max-concurrency) still applies.
-    reads = (*FACTS_READS, quota_catalogue, history)
+    reads = (*FACTS_READS, quota_catalogue, end_user_messaging_history)
     prefetched = [pool.submit(aws.prefetch, support_plan, account)]
     prefetched += [pool.submit(aws.prefetch, read, account, region)
                    for region in regions for read in reads]
@@ -98,8 +91,8 @@ def _lookup(
     account: AwsAccount, target: Target, entry: Any
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """(target info, request lines, problems) of one target for `status`: ledger, then AWS."""
-    from pinpoint_sandbox.backends.service_quotas import discover_quota
-    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.aws.quota_reads import discover_quota
+    from pinpoint_sandbox.aws.support_reads import support_plan
     from pinpoint_sandbox.checks.preflight import TargetPlan, find_existing_at_aws
 
     lines: list[str] = []

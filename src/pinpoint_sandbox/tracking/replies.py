@@ -17,7 +17,8 @@ from typing import Any
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
 from pinpoint_sandbox.aws.session import SUPPORT, AwsAccount
-from pinpoint_sandbox.backends.support import support_plan
+from pinpoint_sandbox.aws.support_reads import support_plan
+from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.core.errors import AwsError, UsageError
 from pinpoint_sandbox.core.targets import CHANNELS, Target
 from pinpoint_sandbox.ledger.store import Entry, Ledger
@@ -271,6 +272,8 @@ def record(target: Target, case_id: str, ledger: Ledger) -> Entry | None:
     entry = current_entry(ledger.histories().get(target, []))
     if entry is not None and entry.denied:
         entry = None  # a new case after a denial is a new request in the target's history
+    by_hand = registry.of_kind("by-hand")  # follows a case the user filed in the console
     with ledger.locked():
-        ledger.record_case(target, case_id, entry)
+        ledger.record_case(target, case_id, entry, backend=by_hand.name if by_hand else "?",
+                           kind="by-hand")
     return entry

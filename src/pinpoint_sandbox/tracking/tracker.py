@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pinpoint_sandbox.aws.pool import map_all
-from pinpoint_sandbox.aws.session import AwsAccount
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import FilingContext
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
@@ -177,7 +177,7 @@ def track(
     todo = [(t, a) for t, a in targets.items() if t not in done]
     for account in {id(a): a for _, a in todo if isinstance(a, AwsAccount) and refresh}.values():
         account.prepare(sorted({t.region for t, a in todo if a is account}),
-                        ("pinpoint-sms-voice-v2", "service-quotas"), writes=False)
+                        (SMS_VOICE, SERVICE_QUOTAS), writes=False)
 
     def one(item: tuple[Target, Reach]) -> TrackedTarget:
         target, account = item
@@ -353,8 +353,8 @@ def _confirm_denial(
 def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     """A request this ledger never made (the console, another machine): follow it too."""
     from pinpoint_sandbox.aws.facts import is_production
-    from pinpoint_sandbox.backends.service_quotas import ServiceQuotasAbsent, discover_quota
-    from pinpoint_sandbox.backends.support import support_plan
+    from pinpoint_sandbox.aws.quota_reads import ServiceQuotasAbsent, discover_quota
+    from pinpoint_sandbox.aws.support_reads import support_plan
     from pinpoint_sandbox.checks.preflight import TargetPlan, find_existing_at_aws
 
     target = row.target
@@ -367,13 +367,16 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     if found is None:
         _approved_voice_request(row, account, plan.quota)
         return
-    source = found.source if found.source in ("service-quotas", "support") else "support"
-    adopted = Entry(target, "aws", source, "", status="filed",
+    # The backend that found it follows it; a source no backend is named after, as a case.
+    backend = registry.find(found.source) or registry.of_kind("support-case")
+    if backend is None:
+        return
+    adopted = Entry(target, "aws", backend.name, "", status="filed",
                     request_id=found.request_id, case_id=found.case_id)
     _apply(row, judge(target.channel, None,
-                      registry.get(source).refresh(FilingContext(account, target), adopted),
+                      backend.refresh(FilingContext(account, target), adopted),
                       is_production(row.tier)))
-    row.backend = source
+    row.backend = backend.name
     row.request_id, row.case_id = row.request_id or found.request_id, row.case_id or found.case_id
     row.note = "not filed by this tool (ledger); `record` it to keep its history"
 
@@ -381,12 +384,14 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
 def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any) -> None:
     """Voice approved by a request made outside this ledger: its own evidence, never the
     tier (the history is the one find_existing just read, cached)."""
-    from pinpoint_sandbox.backends.service_quotas import approved_request
+    from pinpoint_sandbox.aws.quota_reads import approved_request
 
     approved = approved_request(account, row.target.region, quota) if quota else None
     if row.target.channel == "voice" and approved:
         row.state, row.evidence, row.request_id = "approved", "request", approved
-        row.backend, row.note = "service-quotas", "approved by a request this tool did not file"
+        requests = registry.of_kind("quota-request")
+        row.backend = requests.name if requests is not None else None
+        row.note = "approved by a request this tool did not file"
 
 
 def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
@@ -475,7 +480,7 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return "nothing yet"
     if entry is None and row.case_id and row.state in ("needs_reply", "denied"):
         # Found at AWS, unknown to the ledger: reply and refile work on recorded targets.
-        adopted = next_step(row, Entry(t, "aws", row.backend or "support", "",
+        adopted = next_step(row, Entry(t, "aws", row.backend or "?", "",
                                        status="filed", case_id=row.case_id))
         return (f"`pinpoint-sandbox record {key}{flags} --case-id {row.case_id}`, "
                 f"then {adopted}")
@@ -496,7 +501,7 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
         return (f"write your answer to AWS's question in reply.txt, then: "
                 f"`pinpoint-sandbox reply {key}{flags} --file reply.txt`")
     if row.state == "awaiting_you":
-        from pinpoint_sandbox.backends.manual import create_case_url
+        from pinpoint_sandbox.ledger.case_files import create_case_url
 
         saved = (entry.extra.get("case_file") if entry else None) or "the saved case file"
         return (f"file the case saved in {saved} at "
@@ -534,9 +539,10 @@ def next_step(row: TrackedTarget, entry: Entry | None) -> str:
 
 def _description_to_paste(entry: Entry | None) -> str | None:
     """The file holding a description the backend could not attach (a Basic plan)."""
-    from pinpoint_sandbox.backends.manual import manual_case_path
+    from pinpoint_sandbox.ledger.case_files import manual_case_path
 
-    if entry is None or entry.backend == "manual" or entry.extra.get("recorded"):
+    if entry is None or registry.kind_of_filing(entry) == "by-hand" \
+            or entry.extra.get("recorded"):
         return None
     if any(reply.get("delivered") for reply in entry.replies):
         return None  # sent with `reply` (or pasted and `record`ed)
