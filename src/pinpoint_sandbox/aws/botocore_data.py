@@ -4,14 +4,18 @@ process's one loader: parsed once per process, not once per session or reader.""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.loaders import Loader
+    from botocore.session import Session
 
 _LOCK = threading.RLock()
-_LOADER: list[Any] = []  # the one data loader, once a session has made it
-_DATA: list[Any] = []  # data_session(): no credentials, botocore's data only
+_LOADER: list[Loader] = []  # the one data loader, once a session has made it
+_DATA: list[Session] = []  # data_session(): no credentials, botocore's data only
 
 
-def share_loader(session: Any) -> Any:
+def share_loader(session: Session) -> Session:
     """`session`, reading botocore's data through the process's one loader."""
     with _LOCK:
         if not _LOADER:
@@ -21,7 +25,7 @@ def share_loader(session: Any) -> Any:
         return session
 
 
-def shared_loader() -> Any:
+def shared_loader() -> Loader:
     """The one data loader (made by the first session)."""
     with _LOCK:
         if not _LOADER:
@@ -29,7 +33,7 @@ def shared_loader() -> Any:
         return _LOADER[0]
 
 
-def data_session() -> Any:
+def data_session() -> Session:
     """A botocore session for botocore's bundled data (regions, partitions)."""
     with _LOCK:
         if not _DATA:

@@ -1,18 +1,25 @@
 """Read-only facts about one account in one region: tier, spend limits, verified destinations.
 
-Everything here is a read through `pinpoint-sms-voice-v2`. `read_tier` is the one read the filing
-pipeline cannot do without, so it raises; `read_region_facts` (for `status`) never raises for an
-AWS refusal: each failed read becomes one line in `problems` and its fields stay `None`.
+Everything here is a read through `pinpoint-sms-voice-v2`, each one `Fact` read once per
+account-region (`account.read(TIER, region)`). `read_tier` is the one read the filing pipeline
+cannot do without, so it raises AwsError; `read_region_facts` (for `status`) never raises for
+an AWS refusal: each failed read becomes one line in `problems` and its fields stay `None`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, Fact, error_code, error_message
 from pinpoint_sandbox.core.errors import AwsError, UsageError
+
+if TYPE_CHECKING:
+    from types_boto3_pinpoint_sms_voice_v2.type_defs import (
+        PhoneNumberInformationTypeDef,
+        SpendLimitTypeDef,
+    )
 
 # DescribeAccountAttributes returns a free string; only "PRODUCTION" is known to mean production.
 PRODUCTION_TIER = "PRODUCTION"
@@ -76,26 +83,32 @@ def is_production(tier: str | None) -> bool:
     return tier is not None and tier.strip().upper() == PRODUCTION_TIER
 
 
-def _tier_from_pages(client: Any) -> str | None:
+def _read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
+    client = account.client(SMS_VOICE, region)
     for page in client.get_paginator("describe_account_attributes").paginate():
         for attribute in page.get("AccountAttributes", []):
             if attribute.get("Name") == TIER_ATTRIBUTE:
-                return str(attribute.get("Value"))
-    return None
+                tier = str(attribute.get("Value"))
+                return tier, is_production(tier)
+    return None, False
 
 
-def read_tier(account: AwsAccount, region: str) -> tuple[str | None, bool]:
-    """(raw ACCOUNT_TIER value, in production). Raises AwsError when it cannot be read."""
-    client = account.client(SMS_VOICE, region)
+# (raw ACCOUNT_TIER value, in production): one read per account-region for every reader of a
+# run (preflight, the tracker's rows, `status`'s facts; `--watch` forgets it each poll).
+TIER = Fact("tier", _read_tier, actions=("sms-voice:DescribeAccountAttributes",))
+
+
+def read_tier(account: AwsAccount, region: str, *, fresh: bool = False) -> tuple[str | None, bool]:
+    """`TIER` for the readers that cannot do without it: raises AwsError when unreadable.
+    `fresh` reads it again (a denial is confirmed against a new read)."""
     try:
-        tier = _tier_from_pages(client)
+        return (account.reread if fresh else account.read)(TIER, region)
     except aws.AWS_ERRORS as exc:
         raise AwsError(
             region_refusal(account, region, exc)
             or f"Could not read the account tier in {region} (DescribeAccountAttributes): "
             f"{error_message(exc)}"
         ) from exc
-    return tier, is_production(tier)
 
 
 def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | None:
@@ -113,29 +126,14 @@ def region_refusal(account: AwsAccount, region: str, exc: Exception) -> str | No
     return opt_in_problem(region, account_id, code)
 
 
-def spend_limit_items(account: AwsAccount, region: str) -> list[dict[str, Any]]:
-    """The raw DescribeSpendLimits items of one region, read once per account-region for
-    the readers of one run (status facts and spend readiness); a failure is not kept."""
-
-    def read() -> list[dict[str, Any]]:
-        pages = account.client(SMS_VOICE, region).get_paginator("describe_spend_limits")
-        return [item for page in pages.paginate() for item in page.get("SpendLimits", [])]
-
-    items: list[dict[str, Any]] = account.cached(("spend-limits", region), read)
-    return items
+def _read_spend_limits(account: AwsAccount, region: str) -> list[SpendLimitTypeDef]:
+    pages = account.client(SMS_VOICE, region).get_paginator("describe_spend_limits")
+    return [item for page in pages.paginate() for item in page.get("SpendLimits", [])]
 
 
-def tier_shared(account: AwsAccount, region: str) -> tuple[str | None, bool]:
-    """(raw ACCOUNT_TIER, in production), one DescribeAccountAttributes per account-region
-    for `status`'s facts and its tracker rows (the tracker's --watch drops the key to re-read
-    it); raises botocore's error when it cannot be read."""
-
-    def read() -> tuple[str | None, bool]:
-        tier = _tier_from_pages(account.client(SMS_VOICE, region))
-        return tier, is_production(tier)
-
-    found: tuple[str | None, bool] = account.cached(("tier", region), read)
-    return found
+# The raw DescribeSpendLimits items of one region (status facts and spend readiness).
+SPEND_LIMITS = Fact("spend-limits", _read_spend_limits,
+                    actions=("sms-voice:DescribeSpendLimits",))
 
 
 def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
@@ -146,50 +144,48 @@ def _spend_limits(account: AwsAccount, region: str) -> list[SpendLimit]:
             max=int(item.get("MaxLimit", 0)),
             overridden=bool(item.get("Overridden", False)),
         )
-        for item in spend_limit_items(account, region)
+        for item in account.read(SPEND_LIMITS, region)
     ]
 
 
-def verified_limit(account: AwsAccount, region: str) -> tuple[int | None, int | None]:
-    """(Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits (cached)."""
-
-    def read() -> tuple[int | None, int | None]:
-        pages = account.client(SMS_VOICE, region).get_paginator("describe_account_limits")
-        for page in pages.paginate():
-            for item in page.get("AccountLimits", []):
-                if item.get("Name") == VERIFIED_LIMIT_NAME:
-                    return int(item.get("Used", 0)), int(item.get("Max", 0))
-        return None, None
-
-    found: tuple[int | None, int | None] = account.cached(("account-limits", region), read)
-    return found
+def _read_verified_limit(account: AwsAccount, region: str) -> tuple[int | None, int | None]:
+    pages = account.client(SMS_VOICE, region).get_paginator("describe_account_limits")
+    for page in pages.paginate():
+        for item in page.get("AccountLimits", []):
+            if item.get("Name") == VERIFIED_LIMIT_NAME:
+                return int(item.get("Used", 0)), int(item.get("Max", 0))
+    return None, None
 
 
-def verified_count(account: AwsAccount, region: str) -> int:
-    """How many destination numbers are VERIFIED (cached)."""
-
-    def read() -> int:
-        pages = account.client(SMS_VOICE, region).get_paginator(
-            "describe_verified_destination_numbers").paginate(
-            Filters=[{"Name": "status", "Values": ["VERIFIED"]}])
-        # Filter again locally: a server that ignores Filters must not inflate the count.
-        return sum(
-            1
-            for page in pages
-            for item in page.get("VerifiedDestinationNumbers", [])
-            if item.get("Status") == "VERIFIED"
-        )
-
-    found: int = account.cached(("verified-count", region), read)
-    return found
+# (Used, Max) of VERIFIED_DESTINATION_NUMBERS from DescribeAccountLimits.
+VERIFIED_LIMIT = Fact("verified-limit", _read_verified_limit,
+                      actions=("sms-voice:DescribeAccountLimits",))
 
 
-# What `status` shows of a region, as cached reads `aws.prefetch` can start together.
-FACTS_READS = (tier_shared, spend_limit_items, verified_limit, verified_count)
+def _read_verified_count(account: AwsAccount, region: str) -> int:
+    pages = account.client(SMS_VOICE, region).get_paginator(
+        "describe_verified_destination_numbers").paginate(
+        Filters=[{"Name": "status", "Values": ["VERIFIED"]}])
+    # Filter again locally: a server that ignores Filters must not inflate the count.
+    return sum(
+        1
+        for page in pages
+        for item in page.get("VerifiedDestinationNumbers", [])
+        if item.get("Status") == "VERIFIED"
+    )
 
 
-def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
-    """ACTIVE phone numbers with VOICE capability (raw DescribePhoneNumbers items)."""
+# How many destination numbers are VERIFIED.
+VERIFIED_COUNT = Fact("verified-count", _read_verified_count,
+                      actions=("sms-voice:DescribeVerifiedDestinationNumbers",))
+
+
+# What `status` shows of a region: facts `account.prefetch` can start together.
+FACTS_READS: tuple[Fact[[str], object], ...] = (TIER, SPEND_LIMITS, VERIFIED_LIMIT,
+                                                 VERIFIED_COUNT)
+
+
+def _read_voice_numbers(account: AwsAccount, region: str) -> list[PhoneNumberInformationTypeDef]:
     client = account.client(SMS_VOICE, region)
     pages = client.get_paginator("describe_phone_numbers").paginate(
         Filters=[
@@ -205,6 +201,11 @@ def voice_numbers(account: AwsAccount, region: str) -> list[dict[str, Any]]:
     ]
 
 
+# ACTIVE phone numbers with VOICE capability (raw DescribePhoneNumbers items).
+VOICE_NUMBERS = Fact("voice-numbers", _read_voice_numbers,
+                     actions=("sms-voice:DescribePhoneNumbers",))
+
+
 def read_region_facts(
     account: AwsAccount, region: str, *, phone_numbers: bool = True
 ) -> RegionFacts:
@@ -217,7 +218,7 @@ def read_region_facts(
         facts.problems.append(f"{operation}: {error_message(exc)}")
 
     try:
-        facts.tier, facts.in_production = tier_shared(account, region)
+        facts.tier, facts.in_production = account.read(TIER, region)
     except errors as exc:
         refused = region_refusal(account, region, exc)
         if refused:  # every other read would fail the same way: one line says it all
@@ -232,12 +233,12 @@ def read_region_facts(
 
     used: int | None = None
     try:
-        used, facts.verified_destinations_max = verified_limit(account, region)
+        used, facts.verified_destinations_max = account.read(VERIFIED_LIMIT, region)
     except errors as exc:
         problem("DescribeAccountLimits", exc)
 
     try:
-        facts.verified_destinations = verified_count(account, region)
+        facts.verified_destinations = account.read(VERIFIED_COUNT, region)
     except errors as exc:
         problem("DescribeVerifiedDestinationNumbers", exc)
         # The account limit's "Used" also counts pending numbers, but it beats nothing.
@@ -246,7 +247,7 @@ def read_region_facts(
     if not phone_numbers:
         return facts
     try:
-        facts.voice_numbers = len(voice_numbers(account, region))
+        facts.voice_numbers = len(account.read(VOICE_NUMBERS, region))
     except errors as exc:
         problem("DescribePhoneNumbers", exc)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import (
@@ -27,6 +27,12 @@ from pinpoint_sandbox.aws.session import (
 )
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
+if TYPE_CHECKING:
+    from types_boto3_organizations.client import OrganizationsClient
+    from types_boto3_organizations.type_defs import AccountTypeDef
+
+R = TypeVar("R")
+
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 # ASCII only ([0-9], not \d), one line (\Z, not $, which allows a trailing newline).
 _OU_ID = re.compile(r"\A(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
@@ -35,6 +41,14 @@ _ROLE_NAME = re.compile(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
 # AssumeRole accepts 900 s up to the role's maximum (at most 12 h); 1 h when the base
 # credentials are themselves a role session (role chaining, e.g. IAM Identity Center).
 MIN_DURATION, MAX_DURATION, CHAINED_MAX_DURATION = 900, 43200, 3600
+# What the reads below need (the management account's `iam-policy --organization-role`).
+IAM_ACTIONS = (
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListChildren",
+    "organizations:ListTagsForResource",
+)
 
 
 @dataclass(frozen=True)
@@ -127,27 +141,28 @@ def _tag_pairs(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-    return [item for page in client.get_paginator(operation).paginate(**params)
-            for item in page.get(key, [])]
+def _accounts(client: OrganizationsClient, parent: str | None) -> list[AccountTypeDef]:
+    """Every account of the organization (None), or those directly in `parent`."""
+    pages = (client.get_paginator("list_accounts").paginate() if parent is None else
+             client.get_paginator("list_accounts_for_parent").paginate(ParentId=parent))
+    return [item for page in pages for item in page.get("Accounts", [])]
 
 
-def _member(item: dict[str, Any]) -> Member:
+def _member(item: AccountTypeDef) -> Member:
     # `State` replaces `Status` (retired September 2026); read whichever is there.
     state = str(item.get("State") or item.get("Status") or "ACTIVE").upper()
     return Member(str(item["Id"]), str(item.get("Name") or ""), state, str(item.get("Arn") or ""))
 
 
-def _under(client: Any, parent: str, seen: set[str]) -> list[Member]:
+def _under(client: OrganizationsClient, parent: str, seen: set[str]) -> list[Member]:
     """Accounts directly in `parent` and, recursively, in its child OUs."""
     if parent in seen:
         return []
     seen.add(parent)
-    found = [_member(a) for a in _pages(client, "list_accounts_for_parent", "Accounts",
-                                         ParentId=parent)]
-    children = _pages(client, "list_children", "Children", ParentId=parent,
-                      ChildType="ORGANIZATIONAL_UNIT")
-    for child in children:
+    found = [_member(a) for a in _accounts(client, parent)]
+    pages = client.get_paginator("list_children").paginate(ParentId=parent,
+                                                            ChildType="ORGANIZATIONAL_UNIT")
+    for child in (child for page in pages for child in page.get("Children", [])):
         found.extend(_under(client, str(child["Id"]), seen))
     return found
 
@@ -162,7 +177,7 @@ def list_members(management: AwsAccount, selection: Selection) -> list[Member]:
             seen: set[str] = set()
             members = [m for ou in selection.ous for m in _under(client, ou, seen)]
         else:
-            members = [_member(a) for a in _pages(client, "list_accounts", "Accounts")]
+            members = [_member(a) for a in _accounts(client, None)]
     except ClientError as exc:
         code = error_code(exc)
         if code == "ParentNotFoundException":
@@ -179,12 +194,12 @@ def list_members(management: AwsAccount, selection: Selection) -> list[Member]:
     return [unique[k] for k in sorted(unique)]
 
 
-def _tags(client: Any, account_id: str) -> dict[str, str]:
-    items = _pages(client, "list_tags_for_resource", "Tags", ResourceId=account_id)
-    return {str(t["Key"]): str(t.get("Value", "")) for t in items}
+def _tags(client: OrganizationsClient, account_id: str) -> dict[str, str]:
+    pages = client.get_paginator("list_tags_for_resource").paginate(ResourceId=account_id)
+    return {str(t["Key"]): str(t.get("Value", "")) for page in pages for t in page.get("Tags", [])}
 
 
-def _parallel(fn: Callable[[Member], Any], members: list[Member]) -> list[Any]:
+def _parallel(fn: Callable[[Member], R], members: list[Member]) -> list[R]:
     if not members:
         return []
     return map_all(fn, members)

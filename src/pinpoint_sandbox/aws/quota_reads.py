@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.errors import error_code, error_message
-from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount, Fact
 from pinpoint_sandbox.core.errors import AwsError, UsageError
 from pinpoint_sandbox.core.targets import Channel
 
@@ -120,28 +120,27 @@ def catalogue_entries(account: AwsAccount, region: str, *, complete: bool = Fals
     """The listed quota items, read once per account-region (the sms and voice targets share
     them, under a per-entry lock); the adjustability check reads its fields from here.
     `complete`: every matching service's listing (a pinned quota code not found otherwise)."""
-    key = (f"{SERVICE_QUOTAS}-complete" if complete else SERVICE_QUOTAS, region)
-    found: Catalogue = account.cached(key, lambda: _read_catalogue(account, region, complete))
-    return found
+    return account.read(QUOTA_CATALOGUE, region, complete)
 
 
 def _defaults(account: AwsAccount, region: str) -> Catalogue:
     """AWS's default quotas of `sms-voice`: the same for every account, so the accounts of
     an organization run share one read per region (a single account keeps its own). Empty
     when they cannot be read this way."""
+    return account.read(DEFAULT_QUOTAS, region)
 
-    def read() -> Catalogue:
-        code = SERVICE_CODE_HINTS[0]
-        try:
-            items = _quotas(_client(account, region), "list_aws_default_service_quotas", code)
-        except aws.AWS_ERRORS:
-            return {}  # the full discovery says what is wrong
-        return {(code, str(q.get("QuotaCode"))): q for q in items}
 
-    key = ("service-quotas-defaults", region)
-    found: Catalogue = (account.shared.get(key, read) if account.shared is not None
-                        else account.cached(key, read))
-    return found
+def _read_defaults(account: AwsAccount, region: str) -> Catalogue:
+    code = SERVICE_CODE_HINTS[0]
+    try:
+        items = _quotas(_client(account, region), "list_aws_default_service_quotas", code)
+    except aws.AWS_ERRORS:
+        return {}  # the full discovery says what is wrong
+    return {(code, str(q.get("QuotaCode"))): q for q in items}
+
+
+DEFAULT_QUOTAS = Fact("default-quotas", _read_defaults, aws_wide=True,
+                      actions=("servicequotas:ListAWSDefaultServiceQuotas",))
 
 
 def _names_both(catalogue: Catalogue) -> bool:
@@ -197,24 +196,35 @@ def _read_catalogue(account: AwsAccount, region: str, complete: bool = False) ->
     return quotas
 
 
+# {(service code, quota code): item} of End User Messaging in a region (`complete`: every
+# matching service's listing, for a pinned quota code not found otherwise).
+QUOTA_CATALOGUE = Fact("quota-catalogue", _read_catalogue,
+                       actions=("servicequotas:ListServices",
+                                "servicequotas:ListAWSDefaultServiceQuotas",
+                                "servicequotas:ListServiceQuotas"))
+
+
 def request_history(
     account: AwsAccount, region: str, service_code: str, *, refresh: bool = False
 ) -> list[RequestedServiceQuotaChangeTypeDef]:
     """The service's quota requests of the last 90 days (all statuses), read once per
     account-region and shared by the channels; `refresh` reads again."""
+    return (account.reread if refresh else account.read)(QUOTA_HISTORY, region, service_code)
 
-    def read() -> list[RequestedServiceQuotaChangeTypeDef]:
-        client = _client(account, region)
-        try:
-            pages = client.get_paginator(
-                "list_requested_service_quota_change_history").paginate(ServiceCode=service_code)
-            return [r for page in pages for r in page.get("RequestedQuotas", [])]
-        except aws.AWS_ERRORS as exc:
-            raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
 
-    found: list[RequestedServiceQuotaChangeTypeDef] = account.cached(
-        ("quota-history", region, service_code), read, refresh=refresh)
-    return found
+def _read_history(account: AwsAccount, region: str,
+                  service_code: str) -> list[RequestedServiceQuotaChangeTypeDef]:
+    client = _client(account, region)
+    try:
+        pages = client.get_paginator(
+            "list_requested_service_quota_change_history").paginate(ServiceCode=service_code)
+        return [r for page in pages for r in page.get("RequestedQuotas", [])]
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
+
+
+QUOTA_HISTORY = Fact("quota-history", _read_history,
+                     actions=("servicequotas:ListRequestedServiceQuotaChangeHistory",))
 
 
 def end_user_messaging_history(

@@ -28,9 +28,25 @@ import difflib
 import os
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pinpoint_sandbox.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from types_boto3_sts.client import STSClient
+
+
+class Caller(Protocol):
+    """What the partition checks read of an account (`aws.session.AwsAccount`, which this
+    module cannot import: the account asks it for its partition)."""
+
+    @property
+    def caller_arn(self) -> str | None: ...
+    @property
+    def role_arn(self) -> str | None: ...
+    def default_region(self) -> str | None: ...
+    def account_id(self, region: str | None = None) -> str: ...
+    def client(self, service: Literal["sts"], region: str) -> STSClient: ...
 
 SMS_VOICE_SERVICE = "pinpoint-sms-voice-v2"
 PARTITIONS = ("aws", "aws-us-gov", "aws-eusc", "aws-cn")
@@ -172,7 +188,7 @@ def require_one_partition(regions: Iterable[str], where: str = "") -> None:
         raise UsageError(f"{where}{problem}")
 
 
-def check_caller_partition(account: Any, regions: Iterable[str]) -> None:
+def check_caller_partition(account: Caller, regions: Iterable[str]) -> None:
     """After the caller is known: every region must be in the partition of its STS ARN."""
     arn = getattr(account, "caller_arn", None)
     problem = partition_problem(list(regions), arn_partition(arn))
@@ -212,7 +228,7 @@ def opt_in_problem(region: str, account_id: str | None, error_code: str | None) 
     )
 
 
-def caller_regions(account: Any, regions: list[str] | None) -> list[str]:
+def caller_regions(account: Caller, regions: list[str] | None) -> list[str]:
     """Identify the caller (one STS read, cached by the account), then: `regions` checked
     against its partition, or, for None (`--all-regions`), every region of that partition."""
     identify(account, regions)
@@ -246,7 +262,7 @@ CONSOLE_HOSTS = {
 
 
 @cache
-def _partition_outputs() -> dict[str, dict[str, Any]]:
+def _partition_outputs() -> dict[str, dict[str, object]]:
     from pinpoint_sandbox.aws.botocore_data import data_session
 
     data = data_session().get_component("data_loader").load_data("partitions")
@@ -267,7 +283,7 @@ def global_region(service: str, partition: str = DEFAULT_PARTITION) -> str:
     loader = data_session().get_component("data_loader")
     version = loader.determine_latest_version(service, "service-2")
     rules = loader.load_service_model(service, "endpoint-rule-set-1", version)
-    params: dict[str, Any] = {"Region": anchor, "UseFIPS": False, "UseDualStack": False}
+    params: dict[str, str | bool] = {"Region": anchor, "UseFIPS": False, "UseDualStack": False}
     if service == "sts":
         params["UseGlobalEndpoint"] = True
     endpoint = EndpointProvider(rules, loader.load_data("partitions")).resolve_endpoint(**params)
@@ -292,7 +308,7 @@ def console_url(partition: str | None, path: str) -> str:
     return f"https://{console_host(partition)}/{path.lstrip('/')}"
 
 
-def known_partition(account: Any) -> tuple[str | None, str]:
+def known_partition(account: Caller) -> tuple[str | None, str]:
     """The credentials' partition before any call, and where it was read: the caller's or
     the role's ARN, else the default region (AWS_REGION, the profile's region)."""
     for source, arn in (("the caller's ARN", getattr(account, "caller_arn", None)),
@@ -308,7 +324,7 @@ def known_partition(account: Any) -> tuple[str | None, str]:
     return None, ""
 
 
-def identify(account: Any, regions: list[str] | None) -> str:
+def identify(account: Caller, regions: list[str] | None) -> str:
     """The caller's account id, with the regions checked against the credentials' partition:
     first from what is known without a call (exit 2 before any call in a region of another
     partition), then from the STS ARN. When AWS refuses the keys in the regions' partition,
@@ -336,7 +352,7 @@ def identify(account: Any, regions: list[str] | None) -> str:
     return account_id
 
 
-def _confirm(account: Any, regions: list[str], known: str, problem: str) -> str | None:
+def _confirm(account: Caller, regions: list[str], known: str, problem: str) -> str | None:
     """The default region is a hint, not proof: ask STS in its partition (not in the regions
     asked for). Accepted there: the problem, now from the caller's ARN. Refused: the hint was
     wrong, go on (None). No answer at all: the hint stands."""
@@ -357,7 +373,7 @@ def _refused_keys(exc: BaseException) -> bool:
                                                 "UnrecognizedClientException")
 
 
-def _accepting_partition(account: Any, refused: str | None) -> str | None:
+def _accepting_partition(account: Caller, refused: str | None) -> str | None:
     """The partition whose STS accepts the account's keys (GetCallerIdentity: a read that
     needs no permission), or None."""
     for partition in PARTITIONS:

@@ -20,8 +20,18 @@ import contextlib
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import (
+    TYPE_CHECKING,
+    Concatenate,
+    Final,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from pinpoint_sandbox.aws import pool
 from pinpoint_sandbox.aws.botocore_data import data_session as data_session
@@ -35,17 +45,36 @@ from pinpoint_sandbox.aws.errors import http_status as http_status
 from pinpoint_sandbox.aws.errors import is_throttling as is_throttling
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
-if TYPE_CHECKING:
-    import boto3
+if TYPE_CHECKING:  # the stubs only: nothing of boto3 is imported at runtime
+    import logging
 
-SMS_VOICE = "pinpoint-sms-voice-v2"
-SERVICE_QUOTAS = "service-quotas"
-SUPPORT = "support"
-STS = "sts"
-CLOUDWATCH = "cloudwatch"
-CLOUDTRAIL = "cloudtrail"
-ORGANIZATIONS = "organizations"
-IAM = "iam"
+    import boto3
+    from botocore.client import BaseClient
+    from botocore.config import Config
+    from botocore.credentials import Credentials, RefreshableCredentials
+    from botocore.loaders import Loader
+    from botocore.paginate import Paginator
+    from botocore.session import Session
+    from types_boto3_cloudtrail.client import CloudTrailClient
+    from types_boto3_cloudwatch.client import CloudWatchClient
+    from types_boto3_iam.client import IAMClient
+    from types_boto3_organizations.client import OrganizationsClient
+    from types_boto3_pinpoint_sms_voice_v2.client import PinpointSMSVoiceV2Client
+    from types_boto3_service_quotas.client import ServiceQuotasClient
+    from types_boto3_sts.client import STSClient
+    from types_boto3_sts.type_defs import AssumeRoleRequestTypeDef
+    from types_boto3_support.client import SupportClient
+    from types_boto3_support.type_defs import CommunicationTypeDef
+
+# botocore's client names; `Final` makes each a Literal, so `client(SUPPORT, …)` is typed.
+SMS_VOICE: Final = "pinpoint-sms-voice-v2"
+SERVICE_QUOTAS: Final = "service-quotas"
+SUPPORT: Final = "support"
+STS: Final = "sts"
+CLOUDWATCH: Final = "cloudwatch"
+CLOUDTRAIL: Final = "cloudtrail"
+ORGANIZATIONS: Final = "organizations"
+IAM: Final = "iam"
 
 # The commercial signing region of Support. Callers may still pass it, but every global
 # service is signed for its partition's region (`regions.global_region`, botocore's data).
@@ -55,8 +84,13 @@ GLOBAL_SERVICES = frozenset({SUPPORT, ORGANIZATIONS, IAM})
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
 MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
 DEFAULT_MAX_CONCURRENCY = 64
+# `AwsAccount.account_id`'s read (GetCallerIdentity needs no permission, but an explicit Deny
+# would break every run).
+CALLER_IDENTITY_ACTIONS = ("sts:GetCallerIdentity",)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+P = ParamSpec("P")
 
 
 def max_attempts() -> int:
@@ -75,7 +109,7 @@ def max_attempts() -> int:
     return value
 
 
-def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Any:
+def client_config(pool_size: int = 10, *, attempts: int | None = None) -> Config:
     from botocore.config import Config
 
     # Pinned: botocore 1.43 defaults to `legacy`, 1.44 to `standard`.
@@ -94,7 +128,7 @@ if TYPE_CHECKING:
     AWS_ERRORS: tuple[type[Exception], ...]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> tuple[type[Exception], ...]:
     if name == "AWS_ERRORS":
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -108,16 +142,16 @@ COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
 
 
 def communication_pages(
-    client: Any, case_id: str, max_pages: int
-) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+    client: SupportClient, case_id: str, max_pages: int
+) -> Iterator[tuple[list[CommunicationTypeDef], str | None]]:
     """Each page of DescribeCommunications with the token of the next one (None: the last).
     AWS documents neither the order nor the default page size: callers sort by timeCreated.
     botocore's errors propagate; `max_pages` bounds the token loop."""
     token: str | None = None
     for _ in range(max_pages):
-        page = client.describe_communications(
-            caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
-            **({"nextToken": token} if token else {}))
+        page = (client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE,
+                                               nextToken=token) if token else
+                client.describe_communications(caseId=case_id, maxResults=COMMUNICATIONS_PAGE))
         token = page.get("nextToken") or None
         yield list(page.get("communications") or []), token
         if token is None:
@@ -132,7 +166,7 @@ def aws_failure(what: str, exc: BaseException) -> AwsError:
 # ---------------------------------------------------------------- shared sessions and clients
 
 # The credentials of the account whose call is running in this thread (set by _BoundClient).
-_CALLER: contextvars.ContextVar[Any] = contextvars.ContextVar("pinpoint_sandbox_caller")
+_CALLER: contextvars.ContextVar[Credentials] = contextvars.ContextVar("pinpoint_sandbox_caller")
 
 
 def missing_profile(profile: str | None) -> str:
@@ -179,28 +213,25 @@ class _Shared:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.limiter = _Limiter(DEFAULT_MAX_CONCURRENCY)
-        self.sessions: dict[str | None, Any] = {}
-        self.signers: dict[str | None, Any] = {}  # sessions that build the shared clients
-        self.clients: dict[tuple[str | None, str, str, bool], Any] = {}
+        self.sessions: dict[str | None, Session] = {}
+        self.signers: dict[str | None, Session] = {}  # sessions that build the shared clients
+        self.clients: dict[tuple[str | None, str, str, bool], BaseClient] = {}
         self.fingerprint: tuple[tuple[str, str], ...] = ()
 
-    def session(self, profile: str | None) -> Any:
+    def session(self, profile: str | None) -> Session:
         """The botocore session of a profile (None: the default chain). Call under `lock`."""
         found = self.sessions.get(profile)
         if found is None:
             import botocore.session
             from botocore.exceptions import ProfileNotFound
 
-            found = self.share_loader(botocore.session.Session(profile=profile))
+            found = share_loader(botocore.session.Session(profile=profile))
             try:
                 found.get_config_variable("region")  # a wrong profile name fails here
             except ProfileNotFound as exc:
                 raise UsageError(missing_profile(profile)) from exc
             self.sessions[profile] = found
         return found
-
-    def share_loader(self, session: Any) -> Any:
-        return share_loader(session)
 
     def refresh(self) -> None:
         """Forget sessions and clients when the AWS environment changed (another endpoint,
@@ -211,7 +242,7 @@ class _Shared:
                 self.sessions, self.signers, self.clients = {}, {}, {}
                 self.fingerprint = fingerprint
 
-    def client(self, profile: str | None, service: str, region: str, single: bool) -> Any:
+    def client(self, profile: str | None, service: str, region: str, single: bool) -> BaseClient:
         key = (profile, service, region, single)
         found = self.clients.get(key)
         if found is not None:
@@ -235,7 +266,7 @@ class _Shared:
                 self.clients[key] = found
         return found
 
-    def credentials(self, profile: str | None) -> Any:
+    def credentials(self, profile: str | None) -> Credentials | None:
         with self.lock:
             return self.session(profile).get_credentials()
 
@@ -250,7 +281,7 @@ class _DeprecatedEndpointFilter:
     needs (its endpoint rules still sign it there): not the user's concern, keep stderr clean."""
 
     @staticmethod
-    def filter(record: Any) -> bool:
+    def filter(record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("Client is configured with the deprecated endpoint")
 
 
@@ -266,14 +297,14 @@ def _environment() -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
 
 
-def _client_session(base: Any, loader: Any) -> Any:
+def _client_session(base: Session, loader: Loader) -> Session:
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
 
     class ContextProvider(CredentialProvider):
         METHOD = CANONICAL_NAME = "pinpoint-sandbox-caller"
 
-        def load(self) -> Any:
+        def load(self) -> Credentials:
             return _context_credentials()
 
     session = botocore.session.Session(profile=base.profile)
@@ -282,8 +313,8 @@ def _client_session(base: Any, loader: Any) -> Any:
     return session
 
 
-def _context_credentials_class() -> type:
-    from botocore.credentials import Credentials
+def _context_credentials_class() -> Credentials:
+    from botocore.credentials import Credentials, ReadOnlyCredentials
     from botocore.exceptions import NoCredentialsError
 
     class ContextCredentials(Credentials):
@@ -292,23 +323,23 @@ def _context_credentials_class() -> type:
         def __init__(self) -> None:
             super().__init__("unset", "unset", method="pinpoint-sandbox-caller")
 
-        def get_frozen_credentials(self) -> Any:
+        def get_frozen_credentials(self) -> ReadOnlyCredentials:
             caller = _CALLER.get(None)
             if caller is None:
                 raise NoCredentialsError()
             return caller.get_frozen_credentials()
 
-    return ContextCredentials
+    return ContextCredentials()
 
 
-def _context_credentials() -> Any:
+def _context_credentials() -> Credentials:
     global _CONTEXT_CREDENTIALS
-    if _CONTEXT_CREDENTIALS is None:
+    if _CONTEXT_CREDENTIALS is None:  # stateless: the caller is read at signing time
         _CONTEXT_CREDENTIALS = _context_credentials_class()
-    return _CONTEXT_CREDENTIALS()
+    return _CONTEXT_CREDENTIALS
 
 
-_CONTEXT_CREDENTIALS: Any = None
+_CONTEXT_CREDENTIALS: Credentials | None = None
 _SHARED = _Shared()
 
 
@@ -327,11 +358,11 @@ def max_concurrency() -> int:
 class _BoundClient:
     """A shared client seen through one account: every call is signed with its credentials."""
 
-    def __init__(self, client: Any, credentials: Any) -> None:
+    def __init__(self, client: BaseClient, credentials: Credentials) -> None:
         self._client = client
         self._credentials = credentials
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         attr = getattr(self._client, name)
         if name == "get_paginator":
             return lambda operation: _BoundPaginator(attr(operation), self._credentials)
@@ -340,7 +371,7 @@ class _BoundClient:
         return attr
 
 
-def _call(credentials: Any, method: Callable[..., T], kwargs: dict[str, Any]) -> T:
+def _call(credentials: Credentials, method: Callable[..., T], kwargs: dict[str, object]) -> T:
     token = _CALLER.set(credentials)
     try:
         with _SHARED.limiter.slot():
@@ -350,11 +381,11 @@ def _call(credentials: Any, method: Callable[..., T], kwargs: dict[str, Any]) ->
 
 
 class _BoundPaginator:
-    def __init__(self, paginator: Any, credentials: Any) -> None:
+    def __init__(self, paginator: Paginator[object], credentials: Credentials) -> None:
         self._paginator = paginator
         self._credentials = credentials
 
-    def paginate(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    def paginate(self, **kwargs: object) -> Iterator[object]:
         pages = iter(self._paginator.paginate(**kwargs))
         while True:
             page = _call(self._credentials, lambda: next(pages, None), {})
@@ -366,40 +397,80 @@ class _BoundPaginator:
 # ------------------------------------------------------------------------------- accounts
 
 
-class OnceCache:
-    """A dict whose entries are computed once, even when many threads ask at the same time
-    (per-entry locks: a slow read of one key does not hold up the others). A failure is not
-    kept: the next reader asks again (readers of one key may turn it into different errors)."""
+class _Facts:
+    """Facts read once, even when many threads ask at the same time (per-entry locks: a slow
+    read of one key does not hold up the others). A failure is not kept: the next reader asks
+    again (readers of one key may turn it into different errors)."""
 
     def __init__(self) -> None:
-        self.data: dict[Any, Any] = {}
+        self._values: dict[Hashable, object] = {}
         self._lock = threading.Lock()
-        self._entry_locks: dict[Any, threading.Lock] = {}
+        self._entry_locks: dict[Hashable, threading.Lock] = {}
 
-    def get(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
-        if not refresh and key in self.data:
-            return self.data[key]  # type: ignore[no-any-return]
+    def get(self, key: Hashable, compute: Callable[[], T], *, refresh: bool = False) -> T:
+        # A key names one fact and its arguments: its value is what that fact's read returned.
+        if not refresh and key in self._values:
+            return cast(T, self._values[key])
         with self._lock:
             entry = self._entry_locks.setdefault(key, threading.Lock())
         with entry:
-            if not refresh and key in self.data:
-                return self.data[key]  # type: ignore[no-any-return]
+            if not refresh and key in self._values:
+                return cast(T, self._values[key])
             value = compute()
-            self.data[key] = value
+            self._values[key] = value
             return value
 
+    def forget(self, name: str) -> None:
+        """Drop every entry of one fact (its arguments aside), so the next read asks AWS."""
+        with self._lock:
+            for key in [k for k in self._values if isinstance(k, tuple) and k[0] == name]:
+                del self._values[key]
 
-def prefetch(read: Callable[..., Any], *args: Any) -> None:
+
+class Fact(Generic[P, T_co]):
+    """One AWS fact: how it is read, and the IAM actions that read needs.
+
+    Read it through `account.read(FACT, *args)`: once per account and arguments for the run,
+    typed by its read. `aws_wide` facts are AWS's, not the account's (default quotas): read
+    once for every account entered from one base (an organization run). Every fact is
+    declared in `DECLARED`, which the IAM policy's read statement is built from, except
+    those read only to file (`every_run=False`: the filing backend's statements grant them).
+    """
+
+    def __init__(self, name: str, read: Callable[Concatenate[AwsAccount, P], T_co], *,
+                 actions: tuple[str, ...], aws_wide: bool = False,
+                 every_run: bool = True) -> None:
+        self.name = name
+        self.actions = actions
+        self.aws_wide = aws_wide
+        self.every_run = every_run
+        self._read = read
+        DECLARED.append(self)
+
+    def __repr__(self) -> str:
+        return f"Fact({self.name!r})"
+
+    def _get(self, account: AwsAccount, refresh: bool, *args: P.args,
+             **kwargs: P.kwargs) -> T_co:
+        key = (self.name, args, tuple(sorted(kwargs.items())))
+        facts = account._aws_facts if self.aws_wide else account._facts
+        return facts.get(key, lambda: self._read(account, *args, **kwargs), refresh=refresh)
+
+
+DECLARED: list[Fact[..., object]] = []
+
+
+def prefetch(read: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
     """Run a cached read ahead of its reader, e.g. in a pool so the reads of a region go out
     together instead of one after another. Never raises: a failed read is not kept, so its
     reader asks again and reports the failure its own way."""
     with contextlib.suppress(Exception):  # the reader meets (and reports) it
-        read(*args)
+        read(*args, **kwargs)
 
 
 class AwsAccount:
     """One set of credentials (a profile, an assumed role, or the default chain) and its
-    per-run read cache. Clients are the process's shared ones (see the module docstring)."""
+    per-run facts. Clients are the process's shared ones (see the module docstring)."""
 
     def __init__(
         self,
@@ -412,7 +483,6 @@ class AwsAccount:
         duration_seconds: int | None = None,
         account_id: str | None = None,
         name: str | None = None,
-        shared: OnceCache | None = None,
     ) -> None:
         _SHARED.refresh()  # a new account sees the AWS environment as it is now
         self.profile: str | None = profile if base is None else base.profile
@@ -424,17 +494,15 @@ class AwsAccount:
         self.name = name
         self._known_account_id = account_id
         self._account_id: str | None = None
-        self._credentials: Any = None
+        self._credentials: Credentials | None = None
         # From GetCallerIdentity, or AssumeRole's AssumedRoleUser: its partition is the caller's.
         self.caller_arn: str | None = None
         self._lock = threading.Lock()
         self._error: Exception | None = None  # why credentials could not be had (not retried)
-        self._once = OnceCache()
-        # Read results shared by this account's targets (e.g. the quota catalogue per region).
-        self.cache: dict[Any, Any] = self._once.data
-        # Facts that are AWS's, not the account's (default quotas per region): shared by the
-        # accounts of one organization run so they are read once, not once per account.
-        self.shared = shared
+        self._facts = _Facts()
+        # AWS's facts (default quotas per region): the accounts entered from one base (an
+        # organization run) read them once, not once per account.
+        self._aws_facts: _Facts = base._aws_facts if base is not None else _Facts()
 
     @property
     def label(self) -> str:
@@ -469,12 +537,26 @@ class AwsAccount:
             return self._session.region_name
         return _SHARED.region(self.profile)
 
-    def cached(self, key: Any, compute: Callable[[], T], *, refresh: bool = False) -> T:
-        """`cache[key]`, computed once even when many threads ask at the same time;
-        `refresh` reads again (after a write whose outcome is unknown)."""
-        return self._once.get(key, compute, refresh=refresh)
+    # The one cache API: a fact is read through it, never through a dict.
+    def read(self, fact: Fact[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fact` of this account, read once for the run even when many threads ask at the
+        same time; botocore's error propagates, and a failure is not kept."""
+        return fact._get(self, False, *args, **kwargs)
 
-    def credentials(self) -> Any:
+    def reread(self, fact: Fact[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fact` read again (after a write whose outcome is unknown, or a poll)."""
+        return fact._get(self, True, *args, **kwargs)
+
+    def prefetch(self, fact: Fact[P, T], *args: P.args, **kwargs: P.kwargs) -> None:
+        """`read`, ahead of its reader and never raising (the reader meets the failure)."""
+        with contextlib.suppress(Exception):
+            fact._get(self, False, *args, **kwargs)
+
+    def forget(self, fact: Fact[..., object]) -> None:
+        """Drop what was read of `fact` (every argument), so the next read asks AWS."""
+        (self._aws_facts if fact.aws_wide else self._facts).forget(fact.name)
+
+    def credentials(self) -> Credentials:
         """botocore credentials of this account, resolved (or the role assumed) once; a
         failure is remembered too, so an unreachable account costs one call, not one per use."""
         if self._credentials is None:
@@ -489,7 +571,7 @@ class AwsAccount:
                         raise
         return self._credentials
 
-    def _resolve_credentials(self) -> Any:
+    def _resolve_credentials(self) -> Credentials:
         if self._session is not None:
             found = self._session.get_credentials()
         elif self.role_arn:
@@ -509,16 +591,46 @@ class AwsAccount:
                                                    "_token")))
         return found
 
-    def client(self, service: str, region: str) -> Any:
+    # A read client: botocore retries throttling and 5xx for us. Typed per service by the
+    # types-boto3 stubs; the object is a shared client signed with this account's keys.
+    @overload
+    def client(self, service: Literal["pinpoint-sms-voice-v2"],
+               region: str) -> PinpointSMSVoiceV2Client: ...
+    @overload
+    def client(self, service: Literal["service-quotas"], region: str) -> ServiceQuotasClient: ...
+    @overload
+    def client(self, service: Literal["support"], region: str) -> SupportClient: ...
+    @overload
+    def client(self, service: Literal["sts"], region: str) -> STSClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"], region: str) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["cloudtrail"], region: str) -> CloudTrailClient: ...
+    @overload
+    def client(self, service: Literal["organizations"], region: str) -> OrganizationsClient: ...
+    @overload
+    def client(self, service: Literal["iam"], region: str) -> IAMClient: ...
+    @overload
+    def client(self, service: str, region: str) -> BaseClient: ...  # a name known at run time
+    def client(self, service: str, region: str) -> object:
         """A client for reads: botocore retries throttling and 5xx for us."""
         return self._client(service, region, single_attempt=False)
 
-    def write_client(self, service: str, region: str) -> Any:
-        """A client for write calls: exactly one attempt.
-
-        CreateCase and RequestServiceQuotaIncrease are not idempotent: a retry after a lost
-        response could file a second case. The caller reconciles against AWS instead.
-        """
+    # A write client: exactly one attempt. CreateCase and RequestServiceQuotaIncrease are not
+    # idempotent: a retry after a lost response could file a second case. The caller
+    # reconciles against AWS instead.
+    @overload
+    def write_client(self, service: Literal["pinpoint-sms-voice-v2"],
+                     region: str) -> PinpointSMSVoiceV2Client: ...
+    @overload
+    def write_client(self, service: Literal["service-quotas"],
+                     region: str) -> ServiceQuotasClient: ...
+    @overload
+    def write_client(self, service: Literal["support"], region: str) -> SupportClient: ...
+    @overload
+    def write_client(self, service: Literal["iam"], region: str) -> IAMClient: ...
+    def write_client(self, service: str, region: str) -> object:
+        """A client for write calls: exactly one attempt (see above)."""
         return self._client(service, region, single_attempt=True)
 
     def partition(self) -> str:
@@ -533,7 +645,7 @@ class AwsAccount:
 
         return global_region(service, self.partition())
 
-    def _client(self, service: str, region: str, *, single_attempt: bool) -> Any:
+    def _client(self, service: str, region: str, *, single_attempt: bool) -> _BoundClient:
         if service in GLOBAL_SERVICES:
             region = self.global_region(service)  # whatever the caller passed
         shared = _SHARED.client(self.profile, service, region, single_attempt)
@@ -554,16 +666,12 @@ class AwsAccount:
             from botocore.exceptions import BotoCoreError, ClientError
 
             try:
-                credentials = self.credentials()
+                self.credentials()  # first: assuming a role names the caller's partition
                 if self.role_arn and self.expected_account_id():
                     self._account_id = self.expected_account_id()  # AssumeRole proved it
                     return str(self._account_id)
-                sts = _BoundClient(
-                    _SHARED.client(self.profile, STS,
-                                   region or self.default_region()
-                                   or self.global_region(STS), False),
-                    credentials,
-                )
+                sts = self.client(STS, region or self.default_region()
+                                  or self.global_region(STS))
                 identity = sts.get_caller_identity()
                 self._account_id = str(identity["Account"])
                 self.caller_arn = identity.get("Arn")
@@ -579,19 +687,21 @@ class AwsAccount:
         return self._account_id
 
 
-def _assume_role(account: AwsAccount, base: AwsAccount) -> Any:
+
+def _assume_role(account: AwsAccount, base: AwsAccount) -> RefreshableCredentials:
     """Refreshable credentials for `account.role_arn`, assumed with `base`'s credentials."""
     from botocore.credentials import RefreshableCredentials
     from botocore.exceptions import BotoCoreError, ClientError
 
     region = base.default_region() or base.global_region(STS)
-    params: dict[str, Any] = {"RoleArn": account.role_arn, "RoleSessionName": "pinpoint-sandbox"}
+    params: AssumeRoleRequestTypeDef = {"RoleArn": str(account.role_arn),
+                                        "RoleSessionName": "pinpoint-sandbox"}
     if account.external_id:
         params["ExternalId"] = account.external_id
     if account.duration_seconds:
         params["DurationSeconds"] = account.duration_seconds
 
-    def fetch() -> dict[str, Any]:
+    def fetch() -> dict[str, str]:
         sts = base.client(STS, region)
         try:
             answer = sts.assume_role(**params)

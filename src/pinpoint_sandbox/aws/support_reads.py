@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, Unpack, cast
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.errors import error_code, error_message
-from pinpoint_sandbox.aws.session import SUPPORT, SUPPORT_REGION, AwsAccount
+from pinpoint_sandbox.aws.session import SUPPORT, SUPPORT_REGION, AwsAccount, Fact
 from pinpoint_sandbox.core.errors import AwsError
 from pinpoint_sandbox.core.targets import Channel, Target
 
@@ -85,18 +85,21 @@ def probe_plan(account: AwsAccount) -> tuple[str, str | None]:
     'basic' only on SubscriptionRequiredException: a probe that failed (throttled, 5xx,
     timeout) says nothing about the plan, and is never taken for Basic."""
 
-    def probe() -> tuple[str, str | None]:
-        try:
-            support_client(account).describe_severity_levels(language="en")
-            return "business", None
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) == "SubscriptionRequiredException":
-                return "basic", None
-            return "unknown", f"DescribeSeverityLevels: {error_message(exc)}"
-
     # Account-wide: probed once per run, however many targets ask at the same time.
-    plan, problem = account.cached((SUPPORT, "plan"), probe)
-    return str(plan), problem
+    return account.read(SUPPORT_PLAN)
+
+
+def _probe_plan(account: AwsAccount) -> tuple[str, str | None]:
+    try:
+        support_client(account).describe_severity_levels(language="en")
+        return "business", None
+    except aws.AWS_ERRORS as exc:
+        if error_code(exc) == "SubscriptionRequiredException":
+            return "basic", None
+        return "unknown", f"DescribeSeverityLevels: {error_message(exc)}"
+
+
+SUPPORT_PLAN = Fact("support-plan", _probe_plan, actions=("support:DescribeSeverityLevels",))
 
 
 def support_plan(account: AwsAccount) -> str:
@@ -119,24 +122,25 @@ def open_cases(account: AwsAccount, *, refresh: bool = False) -> list[CaseDetail
 
     DescribeCases has no server-side filter, so one listing serves every target's tag lookup.
     """
-
-    def read() -> list[CaseDetailsTypeDef]:
-        cases: list[CaseDetailsTypeDef] = []
-        try:
-            pages = support_client(account).get_paginator("describe_cases").paginate(
-                includeResolvedCases=False, includeCommunications=False)
-            for page in pages:
-                cases.extend(page.get("cases", []))
-        except aws.AWS_ERRORS as exc:
-            if error_code(exc) != "SubscriptionRequiredException":
-                raise aws.aws_failure("Support DescribeCases", exc) from exc
-            # No Support API on this plan, hence no case filed through it.
-        return cases
-
     # One listing per account (per-entry lock: concurrent targets do not each read it).
-    found: list[CaseDetailsTypeDef] = account.cached((SUPPORT, "open-cases"), read,
-                                                     refresh=refresh)
-    return list(found)
+    return list((account.reread if refresh else account.read)(OPEN_CASES))
+
+
+def _read_open_cases(account: AwsAccount) -> list[CaseDetailsTypeDef]:
+    cases: list[CaseDetailsTypeDef] = []
+    try:
+        pages = support_client(account).get_paginator("describe_cases").paginate(
+            includeResolvedCases=False, includeCommunications=False)
+        for page in pages:
+            cases.extend(page.get("cases", []))
+    except aws.AWS_ERRORS as exc:
+        if error_code(exc) != "SubscriptionRequiredException":
+            raise aws.aws_failure("Support DescribeCases", exc) from exc
+        # No Support API on this plan, hence no case filed through it.
+    return cases
+
+
+OPEN_CASES = Fact("support-open-cases", _read_open_cases, actions=("support:DescribeCases",))
 
 
 def open_case_for(account: AwsAccount, target: Target, *,
@@ -176,7 +180,7 @@ def _by_name(code: str, name: str, channel: Channel) -> bool:
 
 def case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
     """The service and category codes for `channel`, from DescribeServices; once per run."""
-    return account.cached(("support-codes", channel), lambda: _read_case_codes(account, channel))
+    return account.read(CASE_CODES, channel)
 
 
 def _read_case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
@@ -194,6 +198,11 @@ def _read_case_codes(account: AwsAccount, channel: Channel) -> CaseCodes:
             f"{LIMIT_SERVICE_CODE!r}; use --backend manual and file in the console."
         )
     return codes
+
+
+# Read only to file a Support case: the Support backend's statements grant it.
+CASE_CODES = Fact("support-case-codes", _read_case_codes, actions=("support:DescribeServices",),
+                  every_run=False)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, Fact, error_message
 from pinpoint_sandbox.core.errors import PinpointSandboxError, UsageError
 from pinpoint_sandbox.core.targets import Target
 
@@ -110,18 +110,21 @@ _READS = ("DescribePhoneNumbers", "DescribeSenderIds", "DescribeRegistrations")
 def _read(account: AwsAccount, region: str, label: str) -> tuple[list[Item], str | None]:
     """One identity list of one region, read once per account-region whoever asks (the
     targets of both channels, the report): (items, None) or ([], why it is unreadable)."""
+    return account.read(IDENTITIES, region, label)
 
-    def read() -> tuple[list[Item], str | None]:
-        readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
-        try:
-            client: PinpointSMSVoiceV2Client = account.client(SMS_VOICE, region)
-            return _items(client, label), None
-        except readable_errors as exc:
-            return [], error_message(exc)
 
-    found: tuple[list[Item], str | None] = account.cached(
-        ("origination-identities", region, label), read)
-    return found
+def _read_identities(account: AwsAccount, region: str,
+                     label: str) -> tuple[list[Item], str | None]:
+    readable_errors: tuple[type[Exception], ...] = (*aws.AWS_ERRORS, PinpointSandboxError)
+    try:
+        client: PinpointSMSVoiceV2Client = account.client(SMS_VOICE, region)
+        return _items(client, label), None
+    except readable_errors as exc:
+        return [], error_message(exc)
+
+
+IDENTITIES = Fact("origination-identities", _read_identities,
+                  actions=tuple(f"sms-voice:{label}" for label in _READS))
 
 
 def reads_needed(countries: list[str]) -> list[str]:

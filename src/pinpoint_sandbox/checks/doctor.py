@@ -394,11 +394,10 @@ def _readable(report: Report, account: AwsAccount, region: str, service: str) ->
     from pinpoint_sandbox.checks.voice_evidence import EVENT_NAME, NAMESPACE
 
     def read() -> bool:
-        client = account.client(service, region)
         if service == CLOUDWATCH:
-            client.list_metrics(Namespace=NAMESPACE)
+            account.client(CLOUDWATCH, region).list_metrics(Namespace=NAMESPACE)
         else:
-            client.lookup_events(MaxResults=1, LookupAttributes=[
+            account.client(CLOUDTRAIL, region).lookup_events(MaxResults=1, LookupAttributes=[
                 {"AttributeKey": "EventName", "AttributeValue": EVENT_NAME}])
         return True
 

@@ -172,9 +172,7 @@ def _preflight(
         return
 
     # One read per account-region and run: the sms and voice targets of a region share it.
-    raw_tier, in_production = account.cached(
-        ("preflight-tier", target.region), lambda: read_tier(account, target.region)
-    )
+    raw_tier, in_production = read_tier(account, target.region)
     plan.tier = raw_tier
     if in_production and target.channel == "sms":  # ACCOUNT_TIER is SMS's evidence only
         plan.production_evidence = "tier"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.facts import spend_limit_items
+from pinpoint_sandbox.aws.facts import SPEND_LIMITS
 from pinpoint_sandbox.aws.quota_reads import Quota, open_quota_request, quota_catalogue
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
@@ -128,11 +128,8 @@ def read_limits(account: AwsAccount, region: str, *, shared: bool = False) -> li
     operations = client.meta.service_model.operation_names
     limits: list[SpendStatus] = []
     try:
-        if shared:
-            items = spend_limit_items(account, region)
-        else:
-            pages = client.get_paginator("describe_spend_limits").paginate()
-            items = [item for page in pages for item in page.get("SpendLimits", [])]
+        # Not before a write: raise-spend reads afresh (and later readers see that read).
+        items = (account.read if shared else account.reread)(SPEND_LIMITS, region)
         for item in items:
             name = str(item.get("Name"))
             limits.append(SpendStatus(
@@ -338,7 +335,8 @@ def apply_raise(account: AwsAccount, result: RaiseResult, ledger: Ledger) -> Non
     fields = _tracked(ledger, result, "spend", key, send, find)
     if fields is not None and result.action == "previewed":
         result.action = "raised"
-        result.enforced_after = int(fields.get("enforced_after", wanted))
+        after = fields.get("enforced_after", wanted)  # an int, as `send` or `find` said
+        result.enforced_after = int(after) if isinstance(after, int | float | str) else wanted
 
 
 def plan_quota_request(
@@ -395,4 +393,6 @@ def apply_quota_request(account: AwsAccount, result: RaiseResult, quota: Quota |
     fields = _tracked(ledger, result, "spend-quota", key, send, find)
     if fields is not None and result.action == "previewed":
         result.action = "requested"
-        result.request_id, result.case_id = fields.get("request_id"), fields.get("case_id")
+        request_id, case_id = fields.get("request_id"), fields.get("case_id")
+        result.request_id = request_id if isinstance(request_id, str) else None
+        result.case_id = case_id if isinstance(case_id, str) else None

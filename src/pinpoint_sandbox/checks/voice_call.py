@@ -70,10 +70,10 @@ def _country_of(number: str) -> str | None:
 
 def pick_origination(account: AwsAccount, region: str, *, destination: str | None = None) -> str:
     """An ACTIVE phone number with VOICE capability; one in the destination's country first."""
-    from pinpoint_sandbox.aws.facts import voice_numbers
+    from pinpoint_sandbox.aws.facts import VOICE_NUMBERS
 
     try:
-        numbers = voice_numbers(account, region)
+        numbers = account.read(VOICE_NUMBERS, region)
     except aws.AWS_ERRORS as exc:
         raise AwsError(
             f"Could not list phone numbers in {region} (DescribePhoneNumbers): {error_message(exc)}"

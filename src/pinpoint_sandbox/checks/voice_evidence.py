@@ -276,13 +276,13 @@ def voice_available(account: AwsAccount, region: str, *, probe: bool = True) -> 
     sms-voice:SendVoiceMessage permission) from an ACTIVE voice number is the only probe.
     Without such a number, or with `probe=False`, there is nothing to ask: None.
     """
-    from pinpoint_sandbox.aws.facts import voice_numbers
+    from pinpoint_sandbox.aws.facts import VOICE_NUMBERS
 
     if not probe:
         return None
     errors = aws.AWS_ERRORS
     try:
-        numbers = voice_numbers(account, region)
+        numbers = account.read(VOICE_NUMBERS, region)
     except errors:
         return None
     if not numbers:

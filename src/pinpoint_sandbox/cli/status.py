@@ -242,13 +242,9 @@ def _readiness(scopes: list[Scope], facts: list[RegionStatus],
 def _organization_scopes(profiles: list[str] | None, selection: Any) -> Any:
     """The organization's entered accounts (listed with the first --profile's credentials)."""
     from pinpoint_sandbox.aws.organizations import organization_accounts
-    from pinpoint_sandbox.aws.session import OnceCache
 
-    org = organization_accounts(common.account_for(profiles[0] if profiles else None), selection)
-    shared = OnceCache()  # AWS's default quota catalogue: once per region for all accounts
-    for account in org.accounts:
-        account.shared = shared
-    return org
+    # The members share their base's AWS-wide facts (the default quota catalogue).
+    return organization_accounts(common.account_for(profiles[0] if profiles else None), selection)
 
 
 def _account_scopes(

@@ -11,7 +11,6 @@ from pinpoint_sandbox.aws.organizations import (
     Unused,
     organization_accounts,
 )
-from pinpoint_sandbox.aws.session import OnceCache
 from pinpoint_sandbox.core.errors import AwsError
 from pinpoint_sandbox.filing.plan import Request
 
@@ -55,9 +54,7 @@ def fan_out(
     for key, org in bases.items():
         out.unused.extend(org.unused)
         out.accounts += len(org.accounts)
-        shared = OnceCache()  # AWS-wide facts, read once for all accounts of this run
-        for account in org.accounts:
-            account.shared = shared
+        for account in org.accounts:  # they share their base's AWS-wide facts
             for request in fanned[key]:
                 out.requests.append(Request(
                     request.channel, account, list(regions or request.regions),

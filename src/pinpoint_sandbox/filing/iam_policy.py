@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SUPPORT
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.session import Fact
 
 # IAM service prefix → botocore service name (for the model check in the tests).
 BOTOCORE_SERVICE: dict[str, str] = {
@@ -29,20 +32,12 @@ BOTOCORE_SERVICE: dict[str, str] = {
     "organizations": "organizations",
 }
 
-# (Sid, actions). Every run: who am I, what tier, what limits, and (from every backend's
-# `iam_read_actions`) what is already open: filing blind is never done, whichever backend files.
-PREFLIGHT_ACTIONS: tuple[str, ...] = (
-    # GetCallerIdentity needs no permission, but an explicit Deny would break preflight.
-    "sts:GetCallerIdentity",
-    "sms-voice:DescribeAccountAttributes",
-    "sms-voice:DescribeSpendLimits",
-    "sms-voice:DescribeAccountLimits",
-    "sms-voice:DescribeVerifiedDestinationNumbers",
-    "sms-voice:DescribePhoneNumbers",
-    # Destination readiness: sender IDs and registrations (with the phone numbers above).
-    "sms-voice:DescribeSenderIds",
-    "sms-voice:DescribeRegistrations",
-)
+# Every run: who am I, and every AWS fact the tool reads (each `aws.session.Fact` declares the
+# IAM actions of its read), plus (from every backend's `iam_read_actions`) what is already
+# open: filing blind is never done, whichever backend files.
+PREFLIGHT_SID = "PinpointSandboxPreflight"
+
+
 # Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
 # CloudTrail events.)
 VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
@@ -84,9 +79,25 @@ TRACKER: tuple[str, tuple[str, ...]] = (
 )
 
 
+def declared_facts() -> list[Fact[..., object]]:
+    """Every AWS fact the tool reads: declared where it is read (imported here for that)."""
+    # Imported for their declarations: the region facts, the Support and Service Quotas
+    # reads, the origination identities.
+    from pinpoint_sandbox.aws import facts, quota_reads, support_reads  # noqa: F401
+    from pinpoint_sandbox.aws.session import DECLARED
+    from pinpoint_sandbox.checks import destinations  # noqa: F401
+
+    return list(DECLARED)
+
+
 def preflight_statement() -> tuple[str, tuple[str, ...]]:
+    """The reads of every run: the caller's identity and every fact not granted with one
+    backend's filing statements."""
+    from pinpoint_sandbox.aws.session import CALLER_IDENTITY_ACTIONS
+
+    facts = [a for fact in declared_facts() if fact.every_run for a in fact.actions]
     reads = [a for backend in registry.backends() for a in backend.iam_read_actions]
-    return ("PinpointSandboxPreflight", tuple(dict.fromkeys([*PREFLIGHT_ACTIONS, *reads])))
+    return (PREFLIGHT_SID, tuple(dict.fromkeys([*CALLER_IDENTITY_ACTIONS, *facts, *reads])))
 
 
 def backend_statements(backend: str) -> list[IamStatement]:
@@ -103,17 +114,9 @@ ASSUME_ROLE_NOTE = (
 )
 
 
-# --organization: list the organization's accounts (management account or delegated admin).
-ORGANIZATION: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxOrganization",
-    (
-        "organizations:DescribeOrganization",
-        "organizations:ListAccounts",
-        "organizations:ListAccountsForParent",
-        "organizations:ListChildren",
-        "organizations:ListTagsForResource",
-    ),
-)
+# --organization: list the organization's accounts (management account or delegated admin);
+# the actions are declared with the reads, in aws.organizations.
+ORGANIZATION_SID = "PinpointSandboxOrganization"
 
 
 def build_policy(
@@ -172,14 +175,14 @@ def build_policy(
 
 
 def _organization_statements(role_name: str) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.aws.organizations import make_selection
+    from pinpoint_sandbox.aws.organizations import IAM_ACTIONS, make_selection
     from pinpoint_sandbox.aws.regions import default_partition
 
     role = make_selection(role_name=role_name).role_name  # the same check as --role-name
     partition = default_partition()  # the configured region's: arn:aws-us-gov:… in GovCloud
-    sid, actions = ORGANIZATION
     return [
-        {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": "*"},
+        {"Sid": ORGANIZATION_SID, "Effect": "Allow", "Action": sorted(IAM_ACTIONS),
+         "Resource": "*"},
         {
             "Sid": "PinpointSandboxAssumeOrganizationRole",
             "Effect": "Allow",

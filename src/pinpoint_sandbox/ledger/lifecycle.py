@@ -9,9 +9,9 @@ communications newest first, account tier) to these functions, so the rules are 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Literal
 
 State = Literal["previewed", "filed", "awaiting_you", "open", "needs_reply", "approved", "denied"]
 STATES: tuple[State, ...] = (
@@ -56,24 +56,30 @@ class AwsView:
     # Service Quotas request), "case" (the target's own case); None while open.
     evidence: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, str | None]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AwsView | None:
-        state = data.get("state")
-        if state not in STATES:
+    def from_json(cls, data: Mapping[str, object]) -> AwsView | None:
+        state = next((s for s in STATES if s == data.get("state")), None)
+        if state is None:
             return None
         return cls(
             state=state,
-            aws_status=data.get("aws_status"),
-            case_id=data.get("case_id"),
-            request_id=data.get("request_id"),
-            last_message=data.get("last_message"),
-            read_at=data.get("read_at"),
-            note=data.get("note"),
-            evidence=data.get("evidence"),
+            aws_status=_text(data, "aws_status"),
+            case_id=_text(data, "case_id"),
+            request_id=_text(data, "request_id"),
+            last_message=_text(data, "last_message"),
+            read_at=_text(data, "read_at"),
+            note=_text(data, "note"),
+            evidence=_text(data, "evidence"),
         )
+
+
+def _text(data: Mapping[str, object], key: str) -> str | None:
+    """A string field of a ledger line or an AWS item (None when absent or not a string)."""
+    value = data.get(key)
+    return value if isinstance(value, str) else None
 
 
 def now_iso() -> str:
@@ -88,10 +94,10 @@ def is_from_aws(submitted_by: str | None) -> bool:
     return text.startswith((AWS_SUBMITTER, "aws support")) or text == "aws"
 
 
-def last_aws_message(communications: Sequence[dict[str, Any]]) -> str | None:
+def last_aws_message(communications: Sequence[Mapping[str, object]]) -> str | None:
     """The newest communication AWS wrote (newest first in), spaces folded."""
     for item in communications:
-        if is_from_aws(item.get("submittedBy")):
+        if is_from_aws(_text(item, "submittedBy")):
             return clip_message(str(item.get("body") or ""))
     return None
 
@@ -104,11 +110,11 @@ def clip_message(body: str) -> str:
     return text[:LAST_MESSAGE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
-def aws_spoke_last(communications: Sequence[dict[str, Any]], *, more: bool = False) -> bool:
+def aws_spoke_last(communications: Sequence[Mapping[str, object]], *, more: bool = False) -> bool:
     """AWS wrote the newest communication, and it is not the case's opening message.
 
     `more`: the listing has further pages (so the newest one cannot be the first)."""
-    if not communications or not is_from_aws(communications[0].get("submittedBy")):
+    if not communications or not is_from_aws(_text(communications[0], "submittedBy")):
         return False
     return more or len(communications) > 1
 
@@ -120,7 +126,7 @@ def state_from_quota(status: str | None) -> State | None:
 
 def state_from_case(
     case_status: str | None,
-    communications: Sequence[dict[str, Any]],
+    communications: Sequence[Mapping[str, object]],
     *,
     more: bool = False,
     replied_at: str | None = None,
@@ -140,7 +146,7 @@ def state_from_case(
     return "open"
 
 
-def _answered(communications: Sequence[dict[str, Any]], replied_at: str | None) -> bool:
+def _answered(communications: Sequence[Mapping[str, object]], replied_at: str | None) -> bool:
     """Our reply is at least as new as the newest communication on the case."""
     ours = parse_time(replied_at)
     if ours is None:
@@ -154,7 +160,7 @@ REPLY_SLACK_SECONDS = 120  # clocks differ; AWS stamps our reply a moment after 
 
 
 def question_text(
-    case_status: str | None, communications: Sequence[dict[str, Any]],
+    case_status: str | None, communications: Sequence[Mapping[str, object]],
     replied_at: str | None = None,
 ) -> str | None:
     """AWS's last message; when no submitter reads as AWS's but the case waits on us (and we
@@ -168,7 +174,7 @@ def question_text(
     return None
 
 
-def parse_time(value: Any) -> dt.datetime | None:
+def parse_time(value: object) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         when = value
     else:

@@ -14,17 +14,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from typing import Annotated, Any, BinaryIO, Literal
+from typing import Annotated, BinaryIO, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     StrictInt,
     StrictStr,
     ValidationError,
 )
+
+# One ledger line as read: a JSON object (validated by the models below before any use).
+Record = dict[str, JsonValue]
 
 MAX_LINE_BYTES = 1024 * 1024  # an answers line is a few KiB; a bound far above it
 MAX_DEPTH = 8  # the deepest line this version writes (answers with lists) has 4 levels
@@ -63,7 +67,7 @@ class Line(BaseModel):
     step: Annotated[StrictStr, Field(pattern=r"^[a-z_-]{1,32}$")] | None = None
     key: Short | None = None
     of: LineId | None = None
-    fields: dict[str, Any] | None = None
+    fields: dict[str, object] | None = None
 
 
 class IntentLine(Line):
@@ -77,7 +81,7 @@ class OutcomeLine(Line):
     request_id: Ident | None = None
     case_id: Ident | None = None
     detail: Text | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: dict[str, object] = Field(default_factory=dict)
 
 
 class StateLine(Line):
@@ -103,7 +107,7 @@ class ReplyLine(Line):
 
 
 class AnswersLine(Line):
-    answers: dict[str, Any]
+    answers: dict[str, object]
 
 
 class IdsLine(Line):
@@ -160,7 +164,7 @@ def _depth_within(raw: str, bound: int) -> bool:
     return True
 
 
-def parse_line(raw: str | bytes) -> dict[str, Any] | str:
+def parse_line(raw: str | bytes) -> Record | str:
     """The validated record of one line, or why it is skipped (one short phrase)."""
     if len(raw) > MAX_LINE_BYTES:
         return f"longer than {MAX_LINE_BYTES:,} bytes"

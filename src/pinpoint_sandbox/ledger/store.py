@@ -14,16 +14,19 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pinpoint_sandbox.core.errors import Busy, PinpointSandboxError, UsageError
-from pinpoint_sandbox.core.targets import Target
+from pinpoint_sandbox.core.targets import CHANNELS, Channel, Target
 from pinpoint_sandbox.ledger.lifecycle import AwsView
-from pinpoint_sandbox.ledger.lines import bounded_lines, parse_line
+from pinpoint_sandbox.ledger.lines import Record, bounded_lines, parse_line
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
 
 LEDGER_VERSION = 1
 
@@ -31,6 +34,7 @@ LEDGER_VERSION = 1
 # refused: AWS said no before creating anything (safe to retry).  unknown: the write may or may
 # not have happened (lost response) and reconciling found nothing yet.
 OutcomeStatus = Literal["filed", "awaiting_user", "refused", "unknown"]
+OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = ("filed", "awaiting_user", "refused", "unknown")
 DONE_STATUSES: frozenset[str] = frozenset({"filed", "awaiting_user"})
 
 
@@ -45,7 +49,7 @@ class Step:
     time: str
     of: str | None = None  # the filing intent it belongs to, if any
     status: OutcomeStatus | None = None  # None: intent without outcome
-    fields: dict[str, Any] = field(default_factory=dict)  # intent's, then outcome's
+    fields: dict[str, JsonValue] = field(default_factory=dict)  # intent's, then outcome's
 
     @property
     def needs_reconcile(self) -> bool:
@@ -72,13 +76,13 @@ class Entry:
     request_id: str | None = None
     case_id: str | None = None
     detail: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, JsonValue] = field(default_factory=dict)
     # Lifecycle (appended later; absent in old ledgers): AWS's state as last read, the time
     # the intent was written, replies sent on the case, the answers the case was filed with.
     view: AwsView | None = None
     filed_at: str | None = None
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    answers: dict[str, Any] | None = None
+    replies: list[Record] = field(default_factory=list)
+    answers: dict[str, JsonValue] | None = None
     # The Support Center's display id of the case (Service Quotas names the case by it), and
     # the newest delivery of the rendered description to the case (a Step).
     display_id: str | None = None
@@ -127,7 +131,7 @@ def _say_once(key: tuple[str, str], line: str) -> None:
 
 _said: set[tuple[str, str]] = set()
 # path → (identity, valid records, skipped count) of the last read: read-only for callers.
-_parsed: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]], int]] = {}
+_parsed: dict[str, tuple[tuple[object, ...], list[Record], int]] = {}
 _said_lock = threading.Lock()
 
 
@@ -150,23 +154,40 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _line_target(line: dict[str, Any]) -> Target | None:
-    t = line.get("target") or {}
-    try:
-        return Target(str(t["account_id"]), str(t["region"]), t["channel"])
-    except (KeyError, TypeError):
+# A line's fields have the types `ledger.lines` validated; these narrow them for the reader.
+def _text(value: JsonValue) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _object(value: JsonValue) -> dict[str, JsonValue]:
+    return value if isinstance(value, dict) else {}
+
+
+def _status(value: JsonValue) -> OutcomeStatus | None:
+    return next((status for status in OUTCOME_STATUSES if status == value), None)
+
+
+def _channel(value: JsonValue) -> Channel | None:
+    return next((channel for channel in CHANNELS if channel == value), None)
+
+
+def _line_target(line: Record) -> Target | None:
+    t = _object(line.get("target"))
+    channel = _channel(t.get("channel"))
+    if channel is None or "account_id" not in t or "region" not in t:
         return None
+    return Target(str(t["account_id"]), str(t["region"]), channel)
 
 
-def _fold(entry: Entry, kind: Any, line: dict[str, Any]) -> None:
+def _fold(entry: Entry, kind: JsonValue, line: Record) -> None:
     """Apply one line to its request's entry."""
     if kind == "outcome":
-        entry.status = line.get("status")
-        entry.request_id = line.get("request_id")
-        entry.case_id = line.get("case_id")
-        entry.detail = line.get("detail")
-        entry.extra = line.get("extra") or {}
-        entry.time = line.get("time", entry.time)
+        entry.status = _status(line.get("status"))
+        entry.request_id = _text(line.get("request_id"))
+        entry.case_id = _text(line.get("case_id"))
+        entry.detail = _text(line.get("detail"))
+        entry.extra = _object(line.get("extra"))
+        entry.time = _text(line.get("time")) or entry.time
     elif kind == "state":
         view = AwsView.from_json(line)
         if view is not None:
@@ -175,33 +196,33 @@ def _fold(entry: Entry, kind: Any, line: dict[str, Any]) -> None:
             entry.request_id = entry.request_id or view.request_id
     elif kind == "record":
         # A case the user opened by hand (or into which they pasted the description).
-        entry.case_id = line.get("case_id") or entry.case_id
+        entry.case_id = _text(line.get("case_id")) or entry.case_id
         entry.status = entry.status or "filed"
         entry.extra = {**entry.extra, "recorded": True}
     elif kind == "reply":
         entry.replies.append({k: line.get(k) for k in ("time", "case_id", "delivered",
                                                          "chars", "attachments")})
-    elif kind == "answers" and isinstance(line.get("answers"), dict):
-        entry.answers = line["answers"]
+    elif kind == "answers" and isinstance(answers := line.get("answers"), dict):
+        entry.answers = answers
     elif kind == "ids":
         # A display id resolved to the Support API's caseId: both are kept.
-        entry.case_id = line.get("case_id") or entry.case_id
-        entry.display_id = line.get("display_id") or entry.display_id
+        entry.case_id = _text(line.get("case_id")) or entry.case_id
+        entry.display_id = _text(line.get("display_id")) or entry.display_id
 
 
-def _fold_step(steps: dict[str, Step], line: dict[str, Any]) -> Step | None:
+def _fold_step(steps: dict[str, Step], line: Record) -> Step | None:
     """Apply one step line to its write (by key); the write it belongs to, or None."""
     key, write_id = str(line.get("key", "")), str(line.get("id", ""))
-    fields = {k: v for k, v in (line.get("fields") or {}).items()}
+    fields = dict(_object(line.get("fields")))
     step = steps.get(key)
     if line.get("type") == "intent" or step is None or step.write_id != write_id:
         if line.get("type") != "intent":
             return None  # an outcome whose intent this ledger lost: nothing to fold
         step = Step(str(line.get("step")), key, write_id, str(line.get("time", "")),
-                    of=line.get("of"), fields=fields)
+                    of=_text(line.get("of")), fields=fields)
         steps[key] = step
         return step
-    step.status = line.get("status")
+    step.status = _status(line.get("status"))
     step.time = str(line.get("time", step.time))
     step.fields = {**step.fields, **fields}
     return step
@@ -210,15 +231,15 @@ def _fold_step(steps: dict[str, Step], line: dict[str, Any]) -> Step | None:
 def _fold_step_into(entry: Entry, step: Step) -> None:
     if step.step == "deliver":
         entry.delivery = step
-        entry.case_id = step.fields.get("case_id") or entry.case_id
-        entry.display_id = step.fields.get("display_id") or entry.display_id
+        entry.case_id = _text(step.fields.get("case_id")) or entry.case_id
+        entry.display_id = _text(step.fields.get("display_id")) or entry.display_id
     elif step.step == "reply" and step.done:
         entry.replies.append({"time": step.time, "case_id": step.fields.get("case_id"),
                               "delivered": True, "chars": step.fields.get("chars"),
                               "attachments": step.fields.get("attachments") or []})
 
 
-def _step_json(step: Step) -> dict[str, Any]:
+def _step_json(step: Step) -> dict[str, object]:
     return {"step": step.step, "key": step.key, "of": step.of, "fields": step.fields}
 
 
@@ -232,7 +253,7 @@ class Ledger:
         self._lock_fd: int | None = None
         self.torn_lines = 0
         # Incremental index of intents for intent_times (see there).
-        self._intents: dict[tuple[Any, Any], list[tuple[str, dt.datetime]]] = {}
+        self._intents: dict[tuple[str | None, str | None], list[tuple[str, dt.datetime]]] = {}
         self._refused: set[str] = set()
         self._index_file: tuple[int, int] | None = None
         self._index_offset = 0
@@ -288,13 +309,13 @@ class Ledger:
             self._lock_fd = None
 
     # -- reading ----------------------------------------------------------------------------
-    def lines(self) -> list[dict[str, Any]]:
+    def lines(self) -> list[Record]:
         """Every valid record. A line that is not whole JSON, is nested or sized beyond the
         bounds, or has wrong types is skipped with one warning naming its line number
         (ledger_lines.parse_line); the others are read. A torn line is safe to skip: an intent
         is fsynced whole before its write call starts, so a torn intent means no call was made,
         and a torn outcome leaves its intent open for reconciling."""
-        out: list[dict[str, Any]] = []
+        out: list[Record] = []
         self.torn_lines = 0
         try:
             fh = self.path.open("rb")
@@ -348,8 +369,9 @@ class Ledger:
             kind, line_id = line.get("type"), str(line.get("id", ""))
             entry = by_intent.get(line_id)
             if kind == "intent" or (entry is None and kind in ("outcome", "record")):
-                entry = Entry(target, line_id, line.get("backend", "?"), line.get("time", ""),
-                              kind=line.get("kind"), filed_at=line.get("time"))
+                entry = Entry(target, line_id, _text(line.get("backend")) or "?",
+                              _text(line.get("time")) or "", kind=_text(line.get("kind")),
+                              filed_at=_text(line.get("time")))
                 by_intent[line_id] = entry
                 history.setdefault(target, []).append(entry)
             if entry is None:
@@ -408,14 +430,14 @@ class Ledger:
         if line.get("type") != "intent" or line.get("step"):
             return  # only filings count against a backend's rate limit
         try:
-            when = dt.datetime.fromisoformat(line["time"])
+            when = dt.datetime.fromisoformat(str(line["time"]))
         except (KeyError, TypeError, ValueError):
             return
-        key = ((line.get("target") or {}).get("account_id"), line.get("backend"))
+        key = (_text(_object(line.get("target")).get("account_id")), _text(line.get("backend")))
         self._intents.setdefault(key, []).append((str(line.get("id")), when))
 
     # -- writing ----------------------------------------------------------------------------
-    def _append(self, record: dict[str, Any]) -> None:
+    def _append(self, record: Mapping[str, object]) -> None:
         """One whole line, fsynced. Any failure (disk full, read-only, gone) is LedgerError:
         the caller must not make the write call the line announces. A short write is
         continued; whatever part of a line a failure leaves is not JSON, so it never counts."""
@@ -489,7 +511,7 @@ class Ledger:
         return intent_id
 
     def record_step_outcome(self, step: Step, target: Target, status: OutcomeStatus,
-                            fields: dict[str, Any] | None = None) -> None:
+                            fields: Mapping[str, object] | None = None) -> None:
         """The outcome line of a tracked write (see record_intent)."""
         self._append({"v": LEDGER_VERSION, "type": "outcome", "id": step.write_id,
                       "time": _now(), "target": _target_json(target), "backend": step.step,
@@ -511,7 +533,7 @@ class Ledger:
         request_id: str | None = None,
         case_id: str | None = None,
         detail: str | None = None,
-        extra: dict[str, Any] | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> None:
         self._append(
             {
@@ -559,7 +581,8 @@ class Ledger:
                       "time": _now(), "target": _target_json(entry.target), "case_id": case_id,
                       "delivered": delivered, "chars": chars, "attachments": attachments})
 
-    def record_answers(self, target: Target, intent_id: str, answers: dict[str, Any]) -> None:
+    def record_answers(self, target: Target, intent_id: str,
+                       answers: Mapping[str, object]) -> None:
         """The answers a request was filed with, so a refile can say what changed."""
         self._append({"v": LEDGER_VERSION, "type": "answers", "id": intent_id, "time": _now(),
                       "target": _target_json(target), "answers": answers})

@@ -12,14 +12,18 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pinpoint_sandbox.aws.write_outcomes import WriteFailure, WriteOutcomeUnknown
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError
 from pinpoint_sandbox.core.targets import Target
 from pinpoint_sandbox.ledger.store import Ledger, Step, _now
 
-Fields = dict[str, Any]
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+# What a tracked write's ledger lines carry (JSON): its intent's, then its outcome's.
+Fields = dict[str, "JsonValue"]
 
 
 @dataclass

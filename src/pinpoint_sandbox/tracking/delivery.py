@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
@@ -30,6 +30,9 @@ from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.core.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import Fields, TrackedWrite, digest, normalized, once
+
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import CommunicationTypeDef
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
 CASE_WAIT_SECONDS = 6.0  # the filing run waits this long for AWS to open the case
@@ -93,7 +96,8 @@ def resolve_case(account: AwsAccount, region: str, case_id: str) -> dict[str, An
     return dict(cases[0]) if cases else None
 
 
-def communications(account: AwsAccount, region: str, case_id: str) -> Iterator[dict[str, Any]]:
+def communications(account: AwsAccount, region: str,
+                   case_id: str) -> Iterator[CommunicationTypeDef]:
     """Every communication on the case, every page (AWS documents no order)."""
     client = account.client(SUPPORT, region)
     try:  # 1,000 pages: a bound, not a limit any real case reaches
@@ -192,7 +196,8 @@ def _deliver(account: AwsAccount, entry: Entry, ledger: Ledger, case_hint: str |
             return Delivery(DELIVERED, state_of(fresh)[1])
         text = str(entry.extra[DESCRIPTION])
         wanted = digest(text)
-        cc = [str(x) for x in entry.extra.get("cc") or []][:10]  # AWS takes 10 at most
+        listed = entry.extra.get("cc")
+        cc = [str(x) for x in listed][:10] if isinstance(listed, list) else []  # AWS takes 10
         done = once(book, TrackedWrite(
             "deliver", f"deliver:{entry.intent_id}", entry.target,
             send=lambda: add_communication(account, region, known, text,

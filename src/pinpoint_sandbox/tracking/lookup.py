@@ -59,10 +59,11 @@ def collect_status(
     # Every read of every region is started at once (each is cached, so the facts and the
     # two channels' lookups below find it done): a region costs one round trip, not a chain.
     # The process-wide bound on calls in flight (--max-concurrency) still applies.
-    reads = (*FACTS_READS, quota_catalogue, end_user_messaging_history)
     prefetched = [pool.submit(aws.prefetch, support_plan, account)]
+    prefetched += [pool.submit(account.prefetch, fact, region)
+                   for region in regions for fact in FACTS_READS]
     prefetched += [pool.submit(aws.prefetch, read, account, region)
-                   for region in regions for read in reads]
+                   for region in regions for read in (quota_catalogue, end_user_messaging_history)]
     lookups = {
         region: [pool.submit(_lookup, account, t, entries.get(t))
                  for t in (Target(account_id, region, ch) for ch in CHANNELS)]

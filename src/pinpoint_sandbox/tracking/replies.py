@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
@@ -31,6 +31,9 @@ from pinpoint_sandbox.tracking.delivery import (
     resolve_case,
 )
 from pinpoint_sandbox.tracking.tracker import case_link, current_entry
+
+if TYPE_CHECKING:
+    from types_boto3_support.type_defs import AttachmentTypeDef
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -167,7 +170,7 @@ def reply(account: AwsAccount, entry: Entry, ledger: Ledger, text: str,
             find=lambda: find_on_case(account, region, outcome.case_id, wanted),
             of=entry.intent_id, label=f"reply to case {outcome.case_id}",
             fields={"case_id": outcome.case_id, "digest": wanted, "chars": len(text),
-                    "attachments": names},
+                    "attachments": [*names]},
         ))
     outcome.how = done.how
     return outcome
@@ -230,8 +233,9 @@ def _send(account: AwsAccount, case_id: str, text: str, attachments: list[Path],
     if attachments:
         client = account.write_client(SUPPORT, region)
         # botocore base64-encodes the blobs itself; a set is only a staging area.
-        files = [{"fileName": p.name, "data": read_bounded(p, "--attach", MAX_ATTACHMENT_BYTES)}
-                 for p in attachments]
+        files: list[AttachmentTypeDef] = [
+            {"fileName": p.name, "data": read_bounded(p, "--attach", MAX_ATTACHMENT_BYTES)}
+            for p in attachments]
         try:
             extra["attachmentSetId"] = client.add_attachments_to_set(
                 attachments=files)["attachmentSetId"]

@@ -270,7 +270,7 @@ TIER_NOT_VOICE = ("ACCOUNT_TIER is PRODUCTION, but AWS does not document that it
 def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledger: Ledger) -> None:
     from pinpoint_sandbox.aws.facts import read_tier
 
-    tier, in_production = read_tier_cached(account, row.target.region, read_tier)
+    tier, in_production = read_tier(account, row.target.region)
     row.tier = tier
     tier_decides = in_production and row.target.channel == "sms"
     if entry is None:
@@ -341,8 +341,7 @@ def _confirm_denial(
     fell between the two would otherwise call an approval a denial."""
     from pinpoint_sandbox.aws.facts import read_tier
 
-    account.cache.pop(("tier", row.target.region), None)
-    tier, in_production = read_tier_cached(account, row.target.region, read_tier)
+    tier, in_production = read_tier(account, row.target.region, fresh=True)
     row.tier = tier
     if in_production and row.target.channel == "sms":
         return AwsView("approved", view.aws_status, view.case_id, view.request_id,
@@ -392,14 +391,6 @@ def _approved_voice_request(row: TrackedTarget, account: AwsAccount, quota: Any)
         requests = registry.of_kind("quota-request")
         row.backend = requests.name if requests is not None else None
         row.note = "approved by a request this tool did not file"
-
-
-def read_tier_cached(account: AwsAccount, region: str, reader: Any) -> tuple[str | None, bool]:
-    """One DescribeAccountAttributes per account and region per run."""
-    # Under the account's per-entry lock: the sms and voice rows of a region read it once,
-    # and `status`'s facts share the same entry (account_facts.tier_shared).
-    tier, production = account.cached(("tier", region), lambda: reader(account, region))
-    return tier, bool(production)
 
 
 def _worth_caching(old: AwsView | None, new: AwsView) -> bool:
@@ -593,11 +584,12 @@ def watch(
     sleep: Callable[[float], None] | None = None,
 ) -> tuple[int, list[TrackedTarget]]:
     """Poll until every requested target is approved (0) or one needs the user (3)."""
+    from pinpoint_sandbox.aws.facts import TIER
+
     rows: list[TrackedTarget] = []
     while True:
         for account in {id(a): a for a in targets.values() if isinstance(a, AwsAccount)}.values():
-            for key in [k for k in account.cache if k[0] == "tier"]:
-                del account.cache[key]  # the tier is what changes: read it again each poll
+            account.forget(TIER)  # the tier is what changes: read it again each poll
         rows = track(targets, ledger_file=ledger_file, previous=rows)
         on_update(rows)
         if any(row.needs_user for row in rows):
