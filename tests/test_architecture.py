@@ -292,7 +292,6 @@ def _any_count(path: Path) -> int:
     return sum(1 for t in tokens if t.type == tokenize.NAME and t.string == "Any")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 in progress: aws-typed, answers-typed")
 def test_any_stays_at_the_boundaries() -> None:
     counts = {str(p.relative_to(SOURCE)): _any_count(p) for p in SOURCE.rglob("*.py")
               if "simulator" not in p.relative_to(SOURCE).parts}
