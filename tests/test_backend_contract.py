@@ -29,7 +29,7 @@ from pinpoint_sandbox.backends.base import (
 )
 
 # The CLI's `--backend` choices are fixed when it loads: load it before the toy is registered.
-from pinpoint_sandbox.cli.common import BackendChoice
+from pinpoint_sandbox.cli.backend_choice import BackendChoice
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import RenderedCase, Target
 from pinpoint_sandbox.filing.plan import Request, RunOptions, RunReport, run

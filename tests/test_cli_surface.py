@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, SMS_ANSWERS, cli
-from pinpoint_sandbox.cli import app
+from pinpoint_sandbox.cli import COMMAND_MODULES, COMMANDS, _load_command, app
 
 DESIGN_COMMANDS = ["request", "batch", "status", "check", "lint", "init", "iam-policy",
                    "simulator serve", "simulator reset"]
@@ -60,16 +60,59 @@ def test_request_takes_the_channel_as_design_spells_it() -> None:
     assert "request voice" in only_voice.stderr
 
 
-def test_help_does_not_import_boto3_or_questionary() -> None:
+# What `--help` must not load. Typer itself needs rich (it draws the help) and, to build a
+# command's parameters, pydantic: those are the floor of `<command> --help`, not ours.
+HEAVY = ("boto3", "botocore", "questionary", "prompt_toolkit", "jinja2", "yaml", "moto")
+STAGES = ("aws", "ledger", "questionnaire", "review", "backends", "checks", "tracking",
+          "filing", "simulator")
+# `--backend` lists the registered backends: the registry (with what it stands on) is loaded
+# to build the commands that take it, and nothing else of the library.
+BACKEND_STAGES = {"aws", "ledger", "backends"}
+TAKES_BACKEND = {"request", "batch", "check", "iam-policy"}
+
+
+def _modules_after(*args: str) -> set[str]:
+    """Every module `pinpoint-sandbox ARGS` has imported when it is done, in a fresh process."""
     code = (
         "import sys\n"
         "from pinpoint_sandbox.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('boto3', 'botocore', 'questionary', 'moto') if m in sys.modules]\n"
-        "print('HEAVY=' + ','.join(heavy))\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
+        "print('MODULES=' + ' '.join(sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY=\n" in out.stdout, out.stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    [line] = [x for x in out.stdout.splitlines() if x.startswith("MODULES=")]
+    return set(line.removeprefix("MODULES=").split())
+
+
+def _heavy_and_stages(modules: set[str]) -> tuple[set[str], set[str]]:
+    stages = {m.split(".")[1] for m in modules if m.startswith("pinpoint_sandbox.")}
+    return {m for m in HEAVY if m in modules}, stages & set(STAGES)
+
+
+def test_help_loads_no_command_and_nothing_heavy() -> None:
+    modules = _modules_after("--help")
+    assert _heavy_and_stages(modules) == (set(), set())
+    commands = {f"pinpoint_sandbox.cli.{m}" for m in COMMAND_MODULES.values()}
+    assert not modules & commands, modules & commands
+    assert "pydantic" not in modules  # Typer needs it to build a command: none is built
+
+
+@pytest.mark.parametrize("command", [*COMMAND_MODULES, "simulator serve"])
+def test_a_commands_help_loads_only_that_command(command: str) -> None:
+    heavy, stages = _heavy_and_stages(_modules_after(*command.split(), "--help"))
+    assert heavy == set(), heavy
+    allowed = BACKEND_STAGES if command in TAKES_BACKEND else set()
+    assert stages <= allowed, stages
+
+
+def test_the_root_lists_each_commands_own_summary() -> None:
+    """The root's --help reads COMMANDS (no command imported); each summary is the first
+    paragraph of the command's docstring, so the two cannot drift apart."""
+    for name in COMMANDS:
+        command = _load_command(name)
+        assert command.help is not None
+        assert " ".join(command.help.split("\n\n")[0].split()) == COMMANDS[name][1], name
 
 
 def test_unknown_option_is_a_usage_error() -> None:

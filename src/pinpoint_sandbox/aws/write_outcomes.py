@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws import errors as aws  # the error helpers alone: no session needed
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from typer import _click as click
 
 # Typer ≥ 0.29 vendors click (pyproject pins it): usage errors must reach its own handler.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from pinpoint_sandbox import __version__
 from pinpoint_sandbox.cli import helpwords
@@ -77,18 +78,40 @@ def _usage_line(exc: ClickException) -> str:
     return f"{message} (see `{path} --help`)"
 
 
-# Command name → its module in this package, in the order `--help` lists them. A command's
-# module is imported when that command runs (or `--help` lists them all): `status` does not
-# pay for the answer models `request` needs.
-COMMAND_MODULES = {
-    "request": "request", "batch": "batch", "status": "status", "reply": "reply",
-    "record": "record", "check": "check", "lint": "lint", "init": "init",
-    "iam-policy": "iam_policy", "raise-spend": "raise_spend", "doctor": "doctor",
-    "simulator": "simulator",
+# Command name → its module in this package and its one-line summary, in the order `--help`
+# lists them. A command's module is imported when that command runs or shows its own help:
+# `status` does not pay for the answer models `request` needs, and the root's `--help` lists
+# the summaries without importing any (a test keeps each one its command's docstring).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "request": ("request", "Request SMS/MMS or Voice production access: one case per region, "
+                "never two."),
+    "batch": ("batch", "File every (account, region, channel) target of a batch file, once "
+              "each."),
+    "status": ("status", "Track every request until it is approved: state, AWS's last "
+               "message, the next step."),
+    "reply": ("reply", "Answer AWS's question on a target's case (one AddCommunicationToCase, "
+              "sent once)."),
+    "record": ("record", "Record the case you opened (or pasted the description into) for a "
+               "target."),
+    "check": ("check", "Check prerequisites (tier, voice evidence, open requests, plan, "
+              "backend) per region."),
+    "lint": ("lint", "Review an answers file against AWS's review criteria; exit 2 on any "
+             "error."),
+    "init": ("init", "Write a commented answers-file skeleton: every question, its help text, "
+             "an example."),
+    "iam-policy": ("iam_policy", "Print the least-privilege IAM policy for the chosen backend "
+                   "(JSON on stdout)."),
+    "raise-spend": ("raise_spend", "Raise the enforced monthly spend limit up to the "
+                    "account's maximum (never above)."),
+    "doctor": ("doctor", "Check the account, partition, endpoints, plan, quotas and "
+               "permissions (reads only)."),
+    "simulator": ("simulator", "Run or reset the built-in AWS simulator (no AWS account "
+                  "needed)."),
 }
+COMMAND_MODULES = {name: module for name, (module, _) in COMMANDS.items()}
 
 
-def _load_command(name: str) -> Any:
+def _load_command(name: str) -> click.Command:
     """The click command of one module: its `register(app)` on an app of its own."""
     import importlib
 
@@ -105,8 +128,8 @@ class HandledGroup(TyperGroup):
     --output json one JSON document on stdout; never a traceback (unless --debug) or a secret.
     Sub-groups (`simulator`) use it too, with their own commands."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
-                     **extra: Any) -> Any:
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: object) -> click.Context:
         try:  # the root's own options (`pinpoint-sandbox --bogus …`) are parsed here
             return super().make_context(info_name, args, parent=parent, **extra)
         except NoArgsIsHelpError:
@@ -114,7 +137,7 @@ class HandledGroup(TyperGroup):
         except ClickException as exc:
             raise _fail(list(args), _usage_line(exc), exc.exit_code) from None
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
@@ -153,16 +176,27 @@ class HandledGroup(TyperGroup):
 
 
 class RootGroup(HandledGroup):
-    """The root: its commands are loaded on first use (COMMAND_MODULES). Only the root:
+    """The root: its commands are loaded on first use (COMMANDS). Only the root:
     a sub-group lists and runs its own commands, never the root's."""
 
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMAND_MODULES)
+    listing = False  # while the root's own --help is drawn: summaries, no command loaded
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self.listing and cmd_name in COMMANDS:
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.commands[cmd_name] = _load_command(cmd_name)
         return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
 
 
 app = typer.Typer(

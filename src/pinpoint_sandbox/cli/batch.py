@@ -3,66 +3,63 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pinpoint_sandbox.aws.regions import require_one_partition
-from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import RichReporter, print_results
-from pinpoint_sandbox.cli.request import checked_ignores, review_answers
+from pinpoint_sandbox.cli.backend_choice import BackendChoice
+from pinpoint_sandbox.cli.options import (
+    DestinationsOpt,
+    FilingFlags,
+    IgnoreOpt,
+    OrganizationOptions,
+    OutputOptions,
+    SimulateOpt,
+    TemplatesDirOpt,
+    bundled,
+)
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.organizations import Selection
+    from pinpoint_sandbox.filing.batchfile import BatchFile
+    from pinpoint_sandbox.filing.fan_out import FanOut
+    from pinpoint_sandbox.filing.plan import Request
+    from pinpoint_sandbox.questionnaire.answers import Answers
 
 
+@bundled
 def batch(
     file: Annotated[Path, typer.Argument(help="Batch file (YAML, see README).")],
-    dry_run: common.DryRunOpt = False,
-    yes: common.YesOpt = False,
-    no_input: common.NoInputOpt = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    templates_dir: common.TemplatesDirOpt = None,
-    quota_code: common.QuotaCodeOpt = None,
-    ledger: common.LedgerOpt = None,
+    *,
+    filing: FilingFlags,
+    out: OutputOptions,
+    simulate: SimulateOpt = None,
+    templates_dir: TemplatesDirOpt = None,
     backend: Annotated[
-        common.BackendChoice | None,
+        BackendChoice | None,
         typer.Option("--backend", help="Override the batch file's backend for every request."),
     ] = None,
-    wait: common.WaitOpt = False,
-    refile: common.RefileOpt = False,
-    organization: common.OrganizationOpt = False,
-    ou: common.OuOpt = None,
-    exclude: common.ExcludeOpt = None,
-    tag: common.TagOpt = None,
-    role_name: common.RoleNameOpt = None,
-    external_id: common.ExternalIdOpt = None,
-    session_duration: common.SessionDurationOpt = None,
-    max_concurrency: common.MaxConcurrencyOpt = None,
-    destinations: common.DestinationsOpt = None,
-    ignore: common.IgnoreOpt = None,
+    org: OrganizationOptions,
+    destinations: DestinationsOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """File every (account, region, channel) target of a batch file, once each."""
-    from pinpoint_sandbox.filing.batchfile import load_batch, request_answers
-    from pinpoint_sandbox.filing.plan import RunOptions, run
+    from pinpoint_sandbox.cli import common
+    from pinpoint_sandbox.cli.output import RichReporter, print_results
+    from pinpoint_sandbox.cli.request import checked_ignores, dry_run_end, run_options
+    from pinpoint_sandbox.filing.plan import run
 
-    flag_waivers = checked_ignores(ignore)
+    waived = checked_ignores(ignore)
     templates = common.validate_templates_dir(templates_dir)
-    ledger = common.validate_file_option(ledger, "--ledger")
-    spec = load_batch(file)  # every request's answers are validated here, before any AWS call
-    answers = [request_answers(spec, i) for i in range(len(spec.requests))]
-    for index, item_answers in enumerate(answers):  # known from botocore: before any call
-        require_one_partition(item_answers.regions, f"{file.name}: requests[{index}]: ")
-    selection = common.organization_options(organization, ou, exclude, tag, role_name, external_id,
-                                            session_duration, max_concurrency, spec.organization)
+    ledger = common.validate_file_option(out.ledger, "--ledger")
+    spec, answers = _load(file)  # every request's answers are validated, before any AWS call
+    selection = org.selection(spec.organization)
     common.start_simulator(simulate)
     requests, fan = _requests(spec, answers, backend, selection)
-    json_output = output == common.OutputFormat.json
-    reporter = RichReporter(json_output=json_output, can_prompt=common.interactive(no_input),
+    reporter = RichReporter(json_output=out.json, can_prompt=common.interactive(filing.no_input),
                             show_cases=len(requests) <= 3)
     if fan is not None:
         common.report_unused(fan.unused)
-    for index, item in enumerate(spec.requests):
-        review_answers(reporter, f"request {index + 1} ({item.channel})", item.channel,
-                       answers[index].model_dump(mode="json"), flag_waivers)
     if destinations is None:
         # An organization run previews filings; each destination country's identity list is
         # one more call per account-region (DescribePhoneNumbers, DescribeSenderIds).
@@ -70,29 +67,37 @@ def batch(
         if not destinations:
             reporter.message("Destination readiness is not read in an organization run: "
                              "`check --organization` shows it, `--destinations` reads it here.")
-    report = run(
-        requests,
-        RunOptions(dry_run=dry_run, yes=yes, templates_dir=templates, quota_code=quota_code,
-                   ledger=ledger, wait_for_case_limit=wait, refile=refile,
-                   destinations=destinations),
-        reporter,
-    )
-    print_results(report.results, json_output=json_output,
+    options = run_options(filing, ledger, templates=templates, waived=waived,
+                          destinations=destinations)
+    report = run(requests, options, reporter)
+    print_results(report.results, json_output=out.json,
                   skipped_accounts=fan.unused if fan is not None else None)
-    if dry_run and not json_output:
-        from pinpoint_sandbox.cli.request import dry_run_end
-
+    if filing.dry_run and not out.json:
         dry_run_end(report.results)
-    code = common.organization_exit(report.exit_code, fan)
-    if code:
+    if code := common.organization_exit(report.exit_code, fan):
         raise typer.Exit(code)
 
 
+def _load(file: Path) -> tuple[BatchFile, list[Answers]]:
+    """The batch file and each request's answers, validated (partitions too: known from
+    botocore's data, so before any call)."""
+    from pinpoint_sandbox.aws.regions import require_one_partition
+    from pinpoint_sandbox.filing.batchfile import load_batch, request_answers
+
+    spec = load_batch(file)
+    answers = [request_answers(spec, i) for i in range(len(spec.requests))]
+    for index, item_answers in enumerate(answers):
+        require_one_partition(item_answers.regions, f"{file.name}: requests[{index}]: ")
+    return spec, answers
+
+
 def _requests(
-    spec: Any, answers: list[Any], backend: common.BackendChoice | None, selection: Any
-) -> tuple[list[Any], Any]:
+    spec: BatchFile, answers: list[Answers], backend: BackendChoice | None,
+    selection: Selection | None,
+) -> tuple[list[Request], FanOut | None]:
     """One Request per batch entry; with an organization selection, fanned out across its
     accounts (the FanOut is returned too, None without a selection)."""
+    from pinpoint_sandbox.cli import common
     from pinpoint_sandbox.filing.plan import Request
 
     requests = []
@@ -105,6 +110,7 @@ def _requests(
                 regions=list(answers[index].regions),
                 answers=answers[index],
                 backend=chosen,
+                review_label=f"request {index + 1} ({item.channel})",
             )
         )
     if selection is None:

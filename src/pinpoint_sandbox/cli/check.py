@@ -6,51 +6,55 @@ without making it (e.g. a Support `CreateCase` dry run): each row says whether i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pinpoint_sandbox.aws.regions import parse_regions
-from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import print_json, stderr_console
-from pinpoint_sandbox.filing.plan import Request, RunOptions, check_report
-from pinpoint_sandbox.filing.plan import check as run_check
-from pinpoint_sandbox.questionnaire.answers import answers_for_check
-from pinpoint_sandbox.questionnaire.check_answers import case_answers
+from pinpoint_sandbox.cli.backend_choice import BackendChoice, BackendOpt
+from pinpoint_sandbox.cli.options import (
+    AnswersOpt,
+    AwsTarget,
+    ChannelChoice,
+    OrganizationOptions,
+    OutputOptions,
+    QuotaCodeOpt,
+    bundled,
+)
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.filing.plan import CheckRow
 
 
+@bundled
 def check(
-    channel: Annotated[common.ChannelChoice, typer.Argument(help="sms or voice.")],
-    region: common.RegionOpt = None,
-    profile: common.ProfileOpt = None,
-    role_arn: common.RoleArnOpt = None,
-    answers: common.AnswersOpt = None,
-    backend: common.BackendOpt = common.BackendChoice.auto,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    quota_code: common.QuotaCodeOpt = None,
-    ledger: common.LedgerOpt = None,
-    organization: common.OrganizationOpt = False,
-    ou: common.OuOpt = None,
-    exclude: common.ExcludeOpt = None,
-    tag: common.TagOpt = None,
-    role_name: common.RoleNameOpt = None,
-    external_id: common.ExternalIdOpt = None,
-    session_duration: common.SessionDurationOpt = None,
-    max_concurrency: common.MaxConcurrencyOpt = None,
+    channel: Annotated[ChannelChoice, typer.Argument(help="sms or voice.")],
+    *,
+    where: AwsTarget,
+    answers: AnswersOpt = None,
+    backend: BackendOpt = BackendChoice.auto,
+    quota_code: QuotaCodeOpt = None,
+    out: OutputOptions,
+    org: OrganizationOptions,
 ) -> None:
     """Check prerequisites (tier, voice evidence, open requests, plan, backend) per region."""
+    from pinpoint_sandbox.aws.regions import parse_regions
+    from pinpoint_sandbox.cli import common
+    from pinpoint_sandbox.cli.output import print_json, stderr_console
+    from pinpoint_sandbox.filing.plan import Request, RunOptions, check_report
+    from pinpoint_sandbox.filing.plan import check as run_check
+    from pinpoint_sandbox.questionnaire.answers import answers_for_check
+    from pinpoint_sandbox.questionnaire.check_answers import case_answers
+
     # Typed answers when the file is complete; a partial file still gives regions/attestation.
     read = answers_for_check(channel.value, answers,
                              note=lambda text: stderr_console().print(text, markup=False))
-    regions = parse_regions(region or []) or parse_regions(read.regions)
-    ledger = common.validate_file_option(ledger, "--ledger", writes=False)
+    regions = parse_regions(where.region or []) or parse_regions(read.regions)
+    ledger = common.validate_file_option(out.ledger, "--ledger", writes=False)
     validated, note = case_answers(channel.value, read)
-    selection = common.organization_options(organization, ou, exclude, tag, role_name,
-                                            external_id, session_duration, max_concurrency)
-    common.start_simulator(simulate)  # no call yet; it may set the default region
-    regions = regions or common.default_regions(profile)
-    account = common.account_for(profile, role_arn)
+    selection = org.selection()
+    common.start_simulator(where.simulate)  # no call yet; it may set the default region
+    regions = regions or common.default_regions(where.profile)
+    account = common.account_for(where.profile, where.role_arn)
     requests = [Request(channel.value, account, regions, validated, backend.value)]
     fan = None
     if selection is not None:
@@ -65,12 +69,10 @@ def check(
                    # countries from the examples are not the user's: no destination checks
                    destinations=note is None or bool(read.destination_countries)),
     )
-    report = check_report(plans)
-    for row in report.rows:
-        row["case_note"] = note
+    report = check_report(plans, case_note=note)
     code = common.organization_exit(report.exit_code, fan)
-    if output == common.OutputFormat.json:
-        doc: dict[str, Any] = {"checks": report.rows, "exit_code": code}
+    if out.json:
+        doc: dict[str, object] = {"checks": report.rows, "exit_code": code}
         if fan is not None:
             doc["skipped_accounts"] = [u.to_json() for u in fan.unused]
         print_json(doc)
@@ -80,10 +82,11 @@ def check(
         raise typer.Exit(code)
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
+def _print_table(rows: list[CheckRow]) -> None:
     from rich.table import Table
 
     from pinpoint_sandbox.cli.inert import console as inert_console
+    from pinpoint_sandbox.cli.output import stderr_console
 
     channels = sorted({r["channel"] for r in rows})
     voice = "voice" in channels

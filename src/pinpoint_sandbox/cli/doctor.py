@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import common, options
 
 RedactOpt = Annotated[
     bool,
@@ -20,11 +20,11 @@ RedactOpt = Annotated[
 
 
 def doctor(
-    region: common.RegionOpt = None,
-    profile: common.ProfileOpt = None,
+    region: options.RegionOpt = None,
+    profile: options.ProfileOpt = None,
     redact: RedactOpt = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
+    output: options.OutputOpt = options.OutputFormat.text,
+    simulate: options.SimulateOpt = None,
 ) -> None:
     """Check the account, partition, endpoints, plan, quotas and permissions (reads only)."""
     from pinpoint_sandbox.aws.regions import parse_regions
@@ -39,7 +39,7 @@ def doctor(
                          "profile's region).")
     report = run_doctor(common.account_for(profile), regions)
     doc = report.to_json(redact=redact)
-    if output == common.OutputFormat.json:
+    if output == options.OutputFormat.json:
         from pinpoint_sandbox.cli.output import print_json
 
         print_json(doc)

@@ -5,9 +5,9 @@ choices (`text|json`), nothing for a flag, and an argument by its metavar (CHANN
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from typer import core
+from typer._click import Context
 
 WORDS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "file": "FILE",
          "directory": "DIR", "int range": "INTEGER", "float range": "NUMBER",
@@ -26,13 +26,13 @@ def in_words(label: str) -> str | None:
     return WORDS.get(inner, inner) + many
 
 
-def _display_type(self: Any, ctx: Any) -> str | None:
+def _display_type(self: core._TyperParameter, ctx: Context) -> str | None:
     if getattr(self, "is_flag", False) or getattr(self, "is_bool_flag", False):
         return None
     return in_words(_ORIGINAL(self, ctx))
 
 
-def _usage_name(self: Any) -> str:
+def _usage_name(self: core.TyperArgument) -> str:
     name = self.metavar or str(self.name or "").upper()
     name = name if self.required else f"[{name}]"
     return name + ("..." if self.nargs != 1 else "")

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import backend_choice, options
 
 
 def iam_policy(
-    backend: common.BackendOpt = common.BackendChoice.auto,
+    backend: backend_choice.BackendOpt = backend_choice.BackendChoice.auto,
     voice: Annotated[
         bool,
         typer.Option("--voice/--no-voice", help="Include the voice prerequisite checks."),
@@ -30,8 +30,8 @@ def iam_policy(
             show_default=False,
         ),
     ] = None,
-    organization: common.OrganizationOpt = False,
-    role_name: common.RoleNameOpt = None,
+    organization: options.OrganizationOpt = False,
+    role_name: options.RoleNameOpt = None,
 ) -> None:
     """Print the least-privilege IAM policy for the chosen backend (JSON on stdout)."""
     from pinpoint_sandbox.cli.output import print_json, stderr_console

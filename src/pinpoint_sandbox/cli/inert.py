@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Literal
 
 from pinpoint_sandbox.core.text import CONTROL_CHARACTERS as _CONTROL
 from pinpoint_sandbox.core.text import clean as clean
@@ -40,13 +40,18 @@ def _console_class() -> type[Console]:
     return InertConsole
 
 
-def console(*, stderr: bool = False, **options: Any) -> Console:
+ColorSystem = Literal["auto", "standard", "256", "truecolor", "windows"]
+
+
+def console(*, stderr: bool = False, soft_wrap: bool = False, file: IO[str] | None = None,
+            force_terminal: bool | None = None, color_system: ColorSystem | None = "auto",
+            ) -> Console:
     """The console to print with: highlight off (AWS's ids are not code) and inert. With
     NO_COLOR set, no styling escape at all (bold included), even on a terminal: the output
     is plain text."""
     import os
 
-    options.setdefault("highlight", False)
-    if os.environ.get("NO_COLOR"):
-        options.setdefault("color_system", None)
-    return _console_class()(stderr=stderr, **options)
+    if os.environ.get("NO_COLOR") and color_system == "auto":
+        color_system = None
+    return _console_class()(stderr=stderr, soft_wrap=soft_wrap, file=file, highlight=False,
+                            force_terminal=force_terminal, color_system=color_system)

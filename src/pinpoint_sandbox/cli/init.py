@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pinpoint_sandbox.cli.common import ChannelChoice, LangOpt
+from pinpoint_sandbox.cli.options import ChannelChoice, LangOpt
 from pinpoint_sandbox.core.errors import UsageError
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pinpoint_sandbox.cli import common
+from pinpoint_sandbox.cli import options
 from pinpoint_sandbox.core.errors import ExitCode, UsageError
 from pinpoint_sandbox.core.targets import channel_is_guessed, infer_channel
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pinpoint_sandbox.review.lint import Finding
 
 
-def not_answers_problem(name: str, data: Mapping[str, Any]) -> str | None:
+def not_answers_problem(name: str, data: Mapping[str, object]) -> str | None:
     """One line when the file is plainly a batch or simulator scenario file."""
     if "requests" in data or "version" in data:
         return (
@@ -40,12 +40,12 @@ def lint(
         Path, typer.Argument(help="Answers file (YAML) to review.", show_default=False)
     ],
     channel: Annotated[
-        common.ChannelChoice | None,
+        options.ChannelChoice | None,
         typer.Option("--channel", help="sms or voice (default: guessed from the keys)."),
     ] = None,
-    output: common.OutputOpt = common.OutputFormat.text,
-    ignore: common.IgnoreOpt = None,
-    lang: common.LangOpt = None,
+    output: options.OutputOpt = options.OutputFormat.text,
+    ignore: options.IgnoreOpt = None,
+    lang: options.LangOpt = None,
 ) -> None:
     """Review an answers file against AWS's review criteria; exit 2 on any error."""
     from pinpoint_sandbox.questionnaire.answers import load_answers_file, to_data, validate_answers
@@ -91,8 +91,8 @@ def lint(
 
 
 def _report(file: Path, channel: str, findings: Sequence[Finding], waived: list[str],
-            summary: str, output: common.OutputFormat, brand: str = "") -> None:
-    if output is not common.OutputFormat.json:
+            summary: str, output: options.OutputFormat, brand: str = "") -> None:
+    if output is not options.OutputFormat.json:
         _print_table(findings, summary, brand)
         return
     # JSON stays in English whatever the interface language: it is for programs.
@@ -112,7 +112,7 @@ def count_levels_of(findings: Sequence[Finding]) -> tuple[int, int]:
 
 
 def _channel_for(
-    file: Path, data: Mapping[str, Any], channel: common.ChannelChoice | None
+    file: Path, data: Mapping[str, object], channel: options.ChannelChoice | None
 ) -> str:
     """--channel when given (and the file agrees), else guessed from the keys, with a note."""
     from pinpoint_sandbox.questionnaire.answers import (

@@ -9,15 +9,17 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.core.errors import NoTerminalError
 
 if TYPE_CHECKING:  # rich and the library load when output is written, not for --help
     from rich.console import Console
 
+    from pinpoint_sandbox.aws.organizations import Unused
     from pinpoint_sandbox.checks.preflight import TargetPlan
     from pinpoint_sandbox.core.targets import Result
+    from pinpoint_sandbox.review.lint import Finding
 
 SUMMARY_OVER = 60  # more targets than this: a summary per account instead of a row each
 SUMMARY_REASONS = 15
@@ -116,7 +118,7 @@ class RichReporter:
         )
         return confirm(f"File {count} production-access request(s) now?{warning}", default=False)
 
-    def review(self, label: str, findings: Sequence[Any], waived: Sequence[str] = ()) -> None:
+    def review(self, label: str, findings: Sequence[Finding], waived: Sequence[str] = ()) -> None:
         """Show the content review (the `lint` rules) before anything is filed; name waivers."""
         errors = [f for f in findings if f.level == "error"]
         warnings = [f for f in findings if f.level == "warning"]
@@ -238,11 +240,12 @@ class _ProgressCounts:
 
 
 def print_results(
-    results: Sequence[Result], *, json_output: bool, skipped_accounts: Sequence[Any] | None = None
+    results: Sequence[Result], *, json_output: bool,
+    skipped_accounts: Sequence[Unused] | None = None,
 ) -> None:
     """The results table (or JSON); `skipped_accounts`: organization accounts left out."""
     if json_output:
-        summary: dict[str, Any] = {}
+        summary: dict[str, object] = {}
         if skipped_accounts is not None:
             summary["skipped_accounts"] = [u.to_json() for u in skipped_accounts]
         stream_json("results", (r.to_json() for r in results), summary)
@@ -307,7 +310,7 @@ class _Blocks:
         self.pieces, self.size = [], 0
 
 
-def stream_json(key: str, items: Iterable[Any], summary: dict[str, Any]) -> None:
+def stream_json(key: str, items: Iterable[object], summary: dict[str, object]) -> None:
     """`{key: [items…], **summary}` written one item at a time, byte for byte what
     print_json writes for that document: one item's JSON (its case text included) exists at
     a time, not the whole list's."""
@@ -326,7 +329,7 @@ def stream_json(key: str, items: Iterable[Any], summary: dict[str, Any]) -> None
     out.flush()
 
 
-def print_json(doc: Any) -> None:
+def print_json(doc: object) -> None:
     """The document, encoded piece by piece: no second copy of a large one in memory."""
     out = _Blocks()
     for piece in json.JSONEncoder(indent=2, default=str).iterencode(doc):

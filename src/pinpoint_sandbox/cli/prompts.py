@@ -9,9 +9,9 @@ next run's prefilled answers. questionary is imported lazily: it costs ~150 ms a
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.core.errors import Interrupted, NoTerminalError
 from pinpoint_sandbox.questionnaire.answers import (
@@ -34,6 +34,13 @@ from pinpoint_sandbox.questionnaire.questions import (
     localize,
     questionnaire_title,
 )
+
+if TYPE_CHECKING:
+    from questionary import Question as Prompt
+
+    from pinpoint_sandbox.review.lint import Finding
+
+Answered = dict[str, object]  # question key → the answer, as an answers file would hold it
 
 
 class _Cancelled(Exception):
@@ -59,12 +66,12 @@ OTHER_CHANNEL = {"sms": "voice", "voice": "sms"}
 
 def ask_missing(
     channel: str,
-    known: Mapping[str, Any],
+    known: Mapping[str, object],
     *,
     preselect_regions: list[str] | None = None,
-    prefill: Mapping[str, Any] | None = None,
+    prefill: Mapping[str, object] | None = None,
     required_only: bool = False,
-) -> dict[str, Any]:
+) -> Answered:
     """Prompt for every question whose key is not in `known` (and whose `when` holds).
 
     `prefill` gives the prefilled value per key (default: saved answers of the last run over
@@ -114,7 +121,7 @@ def ask_missing(
     return session.answered
 
 
-def _remembered(channel: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _remembered(channel: str) -> tuple[Answered, Answered]:
     """(this channel's saved answers, shared keys saved only for the other channel).
 
     The one place the questionnaire reads saved answers."""
@@ -152,7 +159,7 @@ def ask_regions(channel: str, preselect_regions: list[str] | None = None) -> lis
             session.ask(question, "1")
     except (_Cancelled, _InputEnded):
         raise Interrupted("Interrupted: nothing was filed.") from None
-    return [str(r) for r in session.answered.get("regions") or []]
+    return [str(r) for r in _items(session.answered.get("regions"))]
 
 
 class _Session:
@@ -162,8 +169,8 @@ class _Session:
         self,
         channel: str,
         questions: list[Question],
-        known: Mapping[str, Any],
-        prefill: Mapping[str, Any],
+        known: Mapping[str, object],
+        prefill: Mapping[str, object],
         preselect_regions: list[str] | None,
     ) -> None:
         self.channel = channel
@@ -171,15 +178,15 @@ class _Session:
         self.known = dict(known)
         self.prefill = dict(prefill)
         self.preselect = preselect_regions
-        self.answered: dict[str, Any] = {}
+        self.answered: Answered = {}
 
-    def current(self) -> dict[str, Any]:
+    def current(self) -> Answered:
         return {**self.known, **self.answered}
 
     def applies(self, question: Question) -> bool:
         return question.applies(self.current())
 
-    def ask(self, question: Question, progress: str = "", prefill: Any = _SKIP) -> None:
+    def ask(self, question: Question, progress: str = "", prefill: object = _SKIP) -> None:
         """Ask, show the answer's review findings, and ask again while the user wants to."""
         value = self.prefill.get(question.key) if prefill is _SKIP else prefill
         _show_help(question, progress)
@@ -210,7 +217,7 @@ class _Session:
             else:
                 self.edit_one()
 
-    def summary_rows(self) -> list[tuple[Question, Any]]:
+    def summary_rows(self) -> list[tuple[Question, object]]:
         answers = self.current()
         return [(q, answers.get(q.key)) for q in self.questions if q.applies(answers)]
 
@@ -221,6 +228,7 @@ class _Session:
         items = [questionary.Choice(f"{n}. {q.prompt}", value=n - 1)
                  for n, (q, _) in enumerate(rows, 1)]
         index = _run(questionary.select(message("which_answer"), choices=items))
+        assert isinstance(index, int)  # the choices' values
         question, value = rows[index]
         self.ask(question, f"edit {index + 1}", prefill=value)
 
@@ -274,14 +282,14 @@ def _show_question(text: str) -> None:
     inert_console(stderr=True).print(f"? {text}", style="bold", markup=False)
 
 
-def _show_intro(channel: str, count: int, known: Mapping[str, Any]) -> None:
+def _show_intro(channel: str, count: int, known: Mapping[str, object]) -> None:
     from pinpoint_sandbox.cli.inert import console as inert_console
 
     console = inert_console(stderr=True)
     title = questionnaire_title(channel)
     console.print(message("intro", title=title, count=count), style="bold", markup=False)
-    if known.get("regions"):
-        console.print(message("regions_known", regions=", ".join(known["regions"])),
+    if regions := _items(known.get("regions")):
+        console.print(message("regions_known", regions=", ".join(map(str, regions))),
                       markup=False)
 
 
@@ -300,7 +308,13 @@ def _show_help(question: Question, progress: str = "") -> None:
     console.print(text)
 
 
-def _run(prompt: Any) -> Any:
+def _items(value: object) -> list[object]:
+    """A list answer's items (none when the answer is not a list)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _run(prompt: Prompt) -> object:
+    """The prompt's answer; Ctrl-C and a closed input stop the questionnaire."""
     try:
         value = prompt.unsafe_ask()
     except KeyboardInterrupt:
@@ -312,11 +326,21 @@ def _run(prompt: Any) -> Any:
     return value
 
 
-def _checker(channel: str, key: str, convert: Any, optional: bool) -> Any:
+def _typed(prompt: Prompt) -> str:
+    """A text prompt's answer."""
+    return str(_run(prompt))
+
+
+Convert = Callable[[str], object]  # typed text → the answer's value (ValueError: not one)
+
+
+def _checker(
+    channel: str, key: str, convert: Convert, optional: bool
+) -> Callable[[str], bool | str]:
     """A questionary `validate=` callable: True, or the validation message to show."""
 
-    def check(text: Any) -> bool | str:
-        if optional and isinstance(text, str) and not text.strip():
+    def check(text: str) -> bool | str:
+        if optional and not text.strip():
             return True
         try:
             value = convert(text)
@@ -352,7 +376,7 @@ def _amount(text: str) -> int | float:
     return _number(text, "a number such as 200 or 250.50")
 
 
-def _split(separator: str) -> Any:
+def _split(separator: str) -> Callable[[str], list[str]]:
     def split(text: str) -> list[str]:
         return [part.strip() for part in text.split(separator) if part.strip()]
 
@@ -363,44 +387,19 @@ def _stripped(text: str) -> str:
     return text.strip()
 
 
-def _text_default(value: Any) -> str:
+def _text_default(value: object) -> str:
     return "" if value is None else str(value)
 
 
 def _ask(
-    channel: str, question: Question, prefill: Any, preselect_regions: list[str] | None
-) -> Any:
+    channel: str, question: Question, prefill: object, preselect_regions: list[str] | None
+) -> object:
+    """One question's answer, by its type; `_SKIP` for an optional one left empty."""
     import questionary
 
-    key, message = question.key, question.prompt
     kind = question.type
-    if kind in ("text", "long_text"):
-        multiline = kind == "long_text"
-        if multiline:
-            # The input starts after the prompt text: with a long question it would be a
-            # sliver (or nothing) in a narrow terminal. Print the question on its own line and
-            # give the answer the full width.
-            _show_question(message)  # questionary adds "Finish with … Esc then Enter"
-            message = "›"
-        text = _run(
-            questionary.text(
-                message,
-                default=_text_default(prefill),
-                validate=_checker(channel, key, _stripped, question.optional),
-                multiline=multiline,
-            )
-        )
-        return _SKIP if question.optional and not text.strip() else text.strip()
-    if kind in ("integer", "number"):
-        convert = _number if kind == "integer" else _amount
-        text = _run(
-            questionary.text(
-                message,
-                default=_text_default(prefill),
-                validate=_checker(channel, key, convert, question.optional),
-            )
-        )
-        return _SKIP if question.optional and not text.strip() else convert(text)
+    if kind in ("text", "long_text", "integer", "number"):
+        return _ask_text(channel, question, prefill)
     if kind == "select":
         choices = question.choice_list()
         items = [
@@ -408,31 +407,60 @@ def _ask(
             for c in choices
         ]
         default = prefill if prefill in choices else None
-        return _run(questionary.select(message, choices=items, default=default))
+        return _run(questionary.select(question.prompt, choices=items, default=default))
     if kind == "multiselect":
         return _ask_multiselect(channel, question, prefill, preselect_regions)
     if kind == "confirm":
-        return bool(_run(questionary.confirm(message, default=bool(prefill))))
+        return bool(_run(questionary.confirm(question.prompt, default=bool(prefill))))
+    if kind == "list" and question.separator:
+        return _ask_separated(channel, question, question.separator, prefill)
     if kind == "list":
-        if question.separator:
-            separator = question.separator
-            text = _run(
-                questionary.text(
-                    message,
-                    default=f"{separator} ".join(str(v) for v in prefill or []),
-                    validate=_checker(channel, key, _split(separator), question.optional),
-                )
-            )
-            items = _split(separator)(text)
-            return _SKIP if question.optional and not items else items
-        return _ask_items(channel, question, list(prefill or []))
+        return _ask_items(channel, question, _items(prefill))
     if kind == "group":
         return _ask_group(channel, question, prefill if isinstance(prefill, Mapping) else {})
     raise AssertionError(f"unhandled question type {kind!r}")  # load_questions validates types
 
 
+def _ask_text(channel: str, question: Question, prefill: object) -> object:
+    """A text, long text or number question."""
+    import questionary
+
+    prompt, kind = question.prompt, question.type
+    convert: Convert = {"integer": _number, "number": _amount}.get(kind, _stripped)
+    if kind == "long_text":
+        # The input starts after the prompt text: with a long question it would be a
+        # sliver (or nothing) in a narrow terminal. Print the question on its own line and
+        # give the answer the full width.
+        _show_question(prompt)  # questionary adds "Finish with … Esc then Enter"
+        prompt = "›"
+    text = _typed(
+        questionary.text(
+            prompt,
+            default=_text_default(prefill),
+            validate=_checker(channel, question.key, convert, question.optional),
+            multiline=kind == "long_text",
+        )
+    )
+    return _SKIP if question.optional and not text.strip() else convert(text)
+
+
+def _ask_separated(channel: str, question: Question, separator: str, prefill: object) -> object:
+    """A list typed on one line, split on the question's separator."""
+    import questionary
+
+    text = _typed(
+        questionary.text(
+            question.prompt,
+            default=f"{separator} ".join(str(v) for v in _items(prefill)),
+            validate=_checker(channel, question.key, _split(separator), question.optional),
+        )
+    )
+    items = _split(separator)(text)
+    return _SKIP if question.optional and not items else items
+
+
 def _ask_multiselect(
-    channel: str, question: Question, prefill: Any, preselect: list[str] | None
+    channel: str, question: Question, prefill: object, preselect: list[str] | None
 ) -> list[str]:
     import questionary
 
@@ -450,10 +478,8 @@ def _ask_multiselect(
         problem = validate_field(channel, question.key, list(selected))
         return True if problem is None else problem
 
-    return list(
-        _run(questionary.checkbox(question.prompt, choices=items, validate=check,
-                                  initial_choice=initial))
-    )
+    return [str(c) for c in _items(_run(questionary.checkbox(
+        question.prompt, choices=items, validate=check, initial_choice=initial)))]
 
 
 def _choice_names(question: Question) -> dict[str, str]:
@@ -465,7 +491,7 @@ def _choice_names(question: Question) -> dict[str, str]:
     return region_names()
 
 
-def _ask_items(channel: str, question: Question, prefill: list[Any]) -> Any:
+def _ask_items(channel: str, question: Question, prefill: list[object]) -> object:
     """One prompt per item until an empty answer (or the model's maximum)."""
     import questionary
 
@@ -482,7 +508,7 @@ def _ask_items(channel: str, question: Question, prefill: list[Any]) -> Any:
             return True if problem is None else problem
 
         default = _text_default(prefill[len(items)]) if len(items) < len(prefill) else ""
-        text = _run(
+        text = _typed(
             questionary.text(
                 f"{question.prompt} [{len(items) + 1}]",
                 default=default,
@@ -501,11 +527,11 @@ def _needs_more(channel: str, key: str, items: list[str]) -> str:
     return validate_field(channel, key, items) or f"{key}: needs at least one item"
 
 
-def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> dict[str, Any]:
+def _ask_group(channel: str, question: Question, prefill: Mapping[str, object]) -> Answered:
     import questionary
 
-    base = dict(question.example or {})
-    collected: dict[str, Any] = {}
+    base: Answered = dict(question.example or {})
+    collected: Answered = {}
     for sub in question.fields or []:
         if not sub.applies(collected):
             continue  # e.g. period_detail, asked only for period "other"
@@ -520,13 +546,13 @@ def _ask_group(channel: str, question: Question, prefill: Mapping[str, Any]) -> 
                 )
             )
             continue
-        parse: Any = _stripped if sub.type == "text" else _number
+        parse: Convert = _stripped if sub.type == "text" else _number
 
-        def convert(text: str, sub_key: str = sub.key, parse: Any = parse) -> dict[str, Any]:
+        def convert(text: str, sub_key: str = sub.key, parse: Convert = parse) -> Answered:
             # Probe with known-good values for the other fields so only this one is judged.
             return {**base, **collected, sub_key: parse(text)}
 
-        text = _run(
+        text = _typed(
             questionary.text(
                 prompt,
                 default=_text_default(default),
@@ -552,7 +578,7 @@ def _say(text: str, style: str = "") -> None:
     inert_console(stderr=True).print(text, style=style, markup=False)
 
 
-def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[Any]:
+def _field_findings(channel: str, answers: Mapping[str, object], key: str) -> list[Finding]:
     """The content-review findings about `key`, judged with every answer given so far."""
     from pinpoint_sandbox.review.lint import lint_answers, waived_rules
 
@@ -560,7 +586,7 @@ def _field_findings(channel: str, answers: Mapping[str, Any], key: str) -> list[
     return [f for f in findings if f.key == key or f.key.startswith((f"{key}[", f"{key}."))]
 
 
-def _show_findings(findings: list[Any], brand: str = "") -> None:
+def _show_findings(findings: list[Finding], brand: str = "") -> None:
     for finding in findings:
         text, fix = finding_texts(finding, brand)
         _say(message("finding", level=level(finding.level), message=text,
@@ -574,7 +600,7 @@ def _answer_again(has_error: bool) -> bool:
     return bool(_run(questionary.confirm(message("answer_again"), default=has_error)))
 
 
-def display_value(question: Question, value: Any) -> str:
+def display_value(question: Question, value: object) -> str:
     """An answer as the summary shows it: words for choices, one line per list item."""
     if value is None or value == [] or value == "":
         return message("not_given")
@@ -589,7 +615,7 @@ def display_value(question: Question, value: Any) -> str:
     return label(str(value)) if question.type == "select" else str(value)
 
 
-def _calls_text(value: Any) -> str:
+def _calls_text(value: object) -> str:
     """calls_per_number as the summary shows it, in the interface language."""
     from pinpoint_sandbox.filing.render import calls_per_number_text
 
@@ -599,7 +625,7 @@ def _calls_text(value: Any) -> str:
 
 
 def _show_summary(
-    channel: str, rows: list[tuple[Question, Any]], answers: Mapping[str, Any]
+    channel: str, rows: list[tuple[Question, object]], answers: Mapping[str, object]
 ) -> None:
     from rich.text import Text
 
@@ -620,7 +646,7 @@ def _show_summary(
                       style="red" if errors else "yellow", markup=False)
 
 
-def _summary_choice() -> Any:
+def _summary_choice() -> Prompt:
     import questionary
 
     return questionary.select(
@@ -634,7 +660,7 @@ def _summary_choice() -> Any:
     )
 
 
-def _run_editor(text: str) -> dict[str, Any] | None:
+def _run_editor(text: str) -> Answered | None:
     """The edited YAML mapping, or None (with a message) when the editor or the YAML failed."""
     import os
     import shlex

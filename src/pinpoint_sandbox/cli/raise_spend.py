@@ -3,12 +3,12 @@ Service Quotas for a higher maximum (`--request-quota`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import print_json, stderr_console
+from pinpoint_sandbox.cli import common, options
 from pinpoint_sandbox.core.errors import ExitCode, UsageError
 
 # Whole US dollars, finite and in range: inf, nan, 1e400 or 1.5 are exit 2 before any call.
@@ -16,11 +16,13 @@ MAX_USD = 1_000_000_000
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.aws.quota_reads import Quota
+    from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.checks.spend import RaiseResult
 
 
+@options.bundled
 def raise_spend(
-    region: common.RegionOpt = None,
+    region: options.RegionOpt = None,
     channel: Annotated[
         str, typer.Option("--channel", "-c", help="sms, mms, voice, rcs, or a limit name.",
                           metavar="CHANNEL")
@@ -34,13 +36,13 @@ def raise_spend(
                                    help="Ask Service Quotas for this monthly maximum instead.",
                                    metavar="USD", show_default=False)
     ] = None,
-    profile: common.ProfileOpt = None,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    dry_run: common.DryRunOpt = False,
-    yes: common.YesOpt = False,
-    no_input: common.NoInputOpt = False,
-    ledger: common.LedgerOpt = None,
+    profile: options.ProfileOpt = None,
+    *,
+    out: options.OutputOptions,
+    simulate: options.SimulateOpt = None,
+    dry_run: options.DryRunOpt = False,
+    yes: options.YesOpt = False,
+    no_input: options.NoInputOpt = False,
 ) -> None:
     """Raise the enforced monthly spend limit up to the account's maximum (never above)."""
     from pinpoint_sandbox.aws.regions import parse_regions
@@ -54,7 +56,7 @@ def raise_spend(
     if not (dry_run or yes or common.interactive(no_input)):
         raise UsageError("raise-spend writes to AWS and there is no terminal to confirm on: "
                          "pass --yes to go ahead, or --dry-run to preview.")
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     common.start_simulator(simulate)  # no call yet; a simulated run has its own ledger and
     regions = regions or common.default_regions(profile)  # may set the default region
     if not regions:
@@ -63,7 +65,6 @@ def raise_spend(
     account = common.account_for(profile)
     planned = _plan(account, regions, name, to, request_quota)
     results = [row for row, _quota in planned]
-    json_output = output == common.OutputFormat.json
     pending = [r for r in results if r.action == "previewed"]
     if pending and not dry_run and not yes and not _confirmed(results, pending):
         pending = []
@@ -71,7 +72,14 @@ def raise_spend(
         _apply(account, [(r, q) for r, q in planned
                          if r in pending or r.action in ("unchanged", "skipped")],
                request_quota, ledger)
+    _report(results, json_output=out.json)
+
+
+def _report(results: list[RaiseResult], *, json_output: bool) -> None:
+    """The results (table or JSON), and the exit code when a region failed."""
     if json_output:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [r.to_json() for r in results]})
     else:
         _print(results, stderr=False)
@@ -93,7 +101,7 @@ def _confirmed(results: list[RaiseResult], pending: list[RaiseResult]) -> bool:
 
 
 def _plan(
-    account: Any, regions: list[str], name: str, to: int | None, usd: float | None
+    account: AwsAccount, regions: list[str], name: str, to: int | None, usd: float | None
 ) -> list[tuple[RaiseResult, Quota | None]]:
     """Reads only; a region AWS cannot answer for fails alone, bad input stops everything."""
     from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE
@@ -121,16 +129,15 @@ def _plan(
 
 
 def _apply(
-    account: Any, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None,
-    ledger: Any,
+    account: AwsAccount, pending: list[tuple[RaiseResult, Quota | None]], usd: float | None,
+    ledger_file: Path | None,
 ) -> None:
     """Each write through the ledger (intent, write, outcome); a failure stays with its row."""
     from pinpoint_sandbox.checks.spend import apply_quota_request, apply_raise
     from pinpoint_sandbox.core.paths import ledger_path
     from pinpoint_sandbox.ledger.store import Ledger
 
-    ledger = Ledger(ledger or ledger_path())
-
+    ledger = Ledger(ledger_file or ledger_path())
     for result, quota in pending:
         if usd is None:
             apply_raise(account, result, ledger)
@@ -142,6 +149,7 @@ def _print(results: list[RaiseResult], *, stderr: bool) -> None:
     from rich.table import Table
 
     from pinpoint_sandbox.cli.inert import console as inert_console
+    from pinpoint_sandbox.cli.output import stderr_console
 
     table = Table(title="Spend limits")
     for col in ("account", "region", "channel", "enforced", "max", "new", "action"):

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import print_json
-from pinpoint_sandbox.cli.reply import OneRegionOpt, TargetArg
+from pinpoint_sandbox.cli import common, options
+from pinpoint_sandbox.cli.options import OneRegionOpt, TargetArg
 
 
+@options.bundled
 def record(
     target: TargetArg,
     case_id: Annotated[
@@ -18,11 +18,11 @@ def record(
                           metavar="ID")
     ],
     region: OneRegionOpt = None,
-    profile: common.ProfileOpt = None,
-    role_arn: common.RoleArnOpt = None,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    ledger: common.LedgerOpt = None,
+    profile: options.ProfileOpt = None,
+    role_arn: options.RoleArnOpt = None,
+    *,
+    out: options.OutputOptions,
+    simulate: options.SimulateOpt = None,
 ) -> None:
     """Record the case you opened (or pasted the description into) for a target."""
     from pinpoint_sandbox.core.paths import ledger_path
@@ -30,7 +30,7 @@ def record(
     from pinpoint_sandbox.tracking.replies import check_case_id, parse_target
     from pinpoint_sandbox.tracking.replies import record as record_case
 
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     check_case_id(case_id.strip())
     if region is None:
         parse_target(target, None, None)  # checked before anything starts
@@ -38,7 +38,9 @@ def record(
     account = common.account_for(profile, role_arn) if region is not None else None
     chosen = parse_target(target, region, account)
     entry = record_case(chosen, case_id.strip(), Ledger(ledger or ledger_path()))
-    if output == common.OutputFormat.json:
+    if out.json:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [{"account_id": chosen.account_id, "region": chosen.region,
                                  "channel": chosen.channel, "case_id": case_id.strip(),
                                  "new_request": entry is None}]})

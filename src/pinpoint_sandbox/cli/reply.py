@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pinpoint_sandbox.cli import common
-from pinpoint_sandbox.cli.output import print_json
+from pinpoint_sandbox.cli import common, options
+from pinpoint_sandbox.cli.options import OneRegionOpt, TargetArg
 
 if TYPE_CHECKING:
+    from pinpoint_sandbox.aws.session import AwsAccount
+    from pinpoint_sandbox.ledger.store import Entry, Ledger
     from pinpoint_sandbox.tracking.replies import ReplyOutcome
 
-TargetArg = Annotated[
-    list[str],
-    typer.Argument(help="ACCOUNT/REGION/CHANNEL, or CHANNEL with -r REGION (current account).",
-                   metavar="TARGET"),
-]
-OneRegionOpt = Annotated[
-    str | None,
-    typer.Option("--region", "-r", help="The target's region (with TARGET = CHANNEL).",
-                 metavar="REGION"),
-]
-
-
+@options.bundled
 def reply(
     target: TargetArg,
     region: OneRegionOpt = None,
@@ -39,7 +30,7 @@ def reply(
         typer.Option("--attach", help="Attach a file (≤ 3, 5 MB each). Repeatable.",
                      metavar="FILE", show_default=False),
     ] = None,
-    profile: common.ProfileOpt = None,
+    profile: options.ProfileOpt = None,
     role_arn: Annotated[
         str | None, typer.Option("--role-arn", help="Role to assume in the target's account.",
                                  metavar="ARN")
@@ -47,9 +38,9 @@ def reply(
     reopen: Annotated[
         bool, typer.Option("--reopen", help="Write on a resolved case anyway (AWS reopens it).")
     ] = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    ledger: common.LedgerOpt = None,
+    *,
+    out: options.OutputOptions,
+    simulate: options.SimulateOpt = None,
 ) -> None:
     """Answer AWS's question on a target's case (one AddCommunicationToCase, sent once).
 
@@ -59,7 +50,7 @@ def reply(
     from pinpoint_sandbox.tracking.replies import check_attachments, parse_target, read_text
     from pinpoint_sandbox.tracking.replies import reply as send_reply
 
-    ledger = common.validate_file_option(ledger, "--ledger")
+    ledger = common.validate_file_option(out.ledger, "--ledger")
     text = read_text(message, file)
     files = check_attachments(list(attach or []))
     by_case = len(target) == 1 and region is None and "/" not in target[0]
@@ -78,14 +69,16 @@ def reply(
             f"or --role-arn for account {entry.target.account_id}."
         )
     outcome = send_reply(account, entry, book, text, files, reopen=reopen)
-    if output == common.OutputFormat.json:
+    if out.json:
+        from pinpoint_sandbox.cli.output import print_json
+
         print_json({"results": [outcome.to_json()]})
     else:
         _print_outcome(outcome)
 
 
-def _entry(target: list[str], region: str | None, account: Any, book: Any, *,
-           by_case: bool) -> Any:
+def _entry(target: list[str], region: str | None, account: AwsAccount | None, book: Ledger, *,
+           by_case: bool) -> Entry:
     """The ledger entry TARGET names: a target, or a case by its display id or caseId."""
     from pinpoint_sandbox.tracking.replies import find_entry, known_entry, parse_target
 

@@ -8,13 +8,18 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pinpoint_sandbox.cli import HandledGroup
 from pinpoint_sandbox.core.errors import UsageError
 from pinpoint_sandbox.core.paths import private_dir
+
+if TYPE_CHECKING:
+    from pinpoint_sandbox.simulator import Simulator
+
+Scenario = dict[str, object]  # a validated scenario, as plain data
 
 app = typer.Typer(
     cls=HandledGroup,  # errors are one line and exit 2 also when this app runs on its own
@@ -23,7 +28,7 @@ app = typer.Typer(
 )
 
 
-def _explicit_state(scenario: str | None, state_file: Path, fresh: bool) -> Any:
+def _explicit_state(scenario: str | None, state_file: Path, fresh: bool) -> Scenario | None:
     """`--state FILE`: the file's world; a --scenario that does not match it is an error
     (unless --fresh), never silently ignored."""
     from pinpoint_sandbox.simulator import SimulatorState, load_scenario, reset_state
@@ -69,7 +74,7 @@ def serve(
 
     note = ""
     if state is not None:
-        source: Any = _explicit_state(scenario, state, fresh)
+        source: Scenario | None = _explicit_state(scenario, state, fresh)
         state_file, data_dir = state, state.parent
     else:
         if fresh:
@@ -99,7 +104,7 @@ def serve(
     typer.echo(f"Simulator stopped; state kept in {state_file}.", err=True)
 
 
-def _announce(sim: Any, state_file: Path, reused: bool, note: str) -> None:
+def _announce(sim: Simulator, state_file: Path, reused: bool, note: str) -> None:
     loaded = sim.state.scenario
     if reused:
         typer.echo(f"simulator: scenario {loaded.name}, reusing state {state_file}; "
@@ -112,10 +117,10 @@ def _announce(sim: Any, state_file: Path, reused: bool, note: str) -> None:
                err=True)
 
 
-def _run_until_signal(sim: Any) -> None:
+def _run_until_signal(sim: Simulator) -> None:
     stop = threading.Event()
 
-    def _on_signal(signum: int, frame: Any) -> None:
+    def _on_signal(signum: int, frame: object) -> None:
         stop.set()
 
     signal.signal(signal.SIGINT, _on_signal)

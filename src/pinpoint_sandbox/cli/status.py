@@ -10,6 +10,17 @@ import typer
 
 from pinpoint_sandbox.cli import common
 from pinpoint_sandbox.cli import readiness as readiness_cli
+from pinpoint_sandbox.cli.options import (
+    OUTPUT,
+    WHERE,
+    AnswersOpt,
+    OrganizationOptions,
+    OutputFormat,
+    OutputOptions,
+    RegionOpt,
+    SimulateOpt,
+    bundled,
+)
 from pinpoint_sandbox.cli.output import print_json
 
 if TYPE_CHECKING:
@@ -20,70 +31,66 @@ if TYPE_CHECKING:
 ProfilesOpt = Annotated[
     list[str] | None,
     typer.Option("--profile", help="AWS profile; repeat it for several accounts in one table.",
-                 metavar="NAME", show_default=False),
+                 metavar="NAME", show_default=False, rich_help_panel=WHERE),
 ]
 RoleArnsOpt = Annotated[
     list[str] | None,
     typer.Option("--role-arn", help="Role to assume in another account; repeatable.",
-                 metavar="ARN", show_default=False),
+                 metavar="ARN", show_default=False, rich_help_panel=WHERE),
 ]
 BatchOpt = Annotated[
     Path | None,
-    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE"),
+    typer.Option("--batch", help="Track the targets of this batch file.", metavar="FILE",
+                 rich_help_panel=WHERE),
 ]
 WideOpt = Annotated[
     bool, typer.Option("--wide", help="Also show each target's tier and request/case ids.",
-                       metavar="")
+                       metavar="", rich_help_panel=OUTPUT)
 ]
 WatchOpt = Annotated[
     int | None,
     typer.Option("--watch", help="Poll every SECONDS (default 300, at most a day) until all "
                  "are approved (0) or one needs you (3).", metavar="[SECONDS]",
-                 show_default=False, max=86400),
+                 show_default=False, max=86400, rich_help_panel=OUTPUT),
 ]
-common.panel("Where (AWS)", ProfilesOpt, RoleArnsOpt, BatchOpt)
-common.panel("Output", WideOpt, WatchOpt)
+
+AllRegionsOpt = Annotated[
+    bool, typer.Option(
+        "--all-regions", metavar="",
+        help="Every region with the SMS and Voice API in the caller's partition."
+    )
+]
+HtmlOpt = Annotated[
+    Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                              metavar="FILE", show_default=False)
+]
 
 
+@bundled
 def status(
-    region: common.RegionOpt = None,
-    all_regions: Annotated[
-        bool, typer.Option(
-            "--all-regions", metavar="",
-            help="Every region with the SMS and Voice API in the caller's partition."
-        )
-    ] = False,
+    region: RegionOpt = None,
+    all_regions: AllRegionsOpt = False,
     profile: ProfilesOpt = None,
     role_arn: RoleArnsOpt = None,
     batch: BatchOpt = None,
     watch: WatchOpt = None,
     wide: WideOpt = False,
-    output: common.OutputOpt = common.OutputFormat.text,
-    simulate: common.SimulateOpt = None,
-    ledger: common.LedgerOpt = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
-                                  metavar="FILE", show_default=False)
-    ] = None,
-    answers: common.AnswersOpt = None,
-    organization: common.OrganizationOpt = False,
-    ou: common.OuOpt = None,
-    exclude: common.ExcludeOpt = None,
-    tag: common.TagOpt = None,
-    role_name: common.RoleNameOpt = None,
-    external_id: common.ExternalIdOpt = None,
-    session_duration: common.SessionDurationOpt = None,
-    max_concurrency: common.MaxConcurrencyOpt = None,
+    *,
+    out: OutputOptions,
+    simulate: SimulateOpt = None,
+    html: HtmlOpt = None,
+    answers: AnswersOpt = None,
+    org_options: OrganizationOptions,
 ) -> None:
     """Track every request until it is approved: state, AWS's last message, the next step."""
     from pinpoint_sandbox.aws.regions import parse_regions
     from pinpoint_sandbox.tracking.status_report import StatusQuery, status_report
 
+    output, ledger = out.output, out.ledger
     regions = [] if all_regions else parse_regions(region or [])
     ledger, html = _checked_options(ledger, watch, html, answers)
     batch_scopes = _batch_scopes(batch) if batch else None  # validated before any call
-    selection = common.organization_options(organization, ou, exclude, tag, role_name,
-                                            external_id, session_duration, max_concurrency)
+    selection = org_options.selection()
     explicit = bool(regions) or all_regions
     common.start_simulator(simulate)  # no AWS call yet; it may set the default region
     defaults = _default_regions(profile, ledger) if not (batch or explicit) else []
@@ -95,7 +102,7 @@ def status(
         include_ledger=not (batch or profile or role_arn or selection),
         facts=html is not None or (not batch and (explicit or answers is not None)),
         html=html is not None, countries=countries, wanted=wanted, watch=watch)
-    json_output = output == common.OutputFormat.json
+    json_output = output == OutputFormat.json
     report = _watched(query, json_output, wide) if watch is not None else status_report(query)
     if html is not None and report.entered:  # first: a page that cannot be written is the error
         readiness_cli.write_html(html, report)

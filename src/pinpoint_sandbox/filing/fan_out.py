@@ -58,7 +58,7 @@ def fan_out(
             for request in fanned[key]:
                 out.requests.append(Request(
                     request.channel, account, list(regions or request.regions),
-                    request.answers, request.backend,
+                    request.answers, request.backend, request.review_label,
                 ))
     out.requests.extend(kept)
     if not out.requests:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, TypedDict, Unpack
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, Unpack
 
 from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import AwsAccount, max_attempts
@@ -48,6 +48,9 @@ from pinpoint_sandbox.filing.render import render_case
 from pinpoint_sandbox.ledger.store import Entry, Ledger, LedgerError, OutcomeStatus
 from pinpoint_sandbox.questionnaire.answers import Answers
 
+if TYPE_CHECKING:
+    from pinpoint_sandbox.review.lint import Finding
+
 AWS_LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
 # A throttled write (nothing created) is retried after a jittered, bounded backoff.
 WRITE_BACKOFF_SECONDS = 1.0
@@ -64,6 +67,7 @@ class Request:
     regions: list[str]
     answers: Answers | None  # None: checks only (nothing is rendered)
     backend: str = registry.AUTO
+    review_label: str | None = None  # the content review's name for the answers
 
 
 @dataclass
@@ -77,6 +81,7 @@ class RunOptions:
     refile: bool = False  # file again only where the last request was denied
     # Destination readiness of SMS answers' countries (off when they are only examples).
     destinations: bool = True
+    waived_rules: Sequence[str] = ()  # content-review rules waived for every request (--ignore)
 
 
 class Reporter(Protocol):
@@ -89,6 +94,7 @@ class Reporter(Protocol):
         self, description: str, total: int, per_account: dict[str, int] | None = None
     ) -> Callable[..., None]: ...
     def countdown(self, seconds: float, why: str) -> None: ...
+    def review(self, label: str, findings: Sequence[Finding], waived: Sequence[str]) -> None: ...
 
 
 class SilentReporter:
@@ -110,6 +116,9 @@ class SilentReporter:
 
     def countdown(self, seconds: float, why: str) -> None:
         time.sleep(seconds)
+
+    def review(self, label: str, findings: Sequence[Finding], waived: Sequence[str]) -> None:
+        pass
 
 
 @dataclass
@@ -250,6 +259,7 @@ def run(
     from pinpoint_sandbox.tracking.delivery import case_wait_seconds
 
     reporter = reporter or SilentReporter()
+    review_all(requests, options.waived_rules, reporter)
     ledger = Ledger(options.ledger or ledger_path())
     wait = case_wait_seconds()  # a bad PINPOINT_SANDBOX_CASE_WAIT: exit 2 before any call
     release_model()  # the answers are reviewed: their ~40 MB language model makes room for AWS
@@ -274,6 +284,23 @@ def run(
         report = _file_all(plans, ready, ledger, options, reporter)
         refile.remember_answers(plans, report.results, ledger)
         return _deliver_descriptions(plans, report, ledger, reporter, wait)
+
+
+def review_all(requests: Sequence[Request], waived: Sequence[str], reporter: Reporter) -> None:
+    """The content review (the `lint` rules) of each set of answers, once, before anything is
+    planned: a library caller files reviewed content as the CLI does. Waivers: `waived` and
+    the answers' own `review.ignore` (an unknown rule id is a usage error)."""
+    from pinpoint_sandbox.review.lint import check_rule_ids, lint_answers, waived_rules
+
+    seen: set[int] = set()  # an organization's fan-out shares one answers set
+    for request in requests:
+        if request.answers is None or id(request.answers) in seen:
+            continue
+        seen.add(id(request.answers))
+        label = request.review_label or f"the {request.channel} answers"
+        data = request.answers.model_dump(mode="json")
+        rules = check_rule_ids([*waived, *waived_rules(data)], f"{label}: review.ignore")
+        reporter.review(label, lint_answers(request.channel, data, ignore=rules), rules)
 
 
 def _deliver_descriptions(
@@ -326,13 +353,45 @@ def check(
 
 @dataclass
 class CheckReport:
-    rows: list[JsonObject]
+    rows: list[CheckRow]
     exit_code: int
 
 
-def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
+class EvidenceRow(TypedDict):
+    found: bool
+    source: str | None
+    detail: str
+
+
+class ValidationRow(TypedDict):
+    accepted: bool
+    detail: str
+
+
+class CheckRow(TypedDict):
+    """One target of `check` (its JSON document's `checks[]`)."""
+
+    account_id: str
+    region: str
+    channel: str
+    ready: bool
+    status: str | None
+    reason: str | None
+    tier: str | None
+    production_evidence: str | None
+    voice_evidence: EvidenceRow | None
+    open_request: str | None
+    support_plan: str
+    backend: str | None
+    backend_reason: str | None
+    validation: ValidationRow | None
+    destinations: list[JsonObject]
+    case_note: str | None  # where the checked case text came from, when not the user's
+
+
+def check_report(plans: Sequence[TargetPlan], case_note: str | None = None) -> CheckReport:
     """One row per target for `check`, and the run's exit code (the same rule as `run`)."""
-    rows: list[JsonObject] = []
+    rows: list[CheckRow] = []
     for plan in plans:
         evidence, validation = plan.evidence, plan.validation
         rows.append({
@@ -358,6 +417,7 @@ def check_report(plans: Sequence[TargetPlan]) -> CheckReport:
             ),
             # After approval: can each destination country be reached? (destinations.py)
             "destinations": [d.to_json() for d in plan.destinations],
+            "case_note": case_note,
         })
     results = [result_for(p, p.decided or "previewed") for p in plans]
     return CheckReport(rows, int(exit_code_for(results)))

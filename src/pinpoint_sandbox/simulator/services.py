@@ -368,19 +368,42 @@ def _send_voice_message(call: Call) -> dict[str, Any]:
     _voice_origination(call, region, origination)
     sandbox = region["tier"] != "PRODUCTION"
     if sandbox:
-        verified = {
-            d["DestinationPhoneNumber"]
-            for d in region["verified_destinations"]
-            if d["Status"] == "VERIFIED"
-        }
-        if destination not in verified:
-            raise ApiError(
-                "ConflictException",
-                f"In the sandbox, {destination} must be a verified destination number.",
-                Reason="DESTINATION_PHONE_NUMBER_NOT_VERIFIED",
-                ResourceType="verified-destination-number",
-                ResourceId=destination,
-            )
+        _require_verified(region, destination)
+    _require_voice_limits(call, region, destination, sandbox=sandbox)
+    message_id = str(uuid.uuid4())
+    if call.params.get("DryRun"):
+        return {"MessageId": message_id}
+    region["voice_sends"].append(
+        {"time": call.now, "destination": destination, "origination": origination,
+         "message_id": message_id}
+    )
+    # What AWS does on a send: a spend datapoint in CloudWatch and an event in CloudTrail.
+    region["metrics"]["VoiceMessageMonthlySpend"].append([call.now, 0.013])
+    region["events"].append(
+        call.state.cloudtrail_event(call.account_id, call.region, call.now, call.access_key)
+    )
+    return {"MessageId": message_id}
+
+def _require_verified(region: dict[str, Any], destination: str) -> None:
+    """In the sandbox, a voice message goes only to a verified destination number."""
+    verified = {
+        d["DestinationPhoneNumber"]
+        for d in region["verified_destinations"]
+        if d["Status"] == "VERIFIED"
+    }
+    if destination not in verified:
+        raise ApiError(
+            "ConflictException",
+            f"In the sandbox, {destination} must be a verified destination number.",
+            Reason="DESTINATION_PHONE_NUMBER_NOT_VERIFIED",
+            ResourceType="verified-destination-number",
+            ResourceId=destination,
+        )
+
+
+def _require_voice_limits(call: Call, region: dict[str, Any], destination: str, *,
+                          sandbox: bool) -> None:
+    """The monthly spend limit, and the daily and per-recipient message limits."""
     if region["voice_spend_limit_reached"]:
         raise ApiError(
             "ServiceQuotaExceededException",
@@ -398,19 +421,7 @@ def _send_voice_message(call: Call) -> dict[str, Any]:
             "hours in the sandbox).",
             Reason="DAILY_DESTINATION_CALL_LIMIT",
         )
-    message_id = str(uuid.uuid4())
-    if call.params.get("DryRun"):
-        return {"MessageId": message_id}
-    region["voice_sends"].append(
-        {"time": call.now, "destination": destination, "origination": origination,
-         "message_id": message_id}
-    )
-    # What AWS does on a send: a spend datapoint in CloudWatch and an event in CloudTrail.
-    region["metrics"]["VoiceMessageMonthlySpend"].append([call.now, 0.013])
-    region["events"].append(
-        call.state.cloudtrail_event(call.account_id, call.region, call.now, call.access_key)
-    )
-    return {"MessageId": message_id}
+
 
 
 # ------------------------------------------------------------------------ service-quotas
