@@ -80,7 +80,7 @@ class Validation:
     detail: str  # "AWS accepted a dry run of this case", or why it would be refused
 
 
-@dataclass
+@dataclass(slots=True)  # one per target: no per-instance dict
 class FilingContext:
     """Everything a backend needs about one target besides the case text."""
 

@@ -27,7 +27,7 @@ from pinpoint_sandbox.questionnaire.answers import Answers, VoiceAnswers
 VOICE_UNAVAILABLE_REGIONS = frozenset({"us-gov-east-1"})
 
 
-@dataclass
+@dataclass(slots=True)  # thousands per organization run: no per-instance dict
 class TargetPlan:
     """One target on its way through the pipeline; preflight fills in the middle part."""
 
@@ -73,6 +73,14 @@ class TargetPlan:
                 support_plan=self.support_plan,
             )
         return self._ctx
+
+    def keep_outcome_only(self) -> None:
+        """A dry run's plan after preflight: drop what only filing or `check` reads (the
+        backend's context, AWS's verdict on the case, the voice evidence), so an
+        organization's thousands of previewed targets keep what their results show."""
+        self._ctx = None
+        self.validation = None
+        self.evidence = None
 
 
 def existing_from_ledger(entry: Entry | None) -> Existing | None:

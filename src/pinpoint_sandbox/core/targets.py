@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pinpoint_sandbox.core.errors import UsageError
 from pinpoint_sandbox.core.jsonvalue import JsonObject
@@ -38,33 +38,58 @@ class Target:
 
 
 class RenderedCase:
-    """A rendered case. The description is kept as its lines, each interned: the cases of one
-    run differ only in their region and account lines, so thousands of targets share one copy
-    of the rest (a 6 KB text costs a tuple of pointers per target, not 6 KB)."""
+    """A rendered case. The cases of one run differ only in their region and account lines,
+    so a case is kept as the lines it changes in the first case of its length (the *base*,
+    shared): thousands of targets cost a few pointers each, not a 6 KB text or a tuple of
+    every line. A case that differs in more than a quarter of its lines keeps its own."""
 
-    __slots__ = ("_lines", "subject")
+    __slots__ = ("_base", "_changes", "subject")
+    # Line count → the first case's lines of that length (each line interned).
+    _bases: ClassVar[dict[int, tuple[str, ...]]] = {}
 
     def __init__(self, subject: str, description: str) -> None:
         self.subject = subject
-        self._lines = tuple(sys.intern(line) for line in description.split("\n"))
+        lines = description.split("\n")
+        base = self._bases.get(len(lines))
+        if base is None:
+            base = self._bases.setdefault(len(lines), tuple(sys.intern(x) for x in lines))
+        changes: list[int | str] = []
+        for index, (line, shared) in enumerate(zip(lines, base, strict=True)):
+            if line != shared:
+                changes += (index, sys.intern(line))
+        if len(changes) > len(lines) // 2:  # 2 items per changed line: over a quarter
+            base, changes = tuple(sys.intern(line) for line in lines), []
+        self._base = base
+        self._changes = tuple(changes)  # (index, line, index, line, …)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        if not self._changes:
+            return self._base
+        lines = list(self._base)
+        for at in range(0, len(self._changes), 2):
+            index, line = self._changes[at], self._changes[at + 1]
+            assert isinstance(index, int) and isinstance(line, str)
+            lines[index] = line
+        return tuple(lines)
 
     @property
     def description(self) -> str:
-        return "\n".join(self._lines)
+        return "\n".join(self.lines)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RenderedCase):
             return NotImplemented
-        return (self.subject, self._lines) == (other.subject, other._lines)
+        return (self.subject, self.lines) == (other.subject, other.lines)
 
     def __hash__(self) -> int:
-        return hash((self.subject, self._lines))
+        return hash((self.subject, self.lines))
 
     def __repr__(self) -> str:
         return f"RenderedCase(subject={self.subject!r}, description={self.description!r})"
 
 
-@dataclass
+@dataclass(slots=True)  # one per target, kept until output: no per-instance dict
 class Result:
     """One line of the JSON output (DESIGN "Output"); field order is the documented one."""
 

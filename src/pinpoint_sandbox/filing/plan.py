@@ -220,10 +220,14 @@ def _answers_data(answers: Answers | None) -> JsonObject | None:
 
 
 def render_all(plans: Sequence[TargetPlan], templates_dir: Path | None) -> None:
+    # An organization's accounts share their request's answers: dumped once, not per target.
+    dumped: dict[int, JsonObject] = {}
     for plan in plans:
         if plan.answers is None:
             continue  # checks only: nothing to render
-        data = plan.answers.model_dump(mode="json")
+        data = dumped.get(id(plan.answers))
+        if data is None:
+            data = dumped[id(plan.answers)] = plan.answers.model_dump(mode="json")
         plan.case = render_case(plan.target, data, templates_dir=templates_dir)
 
 
@@ -268,7 +272,7 @@ def run(
     with ledger.locked(on_wait=reporter.message):
         _reconcile(plans, ledger.entries(), ledger, reporter)
         refile.gate(plans, ledger, refile=options.refile)
-        preflight_all(plans, ledger, options, reporter)
+        preflight_all(plans, ledger, options, reporter, outcome_only=options.dry_run)
         reporter.preview(plans)
         ready = [p for p in plans if p.ready]
         if options.dry_run:
@@ -424,9 +428,11 @@ def check_report(plans: Sequence[TargetPlan], case_note: str | None = None) -> C
 
 
 def preflight_all(
-    plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter
+    plans: Sequence[TargetPlan], ledger: Ledger, options: RunOptions, reporter: Reporter,
+    *, outcome_only: bool = False,
 ) -> None:
-    """Build clients in this thread, then run every target's read-only checks in parallel."""
+    """Build clients in this thread, then run every target's read-only checks in parallel.
+    `outcome_only` (a dry run): each plan keeps only what its result and the preview show."""
 
     entries = ledger.entries()
     per_account: dict[str, int] = {}
@@ -450,6 +456,8 @@ def preflight_all(
             if options.destinations:  # after approval: which countries can be reached
                 attach_destinations(
                     plan, siblings[(plan.target.account_id, plan.target.channel)])
+            if outcome_only:
+                plan.keep_outcome_only()
             return plan
         finally:
             tick(plan)
