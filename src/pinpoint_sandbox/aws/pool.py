@@ -13,6 +13,7 @@ something running or on something the waiter runs.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -70,11 +71,24 @@ def submit(fn: Callable[..., R], *args: object) -> Task[R]:
     return Task(fn, args)
 
 
+# Items submitted ahead of the oldest unfinished one, per worker: enough to keep every worker
+# busy, while an organization's 12,000 targets do not each hold a queued task (~1.5 KB) at once.
+AHEAD_PER_WORKER = 4
+
+
 def map_all(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """`fn` over `items` concurrently, results in the items' order. The first failure (in
-    that order) is raised once every earlier item is done, as `Executor.map` does."""
-    tasks = [submit(fn, item) for item in items]
-    return [task.result() for task in tasks]
+    that order) is raised once every earlier item is done, as `Executor.map` does; items
+    beyond the submission window are then not started."""
+    window = AHEAD_PER_WORKER * size()
+    tasks: deque[Task[R]] = deque()
+    results: list[R] = []
+    for item in items:
+        tasks.append(submit(fn, item))
+        if len(tasks) >= window:
+            results.append(tasks.popleft().result())
+    results.extend(task.result() for task in tasks)
+    return results
 
 
 def wait_all(tasks: Iterable[Task[R]]) -> None:

@@ -76,9 +76,10 @@ class TargetPlan:
 
     def keep_outcome_only(self) -> None:
         """A dry run's plan after preflight: drop what only filing or `check` reads (the
-        backend's context, AWS's verdict on the case, the voice evidence), so an
+        backend's context, the quota, AWS's verdict on the case, the voice evidence), so an
         organization's thousands of previewed targets keep what their results show."""
         self._ctx = None
+        self.quota = None
         self.validation = None
         self.evidence = None
 

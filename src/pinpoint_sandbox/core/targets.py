@@ -21,7 +21,7 @@ Action = Literal["previewed", "filed", "skipped", "blocked", "failed"]
 
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # one per target: no per-instance dict
 class Target:
     account_id: str
     region: str
@@ -56,7 +56,7 @@ class RenderedCase:
         changes: list[int | str] = []
         for index, (line, shared) in enumerate(zip(lines, base, strict=True)):
             if line != shared:
-                changes += (index, sys.intern(line))
+                changes += (index, line)  # most are this target's own: not interned
         if len(changes) > len(lines) // 2:  # 2 items per changed line: over a quarter
             base, changes = tuple(sys.intern(line) for line in lines), []
         self._base = base
