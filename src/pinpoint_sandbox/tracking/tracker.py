@@ -270,7 +270,8 @@ def _description(row: TrackedTarget, entry: Entry | None, account: Reach,
                  ledger: Ledger) -> None:
     """Deliver the description when AWS has opened the case (reads the target: status and
     --watch deliver too); say where it stands, and show both ids of the case."""
-    from pinpoint_sandbox.tracking.delivery import deliver, is_display_id, state_of
+    from pinpoint_sandbox.aws.support_reads import is_display_id
+    from pinpoint_sandbox.tracking.delivery import deliver, state_of
 
     if entry is None:
         return
