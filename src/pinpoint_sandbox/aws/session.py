@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # the stubs only: nothing of boto3 is imported at runtime
     from botocore.client import BaseClient
     from botocore.config import Config
     from botocore.credentials import Credentials, RefreshableCredentials
+    from botocore.hooks import EventAliaser, HierarchicalEmitter
     from botocore.loaders import Loader
     from botocore.paginate import Paginator
     from botocore.session import Session
@@ -300,6 +302,7 @@ def _environment() -> tuple[tuple[str, str], ...]:
 def _client_session(base: Session, loader: Loader) -> Session:
     import botocore.session
     from botocore.credentials import CredentialProvider, CredentialResolver
+    from botocore.hooks import HierarchicalEmitter
 
     class ContextProvider(CredentialProvider):
         METHOD = CANONICAL_NAME = "pinpoint-sandbox-caller"
@@ -307,10 +310,33 @@ def _client_session(base: Session, loader: Loader) -> Session:
         def load(self) -> Credentials:
             return _context_credentials()
 
-    session = botocore.session.Session(profile=base.profile)
+    emitter = HierarchicalEmitter()
+    session = botocore.session.Session(profile=base.profile, event_hooks=emitter)
+    session.register_component("event_emitter", _shared_aliases(emitter))
     session.register_component("data_loader", loader)
     session.register_component("credential_provider", CredentialResolver([ContextProvider()]))
     return session
+
+
+def _shared_aliases(emitter: HierarchicalEmitter) -> EventAliaser:
+    """The clients' event emitter, its alias cache shared by every client built from it.
+
+    Each client copies the session's emitter, and botocore's copy starts with an empty cache
+    of event names: every client worked out the same names again, a loop over every alias per
+    event (~15 % of the CPU of `status --all-regions`). A name's alias does not depend on the
+    client, so one cache serves all (a dict: its reads and writes are thread-safe)."""
+    from botocore.hooks import EventAliaser
+
+    class SharedAliases(EventAliaser):
+        def __init__(self, inner: HierarchicalEmitter, cache: dict[str, str]) -> None:
+            super().__init__(inner)  # botocore's own aliases, as a Session's emitter has
+            self._inner = inner
+            self._alias_name_cache = cache  # botocore's cache, now one for every copy
+
+        def __copy__(self) -> SharedAliases:  # what botocore does, keeping the cache
+            return SharedAliases(copy.copy(self._inner), self._alias_name_cache)
+
+    return SharedAliases(emitter, {})
 
 
 def _context_credentials_class() -> Credentials:
