@@ -84,6 +84,7 @@ SUPPORT_REGION = "us-east-1"
 GLOBAL_SERVICES = frozenset({SUPPORT, ORGANIZATIONS, IAM})
 
 REGIONAL_SERVICES = (SMS_VOICE, SERVICE_QUOTAS, CLOUDWATCH, CLOUDTRAIL)
+ALL_SERVICES = (*REGIONAL_SERVICES, STS, *sorted(GLOBAL_SERVICES))  # every client this tool builds
 MAX_ATTEMPTS_LIMIT = 20  # a larger value would retry a throttled call for many minutes
 DEFAULT_MAX_CONCURRENCY = 64
 # `AwsAccount.account_id`'s read (GetCallerIdentity needs no permission, but an explicit Deny
@@ -311,11 +312,36 @@ def _client_session(base: Session, loader: Loader) -> Session:
             return _context_credentials()
 
     emitter = HierarchicalEmitter()
-    session = botocore.session.Session(profile=base.profile, event_hooks=emitter)
-    session.register_component("event_emitter", _shared_aliases(emitter))
+    session = botocore.session.Session(profile=base.profile, event_hooks=emitter,
+                                       include_builtin_handlers=False)
+    events = _shared_aliases(emitter)
+    _register_handlers(events, loader)
+    session.register_component("event_emitter", events)
     session.register_component("data_loader", loader)
     session.register_component("credential_provider", CredentialResolver([ContextProvider()]))
     return session
+
+
+def _register_handlers(events: EventAliaser, loader: Loader) -> None:
+    """botocore's built-in handlers, as a Session registers them, less those of services this
+    tool never builds a client for (S3, EC2, RDS…: two thirds of them). Every client copies
+    the session's handler tree, so a smaller tree is a cheaper client."""
+    from botocore import handlers
+    from botocore.hooks import EVENT_ALIASES
+
+    ours = set(ALL_SERVICES)
+    others = set(loader.list_available_services("service-2")) - ours
+    others -= {old for old, new in EVENT_ALIASES.items() if new in ours}  # "monitoring"
+    for spec in handlers.BUILTIN_HANDLERS:
+        event_name, handler = spec[0], spec[1]
+        if event_name.split(".")[1:2] and event_name.split(".")[1] in others:
+            continue  # fires only for that service's clients
+        if len(spec) == 2:
+            events.register(event_name, handler)
+        elif spec[2] is handlers.REGISTER_FIRST:
+            events.register_first(event_name, handler)
+        elif spec[2] is handlers.REGISTER_LAST:
+            events.register_last(event_name, handler)
 
 
 def _shared_aliases(emitter: HierarchicalEmitter) -> EventAliaser:
