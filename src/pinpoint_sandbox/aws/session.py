@@ -220,6 +220,7 @@ class _Shared:
         self.signers: dict[str | None, Session] = {}  # sessions that build the shared clients
         self.clients: dict[tuple[str | None, str, str, bool], BaseClient] = {}
         self.fingerprint: tuple[tuple[str, str], ...] = ()
+        self.direct: bool | None = None  # no proxy in the environment (None: not looked yet)
 
     def session(self, profile: str | None) -> Session:
         """The botocore session of a profile (None: the default chain). Call under `lock`."""
@@ -243,6 +244,7 @@ class _Shared:
         if fingerprint != self.fingerprint:
             with self.lock:
                 self.sessions, self.signers, self.clients = {}, {}, {}
+                self.direct = None
                 self.fingerprint = fingerprint
 
     def client(self, profile: str | None, service: str, region: str, single: bool) -> BaseClient:
@@ -250,6 +252,7 @@ class _Shared:
         found = self.clients.get(key)
         if found is not None:
             return found
+        from botocore.config import Config
         with self.lock:
             found = self.clients.get(key)
             if found is None:
@@ -261,6 +264,10 @@ class _Shared:
                     signer = _client_session(self.session(profile), shared_loader())
                     self.signers[profile] = signer
                 config = client_config(self.limiter.size, attempts=1 if single else None)
+                if self.direct is None:
+                    self.direct = not _proxies()
+                if self.direct:  # else botocore reads the environment again per client
+                    config = config.merge(Config(proxies={}))
                 found = signer.create_client(service, region_name=region, config=config)
                 # botocore's loader caches are not locked: 64 threads asking for the same
                 # paginator model at once would each list and parse the data files (seen:
@@ -298,6 +305,13 @@ def _quiet_botocore() -> None:
 
 def _environment() -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+
+
+def _proxies() -> dict[str, str]:
+    """The proxies the environment names (what botocore would look up for each client)."""
+    import urllib.request
+
+    return urllib.request.getproxies()
 
 
 def _client_session(base: Session, loader: Loader) -> Session:
