@@ -10,6 +10,7 @@ are recognised in `DescribeCases`, which has no server-side filter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Unpack, cast
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from types_boto3_support.client import SupportClient
     from types_boto3_support.type_defs import (
         CaseDetailsTypeDef,
+        CommunicationTypeDef,
         CreateCaseRequestTypeDef,
         CreateCaseResponseTypeDef,
         RecentCaseCommunicationsTypeDef,
@@ -215,12 +217,47 @@ class CaseRead:
     more: bool
 
 
+def is_display_id(case_id: str) -> bool:
+    """The number the Support Center shows (and Service Quotas returns as its CaseId)."""
+    return case_id.isascii() and case_id.isdigit()
+
+
+def resolve_case(account: AwsAccount, region: str, case_id: str) -> CaseDetailsTypeDef | None:
+    """The case (DescribeCases, no communications) named by a display id or a caseId; None
+    when AWS has none. Any other failure is an AwsError: the caller decides what it means."""
+    client = account.client(SUPPORT, region)
+    try:
+        if is_display_id(case_id):
+            found = client.describe_cases(displayId=case_id, includeResolvedCases=True,
+                                          includeCommunications=False)
+        else:
+            found = client.describe_cases(caseIdList=[case_id], includeResolvedCases=True,
+                                          includeCommunications=False)
+    except aws.AWS_ERRORS as exc:
+        if error_code(exc) == "CaseIdNotFound":
+            return None
+        raise aws.aws_failure(f"Support DescribeCases for case {case_id}", exc) from exc
+    cases: list[CaseDetailsTypeDef] = found.get("cases", [])
+    return cases[0] if cases else None
+
+
+def communications(account: AwsAccount, region: str,
+                   case_id: str) -> Iterator[CommunicationTypeDef]:
+    """Every communication on the case, every page (AWS documents no order)."""
+    client = account.client(SUPPORT, region)
+    try:  # 1,000 pages: a bound, not a limit any real case reaches
+        for items, _ in aws.communication_pages(client, case_id, max_pages=1000):
+            yield from items
+    except aws.AWS_ERRORS as exc:
+        raise aws.aws_failure(f"Support DescribeCommunications for case {case_id}", exc) from exc
+
+
 def read_case(account: AwsAccount, case_id: str) -> CaseRead:
     """The case named by its caseId or its display id (the number the Support Center shows).
     Raises CaseUnreadable on a plan without the Support API. Read-only."""
     client = support_client(account)
     try:
-        if case_id.isdigit():  # the console's display id (what a user copies)
+        if is_display_id(case_id):  # the console's display id (what a user copies)
             answer = client.describe_cases(displayId=case_id, includeResolvedCases=True,
                                            includeCommunications=True)
         else:

@@ -15,24 +15,21 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.session import (
     SERVICE_QUOTAS,
     SUPPORT,
     AwsAccount,
-    error_code,
     error_message,
 )
+from pinpoint_sandbox.aws.support_reads import communications, is_display_id, resolve_case
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import classify_write_error
 from pinpoint_sandbox.core.errors import AwsError, Busy, PinpointSandboxError, UsageError
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import Fields, TrackedWrite, digest, normalized, once
-
-if TYPE_CHECKING:
-    from types_boto3_support.type_defs import CaseDetailsTypeDef, CommunicationTypeDef
 
 DESCRIPTION = "description"  # the filing outcome's extra: the text still to deliver
 CASE_WAIT_SECONDS = 6.0  # the filing run waits this long for AWS to open the case
@@ -77,39 +74,6 @@ def state_of(entry: Entry | None) -> tuple[str | None, str | None]:
 
 
 # -- reading the case --------------------------------------------------------------------------
-def is_display_id(case_id: str) -> bool:
-    return case_id.isascii() and case_id.isdigit()
-
-
-def resolve_case(account: AwsAccount, region: str, case_id: str) -> CaseDetailsTypeDef | None:
-    """The case (DescribeCases) named by a display id or a caseId; None when AWS has none."""
-    client = account.client(SUPPORT, region)
-    try:
-        if is_display_id(case_id):
-            found = client.describe_cases(displayId=case_id, includeResolvedCases=True,
-                                          includeCommunications=False)
-        else:
-            found = client.describe_cases(caseIdList=[case_id], includeResolvedCases=True,
-                                          includeCommunications=False)
-    except aws.AWS_ERRORS as exc:
-        if error_code(exc) == "CaseIdNotFound":
-            return None
-        raise aws.aws_failure(f"Support DescribeCases for case {case_id}", exc) from exc
-    cases: list[CaseDetailsTypeDef] = found.get("cases", [])
-    return cases[0] if cases else None
-
-
-def communications(account: AwsAccount, region: str,
-                   case_id: str) -> Iterator[CommunicationTypeDef]:
-    """Every communication on the case, every page (AWS documents no order)."""
-    client = account.client(SUPPORT, region)
-    try:  # 1,000 pages: a bound, not a limit any real case reaches
-        for items, _ in aws.communication_pages(client, case_id, max_pages=1000):
-            yield from items
-    except aws.AWS_ERRORS as exc:
-        raise aws.aws_failure(f"Support DescribeCommunications for case {case_id}", exc) from exc
-
-
 def find_on_case(account: AwsAccount, region: str, case_id: str,
                  wanted: str) -> Fields | None:
     """Our text (by digest) on the case: its time, or None when it is not there."""

@@ -17,19 +17,13 @@ from typing import TYPE_CHECKING, Any
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
 from pinpoint_sandbox.aws.session import SUPPORT, AwsAccount
-from pinpoint_sandbox.aws.support_reads import support_plan
+from pinpoint_sandbox.aws.support_reads import communications, resolve_case, support_plan
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.core.errors import AwsError, UsageError
 from pinpoint_sandbox.core.targets import CHANNELS, Target
 from pinpoint_sandbox.ledger.store import Entry, Ledger
 from pinpoint_sandbox.ledger.writes import TrackedWrite, digest, once, settle
-from pinpoint_sandbox.tracking.delivery import (
-    add_communication,
-    communications,
-    find_on_case,
-    quota_case_id,
-    resolve_case,
-)
+from pinpoint_sandbox.tracking.delivery import add_communication, find_on_case, quota_case_id
 from pinpoint_sandbox.tracking.next_steps import case_link
 from pinpoint_sandbox.tracking.tracker import current_entry
 

@@ -272,7 +272,8 @@ def _description(row: TrackedTarget, entry: Entry | None, account: Reach,
     --watch deliver too); say where it stands, and show both ids of the case."""
     if entry is None:  # nothing filed: nothing to deliver (and delivery's imports not paid)
         return
-    from pinpoint_sandbox.tracking.delivery import deliver, is_display_id, state_of
+    from pinpoint_sandbox.aws.support_reads import is_display_id
+    from pinpoint_sandbox.tracking.delivery import deliver, state_of
 
     state, when = state_of(entry)
     if isinstance(account, AwsAccount) and not row.final and state is not None:
