@@ -239,7 +239,7 @@ def test_the_readme_lists_every_registered_backend() -> None:
 
 
 def test_existing_for_needs_only_the_account_and_target(simulator: Any) -> None:
-    from pinpoint_sandbox.checks.preflight import existing_for
+    from pinpoint_sandbox.checks.existing import existing_for
 
     tag = f"[pinpoint-sandbox sms us-west-2 {ACCOUNT}]"
     simulator(scenario([account(

@@ -18,7 +18,7 @@ from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import Existing, FilingContext, Validation
 from pinpoint_sandbox.checks.destinations import DestinationStatus
 from pinpoint_sandbox.checks.voice_evidence import VoiceEvidence, voice_available, voice_evidence
-from pinpoint_sandbox.core.errors import AwsError, ExitCode, PinpointSandboxError
+from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
 from pinpoint_sandbox.core.targets import Action, RenderedCase, Target
 from pinpoint_sandbox.ledger.store import Entry
 from pinpoint_sandbox.questionnaire.answers import Answers, VoiceAnswers
@@ -92,38 +92,11 @@ def existing_from_ledger(entry: Entry | None) -> Existing | None:
 
 
 def find_existing_at_aws(plan: TargetPlan | FilingContext) -> Existing | None:
-    """Ask every backend that can know (quota history, Support cases).
+    """Ask every backend that can know (`checks.existing`, where `status` reads it)."""
+    from pinpoint_sandbox.checks import existing  # a layer of import-time depth less
 
-    A lookup that cannot be read is tolerated only from a backend that guards duplicates
-    itself (Service Quotas refuses a second open request) and only when that backend may be
-    the one to file: filing handles its refusal. Any other unreadable lookup stops the target:
-    never file blind.
-    """
-    ctx = plan.filing_context() if isinstance(plan, TargetPlan) else plan
-    for backend in registry.backends():
-        try:
-            found = backend.find_existing(ctx)
-        except AwsError as exc:
-            may_file = ctx.requested_backend in (registry.AUTO, backend.name)
-            if not (backend.guards_duplicates and may_file):
-                raise AwsError(
-                    f"could not check {backend.name} for an open request ({exc.message}); "
-                    "nothing filed, rerun when it answers"
-                ) from exc
-            ctx.notes.append(f"{backend.name}: open requests unreadable ({exc.message})")
-            continue
-        if found:
-            return found
-    return None
-
-
-def existing_for(account: AwsAccount, target: Target) -> Existing | None:
-    """What is open at AWS for one target, from the account and target alone (e.g. `status`):
-    every backend's discovery, then every backend's lookup. Raises AwsError when unreadable."""
-    ctx = FilingContext(account=account, target=target)
-    for backend in registry.backends():
-        backend.prepare(ctx)
-    return find_existing_at_aws(ctx)
+    return existing.find_existing_at_aws(
+        plan.filing_context() if isinstance(plan, TargetPlan) else plan)
 
 
 def run_preflight(

@@ -177,6 +177,7 @@ def status_report(query: StatusQuery, on_update: OnUpdate | None = None) -> Stat
                             entered=False)
     explicit = bool(query.regions) or query.all_regions
     regions = query.regions if explicit else query.default_regions
+    warming = _warm_clients(query, regions) if query.facts and not query.batch else None
     scopes = query.batch or account_scopes(org.accounts if org else query.callers, regions,
                                            all_regions=query.all_regions)
     if explicit and not query.batch:  # checked against the caller's partition (or all of it)
@@ -187,11 +188,30 @@ def status_report(query: StatusQuery, on_update: OnUpdate | None = None) -> Stat
     if query.html:  # the page shows every target with its region's facts
         regions = sorted({*regions, *(t.region for t in targets)})
     report = _tracked(query, scopes, targets, regions if query.facts else [], on_update)
+    if warming is not None:
+        warming.result()
     if org is not None:
         report.unused = org.unused
         if org.unreachable and report.exit_code in (0, int(ExitCode.PREREQUISITE)):
             report.exit_code = int(ExitCode.PARTIAL)
     return report
+
+
+def _warm_clients(query: StatusQuery, regions: list[str]) -> pool.Task[None] | None:
+    """Build the clients of the facts' regions (and of the tracker's quota and Support plan
+    reads) while the callers are identified: with `--all-regions`, those of the partition
+    known before any call (the default region's); a wrong guess costs CPU, never a call."""
+    from pinpoint_sandbox.aws.regions import known_partition, partition_regions
+    from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, SUPPORT
+
+    if not query.callers:
+        return None
+    caller = query.callers[0]
+    if query.all_regions:
+        partition = known_partition(caller)[0]
+        regions = list(partition_regions(partition)) if partition else []
+    services = (SUPPORT, SMS_VOICE, SERVICE_QUOTAS)
+    return pool.submit(caller.warm, regions, services) if regions else None
 
 
 def _organization(query: StatusQuery) -> Organization | None:

@@ -216,7 +216,7 @@ def _warm(todo: Sequence[tuple[Target, Reach]],
     from pinpoint_sandbox.aws.quota_reads import end_user_messaging_history
     from pinpoint_sandbox.aws.session import prefetch
     from pinpoint_sandbox.aws.support_reads import support_plan
-    from pinpoint_sandbox.checks.preflight import existing_for
+    from pinpoint_sandbox.checks.existing import existing_for
 
     started: list[Task[None]] = []
     seen: set[tuple[int, str]] = set()
@@ -270,11 +270,11 @@ def _description(row: TrackedTarget, entry: Entry | None, account: Reach,
                  ledger: Ledger) -> None:
     """Deliver the description when AWS has opened the case (reads the target: status and
     --watch deliver too); say where it stands, and show both ids of the case."""
+    if entry is None:  # nothing filed: nothing to deliver (and delivery's imports not paid)
+        return
     from pinpoint_sandbox.aws.support_reads import is_display_id
     from pinpoint_sandbox.tracking.delivery import deliver, state_of
 
-    if entry is None:
-        return
     state, when = state_of(entry)
     if isinstance(account, AwsAccount) and not row.final and state is not None:
         got = deliver(account, entry, ledger, case_hint=row.case_id or row.display_id,
@@ -400,17 +400,17 @@ def _adopt_from_aws(row: TrackedTarget, account: AwsAccount) -> None:
     from pinpoint_sandbox.aws.facts import is_production
     from pinpoint_sandbox.aws.quota_reads import ServiceQuotasAbsent, discover_quota
     from pinpoint_sandbox.aws.support_reads import support_plan
-    from pinpoint_sandbox.checks.preflight import TargetPlan, find_existing_at_aws
+    from pinpoint_sandbox.checks.existing import find_existing_at_aws
 
     target = row.target
-    plan = TargetPlan(target, account, None, "auto", support_plan=support_plan(account))
+    ctx = FilingContext(account, target, support_plan=support_plan(account))
     try:
-        plan.quota = discover_quota(account, target.region, target.channel)
+        ctx.quota = discover_quota(account, target.region, target.channel)
     except ServiceQuotasAbsent:
-        plan.quota = None
-    found = find_existing_at_aws(plan)
+        ctx.quota = None
+    found = find_existing_at_aws(ctx)
     if found is None:
-        _approved_voice_request(row, account, plan.quota)
+        _approved_voice_request(row, account, ctx.quota)
         return
     # The backend that found it follows it; a source no backend is named after, as a case.
     backend = registry.find(found.source) or registry.of_kind("support-case")
