@@ -180,10 +180,6 @@ VERIFIED_COUNT = Fact("verified-count", _read_verified_count,
                       actions=("sms-voice:DescribeVerifiedDestinationNumbers",))
 
 
-# What `status` shows of a region: facts `account.prefetch` can start together.
-FACTS_READS: tuple[Fact[[str], object], ...] = (TIER, SPEND_LIMITS, VERIFIED_LIMIT,
-                                                 VERIFIED_COUNT)
-
 
 def _read_voice_numbers(account: AwsAccount, region: str) -> list[PhoneNumberInformationTypeDef]:
     client = account.client(SMS_VOICE, region)
