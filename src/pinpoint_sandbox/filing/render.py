@@ -60,13 +60,6 @@ REQUEST_QUOTA_LABELS: dict[str, str] = {
 RESOURCE_TYPE = "General Limits"
 SPEND_QUOTA_LABEL = "Account Spend Threshold Increase"
 
-MESSAGE_TYPE_LABELS: dict[str, str] = {
-    "one_time_password": "One-time password",
-    "promotional": "Promotional",
-    "transactional": "Transactional",
-}
-CONTACT_LANGUAGE_LABELS: dict[str, str] = {"en": "English", "ja": "Japanese"}
-PERIOD_LABELS: dict[str, str] = {"day": "day", "week": "week", "month": "month"}
 
 # Resource limits of user templates (a template is code the user did not necessarily write):
 # range() length, the length of one string or list built by `*`, `%` or padding, and the whole

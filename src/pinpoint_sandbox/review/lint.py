@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 from pinpoint_sandbox.core.errors import UsageError
 from pinpoint_sandbox.review import content, substance
-from pinpoint_sandbox.review.brand import brand_forms, names_brand
+from pinpoint_sandbox.review.brand import names_brand
 from pinpoint_sandbox.review.language import languages_for
 from pinpoint_sandbox.review.text import fold
 from pinpoint_sandbox.review.vocabulary import affirmed, mentions, opt_out_example
@@ -309,12 +309,6 @@ def _affirmed(text: str, pattern: re.Pattern[str]) -> bool:
         if not negation.search(folded[max(0, match.start() - 30) : match.start()]):
             return True
     return False
-
-
-def brand_names(answers: AnswerData) -> list[str]:
-    """The forms of the brand a text may use (see review.brand), for messages and tests."""
-    anywhere, whole = brand_forms(_text(answers, "company_name"), _text(answers, "website_url"))
-    return [*anywhere, *whole]
 
 
 def _names_brand(text: str, answers: AnswerData) -> bool:
