@@ -221,13 +221,11 @@ def _terminal(*args: str, width: int = 100) -> Any:
                    if k.startswith(("PINPOINT_SANDBOX_", "AWS_")))
     command = (f"env -u NO_COLOR COLUMNS={width} {env} {SCRIPT} {' '.join(args)}; "
                "echo EXIT=$?; sleep 60")
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", "50",
-                    command], check=True)
-    return Terminal(name)
+    return Terminal.start(name, command, width)
 
 
 def _close(term: Any) -> None:
-    subprocess.run(["tmux", "kill-session", "-t", term.name], capture_output=True)
+    term.close()
 
 
 def _folded(text: str) -> str:
@@ -280,8 +278,7 @@ def test_status_reads_at_80_and_120_columns_in_a_terminal(isolated_env: Path) ->
                          width=width)
         try:
             term.wait_for("EXIT=")
-            rows = subprocess.run(["tmux", "capture-pane", "-p", "-t", term.name],
-                                  capture_output=True, text=True, check=True).stdout
+            rows = term.tmux("capture-pane", "-p", "-t", term.name)
         finally:
             _close(term)
         assert max(len(line.rstrip()) for line in rows.splitlines()) <= width

@@ -25,14 +25,27 @@ if shutil.which("tmux") is None:
 
 
 class Terminal:
+    """One tmux session on its own server socket (-L): a session on the shared default server
+    can race another test's kill-session as that server exits ("server exited unexpectedly")."""
+
     def __init__(self, name: str) -> None:
         self.name = name
 
+    @classmethod
+    def start(cls, name: str, command: str, width: int = 180) -> Terminal:
+        term = cls(name)
+        term.tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", "50", command)
+        return term
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.name, *args],
+                              capture_output=True, text=True, check=True).stdout
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
+
     def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-J", "-S", "-", "-t", self.name],
-            capture_output=True, text=True, check=True,
-        ).stdout
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", self.name)
 
     def wait_for(self, text: str, timeout: float = 20.0, count: int = 1) -> str:
         end = time.monotonic() + timeout
@@ -47,15 +60,15 @@ class Terminal:
         raise AssertionError(f"timed out waiting for {text!r}; screen:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        self.tmux("send-keys", "-t", self.name, *keys)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        self.tmux("send-keys", "-t", self.name, "-l", text)
 
 
 @pytest.fixture
 def terminal(isolated_env: Path) -> Iterator[Callable[..., Terminal]]:
-    names: list[str] = []
+    started: list[Terminal] = []
 
     def start(*args: str) -> Terminal:
         name = f"pps-e2e-{uuid.uuid4().hex[:8]}"
@@ -64,16 +77,12 @@ def terminal(isolated_env: Path) -> Iterator[Callable[..., Terminal]]:
             if k.startswith(("PINPOINT_SANDBOX_", "AWS_"))
         )
         command = f"env -u NO_COLOR {env} {SCRIPT} {' '.join(args)}; echo EXIT=$?; sleep 120"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "180", "-y", "50", command],
-            check=True,
-        )
-        names.append(name)
-        return Terminal(name)
+        started.append(Terminal.start(name, command))
+        return started[-1]
 
     yield start
-    for name in names:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    for term in started:
+        term.close()
 
 
 OPT_IN = (
