@@ -22,6 +22,7 @@ from pinpoint_sandbox.aws.pool import map_all
 from pinpoint_sandbox.aws.session import (
     ORGANIZATIONS,
     AwsAccount,
+    Permission,
     error_code,
     error_message,
 )
@@ -41,14 +42,14 @@ _ROLE_NAME = re.compile(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
 # AssumeRole accepts 900 s up to the role's maximum (at most 12 h); 1 h when the base
 # credentials are themselves a role session (role chaining, e.g. IAM Identity Center).
 MIN_DURATION, MAX_DURATION, CHAINED_MAX_DURATION = 900, 43200, 3600
-# What the reads below need (the management account's `iam-policy --organization-role`).
-IAM_ACTIONS = (
+# What the reads below need: the management account's `iam-policy --organization`.
+LISTING = Permission("PinpointSandboxOrganization", (
     "organizations:DescribeOrganization",
     "organizations:ListAccounts",
     "organizations:ListAccountsForParent",
     "organizations:ListChildren",
     "organizations:ListTagsForResource",
-)
+), needed="organization")
 
 
 @dataclass(frozen=True)

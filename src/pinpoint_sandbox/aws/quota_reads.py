@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.errors import error_code, error_message
-from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount, Fact
+from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, AwsAccount, Fact, Permission
 from pinpoint_sandbox.core.errors import AwsError, UsageError
 from pinpoint_sandbox.core.targets import Channel
 
@@ -306,6 +306,11 @@ def open_quota_request(account: AwsAccount, region: str,
     except aws.AWS_ERRORS as exc:
         raise aws.aws_failure(f"Service Quotas request history in {region}", exc) from exc
     return open_request_in(found, None)
+
+
+# Read fresh each time (a request's status changes), so not a `Fact`: the tracker follows it.
+REQUEST_STATUS_READ = Permission("PinpointSandboxTracker",
+                                 ("servicequotas:GetRequestedServiceQuotaChange",))
 
 
 def requested_change(account: AwsAccount, region: str,

@@ -22,6 +22,7 @@ import copy
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Concatenate,
@@ -90,6 +91,36 @@ DEFAULT_MAX_CONCURRENCY = 64
 # `AwsAccount.account_id`'s read (GetCallerIdentity needs no permission, but an explicit Deny
 # would break every run).
 CALLER_IDENTITY_ACTIONS = ("sts:GetCallerIdentity",)
+# `_assume_role`'s call (--role-arn, a batch role_arn, each --organization member account):
+# `iam-policy` grants it on the given roles only, never on "*".
+ASSUME_ROLE_ACTIONS = ("sts:AssumeRole",)
+
+# When a `Permission` is needed, in the order `iam-policy` prints their statements: every run,
+# the voice checks (not with --no-voice), `--voice-test-call`, `--organization` (the listing by
+# the management account).
+Need = Literal["every-run", "voice", "voice-test-call", "organization"]
+NEEDS: tuple[Need, ...] = ("every-run", "voice", "voice-test-call", "organization")
+
+
+@dataclass(frozen=True)
+class Permission:
+    """IAM actions that calls other than `Fact` reads need: writes and one-off calls, which
+    are never cached.
+
+    Declared beside the call, in the module that makes it, as facts are. `iam-policy` grants
+    the actions of every declaration in `PERMISSIONS` whose `needed` the run's options ask
+    for, one statement per `sid`: several modules may declare under one sid (the tracker's
+    calls), and an action declared twice is granted once."""
+
+    sid: str
+    actions: tuple[str, ...]
+    needed: Need = "every-run"
+
+    def __post_init__(self) -> None:
+        PERMISSIONS.append(self)
+
+
+PERMISSIONS: list[Permission] = []
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -142,6 +173,8 @@ def __getattr__(name: str) -> tuple[type[Exception], ...]:
 
 
 COMMUNICATIONS_PAGE = 100  # DescribeCommunications maxResults: 10..100
+# Read fresh each time (a case's replies change), so not a `Fact`: the tracker's and `reply`'s.
+COMMUNICATIONS_READ = Permission("PinpointSandboxTracker", ("support:DescribeCommunications",))
 
 
 def communication_pages(

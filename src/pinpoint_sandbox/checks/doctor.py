@@ -28,6 +28,7 @@ from pinpoint_sandbox.aws.session import (
     STS,
     SUPPORT,
     AwsAccount,
+    Permission,
     error_code,
     error_message,
 )
@@ -46,6 +47,10 @@ EXAMPLE_SUBJECT = "[pinpoint-sandbox doctor] example case (dry run, nothing is c
 EXAMPLE_BODY = ("A dry run by `pinpoint-sandbox doctor`: AWS validates this case and creates "
                 "nothing. The real case carries the questionnaire's answers.")
 _ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# `_readable`'s probes: can the voice evidence be read at all? (the voice checks' permission)
+EVIDENCE_PROBES = Permission("PinpointSandboxVoiceEvidence",
+                             ("cloudwatch:ListMetrics", "cloudtrail:LookupEvents"),
+                             needed="voice")
 
 
 class Caller(TypedDict):

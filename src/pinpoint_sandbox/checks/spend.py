@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.facts import SPEND_LIMITS
 from pinpoint_sandbox.aws.quota_reads import Quota, open_quota_request, quota_catalogue
-from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount, error_message
+from pinpoint_sandbox.aws.session import (
+    SERVICE_QUOTAS,
+    SMS_VOICE,
+    AwsAccount,
+    Permission,
+    error_message,
+)
 from pinpoint_sandbox.core.errors import AwsError, PinpointSandboxError, UsageError
 
 if TYPE_CHECKING:
@@ -303,6 +309,18 @@ def _tracked(ledger: Ledger, result: RaiseResult, step: str, key: str,
     if done.how == "found":
         result.reason = "an earlier run made this change before it was cut off"
     return done.fields
+
+
+# `apply_raise`'s write, for every limit name AWS returns today (the setter is derived from the
+# name; a test checks this list against botocore's SpendLimitName). `--request-quota` also
+# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.
+SPEND_WRITES = Permission("PinpointSandboxRaiseSpend", (
+    "sms-voice:SetTextMessageSpendLimitOverride",
+    "sms-voice:SetMediaMessageSpendLimitOverride",
+    "sms-voice:SetVoiceMessageSpendLimitOverride",
+    "sms-voice:SetRcsMessageSpendLimitOverride",
+    "sms-voice:SetNotifyMessageSpendLimitOverride",
+))
 
 
 def apply_raise(account: AwsAccount, result: RaiseResult, ledger: Ledger) -> None:

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import SMS_VOICE, AwsAccount, error_code, error_message
+from pinpoint_sandbox.aws.session import (
+    SMS_VOICE,
+    AwsAccount,
+    Permission,
+    error_code,
+    error_message,
+)
 from pinpoint_sandbox.checks.voice_evidence import voice_evidence
 from pinpoint_sandbox.core.errors import (
     AwsError,
@@ -40,6 +46,9 @@ VERIFY_A_NUMBER = (
     "add it under Verified destination numbers in the End User Messaging console (or "
     "CreateVerifiedDestinationNumber + VerifyDestinationNumber), enter the code, then rerun"
 )
+# `send_test_call`'s one send: granted only when asked for (`iam-policy --voice-test-call`).
+TEST_CALL = Permission("PinpointSandboxVoiceTestCall", ("sms-voice:SendVoiceMessage",),
+                       needed="voice-test-call")
 
 
 def validate_e164(number: str) -> str:

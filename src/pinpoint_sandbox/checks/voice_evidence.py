@@ -23,7 +23,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pinpoint_sandbox.aws import session as aws
-from pinpoint_sandbox.aws.session import CLOUDTRAIL, CLOUDWATCH, SMS_VOICE, AwsAccount, error_code
+from pinpoint_sandbox.aws.session import (
+    CLOUDTRAIL,
+    CLOUDWATCH,
+    SMS_VOICE,
+    AwsAccount,
+    Permission,
+    error_code,
+)
 from pinpoint_sandbox.aws.session import error_message as aws_error_message
 
 if TYPE_CHECKING:
@@ -41,6 +48,20 @@ CLOUDTRAIL_DAYS = 90  # LookupEvents only sees the last 90 days
 EVENT_NAME = "SendVoiceMessage"
 # GetMetricData takes up to 500 queries; a handful of dimension sets is all we expect.
 MAX_DIMENSION_SETS = 20
+
+# The evidence reads below, made fresh each run (a message may have been sent since).
+# GetMetricStatistics is not called (GetMetricData is): granted since the first policy, kept
+# so the printed policy does not change.
+EVIDENCE_READS = Permission("PinpointSandboxVoiceEvidence", (
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "cloudtrail:LookupEvents",
+), needed="voice")
+# `voice_available`'s DryRun probe. Granted only with --voice-test-call: without it AWS refuses
+# the probe, which then answers "cannot tell", and the voice checks go on without it.
+AVAILABILITY_PROBE = Permission("PinpointSandboxVoiceTestCall", ("sms-voice:SendVoiceMessage",),
+                                needed="voice-test-call")
 
 HOW_TO_FIX = (
     "send one voice message from this account in this region (e.g. with "

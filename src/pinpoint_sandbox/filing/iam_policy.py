@@ -1,5 +1,9 @@
 """The least-privilege IAM policy for the calls pinpoint-sandbox makes, per backend.
 
+No action is spelled here: each is declared where its call is made — a `Fact` for each cached
+read, a `Permission` for every other call (`aws.session`), a backend's `iam_statements` for
+filing with it — and this module collects the declarations the chosen options need.
+
 IAM action names here equal the API operation names (checked against botocore's service models
 in the tests); the IAM service prefixes differ from boto3's client names, see
 `BOTOCORE_SERVICE`. None of these actions supports resource-level permissions, so every
@@ -9,16 +13,16 @@ statement uses `"Resource": "*"` — except `sts:AssumeRole`, which is scoped to
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SUPPORT
+from pinpoint_sandbox.aws.session import ASSUME_ROLE_ACTIONS, SERVICE_QUOTAS, SUPPORT
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.backends.base import IamStatement
 from pinpoint_sandbox.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.aws.session import Fact
+    from pinpoint_sandbox.aws.session import Fact, Need, Permission
 
 # IAM service prefix → botocore service name (for the model check in the tests).
 BOTOCORE_SERVICE: dict[str, str] = {
@@ -38,56 +42,47 @@ BOTOCORE_SERVICE: dict[str, str] = {
 PREFLIGHT_SID = "PinpointSandboxPreflight"
 
 
-# Voice prerequisite: has this account sent a voice message? (CloudWatch spend metric, then
-# CloudTrail events.)
-VOICE_EVIDENCE: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxVoiceEvidence",
-    (
-        "cloudwatch:GetMetricData",
-        "cloudwatch:GetMetricStatistics",
-        "cloudwatch:ListMetrics",
-        "cloudtrail:LookupEvents",
-    ),
-)
-# `raise-spend`: the enforced spend limit, up to the maximum AWS granted. (--request-quota also
-# needs servicequotas:RequestServiceQuotaIncrease, granted with the service-quotas backend.)
-RAISE_SPEND: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxRaiseSpend",
-    (
-        "sms-voice:SetTextMessageSpendLimitOverride",
-        "sms-voice:SetMediaMessageSpendLimitOverride",
-        "sms-voice:SetVoiceMessageSpendLimitOverride",
-        "sms-voice:SetRcsMessageSpendLimitOverride",
-        # NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT: raise-spend sets every limit AWS returns.
-        "sms-voice:SetNotifyMessageSpendLimitOverride",
-    ),
-)
-VOICE_TEST_CALL: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxVoiceTestCall",
-    ("sms-voice:SendVoiceMessage",),
-)
-
-# `status` follows each request; `reply` answers AWS on the case (every backend's cases).
-TRACKER: tuple[str, tuple[str, ...]] = (
-    "PinpointSandboxTracker",
-    (
-        "servicequotas:GetRequestedServiceQuotaChange",
-        "support:DescribeCommunications",
-        "support:AddAttachmentsToSet",
-        "support:AddCommunicationToCase",
-    ),
-)
-
-
 def declared_facts() -> list[Fact[..., object]]:
     """Every AWS fact the tool reads: declared where it is read (imported here for that)."""
-    # Imported for their declarations: the region facts, the Support and Service Quotas
-    # reads, the origination identities.
-    from pinpoint_sandbox.aws import facts, quota_reads, support_reads  # noqa: F401
+    _import_declarations()
     from pinpoint_sandbox.aws.session import DECLARED
-    from pinpoint_sandbox.checks import destinations  # noqa: F401
 
     return list(DECLARED)
+
+
+def declared_permissions() -> list[Permission]:
+    """Every other call's IAM actions (writes, one-off reads): declared where it is made."""
+    _import_declarations()
+    from pinpoint_sandbox.aws.session import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+def _import_declarations() -> None:
+    """Import every module that declares a `Fact` or a `Permission`, for its declarations (a
+    test checks that a fresh process sees them all)."""
+    from pinpoint_sandbox.aws import facts, organizations, quota_reads, support_reads  # noqa: F401
+    from pinpoint_sandbox.checks import (  # noqa: F401
+        destinations,
+        doctor,
+        spend,
+        voice_call,
+        voice_evidence,
+    )
+    from pinpoint_sandbox.tracking import delivery, replies  # noqa: F401
+
+
+def permission_statements(needs: Collection[Need]) -> list[tuple[str, tuple[str, ...]]]:
+    """(Sid, actions) of the declared permissions `needs` asks for, one per Sid: in the order
+    of `NEEDS`, then of Sids, whatever order their modules were imported in."""
+    from pinpoint_sandbox.aws.session import NEEDS
+
+    merged: dict[tuple[int, str], list[str]] = {}
+    for permission in declared_permissions():
+        if permission.needed in needs:
+            key = (NEEDS.index(permission.needed), permission.sid)
+            merged.setdefault(key, []).extend(permission.actions)
+    return [(sid, tuple(dict.fromkeys(actions))) for (_, sid), actions in sorted(merged.items())]
 
 
 def preflight_statement() -> tuple[str, tuple[str, ...]]:
@@ -114,11 +109,6 @@ ASSUME_ROLE_NOTE = (
 )
 
 
-# --organization: list the organization's accounts (management account or delegated admin);
-# the actions are declared with the reads, in aws.organizations.
-ORGANIZATION_SID = "PinpointSandboxOrganization"
-
-
 def build_policy(
     backend: str = "auto",
     voice: bool = True,
@@ -133,13 +123,14 @@ def build_policy(
     lists the accounts and assumes that role in each (the role itself needs the rest)."""
     if voice_test_call and not voice:
         raise UsageError("--voice-test-call needs the voice checks: drop --no-voice.")
-    groups: list[IamStatement] = [
-        preflight_statement(), *backend_statements(backend), RAISE_SPEND, TRACKER,
-    ]
+    needs: list[Need] = ["every-run"]
     if voice:
-        groups.append(VOICE_EVIDENCE)
-        if voice_test_call:
-            groups.append(VOICE_TEST_CALL)
+        needs += ["voice", "voice-test-call"] if voice_test_call else ["voice"]
+    if organization_role is not None:
+        needs.append("organization")
+    groups: list[IamStatement] = [
+        preflight_statement(), *backend_statements(backend), *permission_statements(needs),
+    ]
 
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -156,7 +147,7 @@ def build_policy(
                 {"Sid": sid, "Effect": "Allow", "Action": sorted(fresh), "Resource": "*"}
             )
     if organization_role is not None:
-        statements.extend(_organization_statements(organization_role))
+        statements.append(_organization_role_statement(organization_role))
     if role_arns:
         bad = [arn for arn in role_arns if not ROLE_ARN.match(arn)]
         if bad:
@@ -167,29 +158,27 @@ def build_policy(
             {
                 "Sid": "PinpointSandboxAssumeRole",
                 "Effect": "Allow",
-                "Action": ["sts:AssumeRole"],
+                "Action": list(ASSUME_ROLE_ACTIONS),
                 "Resource": sorted(set(role_arns)),
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _organization_statements(role_name: str) -> list[dict[str, Any]]:
-    from pinpoint_sandbox.aws.organizations import IAM_ACTIONS, make_selection
+def _organization_role_statement(role_name: str) -> dict[str, Any]:
+    """--organization: assume `role_name` in every member account (the listing the management
+    account needs is declared with its reads, in aws.organizations)."""
+    from pinpoint_sandbox.aws.organizations import make_selection
     from pinpoint_sandbox.aws.regions import default_partition
 
     role = make_selection(role_name=role_name).role_name  # the same check as --role-name
     partition = default_partition()  # the configured region's: arn:aws-us-gov:… in GovCloud
-    return [
-        {"Sid": ORGANIZATION_SID, "Effect": "Allow", "Action": sorted(IAM_ACTIONS),
-         "Resource": "*"},
-        {
-            "Sid": "PinpointSandboxAssumeOrganizationRole",
-            "Effect": "Allow",
-            "Action": ["sts:AssumeRole"],
-            "Resource": [f"arn:{partition}:iam::*:role/{role}"],
-        },
-    ]
+    return {
+        "Sid": "PinpointSandboxAssumeOrganizationRole",
+        "Effect": "Allow",
+        "Action": list(ASSUME_ROLE_ACTIONS),
+        "Resource": [f"arn:{partition}:iam::*:role/{role}"],
+    }
 
 
 def policy_actions(policy: dict[str, Any]) -> list[str]:

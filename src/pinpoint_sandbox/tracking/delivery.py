@@ -22,6 +22,7 @@ from pinpoint_sandbox.aws.session import (
     SERVICE_QUOTAS,
     SUPPORT,
     AwsAccount,
+    Permission,
     error_message,
 )
 from pinpoint_sandbox.aws.support_reads import communications, is_display_id, resolve_case
@@ -38,6 +39,11 @@ STATUS_LOCK_WAIT = 2.0  # status does not queue behind a long filing run: next t
 
 # Where the description stands (status JSON `description`).
 DELIVERED, WAITING, TO_PASTE, PENDING = "delivered", "waiting_for_case", "to_paste", "pending"
+# `add_communication` (the description, and `reply`'s answers) and `quota_case_id`'s read.
+CASE_CALLS = Permission("PinpointSandboxTracker", (
+    "support:AddCommunicationToCase",
+    "servicequotas:GetRequestedServiceQuotaChange",
+))
 
 
 def case_wait_seconds() -> float:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinpoint_sandbox.aws import session as aws
 from pinpoint_sandbox.aws.regions import region_problem
-from pinpoint_sandbox.aws.session import SUPPORT, AwsAccount
+from pinpoint_sandbox.aws.session import SUPPORT, AwsAccount, Permission
 from pinpoint_sandbox.aws.support_reads import communications, resolve_case, support_plan
 from pinpoint_sandbox.backends import registry
 from pinpoint_sandbox.core.errors import AwsError, UsageError
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 BODY_MAX = 8000  # AddCommunicationToCase communicationBody: 1..8000 characters
+# `_send`'s staging of `--attach` files (the reply itself is delivery's AddCommunicationToCase).
+ATTACHMENT_WRITE = Permission("PinpointSandboxTracker", ("support:AddAttachmentsToSet",))
 # ASCII only ([0-9], not \d: every script's digits), one line (\Z, not $).
 CASE_ID = re.compile(r"\A(case-[A-Za-z0-9-]{4,200}|[0-9]{4,20})\Z")
 
