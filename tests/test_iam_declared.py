@@ -145,7 +145,8 @@ DECLARED_ELSEWHERE: dict[str, dict[str, str]] = {
         "sms-voice:DescribeVerifiedDestinationNumbers": "aws.facts.VERIFIED_COUNT (every run)",
     },
 }
-# Names several services (or other libraries) share → the one service the source calls it on.
+# Names several services (or other libraries) share → the one service the source calls it on
+# (organizations lists account tags; typer.main.get_group is no AWS call).
 SHARED_NAMES = {"list_tags_for_resource": "organizations", "get_group": "typer"}
 
 
@@ -223,6 +224,16 @@ def test_each_module_declares_the_calls_it_makes() -> None:
     assert not undeclared, (
         f"declare these where the call is made (a Fact or an aws.session.Permission): {undeclared}"
     )
+
+
+def test_policy_grants_every_operation_the_code_calls() -> None:
+    called = {action for path in _modules().values() for action in _called(path.read_text())}
+    assert {"support:CreateCase", "servicequotas:RequestServiceQuotaIncrease",
+            "cloudtrail:LookupEvents"} <= called  # the scan finds calls at all
+    granted = set(policy_actions(build_policy(
+        "auto", True, voice_test_call=True,
+        role_arns=["arn:aws:iam::111122223333:role/Filer"], organization_role=ORG_ROLE)))
+    assert called <= granted, sorted(called - granted)
 
 
 def test_declared_elsewhere_is_granted_and_still_called() -> None:
