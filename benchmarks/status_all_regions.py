@@ -3,10 +3,9 @@
     .venv/bin/python benchmarks/status_all_regions.py [--runs 7] [--latency-ms 50]
 
 Each runs as its own process against the same simulator with the same latency, alternating
-(status, floor, view, status, floor, view...), so a machine loaded by other work slows all alike.
-Prints
-the medians, the ratio and the calls per region of `status`; exits 1 when `status` takes more
-than --max-seconds or more than --max-ratio times the floor.
+(status, floor, view, status, floor, view...), so a machine loaded by other work slows all
+alike. Prints the medians, the ratio and the calls per region of `status`; exits 1 when
+`status` takes more than --max-seconds or more than --max-ratio times the floor.
 
 A third process, shown beside them and not part of the limits, makes the reads `status` shows
 (5 per region) with bare boto3: what is left above it is this tool's own cost.
