@@ -381,8 +381,12 @@ def _register_handlers(events: EventAliaser, loader: Loader) -> None:
     others -= {old for old, new in EVENT_ALIASES.items() if new in ours}  # "monitoring"
     for spec in handlers.BUILTIN_HANDLERS:
         event_name, handler = spec[0], spec[1]
-        if event_name.split(".")[1:2] and event_name.split(".")[1] in others:
-            continue  # fires only for that service's clients
+        parts = event_name.split(".")
+        # `event.<service>…` fires only for that service's clients; `docs.<section>.<service>…`
+        # only when that service's documentation is written.
+        at = 2 if parts[0] == "docs" else 1
+        if len(parts) > at and parts[at] in others:
+            continue
         if len(spec) == 2:
             events.register(event_name, handler)
         elif spec[2] is handlers.REGISTER_FIRST:
