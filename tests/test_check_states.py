@@ -169,3 +169,19 @@ def test_a_target_with_a_request_is_read_once_per_fact(simulator: Any) -> None:
     calls = Counter((r.service, r.operation) for r in sim.requests[start:])
     assert calls[("service-quotas", "GetRequestedServiceQuotaChange")] == 1  # the tracker's
     assert set(calls.values()) == {1}, calls
+
+
+def test_the_tracker_lines_fit_a_narrow_terminal(
+    simulator: Any, monkeypatch: Any,
+) -> None:
+    sim = simulator("business-mixed")
+    asked = cli("simulator", "advance", "ask", "sms", "-r", OPEN_REGION, "--state",
+                str(sim.state_file), "-m", "Please describe how recipients opt in " * 3)
+    assert asked.exit_code == 0, asked
+    monkeypatch.setenv("COLUMNS", "60")
+    run = cli("check", "sms", "-r", f"{OPEN_REGION},{PRODUCTION_REGION}")
+    assert run.exit_code == 0, run
+    lines = run.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 60, run.stdout
+    assert any("needs_reply" in line for line in lines)
+    assert any(line.strip().startswith("(2) pinpoint-sandbox reply") for line in lines)
