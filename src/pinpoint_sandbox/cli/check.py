@@ -22,7 +22,10 @@ from pinpoint_sandbox.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from pinpoint_sandbox.filing.plan import CheckRow
+    from rich.console import RenderableType
+
+    from pinpoint_sandbox.filing.plan import CheckReport, CheckRow
+    from pinpoint_sandbox.tracking.tracker import TrackedTarget
 
 
 @bundled
@@ -69,7 +72,7 @@ def check(
                    # countries from the examples are not the user's: no destination checks
                    destinations=note is None or bool(read.destination_countries)),
     )
-    report = check_report(plans, case_note=note)
+    report = check_report(plans, case_note=note, ledger=ledger)
     code = common.organization_exit(report.exit_code, fan)
     if out.json:
         doc: dict[str, object] = {"checks": report.rows, "exit_code": code}
@@ -77,17 +80,18 @@ def check(
             doc["skipped_accounts"] = [u.to_json() for u in fan.unused]
         print_json(doc)
     else:
-        _print_table(report.rows)
+        _print_table(report)
     if code:
         raise typer.Exit(code)
 
 
-def _print_table(rows: list[CheckRow]) -> None:
+def _print_table(report: CheckReport) -> None:
     from rich.table import Table
 
     from pinpoint_sandbox.cli.inert import console as inert_console
     from pinpoint_sandbox.cli.output import stderr_console
 
+    rows = report.rows
     channels = sorted({r["channel"] for r in rows})
     voice = "voice" in channels
     table = Table(title=f"Prerequisites ({', '.join(channels)})")
@@ -105,7 +109,10 @@ def _print_table(rows: list[CheckRow]) -> None:
         )
     out = inert_console()
     out.print(table)
-    for r in rows:
+    for r, tracked in zip(rows, report.tracked, strict=True):
+        if tracked is not None:  # a request already: the tracker's words, as `status` has them
+            out.print(_tracked_lines(r, tracked, out.width))
+            continue
         detail = r["reason"] or r["backend_reason"] or r["open_request"]
         if r["validation"] and r["validation"]["accepted"]:
             detail = "; ".join(x for x in (detail, r["validation"]["detail"]) if x)
@@ -124,6 +131,33 @@ def _print_table(rows: list[CheckRow]) -> None:
     notes = {r["case_note"] for r in rows if r["case_note"] and r["validation"]}
     for note in sorted(notes):
         stderr_console().print(f"Note: {note}.", markup=False)
+
+
+def _tracked_lines(row: CheckRow, tracked: TrackedTarget, width: int) -> RenderableType:
+    """The target's state (with its ids), then `status`'s own lines for it: AWS's message,
+    the note or problem, and the next step with its commands, each inside `width`."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from pinpoint_sandbox.cli.status_view import (
+        INDENT,
+        detail_lines,
+        needs_lines,
+        state_text,
+        wrap_words,
+    )
+
+    ids = ", ".join(f"{name} {value}" for name, value in
+                    (("request", tracked.request_id),
+                     ("case", tracked.display_id or tracked.case_id)) if value)
+    head = (f"• {row['region']} {row['channel']} ({row['account_id']}): {state_text(tracked)}"
+            + (f" ({ids})" if ids else ""))
+    if tracked.next_step and not needs_lines(tracked):  # else detail_lines says it
+        head += f"; next: {tracked.next_step}"
+    lines = [Text(line, overflow="fold") for line in wrap_words(head, width, INDENT, INDENT * 3)]
+    for line in detail_lines(tracked, width - len(INDENT)):  # under the bullet: one indent more
+        lines.append(Text(INDENT, overflow="fold").append_text(line))
+    return Group(*lines)
 
 
 def register(app: typer.Typer) -> None:

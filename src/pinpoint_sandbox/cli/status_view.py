@@ -34,14 +34,17 @@ def _account(row: TrackedTarget) -> str:
     return f"{row.target.account_id} {name}" if name else row.target.account_id
 
 
+def state_text(row: TrackedTarget) -> str:
+    """The state as the table shows it; an approval with what it rests on (tier/request/case)."""
+    if row.state == "approved" and row.evidence:
+        return f"approved ({row.evidence})"
+    return row.state or "not requested"
+
+
 def _cells(row: TrackedTarget, wide: bool) -> list[str]:
     from pinpoint_sandbox.ledger.lifecycle import age_text
 
-    state = row.state or "not requested"
-    evidence = row.evidence  # what an approval rests on: tier/request/case
-    if row.state == "approved" and evidence:
-        state = f"approved ({evidence})"
-    cells = [_account(row), row.target.region, row.target.channel, state,
+    cells = [_account(row), row.target.region, row.target.channel, state_text(row),
              age_text(row.age_s)]
     if wide:
         cells.insert(3, row.tier or "?")

@@ -50,6 +50,7 @@ from pinpoint_sandbox.questionnaire.answers import Answers
 
 if TYPE_CHECKING:
     from pinpoint_sandbox.review.lint import Finding
+    from pinpoint_sandbox.tracking.tracker import TrackedTarget
 
 AWS_LIMIT_RETRY_SECONDS = 300.0  # AWS said "limit reached" without saying until when
 # A throttled write (nothing created) is retried after a jittered, bounded backoff.
@@ -359,6 +360,9 @@ def check(
 class CheckReport:
     rows: list[CheckRow]
     exit_code: int
+    # Row by row, the tracker's view of a target that already has a request (else None):
+    # the table words those rows as `status` does.
+    tracked: list[TrackedTarget | None] = field(default_factory=list)
 
 
 class EvidenceRow(TypedDict):
@@ -391,13 +395,42 @@ class CheckRow(TypedDict):
     validation: ValidationRow | None
     destinations: list[JsonObject]
     case_note: str | None  # where the checked case text came from, when not the user's
+    # A target that already has a request: the tracker's state and next step (else null).
+    state: str | None
+    next_step: str | None
 
 
-def check_report(plans: Sequence[TargetPlan], case_note: str | None = None) -> CheckReport:
-    """One row per target for `check`, and the run's exit code (the same rule as `run`)."""
+def track_requested(
+    plans: Sequence[TargetPlan], ledger_file: Path | None = None
+) -> dict[Target, TrackedTarget]:
+    """The tracker's row of every target that already has a request: in the ledger, found
+    open at AWS, or approved. Read only (nothing cached, nothing delivered); the reads
+    preflight made are cached per account, so a target is not read twice for one fact."""
+    from pinpoint_sandbox.tracking.tracker import current_entry, track_one
+
+    ledger = Ledger(ledger_file or ledger_path())
+    histories = ledger.histories()
+    requested = [plan for plan in plans if plan.existing or plan.production_evidence
+                 or current_entry(histories.get(plan.target, []))]
+
+    def one(plan: TargetPlan) -> TrackedTarget:
+        # Not `track`: its warm-up reads what a view of every region needs, here done already.
+        return track_one(plan.target, plan.account, histories.get(plan.target, []), ledger,
+                         read_only=True)
+
+    return {row.target: row for row in map_all(one, requested)}
+
+
+def check_report(
+    plans: Sequence[TargetPlan], case_note: str | None = None, *, ledger: Path | None = None,
+) -> CheckReport:
+    """One row per target for `check`, and the run's exit code (the same rule as `run`).
+    A target that already has a request is worded by the tracker (`track_requested`)."""
+    tracked = track_requested(plans, ledger)
     rows: list[CheckRow] = []
     for plan in plans:
         evidence, validation = plan.evidence, plan.validation
+        found = tracked.get(plan.target)
         rows.append({
             "account_id": plan.target.account_id,
             "region": plan.target.region,
@@ -422,9 +455,12 @@ def check_report(plans: Sequence[TargetPlan], case_note: str | None = None) -> C
             # After approval: can each destination country be reached? (destinations.py)
             "destinations": [d.to_json() for d in plan.destinations],
             "case_note": case_note,
+            "state": found.state if found else None,
+            "next_step": (found.next_step or None) if found else None,
         })
     results = [result_for(p, p.decided or "previewed") for p in plans]
-    return CheckReport(rows, int(exit_code_for(results)))
+    return CheckReport(rows, int(exit_code_for(results)),
+                       [tracked.get(plan.target) for plan in plans])
 
 
 def preflight_all(

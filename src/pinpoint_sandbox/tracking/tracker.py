@@ -238,8 +238,11 @@ def _warm(todo: Sequence[tuple[Target, Reach]],
 
 
 def track_one(
-    target: Target, account: Reach, history: Sequence[Entry], ledger: Ledger
+    target: Target, account: Reach, history: Sequence[Entry], ledger: Ledger,
+    *, read_only: bool = False,
 ) -> TrackedTarget:
+    """One target's state, message and next step. `read_only`: no state line cached in the
+    ledger and no description delivered to its case (`check` only looks)."""
     entry = current_entry(history)
     row = TrackedTarget(target, None, history=[_history_item(e) for e in history])
     if isinstance(account, AwsAccount):
@@ -258,10 +261,10 @@ def track_one(
                            "(pass --profile or --role-arn)")
     else:
         try:
-            _refresh(row, entry, account, ledger)
+            _refresh(row, entry, account, None if read_only else ledger)
         except PinpointSandboxError as exc:
             row.problem = exc.message  # the cached state stays on show
-    _description(row, entry, account, ledger)
+    _description(row, entry, None if read_only else account, ledger)
     row.next_step = next_step(row, entry)
     return row
 
@@ -317,7 +320,10 @@ TIER_NOT_VOICE = ("ACCOUNT_TIER is PRODUCTION, but AWS does not document that it
                   "voice counts as approved only by its own request or case")
 
 
-def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledger: Ledger) -> None:
+def _refresh(
+    row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledger: Ledger | None
+) -> None:
+    """Read the target's state at AWS; `ledger`: where to cache it (None: not cached)."""
     from pinpoint_sandbox.aws.facts import read_tier
 
     tier, in_production = read_tier(account, row.target.region)
@@ -348,7 +354,7 @@ def _refresh(row: TrackedTarget, entry: Entry | None, account: AwsAccount, ledge
     view.request_id = view.request_id or row.request_id
     view.case_id = view.case_id or row.case_id
     _apply(row, view)
-    if _worth_caching(entry.view, view):
+    if ledger is not None and _worth_caching(entry.view, view):
         ledger.cache_state(entry, view)
 
 
