@@ -26,7 +26,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     os.environ["PINPOINT_SANDBOX_STATE_DIR"] = str(tmp)
     from pinpoint_sandbox.aws.regions import sms_voice_regions
-    from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE, AwsAccount
+    from pinpoint_sandbox.aws.session import AwsAccount
     from pinpoint_sandbox.simulator import Simulator
     from pinpoint_sandbox.tracking.readiness import collect_readiness
     from pinpoint_sandbox.tracking.report import ReportRow, render_report
@@ -38,7 +38,6 @@ def main() -> None:
     with Simulator(scenario, state_file=tmp / "sim.json") as sim:
         os.environ.update(sim.env())
         account = AwsAccount()
-        account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=False)
         started = time.perf_counter()
         found = collect_readiness(account, regions, countries=["US", "GB", "IN"],
                                   wanted={"sms": 500})

@@ -754,15 +754,6 @@ class AwsAccount:
         shared = _SHARED.client(self.profile, service, region, single_attempt)
         return _BoundClient(shared, self.credentials())
 
-    def prepare(
-        self,
-        regions: Iterable[str] = (),
-        services: Iterable[str] = REGIONAL_SERVICES,
-        *,
-        writes: bool = True,
-    ) -> None:
-        """Kept for callers: clients are now built on first use and shared across threads."""
-
     def warm(self, regions: Iterable[str], services: Iterable[str]) -> None:
         """Build the shared read clients ahead of their first call, e.g. while the caller is
         identified (a round trip): they are built one at a time, ~3 ms of CPU each. Never

@@ -256,7 +256,6 @@ def ensure_voice_evidence(
     if len(regions) != 1:
         raise UsageError("--send-test-call sends from one region: pass exactly one --region.")
     region = regions[0]
-    account.prepare(regions)
     if dry_run:
         origination = pick_origination(account, region, destination=destination)
         check_destination_verified(account, region, destination)

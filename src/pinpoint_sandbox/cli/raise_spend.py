@@ -104,7 +104,6 @@ def _plan(
     account: AwsAccount, regions: list[str], name: str, to: int | None, usd: float | None
 ) -> list[tuple[RaiseResult, Quota | None]]:
     """Reads only; a region AWS cannot answer for fails alone, bad input stops everything."""
-    from pinpoint_sandbox.aws.session import SERVICE_QUOTAS, SMS_VOICE
     from pinpoint_sandbox.checks.spend import (
         RaiseResult,
         channel_of,
@@ -113,7 +112,6 @@ def _plan(
     )
     from pinpoint_sandbox.core.errors import AwsError
 
-    account.prepare(regions, (SMS_VOICE, SERVICE_QUOTAS), writes=usd is not None)
     planned: list[tuple[RaiseResult, Quota | None]] = []
     for region in regions:
         try:
