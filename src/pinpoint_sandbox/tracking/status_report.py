@@ -89,7 +89,8 @@ class RegionStatus:
 def region_status(
     account_id: str, facts: RegionFacts, tracked: Sequence[TrackedTarget]
 ) -> RegionStatus:
-    """The region's facts and, per channel, the tracker's row of that target."""
+    """The region's facts and, per channel, the tracker's row of that target (`tracked`: the
+    region's rows, or any rows: the others are not looked at)."""
     row = RegionStatus(account_id, facts.region, facts.tier, facts.in_production,
                        list(facts.spend_limits), facts.verified_destinations,
                        facts.verified_destinations_max, problems=list(facts.problems))
@@ -264,7 +265,12 @@ def _tracked(
         code = exit_code(rows)
     facts, notes = facts_task.result()
     report = StatusReport(rows, exit_code=code, notes=notes, unasked=more)
-    report.regions = [region_status(account_id, f, [*rows, *more]) for account_id, f in facts]
+    by_region: dict[tuple[str, str], list[TrackedTarget]] = {}
+    for tracked in (*rows, *more):  # indexed once: an organization has thousands of regions
+        by_region.setdefault((tracked.target.account_id, tracked.target.region), []).append(
+            tracked)
+    report.regions = [region_status(account_id, f, by_region.get((account_id, f.region), []))
+                      for account_id, f in facts]
     report.readiness = _readiness(scopes, report.regions, query)
     return report
 
@@ -318,9 +324,12 @@ def _readiness(
     from pinpoint_sandbox.tracking.readiness import collect_readiness
 
     readiness: ReadinessMap = {}
+    by_account: dict[str, list[str]] = {}
+    for row in regions:
+        by_account.setdefault(row.account_id, []).append(row.region)
     for scope in scopes if regions else []:
         try:
-            mine = [r.region for r in regions if r.account_id == scope.account.account_id()]
+            mine = by_account.get(scope.account.account_id(), [])
         except Exception:  # unreachable: its targets already say why
             continue
         if mine:
