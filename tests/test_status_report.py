@@ -46,6 +46,26 @@ def test_the_library_returns_a_report_every_view_reads(simulator: Any) -> None:
     doc = report.to_json()
     assert set(doc) == {"regions", "targets", "summary"}
     assert doc["summary"] == {"not_requested": 3, "open": 1}
+    _deferred_rows_print_the_same(report)
+
+
+def _deferred_rows_print_the_same(report: Any) -> None:
+    """`status --output json` builds each row as it is written: byte for byte the document
+    built whole, and no row is a dict before it is printed."""
+    import contextlib
+    import io
+
+    from pinpoint_sandbox.cli.output import print_json
+    from pinpoint_sandbox.core.jsonvalue import Deferred
+
+    deferred = report.to_json(deferred=True)
+    assert all(isinstance(row, Deferred) for row in [*deferred["regions"], *deferred["targets"]])
+    printed = []
+    for doc in (report.to_json(), deferred):
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            print_json(doc)
+        printed.append(out.getvalue())
+    assert printed[0] == printed[1] and '"regions": [' in printed[0]
 
 
 def test_the_page_tracks_the_channels_nobody_asked_for(simulator: Any) -> None:

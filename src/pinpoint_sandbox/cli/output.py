@@ -310,6 +310,12 @@ class _Blocks:
         self.pieces, self.size = [], 0
 
 
+def _built(value: object) -> object:
+    from pinpoint_sandbox.core.jsonvalue import Deferred
+
+    return value.build() if isinstance(value, Deferred) else str(value)
+
+
 def stream_json(key: str, items: Iterable[object], summary: dict[str, object]) -> None:
     """`{key: [items…], **summary}` written one item at a time, byte for byte what
     print_json writes for that document: one item's JSON (its case text included) exists at
@@ -330,9 +336,10 @@ def stream_json(key: str, items: Iterable[object], summary: dict[str, object]) -
 
 
 def print_json(doc: object) -> None:
-    """The document, encoded piece by piece: no second copy of a large one in memory."""
+    """The document, encoded piece by piece: no second copy of a large one in memory (its
+    `Deferred` parts are built as they are written)."""
     out = _Blocks()
-    for piece in json.JSONEncoder(indent=2, default=str).iterencode(doc):
+    for piece in json.JSONEncoder(indent=2, default=_built).iterencode(doc):
         out.write(piece)
     out.write("\n")
     out.flush()

@@ -161,7 +161,7 @@ def _emit(report: StatusReport, *, json_output: bool, watched: bool, wide: bool)
     for note in report.notes:  # accounts whose region facts could not be read
         stderr_console().print(note, markup=False)
     if json_output:
-        print_json(report.to_json())
+        print_json(report.to_json(deferred=True))  # one row's dict at a time
         return
     if report.regions:
         _print_facts(report.regions)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -26,6 +27,7 @@ from pinpoint_sandbox.aws.facts import (
 )
 from pinpoint_sandbox.aws.session import AwsAccount
 from pinpoint_sandbox.core.errors import ExitCode, PinpointSandboxError
+from pinpoint_sandbox.core.jsonvalue import Deferred
 from pinpoint_sandbox.core.paths import ledger_path
 from pinpoint_sandbox.core.targets import CHANNELS, Target
 from pinpoint_sandbox.ledger.store import Ledger
@@ -146,14 +148,21 @@ class StatusReport:
     unasked: list[TrackedTarget] = field(default_factory=list)
     entered: bool = True  # False: an organization whose accounts could none be entered
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, *, deferred: bool = False) -> dict[str, object]:
+        """The JSON document; `deferred`: each row a `Deferred`, built as it is written."""
+        def rows(builds: list[Callable[[], dict[str, object]]]) -> list[object]:
+            return [Deferred(build) if deferred else build() for build in builds]
+
         doc: dict[str, object] = {
-            "regions": [row.to_json() | self._readiness_json(row) for row in self.regions],
-            "targets": [row.to_json() for row in self.rows], "summary": summary(self.rows),
+            "regions": rows([partial(self._region_json, row) for row in self.regions]),
+            "targets": rows([row.to_json for row in self.rows]), "summary": summary(self.rows),
         }
         if self.unused is not None:
             doc["skipped_accounts"] = [u.to_json() for u in self.unused]
         return doc
+
+    def _region_json(self, row: RegionStatus) -> dict[str, object]:
+        return row.to_json() | self._readiness_json(row)
 
     def _readiness_json(self, row: RegionStatus) -> dict[str, object]:
         found = self.readiness.get((row.account_id, row.region))
