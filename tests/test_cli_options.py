@@ -22,6 +22,7 @@ from pinpoint_sandbox.cli.options import (
     flag_of,
 )
 from pinpoint_sandbox.core.errors import UsageError
+from pinpoint_sandbox.filing.plan import SilentReporter
 
 
 def _app(command: Any) -> typer.Typer:
@@ -86,27 +87,14 @@ def test_narrowing_an_organization_needs_organization_and_names_the_flag() -> No
 # ------------------------------------------------------------------ the review, in the library
 
 
-class Recording:
+class Recording(SilentReporter):
     """A filing Reporter that keeps what the content review showed."""
 
     def __init__(self) -> None:
         self.reviews: list[tuple[str, list[str], list[str]]] = []
 
-    def message(self, text: str) -> None:
-        pass
-
-    def preview(self, plans: Sequence[object]) -> None:
-        pass
-
-    def confirm(self, count: int) -> bool:
-        return False
-
-    def progress(self, description: str, total: int,
-                 per_account: dict[str, int] | None = None) -> Any:
-        return lambda *done: None
-
     def countdown(self, seconds: float, why: str) -> None:
-        pass
+        pass  # never waits
 
     def review(self, label: str, findings: Sequence[Any], waived: Sequence[str]) -> None:
         self.reviews.append((label, [f.rule for f in findings], list(waived)))
