@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pinpoint_sandbox.aws import session as aws
+from pinpoint_sandbox.aws.quota_reads import requested_change
 from pinpoint_sandbox.aws.session import (
-    SERVICE_QUOTAS,
     SUPPORT,
     AwsAccount,
     Permission,
-    error_message,
 )
 from pinpoint_sandbox.aws.support_reads import communications, is_display_id, resolve_case
 from pinpoint_sandbox.backends import registry
@@ -39,11 +38,8 @@ STATUS_LOCK_WAIT = 2.0  # status does not queue behind a long filing run: next t
 
 # Where the description stands (status JSON `description`).
 DELIVERED, WAITING, TO_PASTE, PENDING = "delivered", "waiting_for_case", "to_paste", "pending"
-# `add_communication` (the description, and `reply`'s answers) and `quota_case_id`'s read.
-CASE_CALLS = Permission("PinpointSandboxTracker", (
-    "support:AddCommunicationToCase",
-    "servicequotas:GetRequestedServiceQuotaChange",
-))
+# `add_communication`: the description, and `reply`'s answers.
+CASE_CALLS = Permission("PinpointSandboxTracker", ("support:AddCommunicationToCase",))
 
 
 def case_wait_seconds() -> float:
@@ -112,13 +108,7 @@ def quota_case_id(account: AwsAccount, entry: Entry) -> str | None:
     """The request's CaseId now (GetRequestedServiceQuotaChange): absent while PENDING."""
     if not entry.request_id or registry.kind_of_filing(entry) != "quota-request":
         return None
-    client = account.client(SERVICE_QUOTAS, entry.target.region)
-    try:
-        answer = client.get_requested_service_quota_change(RequestId=entry.request_id)
-    except aws.AWS_ERRORS as exc:
-        raise AwsError(f"Service Quotas request {entry.request_id}: {error_message(exc)}") \
-            from exc
-    found = answer.get("RequestedQuota", {}).get("CaseId")
+    found = requested_change(account, entry.target.region, entry.request_id).get("CaseId")
     return str(found) if found else None
 
 
